@@ -1,0 +1,9 @@
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: { '^.+\\.ts$': '<rootDir>/test/support/esbuild-transform.js' },
+  testTimeout: 60000,
+  maxWorkers: 2,
+};

@@ -1,0 +1,130 @@
+// The one place that reads process.env. Everything else receives a Config.
+
+export const STORAGE_CLASSES = ['GLACIER', 'DEEP_ARCHIVE', 'GLACIER_IR', 'STANDARD', 'STANDARD_IA'] as const;
+export type StorageClass = (typeof STORAGE_CLASSES)[number];
+
+/**
+ * The largest request body that fits a synchronous Lambda invocation behind API Gateway:
+ * the 6 MB invocation payload carries the body base64-encoded (4/3 larger) plus the event's
+ * headers and context, for which 64 KiB is kept free. A 4 MiB multipart part fits.
+ */
+export const LAMBDA_MAX_BODY_BYTES = Math.floor(((6 * 1024 * 1024 - 64 * 1024) * 3) / 4);
+
+export interface Config {
+  accountId: string;
+  region: string;
+  /** Root credentials: the key that acts as `accountId` with every permission. */
+  rootAccessKeyId?: string;
+  rootSecretAccessKey?: string;
+  /** Deployed: a Secrets Manager secret holding {accessKeyId, secretAccessKey} for the root key. */
+  rootSecretArn?: string;
+  tableName: string;
+  bucketName: string;
+  storageClass: StorageClass;
+  maxBodyBytes: number;
+  inventoryIntervalSeconds: number;
+  /** Endpoints of S3- and DynamoDB-compatible servers (local mode and tests). */
+  s3Endpoint?: string;
+  dynamoEndpoint?: string;
+  local: LocalConfig;
+}
+
+export interface LocalConfig {
+  host: string;
+  port: number;
+  dataDir: string;
+}
+
+export const LOCAL_DEFAULTS = {
+  accountId: '123456789012',
+  region: 'us-east-1',
+  accessKeyId: 'AKIDCOLDVAULTLOCAL01',
+  secretAccessKey: 'coldvault-local-secret-access-key',
+  host: '127.0.0.1',
+  port: 3000,
+  dataDir: './.coldvault',
+  tableName: 'coldvault',
+  bucketName: 'coldvault-archives',
+} as const;
+
+type Env = Record<string, string | undefined>;
+
+export class ConfigError extends Error {}
+
+function integer(env: Env, name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+function text(env: Env, name: string, fallback?: string): string | undefined {
+  const raw = env[name];
+  return raw === undefined || raw === '' ? fallback : raw;
+}
+
+function required(env: Env, name: string): string {
+  const value = text(env, name);
+  if (value === undefined) throw new ConfigError(`${name} must be set`);
+  return value;
+}
+
+function storageClass(env: Env): StorageClass {
+  const raw = text(env, 'COLDVAULT_STORAGE_CLASS', 'GLACIER') as string;
+  if (!(STORAGE_CLASSES as readonly string[]).includes(raw)) {
+    throw new ConfigError(`COLDVAULT_STORAGE_CLASS must be one of ${STORAGE_CLASSES.join(', ')}, got "${raw}"`);
+  }
+  return raw as StorageClass;
+}
+
+function accountId(env: Env, fallback?: string): string {
+  const value = fallback === undefined ? required(env, 'COLDVAULT_ACCOUNT_ID') : (text(env, 'COLDVAULT_ACCOUNT_ID', fallback) as string);
+  if (!/^\d{12}$/.test(value)) throw new ConfigError(`COLDVAULT_ACCOUNT_ID must be 12 digits, got "${value}"`);
+  return value;
+}
+
+function common(env: Env) {
+  return {
+    storageClass: storageClass(env),
+    maxBodyBytes: integer(env, 'COLDVAULT_MAX_BODY_BYTES', LAMBDA_MAX_BODY_BYTES, 1),
+    inventoryIntervalSeconds: integer(env, 'COLDVAULT_INVENTORY_INTERVAL_SECONDS', 86400, 1),
+    s3Endpoint: text(env, 'COLDVAULT_S3_ENDPOINT'),
+    dynamoEndpoint: text(env, 'COLDVAULT_DYNAMODB_ENDPOINT'),
+  };
+}
+
+/** Configuration of a deployed Lambda function; the stack sets these variables. */
+export function readConfig(env: Env = process.env): Config {
+  return {
+    ...common(env),
+    accountId: accountId(env),
+    region: text(env, 'COLDVAULT_REGION') ?? required(env, 'AWS_REGION'),
+    rootAccessKeyId: text(env, 'COLDVAULT_ACCESS_KEY_ID'),
+    rootSecretAccessKey: text(env, 'COLDVAULT_SECRET_ACCESS_KEY'),
+    rootSecretArn: text(env, 'COLDVAULT_ROOT_SECRET_ARN'),
+    tableName: required(env, 'COLDVAULT_TABLE'),
+    bucketName: required(env, 'COLDVAULT_BUCKET'),
+    local: { host: LOCAL_DEFAULTS.host, port: LOCAL_DEFAULTS.port, dataDir: LOCAL_DEFAULTS.dataDir },
+  };
+}
+
+/** Configuration of `npm start`: everything has a default that works on a laptop. */
+export function readLocalConfig(env: Env = process.env): Config {
+  return {
+    ...common(env),
+    accountId: accountId(env, LOCAL_DEFAULTS.accountId),
+    region: text(env, 'COLDVAULT_REGION', LOCAL_DEFAULTS.region) as string,
+    rootAccessKeyId: text(env, 'COLDVAULT_ACCESS_KEY_ID', LOCAL_DEFAULTS.accessKeyId),
+    rootSecretAccessKey: text(env, 'COLDVAULT_SECRET_ACCESS_KEY', LOCAL_DEFAULTS.secretAccessKey),
+    tableName: LOCAL_DEFAULTS.tableName,
+    bucketName: LOCAL_DEFAULTS.bucketName,
+    local: {
+      host: text(env, 'COLDVAULT_HOST', LOCAL_DEFAULTS.host) as string,
+      port: integer(env, 'PORT', LOCAL_DEFAULTS.port, 0, 65535),
+      dataDir: text(env, 'COLDVAULT_DATA_DIR', LOCAL_DEFAULTS.dataDir) as string,
+    },
+  };
+}

@@ -1,0 +1,80 @@
+import { invalidParameter, notFound } from './errors';
+import { treeHash } from './checksums';
+import { newArchiveId } from './ids';
+import { validateDescription, vaultArn, vaultPath } from './names';
+import { requireVault, vaultNotFound } from './vaults';
+import type { Services } from './services';
+
+export interface UploadArchiveInput {
+  accountId: string;
+  vaultName: string;
+  body: Buffer;
+  /** SHA-256 of the body, already checked against x-amz-content-sha256. */
+  bodySha256: Buffer;
+  /** The x-amz-sha256-tree-hash the client sent. */
+  expectedTreeHash: string;
+  description: string;
+}
+
+export interface UploadedArchive {
+  archiveId: string;
+  treeHash: string;
+  location: string;
+}
+
+export function archiveLocation(accountId: string, vaultName: string, archiveId: string): string {
+  return `${vaultPath(accountId, vaultName)}/archives/${archiveId}`;
+}
+
+export function checksumMismatch(expected: string, computed: string) {
+  return invalidParameter(`Checksum mismatch: expected ${expected}, computed ${computed}`);
+}
+
+/**
+ * Bytes first, verified; then the vault is stamped (which also proves it still exists);
+ * then the archive's metadata; then the vault is stamped again so that an inventory that
+ * ran while the archive was being written can't make the vault look empty.
+ */
+export async function uploadArchive(svc: Services, input: UploadArchiveInput): Promise<UploadedArchive> {
+  const { accountId, vaultName, body } = input;
+  validateDescription(input.description);
+  if (body.length === 0) throw invalidParameter('Invalid Content-Length: 0');
+  await requireVault(svc, accountId, vaultName);
+
+  const computed = treeHash(body).toString('hex');
+  if (computed !== input.expectedTreeHash.toLowerCase()) throw checksumMismatch(input.expectedTreeHash, computed);
+
+  const archiveId = newArchiveId();
+  const blobKey = `${accountId}/${vaultName}/${archiveId}`;
+  await svc.blobs.put(blobKey, body, input.bodySha256);
+
+  if (!(await svc.metadata.recordVaultWrite(accountId, vaultName, svc.now().getTime()))) {
+    await svc.blobs.delete(blobKey);
+    throw vaultNotFound(svc, accountId, vaultName);
+  }
+  await svc.metadata.putArchive({
+    accountId,
+    vaultName,
+    archiveId,
+    description: input.description,
+    size: body.length,
+    treeHash: computed,
+    creationDate: svc.now().toISOString(),
+    blobKey,
+  });
+  await svc.metadata.recordVaultWrite(accountId, vaultName, svc.now().getTime());
+  return { archiveId, treeHash: computed, location: archiveLocation(accountId, vaultName, archiveId) };
+}
+
+/** Idempotent for an archive that was deleted; 404 for one that never existed. */
+export async function deleteArchive(svc: Services, accountId: string, vaultName: string, archiveId: string): Promise<void> {
+  await requireVault(svc, accountId, vaultName);
+  const archive = await svc.metadata.getArchive(accountId, vaultName, archiveId);
+  if (!archive) {
+    throw notFound(`Archive not found for ARN: ${vaultArn(svc.region, accountId, vaultName)}/archives/${archiveId}`);
+  }
+  const outcome = await svc.metadata.markArchiveDeleted(accountId, vaultName, archiveId, svc.now().toISOString());
+  if (outcome === 'deleted') await svc.metadata.recordVaultWrite(accountId, vaultName, svc.now().getTime());
+  // Also on a repeated delete: a crash may have left the bytes behind the first time.
+  await svc.blobs.delete(archive.blobKey);
+}

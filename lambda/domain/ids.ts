@@ -1,0 +1,20 @@
+import { randomBytes } from 'node:crypto';
+
+/**
+ * Opaque archive ID: 138 URL-safe characters, like Glacier's, random for every upload.
+ * Never starts with '-', which a command line would take for an option.
+ */
+export function newArchiveId(): string {
+  for (;;) {
+    const id = randomBytes(104).toString('base64url').slice(0, 138);
+    if (!id.startsWith('-')) return id;
+  }
+}
+
+export function newRequestId(): string {
+  return randomBytes(30).toString('base64url');
+}
+
+export function newInventoryId(date: Date): string {
+  return `${date.toISOString()}-${randomBytes(4).toString('hex')}`;
+}

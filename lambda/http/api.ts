@@ -1,0 +1,69 @@
+import { GlacierError, accessDenied, invalidParameter, missingParameter } from '../domain/errors';
+import { newRequestId } from '../domain/ids';
+import { validateVaultName } from '../domain/names';
+import type { Services } from '../domain/services';
+import { OPERATIONS } from '../ops';
+import type { Operation } from '../ops/operation';
+import type { KeyStore } from '../store/ports';
+import { errorResponse, jsonLogger, jsonResponse, type Logger } from './responses';
+import { matchRoute } from './router';
+import { authenticate, type Caller } from './sigv4';
+import type { HttpRequest, HttpResponse } from './types';
+
+export const API_VERSION = '2012-06-01';
+
+export interface ApiDeps {
+  svc: Services;
+  keys: KeyStore;
+  log?: Logger;
+  operations?: Readonly<Record<string, Operation>>;
+}
+
+export type Api = (request: HttpRequest) => Promise<HttpResponse>;
+
+/** The request path: authenticate, check the version, route, resolve the account, run the operation. */
+export function createApi(deps: ApiDeps): Api {
+  const log = deps.log ?? jsonLogger;
+  return async (request) => {
+    const requestId = newRequestId();
+    try {
+      const response = await handle(deps, request);
+      response.headers['x-amzn-requestid'] = requestId;
+      return response;
+    } catch (error) {
+      return errorResponse(error, requestId, log);
+    }
+  };
+}
+
+function resolveAccount(pathAccount: string, caller: Caller): string {
+  if (pathAccount === '-' || pathAccount === caller.accountId) return caller.accountId;
+  throw accessDenied(`Access denied: the caller's account may not act on resources of account ${pathAccount}.`);
+}
+
+async function handle(deps: ApiDeps, request: HttpRequest): Promise<HttpResponse> {
+  const caller = await authenticate(request, deps.keys, deps.svc.region, deps.svc.now());
+
+  const version = request.headers['x-amz-glacier-version'];
+  if (version === undefined) throw missingParameter('Required parameter missing: API version');
+  if (version !== API_VERSION) throw invalidParameter(`Invalid API version: ${version}. The supported version is ${API_VERSION}.`);
+  const repeated = request.repeatedHeaders.find((name) => name.startsWith('x-amz-') || name.startsWith('content-') || name === 'range');
+  if (repeated) throw invalidParameter(`Header ${repeated} may appear only once.`);
+
+  const routed = matchRoute(request.method, request.path, request.query);
+  if ('error' in routed) {
+    const allowed = routed.allowed ? ` (this path takes ${routed.allowed.join(', ')})` : '';
+    throw new GlacierError('UnknownOperationException', `No Glacier operation matches ${request.method} ${request.path}${allowed}.`);
+  }
+  const { route, params } = routed.match;
+  const accountId = resolveAccount(params.accountId, caller);
+  if (params.vaultName !== undefined) validateVaultName(params.vaultName);
+
+  const operation = (deps.operations ?? OPERATIONS)[route.operation];
+  if (!operation) throw new GlacierError('NotImplementedException', `coldvault does not support ${route.operation} yet.`);
+  const result =
+    (await operation({ svc: deps.svc, request, route, params: { ...params, accountId }, accountId, bodySha256: caller.bodySha256 })) ?? {};
+  const status = result.status ?? route.status;
+  if (result.json !== undefined) return jsonResponse(status, result.json, result.headers);
+  return { statusCode: status, headers: { ...result.headers }, body: Buffer.alloc(0) };
+}

@@ -1,0 +1,70 @@
+import type { APIGatewayProxyEvent, APIGatewayProxyEventV2, APIGatewayProxyResult } from 'aws-lambda';
+import type { Api } from './api';
+import type { HttpRequest, HttpResponse } from './types';
+
+export type ApiGatewayEvent = APIGatewayProxyEvent | APIGatewayProxyEventV2;
+
+function isV2(event: ApiGatewayEvent): event is APIGatewayProxyEventV2 {
+  return (event as APIGatewayProxyEventV2).version === '2.0';
+}
+
+function lowerCaseHeaders(headers: Record<string, string | undefined> | null | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) if (value !== undefined) out[name.toLowerCase()] = value;
+  return out;
+}
+
+function body(raw: string | null | undefined, base64: boolean): Buffer {
+  if (!raw) return Buffer.alloc(0);
+  return base64 ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');
+}
+
+/** Turns a REST API (v1) or HTTP API (v2) proxy event into the request the API handles. */
+export function fromApiGatewayEvent(event: ApiGatewayEvent): HttpRequest {
+  if (isV2(event)) {
+    const stage = event.requestContext.stage;
+    const stagePrefix = stage && stage !== '$default' ? `/${stage}` : '';
+    const path = stagePrefix && event.rawPath.startsWith(`${stagePrefix}/`) ? event.rawPath.slice(stagePrefix.length) : event.rawPath;
+    return {
+      method: event.requestContext.http.method.toUpperCase(),
+      path,
+      signedPath: event.rawPath,
+      query: Object.fromEntries(new URLSearchParams(event.rawQueryString ?? '')),
+      headers: lowerCaseHeaders(event.headers),
+      repeatedHeaders: [],
+      body: body(event.body, event.isBase64Encoded),
+    };
+  }
+  const headers = lowerCaseHeaders(event.headers);
+  const repeatedHeaders: string[] = [];
+  for (const [name, values] of Object.entries(event.multiValueHeaders ?? {})) {
+    if (values && values.length > 1) repeatedHeaders.push(name.toLowerCase());
+  }
+  const query: Record<string, string> = {};
+  for (const [name, value] of Object.entries(event.queryStringParameters ?? {})) if (value !== undefined) query[name] = value;
+  return {
+    method: event.httpMethod.toUpperCase(),
+    path: event.path,
+    // requestContext.path is the path the client called: with the stage on an execute-api
+    // URL, with the base path on a custom domain.
+    signedPath: event.requestContext?.path ?? event.path,
+    query,
+    headers,
+    repeatedHeaders,
+    body: body(event.body, event.isBase64Encoded),
+  };
+}
+
+export function toApiGatewayResult(response: HttpResponse): APIGatewayProxyResult {
+  const binary = response.body.length > 0 && !/^(application\/json|text\/)/.test(response.headers['content-type'] ?? '');
+  return {
+    statusCode: response.statusCode,
+    headers: response.headers,
+    body: binary ? response.body.toString('base64') : response.body.toString('utf8'),
+    isBase64Encoded: binary,
+  };
+}
+
+export function apiGatewayHandler(api: () => Promise<Api>) {
+  return async (event: ApiGatewayEvent): Promise<APIGatewayProxyResult> => toApiGatewayResult(await (await api())(fromApiGatewayEvent(event)));
+}

@@ -1,0 +1,64 @@
+// The one route table: every operation of Glacier API 2012-06-01. It drives the router
+// (API Gateway and the local server alike) and is checked against the service model.
+
+export interface Route {
+  operation: string;
+  method: 'GET' | 'PUT' | 'POST' | 'DELETE';
+  /** Path template; `{name}` captures one path segment. */
+  path: string;
+  /** A query parameter that tells operations on the same path apart. */
+  query?: Record<string, string>;
+  /** Status of a successful answer. */
+  status: number;
+}
+
+const V = '/{accountId}/vaults/{vaultName}';
+
+export const ROUTES: readonly Route[] = [
+  { operation: 'ListVaults', method: 'GET', path: '/{accountId}/vaults', status: 200 },
+  { operation: 'CreateVault', method: 'PUT', path: V, status: 201 },
+  { operation: 'DescribeVault', method: 'GET', path: V, status: 200 },
+  { operation: 'DeleteVault', method: 'DELETE', path: V, status: 204 },
+
+  { operation: 'UploadArchive', method: 'POST', path: `${V}/archives`, status: 201 },
+  { operation: 'DeleteArchive', method: 'DELETE', path: `${V}/archives/{archiveId}`, status: 204 },
+
+  { operation: 'InitiateMultipartUpload', method: 'POST', path: `${V}/multipart-uploads`, status: 201 },
+  { operation: 'ListMultipartUploads', method: 'GET', path: `${V}/multipart-uploads`, status: 200 },
+  { operation: 'UploadMultipartPart', method: 'PUT', path: `${V}/multipart-uploads/{uploadId}`, status: 204 },
+  { operation: 'CompleteMultipartUpload', method: 'POST', path: `${V}/multipart-uploads/{uploadId}`, status: 201 },
+  { operation: 'ListParts', method: 'GET', path: `${V}/multipart-uploads/{uploadId}`, status: 200 },
+  { operation: 'AbortMultipartUpload', method: 'DELETE', path: `${V}/multipart-uploads/{uploadId}`, status: 204 },
+
+  { operation: 'InitiateJob', method: 'POST', path: `${V}/jobs`, status: 202 },
+  { operation: 'ListJobs', method: 'GET', path: `${V}/jobs`, status: 200 },
+  { operation: 'DescribeJob', method: 'GET', path: `${V}/jobs/{jobId}`, status: 200 },
+  { operation: 'GetJobOutput', method: 'GET', path: `${V}/jobs/{jobId}/output`, status: 200 },
+
+  { operation: 'SetVaultNotifications', method: 'PUT', path: `${V}/notification-configuration`, status: 204 },
+  { operation: 'GetVaultNotifications', method: 'GET', path: `${V}/notification-configuration`, status: 200 },
+  { operation: 'DeleteVaultNotifications', method: 'DELETE', path: `${V}/notification-configuration`, status: 204 },
+
+  { operation: 'SetVaultAccessPolicy', method: 'PUT', path: `${V}/access-policy`, status: 204 },
+  { operation: 'GetVaultAccessPolicy', method: 'GET', path: `${V}/access-policy`, status: 200 },
+  { operation: 'DeleteVaultAccessPolicy', method: 'DELETE', path: `${V}/access-policy`, status: 204 },
+
+  { operation: 'InitiateVaultLock', method: 'POST', path: `${V}/lock-policy`, status: 201 },
+  { operation: 'GetVaultLock', method: 'GET', path: `${V}/lock-policy`, status: 200 },
+  { operation: 'AbortVaultLock', method: 'DELETE', path: `${V}/lock-policy`, status: 204 },
+  { operation: 'CompleteVaultLock', method: 'POST', path: `${V}/lock-policy/{lockId}`, status: 204 },
+
+  { operation: 'AddTagsToVault', method: 'POST', path: `${V}/tags`, query: { operation: 'add' }, status: 204 },
+  { operation: 'RemoveTagsFromVault', method: 'POST', path: `${V}/tags`, query: { operation: 'remove' }, status: 204 },
+  { operation: 'ListTagsForVault', method: 'GET', path: `${V}/tags`, status: 200 },
+
+  { operation: 'SetDataRetrievalPolicy', method: 'PUT', path: '/{accountId}/policies/data-retrieval', status: 204 },
+  { operation: 'GetDataRetrievalPolicy', method: 'GET', path: '/{accountId}/policies/data-retrieval', status: 200 },
+  { operation: 'PurchaseProvisionedCapacity', method: 'POST', path: '/{accountId}/provisioned-capacity', status: 201 },
+  { operation: 'ListProvisionedCapacity', method: 'GET', path: '/{accountId}/provisioned-capacity', status: 200 },
+];
+
+/** The distinct path templates, for API Gateway resources. */
+export function routePaths(): string[] {
+  return [...new Set(ROUTES.map((route) => route.path))];
+}

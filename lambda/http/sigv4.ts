@@ -1,0 +1,145 @@
+import { timingSafeEqual } from 'node:crypto';
+import { Hash } from '@smithy/hash-node';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { GlacierError } from '../domain/errors';
+import { sha256 } from '../domain/checksums';
+import type { KeyStore } from '../store/ports';
+import type { HttpRequest } from './types';
+
+export const MAX_CLOCK_SKEW_MS = 15 * 60 * 1000;
+
+export interface Caller {
+  accountId: string;
+  accessKeyId: string;
+  /** SHA-256 of the body, computed once here and reused by the operations. */
+  bodySha256: Buffer;
+}
+
+const invalidSignature = (message: string) => new GlacierError('InvalidSignatureException', message);
+const incomplete = (message: string) => new GlacierError('IncompleteSignatureException', message);
+
+interface ParsedAuthorization {
+  accessKeyId: string;
+  date: string;
+  region: string;
+  service: string;
+  signedHeaders: string[];
+  signature: string;
+}
+
+function parseAuthorization(header: string): ParsedAuthorization {
+  const match = /^AWS4-HMAC-SHA256\s+(.*)$/s.exec(header.trim());
+  if (!match) throw incomplete('Authorization header requires the AWS4-HMAC-SHA256 algorithm.');
+  const fields: Record<string, string> = {};
+  for (const part of match[1].split(',')) {
+    const eq = part.indexOf('=');
+    if (eq > 0) fields[part.slice(0, eq).trim()] = part.slice(eq + 1).trim();
+  }
+  for (const name of ['Credential', 'SignedHeaders', 'Signature']) {
+    if (!fields[name]) throw incomplete(`Authorization header requires '${name}' parameter. Authorization=${header}`);
+  }
+  const scope = fields.Credential.split('/');
+  if (scope.length !== 5 || scope[4] !== 'aws4_request') {
+    throw incomplete(`Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/aws4_request, got '${fields.Credential}'.`);
+  }
+  if (!/^[0-9a-f]{64}$/.test(fields.Signature)) throw incomplete('Signature must be 64 hexadecimal characters.');
+  return {
+    accessKeyId: scope[0],
+    date: scope[1],
+    region: scope[2],
+    service: scope[3],
+    signedHeaders: fields.SignedHeaders.split(';'),
+    signature: fields.Signature,
+  };
+}
+
+function parseAmzDate(value: string | undefined): Date {
+  const match = value === undefined ? null : /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(value);
+  if (!match) throw incomplete(`Authorization requires the X-Amz-Date header in the form YYYYMMDDTHHMMSSZ, got '${value ?? ''}'.`);
+  const [, y, mo, d, h, mi, s] = match;
+  return new Date(Date.UTC(+y, +mo - 1, +d, +h, +mi, +s));
+}
+
+function sameSecret(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
+}
+
+/**
+ * Verifies a SigV4 request for the `glacier` service: the signature is recomputed over
+ * exactly the headers the client signed and the path as the client sent it, and the body
+ * is hashed here and compared with x-amz-content-sha256, which the signer takes on trust.
+ */
+export async function authenticate(request: HttpRequest, keys: KeyStore, region: string, now: Date): Promise<Caller> {
+  const header = request.headers.authorization;
+  if (header === undefined) {
+    throw new GlacierError('MissingAuthenticationTokenException', 'Missing Authentication Token: requests must be signed with AWS Signature Version 4.');
+  }
+  const auth = parseAuthorization(header);
+  if (auth.service !== 'glacier') throw invalidSignature(`Credential should be scoped to correct service: 'glacier', not '${auth.service}'.`);
+  if (auth.region !== region) throw invalidSignature(`Credential should be scoped to a valid region: '${region}', not '${auth.region}'.`);
+
+  const signingDate = parseAmzDate(request.headers['x-amz-date']);
+  const amzDate = request.headers['x-amz-date'];
+  if (auth.date !== amzDate.slice(0, 8)) {
+    throw invalidSignature(`Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${auth.date}' != '${amzDate.slice(0, 8)}'.`);
+  }
+  const skew = signingDate.getTime() - now.getTime();
+  if (skew < -MAX_CLOCK_SKEW_MS) {
+    throw invalidSignature(`Signature expired: ${amzDate} is now earlier than ${compact(new Date(now.getTime() - MAX_CLOCK_SKEW_MS))} (${compact(now)} - 15 min.)`);
+  }
+  if (skew > MAX_CLOCK_SKEW_MS) {
+    throw invalidSignature(`Signature not yet current: ${amzDate} is still later than ${compact(new Date(now.getTime() + MAX_CLOCK_SKEW_MS))} (${compact(now)} + 15 min.)`);
+  }
+  for (const required of ['host', 'x-amz-date']) {
+    if (!auth.signedHeaders.includes(required)) throw invalidSignature(`The '${required}' header must be signed.`);
+  }
+
+  const credentials = await keys.lookup(auth.accessKeyId);
+  if (!credentials) throw new GlacierError('UnrecognizedClientException', 'The security token included in the request is invalid.');
+
+  const bodySha256 = sha256(request.body);
+  const claimed = request.headers['x-amz-content-sha256'];
+  if (claimed !== undefined && claimed.toLowerCase() !== bodySha256.toString('hex')) {
+    throw invalidSignature("The provided 'x-amz-content-sha256' header does not match what was computed.");
+  }
+
+  const signedHeaders: Record<string, string> = {};
+  for (const name of auth.signedHeaders) {
+    const value = request.headers[name];
+    if (value === undefined) throw invalidSignature(`The header '${name}' is listed in SignedHeaders but is not in the request.`);
+    signedHeaders[name] = value;
+  }
+  const signer = new SignatureV4({
+    service: 'glacier',
+    region: auth.region,
+    credentials: { accessKeyId: auth.accessKeyId, secretAccessKey: credentials.secretAccessKey },
+    sha256: Hash.bind(null, 'sha256'),
+    uriEscapePath: true,
+    applyChecksum: false,
+  });
+  const signed = await signer.sign(
+    {
+      method: request.method,
+      protocol: 'https:',
+      hostname: request.headers.host,
+      path: request.signedPath,
+      query: request.query,
+      headers: signedHeaders,
+      body: request.body,
+    },
+    { signingDate, signableHeaders: new Set(auth.signedHeaders) },
+  );
+  const expected = /Signature=([0-9a-f]{64})/.exec(String(signed.headers.authorization))?.[1] ?? '';
+  if (!sameSecret(expected, auth.signature)) {
+    throw invalidSignature(
+      'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.',
+    );
+  }
+  return { accountId: credentials.accountId, accessKeyId: auth.accessKeyId, bodySha256 };
+}
+
+function compact(date: Date): string {
+  return date.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+}

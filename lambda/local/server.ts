@@ -1,0 +1,69 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Config } from '../config';
+import { inventoryAllVaults, type InventoryRun } from '../domain/inventory';
+import { createApi } from '../http/api';
+import { apiGatewayHandler } from '../http/apigw';
+import { jsonLogger, type Logger } from '../http/responses';
+import { createDynamoClient, createKeyStore, createServices } from '../wiring';
+import { lockDataDir } from './data-dir-lock';
+import { ensureTable, startEmbeddedStores } from './embedded-stores';
+import { bridge } from './http-bridge';
+
+export interface LocalServer {
+  url: string;
+  config: Config;
+  runInventory(): Promise<InventoryRun>;
+  close(): Promise<void>;
+}
+
+/** Local mode: the api handler behind node:http, on embedded stores under the data directory. */
+export async function startLocalServer(base: Config, log: Logger = jsonLogger): Promise<LocalServer> {
+  const unlock = lockDataDir(base.local.dataDir);
+  const cleanup: (() => Promise<void> | void)[] = [unlock];
+  const closeAll = async () => {
+    for (const step of cleanup.reverse()) await step();
+  };
+  try {
+    const stores = await startEmbeddedStores(base.local.dataDir, base.bucketName);
+    cleanup.push(() => stores.close());
+    const config: Config = { ...base, dynamoEndpoint: stores.dynamoEndpoint, s3Endpoint: stores.s3Endpoint };
+    await ensureTable(createDynamoClient(config), config.tableName);
+
+    const svc = createServices(config);
+    const api = createApi({ svc, keys: await createKeyStore(config), log });
+    const handler = apiGatewayHandler(async () => api);
+    const server: Server = createServer(bridge(handler, config.maxBodyBytes, log));
+    server.keepAliveTimeout = 30_000;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.local.port, config.local.host, resolve);
+    });
+    cleanup.push(
+      () =>
+        new Promise<void>((resolve) => {
+          server.close(() => resolve());
+          server.closeAllConnections();
+        }),
+    );
+
+    let running: Promise<InventoryRun> | undefined;
+    const runInventory = () => {
+      running ??= inventoryAllVaults(svc, log).finally(() => (running = undefined));
+      return running;
+    };
+    const timer = setInterval(() => void runInventory().catch((error) => log('inventory failed', { error: String(error) })), config.inventoryIntervalSeconds * 1000);
+    timer.unref();
+    cleanup.push(async () => {
+      clearInterval(timer);
+      await running?.catch(() => undefined);
+    });
+
+    const { port } = server.address() as AddressInfo;
+    const host = config.local.host.includes(':') ? `[${config.local.host}]` : config.local.host;
+    return { url: `http://${host}:${port}`, config, runInventory, close: closeAll };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}

@@ -1,0 +1,13 @@
+import type { Operation } from './operation';
+import { DeleteArchive, UploadArchive } from './archives';
+import { CreateVault, DeleteVault, DescribeVault, ListVaults } from './vaults';
+
+/** The operations built so far; a routed operation missing here answers NotImplementedException. */
+export const OPERATIONS: Readonly<Record<string, Operation>> = {
+  CreateVault,
+  DescribeVault,
+  ListVaults,
+  DeleteVault,
+  UploadArchive,
+  DeleteArchive,
+};

@@ -1,0 +1,39 @@
+import { invalidParameter, missingHeader } from '../domain/errors';
+import type { Services } from '../domain/services';
+import type { Route } from '../http/routes';
+import type { HttpRequest } from '../http/types';
+
+export interface OpContext {
+  svc: Services;
+  request: HttpRequest;
+  route: Route;
+  /** Path parameters; accountId is already the caller's real account ID. */
+  params: Record<string, string>;
+  accountId: string;
+  bodySha256: Buffer;
+}
+
+export interface OpResult {
+  status?: number;
+  headers?: Record<string, string>;
+  json?: unknown;
+}
+
+export type Operation = (ctx: OpContext) => Promise<OpResult | void>;
+
+export function requireHeader(ctx: OpContext, name: string): string {
+  const value = ctx.request.headers[name];
+  if (value === undefined || value === '') throw missingHeader(name);
+  return value;
+}
+
+/** A list operation's `limit`: a whole number from 1 to `max`, `fallback` when absent. */
+export function limitParam(ctx: OpContext, fallback: number, max = 1000): number {
+  const raw = ctx.request.query.limit;
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || value < 1 || value > max) {
+    throw invalidParameter(`Invalid limit: ${raw}. The limit must be a whole number from 1 to ${max}.`);
+  }
+  return value;
+}

@@ -1,0 +1,38 @@
+import { vaultArn, vaultPath } from '../domain/names';
+import { createVault, deleteVault, listVaults, requireVault } from '../domain/vaults';
+import type { Services } from '../domain/services';
+import type { VaultRecord } from '../store/ports';
+import { limitParam, type Operation } from './operation';
+
+export const DEFAULT_VAULT_LIST_LIMIT = 10;
+
+function describe(svc: Services, vault: VaultRecord) {
+  return {
+    VaultARN: vaultArn(svc.region, vault.accountId, vault.vaultName),
+    VaultName: vault.vaultName,
+    CreationDate: vault.creationDate,
+    ...(vault.inventory && {
+      LastInventoryDate: vault.inventory.date,
+      NumberOfArchives: vault.inventory.numberOfArchives,
+      SizeInBytes: vault.inventory.sizeInBytes,
+    }),
+  };
+}
+
+export const CreateVault: Operation = async ({ svc, accountId, params }) => {
+  await createVault(svc, accountId, params.vaultName);
+  return { headers: { location: vaultPath(accountId, params.vaultName) } };
+};
+
+export const DescribeVault: Operation = async ({ svc, accountId, params }) => ({
+  json: describe(svc, await requireVault(svc, accountId, params.vaultName)),
+});
+
+export const ListVaults: Operation = async (ctx) => {
+  const { vaults, marker } = await listVaults(ctx.svc, ctx.accountId, ctx.request.query.marker, limitParam(ctx, DEFAULT_VAULT_LIST_LIMIT));
+  return { json: { VaultList: vaults.map((vault) => describe(ctx.svc, vault)), Marker: marker ?? null } };
+};
+
+export const DeleteVault: Operation = async ({ svc, accountId, params }) => {
+  await deleteVault(svc, accountId, params.vaultName);
+};

@@ -1,0 +1,340 @@
+import {
+  type AttributeValue,
+  ConditionalCheckFailedException,
+  DeleteItemCommand,
+  DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  UpdateItemCommand,
+  BatchWriteItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import { TABLE_KEYS as K } from './table-schema';
+import type {
+  ArchiveRecord,
+  DeleteArchiveOutcome,
+  DeleteVaultOutcome,
+  InventoryEntry,
+  InventorySummary,
+  MetadataStore,
+  Page,
+  VaultRecord,
+} from './ports';
+
+type Item = Record<string, AttributeValue>;
+
+const ARCHIVE_PAGE = 1000;
+const TOMBSTONE_DAYS = 90;
+
+const s = (value: string): AttributeValue => ({ S: value });
+const n = (value: number): AttributeValue => ({ N: String(value) });
+const str = (item: Item, name: string) => item[name]?.S;
+const num = (item: Item, name: string) => (item[name]?.N === undefined ? undefined : Number(item[name].N));
+
+const vaultKey = (accountId: string, vaultName: string): Item => ({ [K.partitionKey]: s(`A#${accountId}`), [K.sortKey]: s(`V#${vaultName}`) });
+const archivePk = (accountId: string, vaultName: string) => s(`R#${accountId}#${vaultName}`);
+const inventoryPk = (accountId: string, vaultName: string) => s(`I#${accountId}#${vaultName}`);
+const chunkSk = (inventoryId: string, index: number) => s(`${inventoryId}#${String(index).padStart(6, '0')}`);
+
+function isConditionFailure(error: unknown): boolean {
+  return error instanceof ConditionalCheckFailedException || (error as { name?: string })?.name === 'ConditionalCheckFailedException';
+}
+
+function toVault(item: Item): VaultRecord {
+  const [accountId, vaultName] = [(str(item, K.partitionKey) as string).slice(2), (str(item, K.sortKey) as string).slice(2)];
+  const vault: VaultRecord = { accountId, vaultName, creationDate: str(item, 'creationDate') as string };
+  const lastWriteMs = num(item, 'lastWriteMs');
+  if (lastWriteMs !== undefined) vault.lastWriteMs = lastWriteMs;
+  const inventoryId = str(item, 'invId');
+  if (inventoryId !== undefined) {
+    vault.inventory = {
+      id: inventoryId,
+      date: str(item, 'invDate') as string,
+      asOfMs: num(item, 'invAsOfMs') as number,
+      numberOfArchives: num(item, 'invCount') as number,
+      sizeInBytes: num(item, 'invSize') as number,
+      chunks: num(item, 'invChunks') as number,
+    };
+  }
+  return vault;
+}
+
+function toArchive(accountId: string, vaultName: string, item: Item): ArchiveRecord {
+  const archive: ArchiveRecord = {
+    accountId,
+    vaultName,
+    archiveId: str(item, K.sortKey) as string,
+    description: str(item, 'description') ?? '',
+    size: num(item, 'size') as number,
+    treeHash: str(item, 'treeHash') as string,
+    creationDate: str(item, 'creationDate') as string,
+    blobKey: str(item, 'blobKey') as string,
+  };
+  const deletedDate = str(item, 'deletedDate');
+  if (deletedDate) archive.deletedDate = deletedDate;
+  return archive;
+}
+
+const encodeCursor = (key: Item | undefined) => (key ? Buffer.from(JSON.stringify(key)).toString('base64url') : undefined);
+const decodeCursor = (cursor: string | undefined): Item | undefined =>
+  cursor ? (JSON.parse(Buffer.from(cursor, 'base64url').toString()) as Item) : undefined;
+
+/** Metadata in one DynamoDB table (layout in table-schema.ts). Single-item conditional writes only. */
+export class DynamoMetadataStore implements MetadataStore {
+  constructor(
+    private readonly db: DynamoDBClient,
+    private readonly table: string,
+  ) {}
+
+  async getVault(accountId: string, vaultName: string): Promise<VaultRecord | undefined> {
+    const out = await this.db.send(new GetItemCommand({ TableName: this.table, Key: vaultKey(accountId, vaultName), ConsistentRead: true }));
+    return out.Item ? toVault(out.Item) : undefined;
+  }
+
+  async createVault(vault: VaultRecord): Promise<boolean> {
+    try {
+      await this.db.send(
+        new PutItemCommand({
+          TableName: this.table,
+          Item: {
+            ...vaultKey(vault.accountId, vault.vaultName),
+            [K.vaultIndexPartitionKey]: s('VAULT'),
+            [K.vaultIndexSortKey]: s(`${vault.accountId}#${vault.vaultName}`),
+            creationDate: s(vault.creationDate),
+          },
+          ConditionExpression: 'attribute_not_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': K.partitionKey },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async countVaults(accountId: string): Promise<number> {
+    let count = 0;
+    let start: Item | undefined;
+    do {
+      const out = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :v)',
+          ExpressionAttributeNames: { '#pk': K.partitionKey, '#sk': K.sortKey },
+          ExpressionAttributeValues: { ':pk': s(`A#${accountId}`), ':v': s('V#') },
+          Select: 'COUNT',
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      );
+      count += out.Count ?? 0;
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return count;
+  }
+
+  async listVaults(accountId: string, startAfter: string | undefined, limit: number): Promise<Page<VaultRecord>> {
+    const items: VaultRecord[] = [];
+    let start: Item | undefined = startAfter === undefined ? undefined : vaultKey(accountId, startAfter);
+    // Read one more than asked, to know whether a marker is needed.
+    while (items.length <= limit) {
+      const out = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :v)',
+          ExpressionAttributeNames: { '#pk': K.partitionKey, '#sk': K.sortKey },
+          ExpressionAttributeValues: { ':pk': s(`A#${accountId}`), ':v': s('V#') },
+          ConsistentRead: true,
+          Limit: limit + 1 - items.length,
+          ExclusiveStartKey: start,
+        }),
+      );
+      items.push(...(out.Items ?? []).map(toVault));
+      start = out.LastEvaluatedKey;
+      if (!start) break;
+    }
+    const more = items.length > limit;
+    return { items: items.slice(0, limit), cursor: more ? 'more' : undefined };
+  }
+
+  async scanVaults(cursor?: string): Promise<Page<VaultRecord>> {
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: K.vaultIndex,
+        KeyConditionExpression: '#gpk = :vault',
+        ExpressionAttributeNames: { '#gpk': K.vaultIndexPartitionKey },
+        ExpressionAttributeValues: { ':vault': s('VAULT') },
+        ExclusiveStartKey: decodeCursor(cursor),
+      }),
+    );
+    return { items: (out.Items ?? []).map(toVault), cursor: encodeCursor(out.LastEvaluatedKey) };
+  }
+
+  async deleteVaultIfIdle(accountId: string, vaultName: string): Promise<DeleteVaultOutcome> {
+    try {
+      const out = await this.db.send(
+        new DeleteItemCommand({
+          TableName: this.table,
+          Key: vaultKey(accountId, vaultName),
+          ConditionExpression: 'attribute_not_exists(#pk) OR attribute_not_exists(lastWriteMs) OR (invCount = :zero AND lastWriteMs < invAsOfMs)',
+          ExpressionAttributeNames: { '#pk': K.partitionKey },
+          ExpressionAttributeValues: { ':zero': n(0) },
+          ReturnValues: 'ALL_OLD',
+        }),
+      );
+      return out.Attributes ? 'deleted' : 'absent';
+    } catch (error) {
+      if (isConditionFailure(error)) return 'not-empty';
+      throw error;
+    }
+  }
+
+  async recordVaultWrite(accountId: string, vaultName: string, atMs: number): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateItemCommand({
+          TableName: this.table,
+          Key: vaultKey(accountId, vaultName),
+          UpdateExpression: 'SET lastWriteMs = :at',
+          ConditionExpression: 'attribute_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': K.partitionKey },
+          ExpressionAttributeValues: { ':at': n(atMs) },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async putArchive(archive: ArchiveRecord): Promise<void> {
+    await this.db.send(
+      new PutItemCommand({
+        TableName: this.table,
+        Item: {
+          [K.partitionKey]: archivePk(archive.accountId, archive.vaultName),
+          [K.sortKey]: s(archive.archiveId),
+          description: s(archive.description),
+          size: n(archive.size),
+          treeHash: s(archive.treeHash),
+          creationDate: s(archive.creationDate),
+          blobKey: s(archive.blobKey),
+        },
+      }),
+    );
+  }
+
+  async getArchive(accountId: string, vaultName: string, archiveId: string): Promise<ArchiveRecord | undefined> {
+    const out = await this.db.send(
+      new GetItemCommand({
+        TableName: this.table,
+        Key: { [K.partitionKey]: archivePk(accountId, vaultName), [K.sortKey]: s(archiveId) },
+        ConsistentRead: true,
+      }),
+    );
+    return out.Item ? toArchive(accountId, vaultName, out.Item) : undefined;
+  }
+
+  async markArchiveDeleted(accountId: string, vaultName: string, archiveId: string, date: string): Promise<DeleteArchiveOutcome> {
+    const expiresAt = Math.floor(Date.parse(date) / 1000) + TOMBSTONE_DAYS * 86400;
+    try {
+      await this.db.send(
+        new UpdateItemCommand({
+          TableName: this.table,
+          Key: { [K.partitionKey]: archivePk(accountId, vaultName), [K.sortKey]: s(archiveId) },
+          UpdateExpression: 'SET deletedDate = :date, #ttl = :ttl',
+          ConditionExpression: 'attribute_exists(#pk) AND attribute_not_exists(deletedDate)',
+          ExpressionAttributeNames: { '#pk': K.partitionKey, '#ttl': K.ttlAttribute },
+          ExpressionAttributeValues: { ':date': s(date), ':ttl': n(expiresAt) },
+        }),
+      );
+      return 'deleted';
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      const existing = await this.getArchive(accountId, vaultName, archiveId);
+      return existing ? 'already-deleted' : 'absent';
+    }
+  }
+
+  async listArchives(accountId: string, vaultName: string, cursor?: string): Promise<Page<ArchiveRecord>> {
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: '#pk = :pk',
+        ExpressionAttributeNames: { '#pk': K.partitionKey },
+        ExpressionAttributeValues: { ':pk': archivePk(accountId, vaultName) },
+        ConsistentRead: true,
+        Limit: ARCHIVE_PAGE,
+        ExclusiveStartKey: decodeCursor(cursor),
+      }),
+    );
+    return { items: (out.Items ?? []).map((item) => toArchive(accountId, vaultName, item)), cursor: encodeCursor(out.LastEvaluatedKey) };
+  }
+
+  async putInventoryChunk(accountId: string, vaultName: string, inventoryId: string, index: number, entries: InventoryEntry[]): Promise<void> {
+    await this.db.send(
+      new PutItemCommand({
+        TableName: this.table,
+        Item: { [K.partitionKey]: inventoryPk(accountId, vaultName), [K.sortKey]: chunkSk(inventoryId, index), entries: s(JSON.stringify(entries)) },
+      }),
+    );
+  }
+
+  async getInventoryChunk(accountId: string, vaultName: string, inventoryId: string, index: number): Promise<InventoryEntry[] | undefined> {
+    const out = await this.db.send(
+      new GetItemCommand({
+        TableName: this.table,
+        Key: { [K.partitionKey]: inventoryPk(accountId, vaultName), [K.sortKey]: chunkSk(inventoryId, index) },
+        ConsistentRead: true,
+      }),
+    );
+    const entries = out.Item ? str(out.Item, 'entries') : undefined;
+    return entries === undefined ? undefined : (JSON.parse(entries) as InventoryEntry[]);
+  }
+
+  async deleteInventoryChunks(accountId: string, vaultName: string, inventoryId: string, count: number): Promise<void> {
+    for (let first = 0; first < count; first += 25) {
+      let requests = Array.from({ length: Math.min(25, count - first) }, (_, i) => ({
+        DeleteRequest: { Key: { [K.partitionKey]: inventoryPk(accountId, vaultName), [K.sortKey]: chunkSk(inventoryId, first + i) } },
+      }));
+      for (let attempt = 0; requests.length > 0; attempt += 1) {
+        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 50 * 2 ** attempt)));
+        const out = await this.db.send(new BatchWriteItemCommand({ RequestItems: { [this.table]: requests } }));
+        requests = (out.UnprocessedItems?.[this.table] ?? []) as typeof requests;
+      }
+    }
+  }
+
+  async commitInventory(vault: VaultRecord, summary: InventorySummary): Promise<{ replaced?: InventorySummary } | false> {
+    try {
+      const out = await this.db.send(
+        new UpdateItemCommand({
+          TableName: this.table,
+          Key: vaultKey(vault.accountId, vault.vaultName),
+          UpdateExpression: 'SET invId = :id, invDate = :date, invAsOfMs = :asOf, invCount = :count, invSize = :size, invChunks = :chunks',
+          // Only the vault that was scanned, and never back to an older inventory.
+          ConditionExpression: 'attribute_exists(#pk) AND creationDate = :created AND (attribute_not_exists(invAsOfMs) OR invAsOfMs < :asOf)',
+          ExpressionAttributeNames: { '#pk': K.partitionKey },
+          ExpressionAttributeValues: {
+            ':id': s(summary.id),
+            ':date': s(summary.date),
+            ':asOf': n(summary.asOfMs),
+            ':count': n(summary.numberOfArchives),
+            ':size': n(summary.sizeInBytes),
+            ':chunks': n(summary.chunks),
+            ':created': s(vault.creationDate),
+          },
+          ReturnValues: 'ALL_OLD',
+        }),
+      );
+      const old = out.Attributes ? toVault(out.Attributes) : undefined;
+      return { replaced: old?.inventory };
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,97 @@
+// What the domain needs from storage. Adapters: DynamoDB (metadata), S3 (bytes),
+// and in-memory fakes for unit tests of the domain.
+
+export interface InventorySummary {
+  id: string;
+  /** ISO date reported as LastInventoryDate. */
+  date: string;
+  /** Writes at or after this instant (epoch ms) are not reflected in the inventory. */
+  asOfMs: number;
+  numberOfArchives: number;
+  sizeInBytes: number;
+  chunks: number;
+}
+
+export interface VaultRecord {
+  accountId: string;
+  vaultName: string;
+  creationDate: string;
+  /** Epoch ms of the last archive write (upload or delete); absent if none ever. */
+  lastWriteMs?: number;
+  inventory?: InventorySummary;
+}
+
+export interface ArchiveRecord {
+  accountId: string;
+  vaultName: string;
+  archiveId: string;
+  description: string;
+  size: number;
+  treeHash: string;
+  creationDate: string;
+  blobKey: string;
+  deletedDate?: string;
+}
+
+export interface InventoryEntry {
+  ArchiveId: string;
+  ArchiveDescription: string;
+  CreationDate: string;
+  Size: number;
+  SHA256TreeHash: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Present when there may be more: pass it back to read on. */
+  cursor?: string;
+}
+
+export type DeleteVaultOutcome = 'deleted' | 'absent' | 'not-empty';
+export type DeleteArchiveOutcome = 'deleted' | 'already-deleted' | 'absent';
+
+export interface MetadataStore {
+  getVault(accountId: string, vaultName: string): Promise<VaultRecord | undefined>;
+  /** Creates the vault unless one of that name exists; true if this call created it. */
+  createVault(vault: VaultRecord): Promise<boolean>;
+  countVaults(accountId: string): Promise<number>;
+  /** Vaults of an account in ASCII order of name, strictly after `startAfter`. */
+  listVaults(accountId: string, startAfter: string | undefined, limit: number): Promise<Page<VaultRecord>>;
+  /** Every vault of every account, for the inventory. */
+  scanVaults(cursor?: string): Promise<Page<VaultRecord>>;
+  /** Deletes the vault only if its last inventory shows it empty and nothing was written since. */
+  deleteVaultIfIdle(accountId: string, vaultName: string): Promise<DeleteVaultOutcome>;
+  /** Stamps a write on the vault; false if the vault does not exist. */
+  recordVaultWrite(accountId: string, vaultName: string, atMs: number): Promise<boolean>;
+
+  putArchive(archive: ArchiveRecord): Promise<void>;
+  getArchive(accountId: string, vaultName: string, archiveId: string): Promise<ArchiveRecord | undefined>;
+  markArchiveDeleted(accountId: string, vaultName: string, archiveId: string, date: string): Promise<DeleteArchiveOutcome>;
+  /** A vault's archives, deleted ones included, in a stable order. */
+  listArchives(accountId: string, vaultName: string, cursor?: string): Promise<Page<ArchiveRecord>>;
+
+  putInventoryChunk(accountId: string, vaultName: string, inventoryId: string, index: number, entries: InventoryEntry[]): Promise<void>;
+  getInventoryChunk(accountId: string, vaultName: string, inventoryId: string, index: number): Promise<InventoryEntry[] | undefined>;
+  deleteInventoryChunks(accountId: string, vaultName: string, inventoryId: string, count: number): Promise<void>;
+  /**
+   * Points the vault at a new inventory if it is still the vault that was inventoried
+   * (same creation date); returns the inventory it replaced, or false if the vault is gone.
+   */
+  commitInventory(vault: VaultRecord, summary: InventorySummary): Promise<{ replaced?: InventorySummary } | false>;
+}
+
+export interface BlobStore {
+  /** Stores the bytes durably; `sha256` lets the store verify what it received. */
+  put(key: string, body: Buffer, sha256: Buffer): Promise<void>;
+  get(key: string, range?: { start: number; end: number }): Promise<Buffer>;
+  delete(key: string): Promise<void>;
+}
+
+export interface Credentials {
+  accountId: string;
+  secretAccessKey: string;
+}
+
+export interface KeyStore {
+  lookup(accessKeyId: string): Promise<Credentials | undefined>;
+}

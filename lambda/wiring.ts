@@ -1,0 +1,48 @@
+// Composition root: builds the stores and services from a Config.
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { Config } from './config';
+import type { Services } from './domain/services';
+import { DynamoMetadataStore } from './store/dynamo-metadata';
+import { rootKeyFromSecret, StaticKeyStore } from './store/keys';
+import type { KeyStore } from './store/ports';
+import { S3BlobStore } from './store/s3-blobs';
+
+// Embedded servers accept any key; these only make the SDK sign.
+const EMBEDDED_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+
+export function createDynamoClient(config: Config): DynamoDBClient {
+  return new DynamoDBClient({
+    region: config.region,
+    ...(config.dynamoEndpoint && { endpoint: config.dynamoEndpoint, credentials: EMBEDDED_CREDENTIALS }),
+  });
+}
+
+export function createS3Client(config: Config): S3Client {
+  return new S3Client({
+    region: config.region,
+    // Checksums are sent explicitly; aws-chunked trailers are not understood by embedded servers.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    ...(config.s3Endpoint && { endpoint: config.s3Endpoint, forcePathStyle: true, credentials: EMBEDDED_CREDENTIALS }),
+  });
+}
+
+export function createServices(config: Config): Services {
+  return {
+    metadata: new DynamoMetadataStore(createDynamoClient(config), config.tableName),
+    blobs: new S3BlobStore(createS3Client(config), config.bucketName, config.storageClass),
+    region: config.region,
+    now: () => new Date(),
+  };
+}
+
+export async function createKeyStore(config: Config): Promise<KeyStore> {
+  let root: { accessKeyId: string; secretAccessKey: string } | undefined;
+  if (config.rootSecretArn) root = await rootKeyFromSecret(new SecretsManagerClient({ region: config.region }), config.rootSecretArn);
+  else if (config.rootAccessKeyId && config.rootSecretAccessKey) {
+    root = { accessKeyId: config.rootAccessKeyId, secretAccessKey: config.rootSecretAccessKey };
+  }
+  return new StaticKeyStore(root ? { [root.accessKeyId]: { accountId: config.accountId, secretAccessKey: root.secretAccessKey } } : {});
+}
