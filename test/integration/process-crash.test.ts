@@ -1,0 +1,101 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CreateVaultCommand, DeleteArchiveCommand, DescribeVaultCommand, UploadArchiveCommand } from '@aws-sdk/client-glacier';
+import { treeHash } from '../../lambda/domain/checksums';
+import { freePort, spawnServer, waitUntilServing, type ServerProcess } from '../support/server-process';
+
+const dataDir = mkdtempSync(join(tmpdir(), 'coldvault-crash-'));
+const running: ServerProcess[] = [];
+
+async function start(): Promise<ServerProcess> {
+  const server = spawnServer({ PORT: String(await freePort()), COLDVAULT_DATA_DIR: dataDir, COLDVAULT_INVENTORY_INTERVAL_SECONDS: '1' });
+  running.push(server);
+  await waitUntilServing(server);
+  return server;
+}
+
+async function kill(server: ServerProcess) {
+  server.child.kill('SIGKILL');
+  await server.exited;
+}
+
+/** Sends the headers and only part of the body of an upload, and leaves it hanging. */
+function startPartialUpload(url: string, size: number): Promise<void> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolveSent) => {
+    const req = request({
+      host: hostname,
+      port,
+      method: 'POST',
+      path: '/-/vaults/crash/archives',
+      headers: { 'content-length': String(size), 'x-amz-glacier-version': '2012-06-01' },
+    });
+    req.on('error', () => undefined);
+    req.write(randomBytes(size / 2), () => resolveSent());
+  });
+}
+
+async function inventoryAfter(server: ServerProcess, since: number) {
+  const client = server.client();
+  for (let attempt = 0; attempt < 200; attempt += 1) {
+    const vault = await client.send(new DescribeVaultCommand({ accountId: '-', vaultName: 'crash' }));
+    if (vault.LastInventoryDate && Date.parse(vault.LastInventoryDate) > since) return vault;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('no inventory ran');
+}
+
+afterAll(async () => {
+  for (const server of running) if (server.child.exitCode === null) await kill(server);
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+it('a second server on the same data directory stops with a clear error', async () => {
+  const first = await start();
+  const second = spawnServer({ PORT: String(await freePort()), COLDVAULT_DATA_DIR: dataDir });
+  expect(await second.exited).toBe(1);
+  expect(second.output()).toMatch(/Another coldvault server \(pid \d+\) is using the data directory/);
+  await kill(first);
+});
+
+it('a server killed during uploads shows no partial archive, and keeps every acknowledged one', async () => {
+  let server = await start();
+  const client = server.client();
+  await client.send(new CreateVaultCommand({ accountId: '-', vaultName: 'crash' }));
+  const acknowledged: { archiveId: string; size: number }[] = [];
+  for (let i = 0; i < 5; i += 1) {
+    const body = randomBytes(100_000 + i);
+    const out = await client.send(new UploadArchiveCommand({ accountId: '-', vaultName: 'crash', body }));
+    expect(out.checksum).toBe(treeHash(body).toString('hex'));
+    acknowledged.push({ archiveId: out.archiveId as string, size: body.length });
+  }
+
+  // Uploads in flight at the kill: half-sent ones, and whole ones racing the kill.
+  await startPartialUpload(server.url, 2 * 1024 * 1024);
+  const racingSize = 300_000;
+  const racing = Array.from({ length: 4 }, () =>
+    client.send(new UploadArchiveCommand({ accountId: '-', vaultName: 'crash', body: randomBytes(racingSize) })).catch(() => undefined),
+  );
+  await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 40)));
+  await kill(server);
+  const raced = (await Promise.all(racing)).filter((out) => out !== undefined).length;
+
+  const restartedAt = Date.now();
+  server = await start();
+  const vault = await inventoryAfter(server, restartedAt);
+  const committed = (vault.NumberOfArchives as number) - acknowledged.length;
+  // Every acknowledged archive is there; a racing upload is there whole or not at all.
+  expect(committed).toBeGreaterThanOrEqual(raced);
+  expect(committed).toBeLessThanOrEqual(racing.length);
+  const acknowledgedBytes = acknowledged.reduce((sum, archive) => sum + archive.size, 0);
+  expect(vault.SizeInBytes).toBe(acknowledgedBytes + committed * racingSize);
+
+  for (const { archiveId } of acknowledged) {
+    const out = await server.client().send(new DeleteArchiveCommand({ accountId: '-', vaultName: 'crash', archiveId }));
+    expect(out.$metadata.httpStatusCode).toBe(204);
+  }
+  await kill(server);
+});

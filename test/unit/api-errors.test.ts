@@ -1,0 +1,59 @@
+import { createHash } from 'node:crypto';
+import { Hash } from '@smithy/hash-node';
+import { SignatureV4 } from '@smithy/signature-v4';
+import type { Services } from '../../lambda/domain/services';
+import { createApi } from '../../lambda/http/api';
+import type { HttpRequest } from '../../lambda/http/types';
+import { StaticKeyStore } from '../../lambda/store/keys';
+import type { BlobStore, MetadataStore } from '../../lambda/store/ports';
+
+const KEY = { accessKeyId: 'AKIDUNIT', secretAccessKey: 'unit-secret' };
+const keys = new StaticKeyStore({ [KEY.accessKeyId]: { accountId: '111122223333', secretAccessKey: KEY.secretAccessKey } });
+
+/** A store whose every call fails, as S3 or DynamoDB do in an outage. */
+const failing = <T extends object>(message: string) =>
+  new Proxy({} as T, {
+    get: () => () => Promise.reject(new Error(message)),
+  });
+
+async function signed(method: string, path: string): Promise<HttpRequest> {
+  const body = Buffer.alloc(0);
+  const headers = {
+    host: 'glacier.example.com',
+    'x-amz-glacier-version': '2012-06-01',
+    'x-amz-content-sha256': createHash('sha256').update(body).digest('hex'),
+  };
+  const signer = new SignatureV4({ service: 'glacier', region: 'us-east-1', credentials: KEY, sha256: Hash.bind(null, 'sha256') });
+  const out = await signer.sign({ method, protocol: 'https:', hostname: headers.host, path, query: {}, headers, body });
+  return { method, path, signedPath: path, query: {}, headers: out.headers as Record<string, string>, repeatedHeaders: [], body };
+}
+
+it('answers an unexpected exception with 500 ServiceUnavailableException and logs it with the request ID', async () => {
+  const logged: Record<string, unknown>[] = [];
+  const svc: Services = {
+    metadata: failing<MetadataStore>('connect ECONNREFUSED'),
+    blobs: failing<BlobStore>('connect ECONNREFUSED'),
+    region: 'us-east-1',
+    now: () => new Date(),
+  };
+  const api = createApi({ svc, keys, log: (message, detail) => logged.push({ message, ...detail }) });
+  const response = await api(await signed('GET', '/-/vaults/some-vault'));
+
+  expect(response.statusCode).toBe(500);
+  expect(response.headers['x-amzn-errortype']).toBe('ServiceUnavailableException');
+  const requestId = response.headers['x-amzn-requestid'];
+  const body = JSON.parse(response.body.toString());
+  expect(body).toEqual({ code: 'ServiceUnavailableException', message: expect.stringContaining(requestId), type: 'Server' });
+  expect(body.message).not.toMatch(/ECONNREFUSED/);
+  expect(logged).toEqual([expect.objectContaining({ requestId, error: expect.stringContaining('ECONNREFUSED') })]);
+});
+
+it('does not log client errors', async () => {
+  const logged: unknown[] = [];
+  const svc = { metadata: failing<MetadataStore>('x'), blobs: failing<BlobStore>('x'), region: 'us-east-1', now: () => new Date() };
+  const api = createApi({ svc, keys, log: (message) => logged.push(message) });
+  const response = await api(await signed('GET', '/-/vaults/bad%2Fname'));
+  expect(response.statusCode).toBe(400);
+  expect(response.headers['x-amzn-errortype']).toBe('InvalidParameterValueException');
+  expect(logged).toEqual([]);
+});
