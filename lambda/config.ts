@@ -23,6 +23,8 @@ export interface Config {
   storageClass: StorageClass;
   maxBodyBytes: number;
   inventoryIntervalSeconds: number;
+  /** Local mode: how often the janitor removes idle multipart uploads (deployed: a schedule). */
+  janitorIntervalSeconds: number;
   /** Endpoints of S3- and DynamoDB-compatible servers (local mode and tests). */
   s3Endpoint?: string;
   dynamoEndpoint?: string;
@@ -91,6 +93,7 @@ function common(env: Env) {
     storageClass: storageClass(env),
     maxBodyBytes: integer(env, 'COLDVAULT_MAX_BODY_BYTES', LAMBDA_MAX_BODY_BYTES, 1),
     inventoryIntervalSeconds: integer(env, 'COLDVAULT_INVENTORY_INTERVAL_SECONDS', 86400, 1),
+    janitorIntervalSeconds: integer(env, 'COLDVAULT_JANITOR_INTERVAL_SECONDS', 3600, 1),
     s3Endpoint: text(env, 'COLDVAULT_S3_ENDPOINT'),
     dynamoEndpoint: text(env, 'COLDVAULT_DYNAMODB_ENDPOINT'),
   };

@@ -5,6 +5,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Config } from './config';
 import type { Services } from './domain/services';
 import { DynamoMetadataStore } from './store/dynamo-metadata';
+import { DynamoUploadStore } from './store/dynamo-uploads';
 import { rootKeyFromSecret, StaticKeyStore } from './store/keys';
 import type { KeyStore } from './store/ports';
 import { S3BlobStore } from './store/s3-blobs';
@@ -30,9 +31,12 @@ export function createS3Client(config: Config): S3Client {
 }
 
 export function createServices(config: Config): Services {
+  const dynamo = createDynamoClient(config);
   return {
-    metadata: new DynamoMetadataStore(createDynamoClient(config), config.tableName),
+    metadata: new DynamoMetadataStore(dynamo, config.tableName),
+    uploads: new DynamoUploadStore(dynamo, config.tableName),
     blobs: new S3BlobStore(createS3Client(config), config.bucketName, config.storageClass),
+    maxBodyBytes: config.maxBodyBytes,
     region: config.region,
     now: () => new Date(),
   };

@@ -4,6 +4,7 @@ import { newArchiveId } from './ids';
 import { validateDescription, vaultArn, vaultPath } from './names';
 import { requireVault, vaultNotFound } from './vaults';
 import type { Services } from './services';
+import type { ArchiveRecord, VaultRecord } from '../store/ports';
 
 export interface UploadArchiveInput {
   accountId: string;
@@ -45,7 +46,7 @@ export async function uploadArchive(svc: Services, input: UploadArchiveInput): P
   if (computed !== input.expectedTreeHash.toLowerCase()) throw checksumMismatch(input.expectedTreeHash, computed);
 
   const archiveId = newArchiveId();
-  const blobKey = `${accountId}/${vaultName}/${archiveId}`;
+  const blobKey = `${accountId}/archives/${archiveId}`;
   await svc.blobs.put(blobKey, body, input.bodySha256);
 
   if (!(await svc.metadata.recordVaultWrite(accountId, vaultName, svc.now().getTime()))) {
@@ -60,7 +61,7 @@ export async function uploadArchive(svc: Services, input: UploadArchiveInput): P
     size: body.length,
     treeHash: computed,
     creationDate: svc.now().toISOString(),
-    blobKey,
+    layout: { kind: 'blob', blobKey },
   });
   await svc.metadata.recordVaultWrite(accountId, vaultName, svc.now().getTime());
   return { archiveId, treeHash: computed, location: archiveLocation(accountId, vaultName, archiveId) };
@@ -68,13 +69,26 @@ export async function uploadArchive(svc: Services, input: UploadArchiveInput): P
 
 /** Idempotent for an archive that was deleted; 404 for one that never existed. */
 export async function deleteArchive(svc: Services, accountId: string, vaultName: string, archiveId: string): Promise<void> {
-  await requireVault(svc, accountId, vaultName);
+  const vault = await requireVault(svc, accountId, vaultName);
   const archive = await svc.metadata.getArchive(accountId, vaultName, archiveId);
-  if (!archive) {
+  if (!archive || !belongsTo(archive, vault)) {
     throw notFound(`Archive not found for ARN: ${vaultArn(svc.region, accountId, vaultName)}/archives/${archiveId}`);
   }
   const outcome = await svc.metadata.markArchiveDeleted(accountId, vaultName, archiveId, svc.now().toISOString());
   if (outcome === 'deleted') await svc.metadata.recordVaultWrite(accountId, vaultName, svc.now().getTime());
   // Also on a repeated delete: a crash may have left the bytes behind the first time.
-  await svc.blobs.delete(archive.blobKey);
+  await deleteArchiveBytes(svc, archive);
+}
+
+/** An archive record left by an earlier vault of the same name is not this vault's. */
+export function belongsTo(archive: ArchiveRecord, vault: VaultRecord): boolean {
+  return archive.creationDate >= vault.creationDate;
+}
+
+async function deleteArchiveBytes(svc: Services, archive: ArchiveRecord): Promise<void> {
+  const { layout } = archive;
+  if (layout.kind === 'blob') return svc.blobs.delete(layout.blobKey);
+  for (let chunk = 0; chunk < layout.chunks; chunk += 1) {
+    await svc.blobs.deleteMany((await svc.uploads.getSegments(archive.accountId, archive.vaultName, archive.archiveId, chunk)) ?? []);
+  }
 }

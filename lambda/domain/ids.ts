@@ -11,6 +11,18 @@ export function newArchiveId(): string {
   }
 }
 
+/** Multipart upload ID: 92 URL-safe characters, not starting with '-'. */
+export function newUploadId(): string {
+  for (;;) {
+    const id = randomBytes(69).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
+}
+
+export function randomSuffix(): string {
+  return randomBytes(6).toString('hex');
+}
+
 export function newRequestId(): string {
   return randomBytes(30).toString('base64url');
 }

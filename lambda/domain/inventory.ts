@@ -1,3 +1,4 @@
+import { belongsTo } from './archives';
 import { newInventoryId } from './ids';
 import type { Services } from './services';
 import type { InventoryEntry, InventorySummary, VaultRecord } from '../store/ports';
@@ -34,7 +35,7 @@ export async function inventoryVault(svc: Services, vault: VaultRecord): Promise
   do {
     const page = await svc.metadata.listArchives(vault.accountId, vault.vaultName, cursor);
     for (const archive of page.items) {
-      if (archive.deletedDate) continue;
+      if (archive.deletedDate || !belongsTo(archive, vault)) continue;
       const entry: InventoryEntry = {
         ArchiveId: archive.archiveId,
         ArchiveDescription: archive.description,

@@ -111,15 +111,7 @@ export async function authenticate(request: HttpRequest, keys: KeyStore, region:
     if (value === undefined) throw invalidSignature(`The header '${name}' is listed in SignedHeaders but is not in the request.`);
     signedHeaders[name] = value;
   }
-  const signer = new SignatureV4({
-    service: 'glacier',
-    region: auth.region,
-    credentials: { accessKeyId: auth.accessKeyId, secretAccessKey: credentials.secretAccessKey },
-    sha256: Hash.bind(null, 'sha256'),
-    uriEscapePath: true,
-    applyChecksum: false,
-  });
-  const signed = await signer.sign(
+  const signed = await signerFor(auth.accessKeyId, credentials.secretAccessKey, auth.region).sign(
     {
       method: request.method,
       protocol: 'https:',
@@ -138,6 +130,28 @@ export async function authenticate(request: HttpRequest, keys: KeyStore, region:
     );
   }
   return { accountId: credentials.accountId, accessKeyId: auth.accessKeyId, bodySha256 };
+}
+
+// One signer per key, so that its cache of derived signing keys is used across requests.
+const signers = new Map<string, SignatureV4>();
+const MAX_SIGNERS = 1000;
+
+function signerFor(accessKeyId: string, secretAccessKey: string, region: string): SignatureV4 {
+  const id = `${accessKeyId}\n${secretAccessKey}\n${region}`;
+  let signer = signers.get(id);
+  if (!signer) {
+    if (signers.size >= MAX_SIGNERS) signers.clear();
+    signer = new SignatureV4({
+      service: 'glacier',
+      region,
+      credentials: { accessKeyId, secretAccessKey },
+      sha256: Hash.bind(null, 'sha256'),
+      uriEscapePath: true,
+      applyChecksum: false,
+    });
+    signers.set(id, signer);
+  }
+  return signer;
 }
 
 function compact(date: Date): string {

@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from '../config';
 import { inventoryAllVaults, type InventoryRun } from '../domain/inventory';
+import { purgeIdleUploads } from '../domain/multipart';
 import { createApi } from '../http/api';
 import { apiGatewayHandler } from '../http/apigw';
 import { jsonLogger, type Logger } from '../http/responses';
@@ -14,6 +15,7 @@ export interface LocalServer {
   url: string;
   config: Config;
   runInventory(): Promise<InventoryRun>;
+  runJanitor(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -47,23 +49,31 @@ export async function startLocalServer(base: Config, log: Logger = jsonLogger): 
         }),
     );
 
-    let running: Promise<InventoryRun> | undefined;
-    const runInventory = () => {
-      running ??= inventoryAllVaults(svc, log).finally(() => (running = undefined));
-      return running;
-    };
-    const timer = setInterval(() => void runInventory().catch((error) => log('inventory failed', { error: String(error) })), config.inventoryIntervalSeconds * 1000);
-    timer.unref();
-    cleanup.push(async () => {
-      clearInterval(timer);
-      await running?.catch(() => undefined);
-    });
+    // Timers stand in for the deployed schedules.
+    const runInventory = every(config.inventoryIntervalSeconds, () => inventoryAllVaults(svc, log), 'inventory', log, cleanup);
+    const runJanitor = every(config.janitorIntervalSeconds, () => purgeIdleUploads(svc), 'janitor', log, cleanup);
 
     const { port } = server.address() as AddressInfo;
     const host = config.local.host.includes(':') ? `[${config.local.host}]` : config.local.host;
-    return { url: `http://${host}:${port}`, config, runInventory, close: closeAll };
+    return { url: `http://${host}:${port}`, config, runInventory, runJanitor, close: closeAll };
   } catch (error) {
     await closeAll();
     throw error;
   }
+}
+
+/** Runs `task` every `seconds`, never twice at once; the returned function runs it now. */
+function every<T>(seconds: number, task: () => Promise<T>, name: string, log: Logger, cleanup: (() => Promise<void> | void)[]): () => Promise<T> {
+  let running: Promise<T> | undefined;
+  const run = () => {
+    running ??= task().finally(() => (running = undefined));
+    return running;
+  };
+  const timer = setInterval(() => void run().catch((error) => log(`${name} failed`, { error: String(error) })), seconds * 1000);
+  timer.unref();
+  cleanup.push(async () => {
+    clearInterval(timer);
+    await running?.catch(() => undefined);
+  });
+  return run;
 }

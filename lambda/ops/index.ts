@@ -1,5 +1,13 @@
 import type { Operation } from './operation';
 import { DeleteArchive, UploadArchive } from './archives';
+import {
+  AbortMultipartUpload,
+  CompleteMultipartUpload,
+  InitiateMultipartUpload,
+  ListMultipartUploads,
+  ListParts,
+  UploadMultipartPart,
+} from './multipart';
 import { CreateVault, DeleteVault, DescribeVault, ListVaults } from './vaults';
 
 /** The operations built so far; a routed operation missing here answers NotImplementedException. */
@@ -10,4 +18,10 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
   DeleteVault,
   UploadArchive,
   DeleteArchive,
+  InitiateMultipartUpload,
+  UploadMultipartPart,
+  CompleteMultipartUpload,
+  AbortMultipartUpload,
+  ListMultipartUploads,
+  ListParts,
 };

@@ -1,16 +1,8 @@
-import {
-  type AttributeValue,
-  ConditionalCheckFailedException,
-  DeleteItemCommand,
-  DynamoDBClient,
-  GetItemCommand,
-  PutItemCommand,
-  QueryCommand,
-  UpdateItemCommand,
-  BatchWriteItemCommand,
-} from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, type DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { TABLE_KEYS as K } from './table-schema';
+import { batchDelete, decodeCursor, encodeCursor, isConditionFailure, type Item, n, num, pad, s, str } from './dynamo-items';
 import type {
+  ArchiveLayout,
   ArchiveRecord,
   DeleteArchiveOutcome,
   DeleteVaultOutcome,
@@ -21,24 +13,13 @@ import type {
   VaultRecord,
 } from './ports';
 
-type Item = Record<string, AttributeValue>;
-
 const ARCHIVE_PAGE = 1000;
 const TOMBSTONE_DAYS = 90;
-
-const s = (value: string): AttributeValue => ({ S: value });
-const n = (value: number): AttributeValue => ({ N: String(value) });
-const str = (item: Item, name: string) => item[name]?.S;
-const num = (item: Item, name: string) => (item[name]?.N === undefined ? undefined : Number(item[name].N));
 
 const vaultKey = (accountId: string, vaultName: string): Item => ({ [K.partitionKey]: s(`A#${accountId}`), [K.sortKey]: s(`V#${vaultName}`) });
 const archivePk = (accountId: string, vaultName: string) => s(`R#${accountId}#${vaultName}`);
 const inventoryPk = (accountId: string, vaultName: string) => s(`I#${accountId}#${vaultName}`);
-const chunkSk = (inventoryId: string, index: number) => s(`${inventoryId}#${String(index).padStart(6, '0')}`);
-
-function isConditionFailure(error: unknown): boolean {
-  return error instanceof ConditionalCheckFailedException || (error as { name?: string })?.name === 'ConditionalCheckFailedException';
-}
+const chunkSk = (inventoryId: string, index: number) => s(`${inventoryId}#${pad(index, 6)}`);
 
 function toVault(item: Item): VaultRecord {
   const [accountId, vaultName] = [(str(item, K.partitionKey) as string).slice(2), (str(item, K.sortKey) as string).slice(2)];
@@ -68,16 +49,13 @@ function toArchive(accountId: string, vaultName: string, item: Item): ArchiveRec
     size: num(item, 'size') as number,
     treeHash: str(item, 'treeHash') as string,
     creationDate: str(item, 'creationDate') as string,
-    blobKey: str(item, 'blobKey') as string,
+    layout: JSON.parse(str(item, 'layout') as string) as ArchiveLayout,
   };
   const deletedDate = str(item, 'deletedDate');
   if (deletedDate) archive.deletedDate = deletedDate;
   return archive;
 }
 
-const encodeCursor = (key: Item | undefined) => (key ? Buffer.from(JSON.stringify(key)).toString('base64url') : undefined);
-const decodeCursor = (cursor: string | undefined): Item | undefined =>
-  cursor ? (JSON.parse(Buffer.from(cursor, 'base64url').toString()) as Item) : undefined;
 
 /** Metadata in one DynamoDB table (layout in table-schema.ts). Single-item conditional writes only. */
 export class DynamoMetadataStore implements MetadataStore {
@@ -221,7 +199,7 @@ export class DynamoMetadataStore implements MetadataStore {
           size: n(archive.size),
           treeHash: s(archive.treeHash),
           creationDate: s(archive.creationDate),
-          blobKey: s(archive.blobKey),
+          layout: s(JSON.stringify(archive.layout)),
         },
       }),
     );
@@ -296,16 +274,8 @@ export class DynamoMetadataStore implements MetadataStore {
   }
 
   async deleteInventoryChunks(accountId: string, vaultName: string, inventoryId: string, count: number): Promise<void> {
-    for (let first = 0; first < count; first += 25) {
-      let requests = Array.from({ length: Math.min(25, count - first) }, (_, i) => ({
-        DeleteRequest: { Key: { [K.partitionKey]: inventoryPk(accountId, vaultName), [K.sortKey]: chunkSk(inventoryId, first + i) } },
-      }));
-      for (let attempt = 0; requests.length > 0; attempt += 1) {
-        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 50 * 2 ** attempt)));
-        const out = await this.db.send(new BatchWriteItemCommand({ RequestItems: { [this.table]: requests } }));
-        requests = (out.UnprocessedItems?.[this.table] ?? []) as typeof requests;
-      }
-    }
+    const keys = Array.from({ length: count }, (_, index) => ({ [K.partitionKey]: inventoryPk(accountId, vaultName), [K.sortKey]: chunkSk(inventoryId, index) }));
+    await batchDelete(this.db, this.table, keys);
   }
 
   async commitInventory(vault: VaultRecord, summary: InventorySummary): Promise<{ replaced?: InventorySummary } | false> {

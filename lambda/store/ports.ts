@@ -29,9 +29,14 @@ export interface ArchiveRecord {
   size: number;
   treeHash: string;
   creationDate: string;
-  blobKey: string;
+  layout: ArchiveLayout;
   deletedDate?: string;
 }
+
+/** Where an archive's bytes are: one blob, or the blobs of a multipart upload's parts, in order. */
+export type ArchiveLayout =
+  | { kind: 'blob'; blobKey: string }
+  | { kind: 'parts'; uploadId: string; partSize: number; count: number; chunks: number };
 
 export interface InventoryEntry {
   ArchiveId: string;
@@ -85,6 +90,9 @@ export interface BlobStore {
   put(key: string, body: Buffer, sha256: Buffer): Promise<void>;
   get(key: string, range?: { start: number; end: number }): Promise<Buffer>;
   delete(key: string): Promise<void>;
+  /** Every key that starts with `prefix`. */
+  list(prefix: string): Promise<string[]>;
+  deleteMany(keys: string[]): Promise<void>;
 }
 
 export interface Credentials {
@@ -94,4 +102,55 @@ export interface Credentials {
 
 export interface KeyStore {
   lookup(accessKeyId: string): Promise<Credentials | undefined>;
+}
+
+export interface UploadRecord {
+  accountId: string;
+  vaultName: string;
+  uploadId: string;
+  description: string;
+  partSize: number;
+  creationDate: string;
+  /** Epoch ms of the last part received (or of the initiation). */
+  lastActivityMs: number;
+  /** The archive ID reserved by the first Complete, reused by every retry of it. */
+  reservedArchiveId?: string;
+  completed?: { archiveId: string; size: number; treeHash: string; date: string };
+  /** Set by Abort: the upload takes no more parts and its bytes are being removed. */
+  aborted?: boolean;
+}
+
+export interface PartRecord {
+  index: number;
+  size: number;
+  treeHash: string;
+  blobKey: string;
+}
+
+export type AbortOutcome = 'aborted' | 'absent' | 'completed';
+
+export interface UploadStore {
+  createUpload(upload: UploadRecord): Promise<void>;
+  getUpload(accountId: string, vaultName: string, uploadId: string): Promise<UploadRecord | undefined>;
+  /** Uploads not completed, in upload ID order, strictly after `startAfter`. */
+  listUploads(accountId: string, vaultName: string, startAfter: string | undefined, limit: number): Promise<Page<UploadRecord>>;
+  /** Stores a part's record, replacing one for the same range; returns the blob key it replaced. */
+  putPart(accountId: string, vaultName: string, uploadId: string, part: PartRecord): Promise<string | undefined>;
+  /** Parts in range order from `fromIndex` on. */
+  listParts(accountId: string, vaultName: string, uploadId: string, fromIndex: number, limit: number): Promise<Page<PartRecord>>;
+  /** Marks activity on an upload that is still open; false if it is gone or completed. */
+  touchUpload(accountId: string, vaultName: string, uploadId: string, atMs: number): Promise<boolean>;
+  /** Reserves `candidate` as the upload's archive ID unless one is reserved; returns the reserved one, or undefined if the upload is gone. */
+  reserveArchiveId(accountId: string, vaultName: string, uploadId: string, candidate: string): Promise<string | undefined>;
+  markCompleted(accountId: string, vaultName: string, uploadId: string, completed: NonNullable<UploadRecord['completed']>): Promise<void>;
+  /** Marks an upload that was not completed as aborted. */
+  markAborted(accountId: string, vaultName: string, uploadId: string): Promise<AbortOutcome>;
+  /** Removes the upload and its part records. */
+  removeUpload(accountId: string, vaultName: string, uploadId: string): Promise<void>;
+  /** Uploads with no activity since before `beforeMs`, across all vaults, for the janitor. */
+  listIdleUploads(beforeMs: number, cursor?: string): Promise<Page<UploadRecord>>;
+
+  /** The blob keys of a multipart archive's parts, in order, stored in chunks. */
+  putSegments(accountId: string, vaultName: string, archiveId: string, chunk: number, blobKeys: string[]): Promise<void>;
+  getSegments(accountId: string, vaultName: string, archiveId: string, chunk: number): Promise<string[] | undefined>;
 }

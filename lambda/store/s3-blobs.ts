@@ -1,4 +1,4 @@
-import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { StorageClass } from '../config';
 import type { BlobStore } from './ports';
 
@@ -12,16 +12,24 @@ export class S3BlobStore implements BlobStore {
 
   async put(key: string, body: Buffer, sha256: Buffer): Promise<void> {
     // S3 checks the body against ChecksumSHA256 and refuses it (BadDigest) on a mismatch.
-    await this.s3.send(
-      new PutObjectCommand({
-        Bucket: this.bucket,
-        Key: key,
-        Body: body,
-        ContentLength: body.length,
-        ChecksumSHA256: sha256.toString('base64'),
-        StorageClass: this.storageClass,
-      }),
+    const command = new PutObjectCommand({
+      Bucket: this.bucket,
+      Key: key,
+      Body: body,
+      ContentLength: body.length,
+      ChecksumSHA256: sha256.toString('base64'),
+      StorageClass: this.storageClass,
+    });
+    // The hash is known: handing it to the signer spares it hashing the body once more.
+    command.middlewareStack.add(
+      (next) => async (args) => {
+        const request = args.request as { headers?: Record<string, string> };
+        if (request.headers) request.headers['x-amz-content-sha256'] = sha256.toString('hex');
+        return next(args);
+      },
+      { step: 'build', name: 'knownPayloadHash' },
     );
+    await this.s3.send(command);
   }
 
   async get(key: string, range?: { start: number; end: number }): Promise<Buffer> {
@@ -34,5 +42,25 @@ export class S3BlobStore implements BlobStore {
 
   async delete(key: string): Promise<void> {
     await this.s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    const keys: string[] = [];
+    let token: string | undefined;
+    do {
+      const out = await this.s3.send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }));
+      for (const object of out.Contents ?? []) if (object.Key) keys.push(object.Key);
+      token = out.IsTruncated ? out.NextContinuationToken : undefined;
+    } while (token);
+    return keys;
+  }
+
+  /** One request per key, a few at a time: works alike on S3 and on embedded S3 servers. */
+  async deleteMany(keys: string[]): Promise<void> {
+    const queue = [...keys];
+    const worker = async () => {
+      for (let key = queue.pop(); key !== undefined; key = queue.pop()) await this.delete(key);
+    };
+    await Promise.all(Array.from({ length: Math.min(16, queue.length) }, worker));
   }
 }

@@ -1,9 +1,12 @@
 // The single DynamoDB table's keys, shared by the CDK stack and the local bootstrap.
 //
-// Items:                pk                          sk
-//   vault               A#{account}                 V#{vaultName}      (gsi1pk VAULT, gsi1sk {account}#{vaultName})
-//   archive             R#{account}#{vaultName}     {archiveId}
-//   inventory chunk     I#{account}#{vaultName}     {inventoryId}#{index}
+// Items:              pk                                   sk
+//   vault             A#{account}                          V#{vaultName}          gsi1: VAULT, {account}#{vaultName}
+//   archive           R#{account}#{vaultName}              {archiveId}
+//   inventory chunk   I#{account}#{vaultName}              {inventoryId}#{index}
+//   upload            M#{account}#{vaultName}              {uploadId}             gsi1: UPLOAD, {lastActivityMs}#...
+//   part              P#{account}#{vaultName}#{uploadId}   {index}
+//   segment list      G#{account}#{vaultName}              {archiveId}#{chunk}
 
 export const TABLE_KEYS = {
   partitionKey: 'pk',

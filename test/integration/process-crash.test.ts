@@ -3,8 +3,18 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateVaultCommand, DeleteArchiveCommand, DescribeVaultCommand, UploadArchiveCommand } from '@aws-sdk/client-glacier';
-import { treeHash } from '../../lambda/domain/checksums';
+import {
+  CompleteMultipartUploadCommand,
+  CreateVaultCommand,
+  DeleteArchiveCommand,
+  DescribeVaultCommand,
+  InitiateMultipartUploadCommand,
+  ListPartsCommand,
+  UploadArchiveCommand,
+  UploadMultipartPartCommand,
+  type GlacierClient,
+} from '@aws-sdk/client-glacier';
+import { MiB, treeHash } from '../../lambda/domain/checksums';
 import { freePort, spawnServer, waitUntilServing, type ServerProcess } from '../support/server-process';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'coldvault-crash-'));
@@ -97,5 +107,59 @@ it('a server killed during uploads shows no partial archive, and keeps every ack
     const out = await server.client().send(new DeleteArchiveCommand({ accountId: '-', vaultName: 'crash', archiveId }));
     expect(out.$metadata.httpStatusCode).toBe(204);
   }
+  await kill(server);
+});
+
+it('a multipart upload survives a SIGKILL: every acknowledged part is listed, the rest is sent, and Complete succeeds', async () => {
+  let server = await start();
+  await server.client().send(new CreateVaultCommand({ accountId: '-', vaultName: 'resume' }));
+  const { uploadId } = await server.client().send(new InitiateMultipartUploadCommand({ accountId: '-', vaultName: 'resume', partSize: String(MiB) }));
+  const archive = randomBytes(24 * MiB + 1234);
+  const partCount = Math.ceil(archive.length / MiB);
+  const part = (i: number) => archive.subarray(i * MiB, Math.min((i + 1) * MiB, archive.length));
+  const send = (client: GlacierClient, i: number) =>
+    client.send(
+      new UploadMultipartPartCommand({
+        accountId: '-',
+        vaultName: 'resume',
+        uploadId,
+        range: `bytes ${i * MiB}-${i * MiB + part(i).length - 1}/*`,
+        body: part(i),
+      }),
+    );
+
+  const acknowledged = new Set<number>();
+  const queue = Array.from({ length: partCount }, (_, i) => i);
+  const client = server.client();
+  const workers = Array.from({ length: 16 }, async () => {
+    for (let i = queue.shift(); i !== undefined; i = queue.shift()) {
+      try {
+        await send(client, i);
+        acknowledged.add(i);
+      } catch {
+        return;
+      }
+    }
+  });
+  while (acknowledged.size < 6) await new Promise((r) => setTimeout(r, 5));
+  await kill(server);
+  await Promise.all(workers);
+  expect(acknowledged.size).toBeLessThan(partCount);
+
+  server = await start();
+  const listed = await server.client().send(new ListPartsCommand({ accountId: '-', vaultName: 'resume', uploadId, limit: 1000 }));
+  const present = new Set((listed.Parts ?? []).map((p) => Number((p.RangeInBytes as string).split('-')[0]) / MiB));
+  for (const i of acknowledged) expect(present.has(i)).toBe(true);
+  for (const p of listed.Parts ?? []) {
+    const i = Number((p.RangeInBytes as string).split('-')[0]) / MiB;
+    expect(p.SHA256TreeHash).toBe(treeHash(part(i)).toString('hex'));
+  }
+
+  for (let i = 0; i < partCount; i += 1) if (!present.has(i)) await send(server.client(), i);
+  const expected = treeHash(archive).toString('hex');
+  const done = await server
+    .client()
+    .send(new CompleteMultipartUploadCommand({ accountId: '-', vaultName: 'resume', uploadId, archiveSize: String(archive.length), checksum: expected }));
+  expect(done.checksum).toBe(expected);
   await kill(server);
 });

@@ -5,7 +5,7 @@ import type { Services } from '../../lambda/domain/services';
 import { createApi } from '../../lambda/http/api';
 import type { HttpRequest } from '../../lambda/http/types';
 import { StaticKeyStore } from '../../lambda/store/keys';
-import type { BlobStore, MetadataStore } from '../../lambda/store/ports';
+import type { BlobStore, MetadataStore, UploadStore } from '../../lambda/store/ports';
 
 const KEY = { accessKeyId: 'AKIDUNIT', secretAccessKey: 'unit-secret' };
 const keys = new StaticKeyStore({ [KEY.accessKeyId]: { accountId: '111122223333', secretAccessKey: KEY.secretAccessKey } });
@@ -32,7 +32,9 @@ it('answers an unexpected exception with 500 ServiceUnavailableException and log
   const logged: Record<string, unknown>[] = [];
   const svc: Services = {
     metadata: failing<MetadataStore>('connect ECONNREFUSED'),
+    uploads: failing<UploadStore>('connect ECONNREFUSED'),
     blobs: failing<BlobStore>('connect ECONNREFUSED'),
+    maxBodyBytes: 1024 * 1024,
     region: 'us-east-1',
     now: () => new Date(),
   };
@@ -50,7 +52,14 @@ it('answers an unexpected exception with 500 ServiceUnavailableException and log
 
 it('does not log client errors', async () => {
   const logged: unknown[] = [];
-  const svc = { metadata: failing<MetadataStore>('x'), blobs: failing<BlobStore>('x'), region: 'us-east-1', now: () => new Date() };
+  const svc: Services = {
+    metadata: failing<MetadataStore>('x'),
+    uploads: failing<UploadStore>('x'),
+    blobs: failing<BlobStore>('x'),
+    maxBodyBytes: 1024 * 1024,
+    region: 'us-east-1',
+    now: () => new Date(),
+  };
   const api = createApi({ svc, keys, log: (message) => logged.push(message) });
   const response = await api(await signed('GET', '/-/vaults/bad%2Fname'));
   expect(response.statusCode).toBe(400);

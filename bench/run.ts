@@ -1,0 +1,252 @@
+// `npm run bench [-- --uploads N --describes N --parts N --complete-parts N,N --cpu-prof DIR]`: throughput and server CPU of the local server.
+import { cpus, loadavg } from 'node:os';
+import { parseArgs } from 'node:util';
+import { performance } from 'node:perf_hooks';
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateVaultCommand,
+  DescribeVaultCommand,
+  InitiateMultipartUploadCommand,
+  UploadArchiveCommand,
+  UploadMultipartPartCommand,
+  type GlacierClient,
+} from '@aws-sdk/client-glacier';
+import { combineTreeHashes } from '../lambda/domain/checksums';
+import { MAX_PARTS } from '../lambda/domain/multipart';
+import { benchClient, randomBodies } from './client';
+import { completeSeededLatencies } from './complete-seeded';
+import { MiB, percentile, round, runPool, sha256MibPerSecond, type Timings } from './measure';
+import { startServerProcess, type ServerProcess } from './server-process';
+
+const BODY_MIB = 4;
+const UPLOAD_CONCURRENCY = 4;
+const DESCRIBE_CONCURRENCY = 8;
+const BODY_POOL = 8;
+const PART_MIB = 4;
+const PART_CONCURRENCY = 4;
+const VAULT = 'bench';
+
+class UsageError extends Error {}
+
+function options() {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      options: {
+        uploads: { type: 'string', default: '64' },
+        describes: { type: 'string', default: '2000' },
+        parts: { type: 'string', default: '64' },
+        'complete-parts': { type: 'string', default: '1000,10000' },
+        'cpu-prof': { type: 'string' },
+        'timeout-seconds': { type: 'string', default: '300' },
+      },
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const { values } = parsed;
+  const count = (name: string, raw: string, max = Number.MAX_SAFE_INTEGER) => {
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < 1 || value > max) throw new UsageError(`--${name} must be a whole number from 1 to ${max}, got "${raw}"`);
+    return value;
+  };
+  return {
+    uploads: count('uploads', values.uploads),
+    describes: count('describes', values.describes),
+    parts: count('parts', values.parts, MAX_PARTS),
+    completeParts: values['complete-parts'].split(',').map((raw) => count('complete-parts', raw.trim(), MAX_PARTS)),
+    cpuProfileDir: values['cpu-prof'],
+    timeoutSeconds: count('timeout-seconds', values['timeout-seconds']),
+  };
+}
+
+/** Runs `run` and returns its timings with the server CPU seconds it cost. */
+async function measured(server: ServerProcess, run: () => Promise<Timings>) {
+  const before = server.cpuSeconds();
+  const timings = await run();
+  return { ...timings, serverCpuSeconds: server.cpuSeconds() - before };
+}
+
+async function uploads(client: GlacierClient, server: ServerProcess, count: number, bodies: Buffer[]) {
+  const upload = (index: number) => client.send(new UploadArchiveCommand({ accountId: '-', vaultName: VAULT, body: bodies[index % bodies.length] }));
+  // Warm-up: every body once, so the client's hashes are remembered before the clock starts.
+  await runPool(BODY_POOL, UPLOAD_CONCURRENCY, upload);
+  const result = await measured(server, () => runPool(count, UPLOAD_CONCURRENCY, upload));
+  const mib = count * BODY_MIB;
+  return {
+    count,
+    bodyMiB: BODY_MIB,
+    concurrency: UPLOAD_CONCURRENCY,
+    seconds: round(result.seconds, 2),
+    mibPerSecond: round(mib / result.seconds),
+    p50Ms: round(percentile(result.latenciesMs, 50)),
+    p95Ms: round(percentile(result.latenciesMs, 95)),
+    serverCpuSeconds: round(result.serverCpuSeconds, 2),
+    serverCpuSecondsPerGiB: round(result.serverCpuSeconds / (mib / 1024), 2),
+  };
+}
+
+/** Parts of `PART_MIB` cycling through `bodies`; resolves to the tree hash the server computed for each. */
+function partUploader(client: GlacierClient, uploadId: string, bodies: Buffer[], treeHashes: Buffer[]) {
+  const bytes = PART_MIB * MiB;
+  return async (index: number) => {
+    const body = bodies[index % bodies.length];
+    const range = `bytes ${index * bytes}-${index * bytes + body.length - 1}/*`;
+    const out = await client.send(new UploadMultipartPartCommand({ accountId: '-', vaultName: VAULT, uploadId, range, body }));
+    treeHashes[index] = Buffer.from(out.checksum as string, 'hex');
+  };
+}
+
+async function initiate(client: GlacierClient): Promise<string> {
+  const out = await client.send(new InitiateMultipartUploadCommand({ accountId: '-', vaultName: VAULT, partSize: String(PART_MIB * MiB) }));
+  if (!out.uploadId) throw new Error('InitiateMultipartUpload returned no upload ID');
+  return out.uploadId;
+}
+
+/** One archive of `count` parts, timed from Initiate to the end of Complete. */
+async function multipart(client: GlacierClient, server: ServerProcess, count: number, bodies: Buffer[]) {
+  // Warm-up: every body once as a part of an upload that is then aborted (the client's hashes
+  // are remembered from UploadArchive already; this warms the server's multipart path).
+  const warmUp = await initiate(client);
+  await runPool(bodies.length, PART_CONCURRENCY, partUploader(client, warmUp, bodies, []));
+  await client.send(new AbortMultipartUploadCommand({ accountId: '-', vaultName: VAULT, uploadId: warmUp }));
+
+  let completeMs = 0;
+  const result = await measured(server, async () => {
+    const started = performance.now();
+    const uploadId = await initiate(client);
+    // With a power-of-two MiB part size, the archive's tree hash is the parts' combined: nothing is hashed again.
+    const treeHashes: Buffer[] = [];
+    const parts = await runPool(count, PART_CONCURRENCY, partUploader(client, uploadId, bodies, treeHashes));
+    const checksum = combineTreeHashes(treeHashes).toString('hex');
+    const completeStarted = performance.now();
+    const done = await client.send(
+      new CompleteMultipartUploadCommand({ accountId: '-', vaultName: VAULT, uploadId, archiveSize: String(count * PART_MIB * MiB), checksum }),
+    );
+    completeMs = performance.now() - completeStarted;
+    if (done.checksum !== checksum) throw new Error(`Complete returned tree hash ${done.checksum}, expected ${checksum}`);
+    return { seconds: (performance.now() - started) / 1000, latenciesMs: parts.latenciesMs };
+  });
+  const mib = count * PART_MIB;
+  return {
+    parts: count,
+    partMiB: PART_MIB,
+    concurrency: PART_CONCURRENCY,
+    seconds: round(result.seconds, 2),
+    mibPerSecond: round(mib / result.seconds),
+    partP50Ms: round(percentile(result.latenciesMs, 50)),
+    partP95Ms: round(percentile(result.latenciesMs, 95)),
+    completeMs: round(completeMs, 1),
+    serverCpuSeconds: round(result.serverCpuSeconds, 2),
+    serverCpuSecondsPerGiB: round(result.serverCpuSeconds / (mib / 1024), 2),
+  };
+}
+
+async function describes(client: GlacierClient, server: ServerProcess, count: number) {
+  const describe = () => client.send(new DescribeVaultCommand({ accountId: '-', vaultName: VAULT }));
+  await runPool(50, DESCRIBE_CONCURRENCY, describe);
+  const result = await measured(server, () => runPool(count, DESCRIBE_CONCURRENCY, describe));
+  return {
+    count,
+    concurrency: DESCRIBE_CONCURRENCY,
+    seconds: round(result.seconds, 2),
+    opsPerSecond: round(count / result.seconds),
+    p50Ms: round(percentile(result.latenciesMs, 50), 2),
+    p95Ms: round(percentile(result.latenciesMs, 95), 2),
+    serverCpuSeconds: round(result.serverCpuSeconds, 2),
+    serverCpuSecondsPer1000: round((result.serverCpuSeconds / count) * 1000, 3),
+  };
+}
+
+/** The measurements on the server process, with its CPU time. */
+async function onServerProcess(opts: ReturnType<typeof options>, started: (server: ServerProcess) => void) {
+  const server = await startServerProcess({ cpuProfileDir: opts.cpuProfileDir });
+  started(server);
+  const client = benchClient(server.url);
+  try {
+    await client.send(new CreateVaultCommand({ accountId: '-', vaultName: VAULT }));
+    const bodies = randomBodies(BODY_POOL, BODY_MIB * MiB);
+    const upload = await uploads(client, server, opts.uploads, bodies);
+    const describe = await describes(client, server, opts.describes);
+    const multipartUpload = await multipart(client, server, opts.parts, bodies);
+    return { upload, describe, multipartUpload };
+  } finally {
+    client.destroy();
+    await server.stop();
+  }
+}
+
+async function bench(opts: ReturnType<typeof options>, started: (server: ServerProcess) => void) {
+  // Other processes' load makes every figure lower; it is reported with them.
+  const loadAtStart = loadavg()[0];
+  // Hashed before the server starts, so nothing else competes for the core.
+  const sha256 = sha256MibPerSecond(1);
+  const measuredOnServer = await onServerProcess(opts, started);
+  // After the server process is stopped, so that it runs alone: this server is in this process.
+  const completeSeeded = await completeSeededLatencies(opts.completeParts);
+  return {
+    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', node: process.version, loadAverage1m: round(loadAtStart, 2) },
+    sha256: {
+      mibPerSecond: round(sha256),
+      // Every uploaded byte is hashed at least twice: the payload hash and the tree hash.
+      uploadCeilingMibPerSecondPerCore: round(sha256 / 2),
+      cpuSecondsPerGiBAtCeiling: round(1024 / (sha256 / 2), 2),
+    },
+    ...measuredOnServer,
+    completeSeeded,
+  };
+}
+
+type Results = Awaited<ReturnType<typeof bench>>;
+
+function table(r: Results): string {
+  const rows: [string, string][] = [
+    ['machine', `${r.machine.cpus} x ${r.machine.cpuModel}, node ${r.machine.node}, load average ${r.machine.loadAverage1m} at start`],
+    ['SHA-256, 1 core (the floor)', `${r.sha256.mibPerSecond} MiB/s`],
+    ['best upload rate per core (floor/2)', `${r.sha256.uploadCeilingMibPerSecondPerCore} MiB/s = ${r.sha256.cpuSecondsPerGiBAtCeiling} CPU s/GiB`],
+    [`UploadArchive ${r.upload.count} x ${r.upload.bodyMiB} MiB, conc ${r.upload.concurrency}`, `${r.upload.mibPerSecond} MiB/s (${r.upload.seconds} s)`],
+    ['  latency p50 / p95', `${r.upload.p50Ms} ms / ${r.upload.p95Ms} ms`],
+    ['  server CPU', `${r.upload.serverCpuSecondsPerGiB} s per GiB (${r.upload.serverCpuSeconds} s)`],
+    [`DescribeVault x ${r.describe.count}, conc ${r.describe.concurrency}`, `${r.describe.opsPerSecond} ops/s (${r.describe.seconds} s)`],
+    ['  latency p50 / p95', `${r.describe.p50Ms} ms / ${r.describe.p95Ms} ms`],
+    ['  server CPU', `${r.describe.serverCpuSecondsPer1000} s per 1,000 (${r.describe.serverCpuSeconds} s)`],
+    [
+      `Multipart ${r.multipartUpload.parts} x ${r.multipartUpload.partMiB} MiB parts, conc ${r.multipartUpload.concurrency}`,
+      `${r.multipartUpload.mibPerSecond} MiB/s (${r.multipartUpload.seconds} s, Initiate to Complete)`,
+    ],
+    ['  part latency p50 / p95', `${r.multipartUpload.partP50Ms} ms / ${r.multipartUpload.partP95Ms} ms`],
+    ['  server CPU', `${r.multipartUpload.serverCpuSecondsPerGiB} s per GiB (${r.multipartUpload.serverCpuSeconds} s)`],
+    ['  CompleteMultipartUpload', `${r.multipartUpload.completeMs} ms`],
+    ...r.completeSeeded.map(
+      (c): [string, string] => [`Complete, ${c.parts.toLocaleString('en-US')} seeded ${c.partMiB} MiB parts`, `${c.completeMs} ms (seeded in ${c.seedSeconds} s)`],
+    ),
+  ];
+  const width = Math.max(...rows.map(([label]) => label.length));
+  return rows.map(([label, value]) => `${label.padEnd(width)}  ${value}`).join('\n');
+}
+
+async function main() {
+  const opts = options();
+  let server: ServerProcess | undefined;
+  const abort = async (reason: string) => {
+    console.error(`bench: ${reason}`);
+    await server?.stop();
+    process.exit(1);
+  };
+  process.once('SIGINT', () => void abort('interrupted'));
+  process.once('SIGTERM', () => void abort('terminated'));
+  const watchdog = setTimeout(() => void abort(`gave up after ${opts.timeoutSeconds} s`), opts.timeoutSeconds * 1000);
+  try {
+    const results = await bench(opts, (started) => (server = started));
+    console.log(table(results));
+    console.log(`BENCH_JSON ${JSON.stringify(results)}`);
+  } finally {
+    clearTimeout(watchdog);
+  }
+}
+
+main().catch((error) => {
+  console.error('bench failed:', error instanceof UsageError ? error.message : error);
+  process.exit(1);
+});

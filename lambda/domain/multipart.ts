@@ -1,0 +1,276 @@
+import { invalidParameter, missingHeader, notFound } from './errors';
+import { MiB, combineTreeHashes, isSha256Hex, treeHash } from './checksums';
+import { newArchiveId, newUploadId, randomSuffix } from './ids';
+import { validateDescription, vaultArn, vaultPath } from './names';
+import { archiveLocation, checksumMismatch } from './archives';
+import { requireVault, vaultNotFound } from './vaults';
+import type { Services } from './services';
+import type { PartRecord, UploadRecord } from '../store/ports';
+
+export const MIN_PART_SIZE = MiB;
+export const MAX_PART_SIZE = 4 * 1024 * MiB;
+export const MAX_PARTS = 10_000;
+/** Blob keys per stored segment chunk of a multipart archive. */
+export const SEGMENTS_PER_CHUNK = 1000;
+/** Uploads idle this long are removed by the janitor, as Glacier may do after 24 hours. */
+export const UPLOAD_IDLE_MS = 24 * 60 * 60 * 1000;
+
+const PART_PAGE = 1000;
+
+export function uploadLocation(accountId: string, vaultName: string, uploadId: string): string {
+  return `${vaultPath(accountId, vaultName)}/multipart-uploads/${uploadId}`;
+}
+
+export function uploadBlobPrefix(accountId: string, uploadId: string): string {
+  return `${accountId}/uploads/${uploadId}/`;
+}
+
+/** The largest part size this endpoint takes in one request body. */
+export function maxPartSizeFor(maxBodyBytes: number): number {
+  let size = MIN_PART_SIZE;
+  while (size * 2 <= Math.min(maxBodyBytes, MAX_PART_SIZE)) size *= 2;
+  return size;
+}
+
+function uploadNotFound(svc: Services, accountId: string, vaultName: string, uploadId: string) {
+  return notFound(`Multipart upload not found: ${uploadId} in ${vaultArn(svc.region, accountId, vaultName)}`);
+}
+
+function parsePartSize(raw: string | undefined, maxBodyBytes: number): number {
+  const size = raw !== undefined && /^\d+$/.test(raw) ? Number(raw) : NaN;
+  const powerOfTwoMiB = size >= MIN_PART_SIZE && size <= MAX_PART_SIZE && size % MiB === 0 && ((size / MiB) & (size / MiB - 1)) === 0;
+  if (!powerOfTwoMiB) {
+    throw invalidParameter(
+      `Invalid part size: ${raw ?? 'null'}. Part size must not be null, must be a power of two and be between 1048576 and 4294967296 bytes.`,
+    );
+  }
+  const max = maxPartSizeFor(maxBodyBytes);
+  if (size > max) {
+    throw invalidParameter(
+      `Invalid part size: ${size}. This endpoint accepts request bodies of at most ${maxBodyBytes} bytes, so its largest part size is ${max} bytes.`,
+    );
+  }
+  return size;
+}
+
+async function requireOpenUpload(svc: Services, accountId: string, vaultName: string, uploadId: string): Promise<UploadRecord> {
+  const upload = await svc.uploads.getUpload(accountId, vaultName, uploadId);
+  if (!upload || upload.aborted || upload.completed) throw uploadNotFound(svc, accountId, vaultName, uploadId);
+  return upload;
+}
+
+export async function initiateUpload(
+  svc: Services,
+  input: { accountId: string; vaultName: string; partSize: string | undefined; description: string },
+): Promise<{ uploadId: string; location: string }> {
+  const partSize = parsePartSize(input.partSize, svc.maxBodyBytes);
+  validateDescription(input.description);
+  await requireVault(svc, input.accountId, input.vaultName);
+  const now = svc.now();
+  const uploadId = newUploadId();
+  await svc.uploads.createUpload({
+    accountId: input.accountId,
+    vaultName: input.vaultName,
+    uploadId,
+    description: input.description,
+    partSize,
+    creationDate: now.toISOString(),
+    lastActivityMs: now.getTime(),
+  });
+  return { uploadId, location: uploadLocation(input.accountId, input.vaultName, uploadId) };
+}
+
+function parseContentRange(raw: string, partSize: number, bodyLength: number): number {
+  const match = /^bytes (\d+)-(\d+)\/\*$/.exec(raw);
+  const [start, end] = match ? [Number(match[1]), Number(match[2])] : [NaN, NaN];
+  if (!match || end < start) throw invalidParameter(`Invalid Content-Range: ${raw}. It must be of the form 'bytes <first>-<last>/*'.`);
+  if (end - start + 1 !== bodyLength) throw invalidParameter(`Content-Range: ${raw} is incompatible with Content-Length: ${bodyLength}`);
+  if (start % partSize !== 0 || end - start + 1 > partSize) {
+    throw invalidParameter(`Invalid Content-Range: ${raw}. A part must start at a multiple of the part size (${partSize} bytes) and be at most that long.`);
+  }
+  const index = start / partSize;
+  if (index >= MAX_PARTS) {
+    throw invalidParameter(`This is part number ${index + 1} for the current multipart upload. It exceeds the limit of ${MAX_PARTS} parts.`);
+  }
+  return index;
+}
+
+export async function uploadPart(
+  svc: Services,
+  input: {
+    accountId: string;
+    vaultName: string;
+    uploadId: string;
+    contentRange: string | undefined;
+    body: Buffer;
+    bodySha256: Buffer;
+    expectedTreeHash: string;
+  },
+): Promise<{ treeHash: string }> {
+  const { accountId, vaultName, uploadId, body } = input;
+  const upload = await requireOpenUpload(svc, accountId, vaultName, uploadId);
+  if (input.contentRange === undefined) throw missingHeader('Content-Range');
+  const index = parseContentRange(input.contentRange, upload.partSize, body.length);
+  const computed = treeHash(body).toString('hex');
+  if (computed !== input.expectedTreeHash.toLowerCase()) throw checksumMismatch(input.expectedTreeHash, computed);
+
+  // Every stored part gets a blob of its own: a part sent again never overwrites bytes that a
+  // completed archive may already point at. Blobs no archive points at are removed by prefix.
+  const blobKey = `${uploadBlobPrefix(accountId, uploadId)}${index}-${randomSuffix()}`;
+  await svc.blobs.put(blobKey, body, input.bodySha256);
+  await svc.uploads.putPart(accountId, vaultName, uploadId, { index, size: body.length, treeHash: computed, blobKey });
+  if (!(await svc.uploads.touchUpload(accountId, vaultName, uploadId, svc.now().getTime()))) {
+    throw uploadNotFound(svc, accountId, vaultName, uploadId);
+  }
+  return { treeHash: computed };
+}
+
+async function allParts(svc: Services, upload: UploadRecord): Promise<PartRecord[]> {
+  const parts: PartRecord[] = [];
+  let from = 0;
+  for (;;) {
+    const page = await svc.uploads.listParts(upload.accountId, upload.vaultName, upload.uploadId, from, PART_PAGE);
+    parts.push(...page.items);
+    if (!page.cursor || page.items.length === 0) return parts;
+    from = page.items[page.items.length - 1].index + 1;
+  }
+}
+
+function checkParts(upload: UploadRecord, parts: PartRecord[], archiveSize: number): number {
+  if (parts.length === 0) throw invalidParameter(`Multipart upload ${upload.uploadId} has no parts.`);
+  let total = 0;
+  parts.forEach((part, i) => {
+    if (part.index !== i) {
+      throw invalidParameter(`Multipart upload is missing the range bytes ${i * upload.partSize}-${part.index * upload.partSize - 1}.`);
+    }
+    if (i < parts.length - 1 && part.size !== upload.partSize) {
+      throw invalidParameter(
+        `Part bytes ${i * upload.partSize}-${i * upload.partSize + part.size - 1} is shorter than the part size ${upload.partSize}; only the last part may be.`,
+      );
+    }
+    total += part.size;
+  });
+  if (total !== archiveSize) throw invalidParameter(`Invalid archive size: ${archiveSize}. The uploaded parts add up to ${total} bytes.`);
+  return total;
+}
+
+function parseArchiveSize(raw: string | undefined): number {
+  if (raw === undefined) throw missingHeader('x-amz-archive-size');
+  if (!/^\d+$/.test(raw)) throw invalidParameter(`Invalid x-amz-archive-size: ${raw}`);
+  return Number(raw);
+}
+
+/**
+ * Assembles the archive from the parts' records, without reading the bytes: the tree hash
+ * comes from the parts' tree hashes, and the archive points at the parts' blobs. Each step
+ * can be retried: the archive ID is reserved on the upload first, so a retry (or a
+ * Complete sent again) gives the same archive.
+ */
+export async function completeUpload(
+  svc: Services,
+  input: { accountId: string; vaultName: string; uploadId: string; archiveSize: string | undefined; expectedTreeHash: string | undefined },
+): Promise<{ archiveId: string; treeHash: string; location: string }> {
+  const { accountId, vaultName, uploadId } = input;
+  const archiveSize = parseArchiveSize(input.archiveSize);
+  if (input.expectedTreeHash === undefined) throw missingHeader('x-amz-sha256-tree-hash');
+  if (!isSha256Hex(input.expectedTreeHash)) throw invalidParameter(`Invalid x-amz-sha256-tree-hash: ${input.expectedTreeHash}`);
+  const expected = input.expectedTreeHash.toLowerCase();
+
+  const upload = await svc.uploads.getUpload(accountId, vaultName, uploadId);
+  if (!upload || upload.aborted) throw uploadNotFound(svc, accountId, vaultName, uploadId);
+  if (upload.completed) {
+    const done = upload.completed;
+    if (done.size !== archiveSize) throw invalidParameter(`Invalid archive size: ${archiveSize}. The uploaded parts add up to ${done.size} bytes.`);
+    if (done.treeHash !== expected) throw checksumMismatch(input.expectedTreeHash, done.treeHash);
+    return { archiveId: done.archiveId, treeHash: done.treeHash, location: archiveLocation(accountId, vaultName, done.archiveId) };
+  }
+
+  const parts = await allParts(svc, upload);
+  const size = checkParts(upload, parts, archiveSize);
+  const computed = combineTreeHashes(parts.map((part) => Buffer.from(part.treeHash, 'hex'))).toString('hex');
+  if (computed !== expected) throw checksumMismatch(input.expectedTreeHash, computed);
+
+  const archiveId = await svc.uploads.reserveArchiveId(accountId, vaultName, uploadId, newArchiveId());
+  if (!archiveId) throw uploadNotFound(svc, accountId, vaultName, uploadId);
+  const chunks = Math.ceil(parts.length / SEGMENTS_PER_CHUNK);
+  for (let chunk = 0; chunk < chunks; chunk += 1) {
+    const keys = parts.slice(chunk * SEGMENTS_PER_CHUNK, (chunk + 1) * SEGMENTS_PER_CHUNK).map((part) => part.blobKey);
+    await svc.uploads.putSegments(accountId, vaultName, archiveId, chunk, keys);
+  }
+  if (!(await svc.metadata.recordVaultWrite(accountId, vaultName, svc.now().getTime()))) throw vaultNotFound(svc, accountId, vaultName);
+  const creationDate = svc.now().toISOString();
+  await svc.metadata.putArchive({
+    accountId,
+    vaultName,
+    archiveId,
+    description: upload.description,
+    size,
+    treeHash: computed,
+    creationDate,
+    layout: { kind: 'parts', uploadId, partSize: upload.partSize, count: parts.length, chunks },
+  });
+  await svc.metadata.recordVaultWrite(accountId, vaultName, svc.now().getTime());
+  await svc.uploads.markCompleted(accountId, vaultName, uploadId, { archiveId, size, treeHash: computed, date: creationDate });
+  return { archiveId, treeHash: computed, location: archiveLocation(accountId, vaultName, archiveId) };
+}
+
+/** Removes the upload's bytes that no archive points at, then the upload itself. */
+export async function purgeUpload(svc: Services, upload: UploadRecord): Promise<void> {
+  const keep = new Set<string>();
+  if (upload.completed) {
+    const archive = await svc.metadata.getArchive(upload.accountId, upload.vaultName, upload.completed.archiveId);
+    if (archive && !archive.deletedDate && archive.layout.kind === 'parts') {
+      for (let chunk = 0; chunk < archive.layout.chunks; chunk += 1) {
+        for (const key of (await svc.uploads.getSegments(upload.accountId, upload.vaultName, archive.archiveId, chunk)) ?? []) keep.add(key);
+      }
+    }
+  }
+  const stale = (await svc.blobs.list(uploadBlobPrefix(upload.accountId, upload.uploadId))).filter((key) => !keep.has(key));
+  await svc.blobs.deleteMany(stale);
+  await svc.uploads.removeUpload(upload.accountId, upload.vaultName, upload.uploadId);
+}
+
+export async function abortUpload(svc: Services, accountId: string, vaultName: string, uploadId: string): Promise<void> {
+  const outcome = await svc.uploads.markAborted(accountId, vaultName, uploadId);
+  if (outcome !== 'aborted') throw uploadNotFound(svc, accountId, vaultName, uploadId);
+  const upload = await svc.uploads.getUpload(accountId, vaultName, uploadId);
+  if (upload) await purgeUpload(svc, upload);
+}
+
+export async function listUploads(svc: Services, accountId: string, vaultName: string, marker: string | undefined, limit: number) {
+  await requireVault(svc, accountId, vaultName);
+  const page = await svc.uploads.listUploads(accountId, vaultName, marker, limit);
+  const last = page.items[page.items.length - 1];
+  return { uploads: page.items, marker: page.cursor && last ? last.uploadId : undefined };
+}
+
+export async function listParts(svc: Services, accountId: string, vaultName: string, uploadId: string, marker: string | undefined, limit: number) {
+  const upload = await requireOpenUpload(svc, accountId, vaultName, uploadId);
+  let from = 0;
+  if (marker !== undefined) {
+    if (!/^\d+$/.test(marker)) throw invalidParameter(`Invalid marker: ${marker}. Pass the Marker a previous ListParts returned.`);
+    from = Number(marker);
+  }
+  const page = await svc.uploads.listParts(accountId, vaultName, uploadId, from, limit);
+  const last = page.items[page.items.length - 1];
+  return { upload, parts: page.items, marker: page.cursor && last ? String(last.index + 1) : undefined };
+}
+
+/** The janitor's pass: uploads idle for 24 hours (and aborts or completions a crash left half done) are purged. */
+export async function purgeIdleUploads(svc: Services, idleMs = UPLOAD_IDLE_MS): Promise<number> {
+  let purged = 0;
+  let cursor: string | undefined;
+  do {
+    const page = await svc.uploads.listIdleUploads(svc.now().getTime() - idleMs, cursor);
+    for (const idle of page.items) {
+      if (!idle.completed) await svc.uploads.markAborted(idle.accountId, idle.vaultName, idle.uploadId);
+      // Read it again: a Complete may have landed since the listing, and its bytes must stay.
+      const upload = await svc.uploads.getUpload(idle.accountId, idle.vaultName, idle.uploadId);
+      if (!upload) continue;
+      await purgeUpload(svc, upload);
+      purged += 1;
+    }
+    cursor = page.cursor;
+  } while (cursor);
+  return purged;
+}

@@ -1,0 +1,87 @@
+import { vaultArn } from '../domain/names';
+import { abortUpload, completeUpload, initiateUpload, listParts, listUploads, uploadPart } from '../domain/multipart';
+import type { Services } from '../domain/services';
+import type { UploadRecord } from '../store/ports';
+import { limitParam, requireHeader, type Operation } from './operation';
+
+export const DEFAULT_UPLOAD_LIST_LIMIT = 50;
+
+const describeUpload = (svc: Services, upload: UploadRecord) => ({
+  ArchiveDescription: upload.description,
+  CreationDate: upload.creationDate,
+  MultipartUploadId: upload.uploadId,
+  PartSizeInBytes: upload.partSize,
+  VaultARN: vaultArn(svc.region, upload.accountId, upload.vaultName),
+});
+
+export const InitiateMultipartUpload: Operation = async ({ svc, accountId, params, request }) => {
+  const { uploadId, location } = await initiateUpload(svc, {
+    accountId,
+    vaultName: params.vaultName,
+    partSize: request.headers['x-amz-part-size'],
+    description: request.headers['x-amz-archive-description'] ?? '',
+  });
+  return { headers: { location, 'x-amz-multipart-upload-id': uploadId } };
+};
+
+export const UploadMultipartPart: Operation = async (ctx) => {
+  const { treeHash } = await uploadPart(ctx.svc, {
+    accountId: ctx.accountId,
+    vaultName: ctx.params.vaultName,
+    uploadId: ctx.params.uploadId,
+    contentRange: ctx.request.headers['content-range'],
+    body: ctx.request.body,
+    bodySha256: ctx.bodySha256,
+    expectedTreeHash: requireHeader(ctx, 'x-amz-sha256-tree-hash'),
+  });
+  return { headers: { 'x-amz-sha256-tree-hash': treeHash } };
+};
+
+export const CompleteMultipartUpload: Operation = async ({ svc, accountId, params, request }) => {
+  const archive = await completeUpload(svc, {
+    accountId,
+    vaultName: params.vaultName,
+    uploadId: params.uploadId,
+    archiveSize: request.headers['x-amz-archive-size'],
+    expectedTreeHash: request.headers['x-amz-sha256-tree-hash'],
+  });
+  return {
+    headers: { location: archive.location, 'x-amz-archive-id': archive.archiveId, 'x-amz-sha256-tree-hash': archive.treeHash },
+  };
+};
+
+export const AbortMultipartUpload: Operation = async ({ svc, accountId, params }) => {
+  await abortUpload(svc, accountId, params.vaultName, params.uploadId);
+};
+
+export const ListMultipartUploads: Operation = async (ctx) => {
+  const { uploads, marker } = await listUploads(
+    ctx.svc,
+    ctx.accountId,
+    ctx.params.vaultName,
+    ctx.request.query.marker,
+    limitParam(ctx, DEFAULT_UPLOAD_LIST_LIMIT),
+  );
+  return { json: { UploadsList: uploads.map((upload) => describeUpload(ctx.svc, upload)), Marker: marker ?? null } };
+};
+
+export const ListParts: Operation = async (ctx) => {
+  const { upload, parts, marker } = await listParts(
+    ctx.svc,
+    ctx.accountId,
+    ctx.params.vaultName,
+    ctx.params.uploadId,
+    ctx.request.query.marker,
+    limitParam(ctx, DEFAULT_UPLOAD_LIST_LIMIT),
+  );
+  return {
+    json: {
+      ...describeUpload(ctx.svc, upload),
+      Parts: parts.map((part) => ({
+        RangeInBytes: `${part.index * upload.partSize}-${part.index * upload.partSize + part.size - 1}`,
+        SHA256TreeHash: part.treeHash,
+      })),
+      Marker: marker ?? null,
+    },
+  };
+};

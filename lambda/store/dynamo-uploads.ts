@@ -1,0 +1,268 @@
+import { type DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { TABLE_KEYS as K } from './table-schema';
+import { batchDelete, decodeCursor, encodeCursor, isConditionFailure, type Item, n, num, pad, s, str } from './dynamo-items';
+import type { AbortOutcome, Page, PartRecord, UploadRecord, UploadStore } from './ports';
+
+const uploadKey = (accountId: string, vaultName: string, uploadId: string): Item => ({
+  [K.partitionKey]: s(`M#${accountId}#${vaultName}`),
+  [K.sortKey]: s(uploadId),
+});
+const partPk = (accountId: string, vaultName: string, uploadId: string) => s(`P#${accountId}#${vaultName}#${uploadId}`);
+const partSk = (index: number) => s(pad(index, 5));
+const activityKey = (atMs: number, accountId: string, vaultName: string, uploadId: string) =>
+  s(`${pad(atMs, 15)}#${accountId}#${vaultName}#${uploadId}`);
+
+const OPEN = 'attribute_exists(#pk) AND attribute_not_exists(completedArchiveId) AND attribute_not_exists(aborted)';
+
+function toUpload(item: Item): UploadRecord {
+  const [, accountId, vaultName] = (str(item, K.partitionKey) as string).split('#');
+  const upload: UploadRecord = {
+    accountId,
+    vaultName,
+    uploadId: str(item, K.sortKey) as string,
+    description: str(item, 'description') ?? '',
+    partSize: num(item, 'partSize') as number,
+    creationDate: str(item, 'creationDate') as string,
+    lastActivityMs: num(item, 'lastActivityMs') as number,
+  };
+  const reserved = str(item, 'reservedArchiveId');
+  if (reserved) upload.reservedArchiveId = reserved;
+  const archiveId = str(item, 'completedArchiveId');
+  if (archiveId) {
+    upload.completed = {
+      archiveId,
+      size: num(item, 'completedSize') as number,
+      treeHash: str(item, 'completedTreeHash') as string,
+      date: str(item, 'completedDate') as string,
+    };
+  }
+  if (item.aborted?.BOOL) upload.aborted = true;
+  return upload;
+}
+
+const toPart = (item: Item): PartRecord => ({
+  index: Number(str(item, K.sortKey)),
+  size: num(item, 'size') as number,
+  treeHash: str(item, 'treeHash') as string,
+  blobKey: str(item, 'blobKey') as string,
+});
+
+/** Multipart uploads, their parts, and the segment lists of multipart archives, in the one table. */
+export class DynamoUploadStore implements UploadStore {
+  constructor(
+    private readonly db: DynamoDBClient,
+    private readonly table: string,
+  ) {}
+
+  async createUpload(upload: UploadRecord): Promise<void> {
+    await this.db.send(
+      new PutItemCommand({
+        TableName: this.table,
+        Item: {
+          ...uploadKey(upload.accountId, upload.vaultName, upload.uploadId),
+          [K.vaultIndexPartitionKey]: s('UPLOAD'),
+          [K.vaultIndexSortKey]: activityKey(upload.lastActivityMs, upload.accountId, upload.vaultName, upload.uploadId),
+          description: s(upload.description),
+          partSize: n(upload.partSize),
+          creationDate: s(upload.creationDate),
+          lastActivityMs: n(upload.lastActivityMs),
+        },
+      }),
+    );
+  }
+
+  async getUpload(accountId: string, vaultName: string, uploadId: string): Promise<UploadRecord | undefined> {
+    const out = await this.db.send(new GetItemCommand({ TableName: this.table, Key: uploadKey(accountId, vaultName, uploadId), ConsistentRead: true }));
+    return out.Item ? toUpload(out.Item) : undefined;
+  }
+
+  async listUploads(accountId: string, vaultName: string, startAfter: string | undefined, limit: number): Promise<Page<UploadRecord>> {
+    const items: UploadRecord[] = [];
+    let start: Item | undefined = startAfter === undefined ? undefined : uploadKey(accountId, vaultName, startAfter);
+    while (items.length <= limit) {
+      const out = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: '#pk = :pk',
+          FilterExpression: 'attribute_not_exists(completedArchiveId) AND attribute_not_exists(aborted)',
+          ExpressionAttributeNames: { '#pk': K.partitionKey },
+          ExpressionAttributeValues: { ':pk': s(`M#${accountId}#${vaultName}`) },
+          ConsistentRead: true,
+          Limit: Math.max(limit + 1 - items.length, 25),
+          ExclusiveStartKey: start,
+        }),
+      );
+      items.push(...(out.Items ?? []).map(toUpload));
+      start = out.LastEvaluatedKey;
+      if (!start) break;
+    }
+    return { items: items.slice(0, limit), cursor: items.length > limit ? 'more' : undefined };
+  }
+
+  async putPart(accountId: string, vaultName: string, uploadId: string, part: PartRecord): Promise<string | undefined> {
+    const out = await this.db.send(
+      new PutItemCommand({
+        TableName: this.table,
+        Item: {
+          [K.partitionKey]: partPk(accountId, vaultName, uploadId),
+          [K.sortKey]: partSk(part.index),
+          size: n(part.size),
+          treeHash: s(part.treeHash),
+          blobKey: s(part.blobKey),
+        },
+        ReturnValues: 'ALL_OLD',
+      }),
+    );
+    return out.Attributes ? str(out.Attributes, 'blobKey') : undefined;
+  }
+
+  async listParts(accountId: string, vaultName: string, uploadId: string, fromIndex: number, limit: number): Promise<Page<PartRecord>> {
+    const items: PartRecord[] = [];
+    let start: Item | undefined;
+    while (items.length <= limit) {
+      const out = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: '#pk = :pk AND #sk >= :from',
+          ExpressionAttributeNames: { '#pk': K.partitionKey, '#sk': K.sortKey },
+          ExpressionAttributeValues: { ':pk': partPk(accountId, vaultName, uploadId), ':from': partSk(fromIndex) },
+          ConsistentRead: true,
+          Limit: limit + 1 - items.length,
+          ExclusiveStartKey: start,
+        }),
+      );
+      items.push(...(out.Items ?? []).map(toPart));
+      start = out.LastEvaluatedKey;
+      if (!start) break;
+    }
+    return { items: items.slice(0, limit), cursor: items.length > limit ? 'more' : undefined };
+  }
+
+  async touchUpload(accountId: string, vaultName: string, uploadId: string, atMs: number): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateItemCommand({
+          TableName: this.table,
+          Key: uploadKey(accountId, vaultName, uploadId),
+          UpdateExpression: 'SET lastActivityMs = :at, #gsk = :gsk',
+          ConditionExpression: OPEN,
+          ExpressionAttributeNames: { '#pk': K.partitionKey, '#gsk': K.vaultIndexSortKey },
+          ExpressionAttributeValues: { ':at': n(atMs), ':gsk': activityKey(atMs, accountId, vaultName, uploadId) },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async reserveArchiveId(accountId: string, vaultName: string, uploadId: string, candidate: string): Promise<string | undefined> {
+    try {
+      const out = await this.db.send(
+        new UpdateItemCommand({
+          TableName: this.table,
+          Key: uploadKey(accountId, vaultName, uploadId),
+          UpdateExpression: 'SET reservedArchiveId = if_not_exists(reservedArchiveId, :candidate)',
+          ConditionExpression: 'attribute_exists(#pk) AND attribute_not_exists(aborted)',
+          ExpressionAttributeNames: { '#pk': K.partitionKey },
+          ExpressionAttributeValues: { ':candidate': s(candidate) },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return out.Attributes ? str(out.Attributes, 'reservedArchiveId') : undefined;
+    } catch (error) {
+      if (isConditionFailure(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async markCompleted(accountId: string, vaultName: string, uploadId: string, completed: NonNullable<UploadRecord['completed']>): Promise<void> {
+    await this.db.send(
+      new UpdateItemCommand({
+        TableName: this.table,
+        Key: uploadKey(accountId, vaultName, uploadId),
+        UpdateExpression: 'SET completedArchiveId = :id, completedSize = :size, completedTreeHash = :hash, completedDate = :date',
+        ConditionExpression: 'attribute_exists(#pk)',
+        ExpressionAttributeNames: { '#pk': K.partitionKey },
+        ExpressionAttributeValues: { ':id': s(completed.archiveId), ':size': n(completed.size), ':hash': s(completed.treeHash), ':date': s(completed.date) },
+      }),
+    );
+  }
+
+  async markAborted(accountId: string, vaultName: string, uploadId: string): Promise<AbortOutcome> {
+    try {
+      await this.db.send(
+        new UpdateItemCommand({
+          TableName: this.table,
+          Key: uploadKey(accountId, vaultName, uploadId),
+          UpdateExpression: 'SET aborted = :yes',
+          ConditionExpression: 'attribute_exists(#pk) AND attribute_not_exists(completedArchiveId)',
+          ExpressionAttributeNames: { '#pk': K.partitionKey },
+          ExpressionAttributeValues: { ':yes': { BOOL: true } },
+        }),
+      );
+      return 'aborted';
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      return (await this.getUpload(accountId, vaultName, uploadId)) ? 'completed' : 'absent';
+    }
+  }
+
+  async removeUpload(accountId: string, vaultName: string, uploadId: string): Promise<void> {
+    const keys: Item[] = [];
+    let start: Item | undefined;
+    do {
+      const out = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: '#pk = :pk',
+          ExpressionAttributeNames: { '#pk': K.partitionKey, '#sk': K.sortKey },
+          ExpressionAttributeValues: { ':pk': partPk(accountId, vaultName, uploadId) },
+          ProjectionExpression: '#pk, #sk',
+          // A part recorded just before the abort must not be missed: nothing finds it once the upload is gone.
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      );
+      keys.push(...(out.Items ?? []));
+      start = out.LastEvaluatedKey;
+    } while (start);
+    await batchDelete(this.db, this.table, [...keys, uploadKey(accountId, vaultName, uploadId)]);
+  }
+
+  async listIdleUploads(beforeMs: number, cursor?: string): Promise<Page<UploadRecord>> {
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: K.vaultIndex,
+        KeyConditionExpression: '#gpk = :upload AND #gsk < :before',
+        ExpressionAttributeNames: { '#gpk': K.vaultIndexPartitionKey, '#gsk': K.vaultIndexSortKey },
+        ExpressionAttributeValues: { ':upload': s('UPLOAD'), ':before': s(pad(beforeMs, 15)) },
+        ExclusiveStartKey: decodeCursor(cursor),
+      }),
+    );
+    return { items: (out.Items ?? []).map(toUpload), cursor: encodeCursor(out.LastEvaluatedKey) };
+  }
+
+  async putSegments(accountId: string, vaultName: string, archiveId: string, chunk: number, blobKeys: string[]): Promise<void> {
+    await this.db.send(
+      new PutItemCommand({
+        TableName: this.table,
+        Item: { [K.partitionKey]: s(`G#${accountId}#${vaultName}`), [K.sortKey]: s(`${archiveId}#${pad(chunk, 5)}`), keys: s(JSON.stringify(blobKeys)) },
+      }),
+    );
+  }
+
+  async getSegments(accountId: string, vaultName: string, archiveId: string, chunk: number): Promise<string[] | undefined> {
+    const out = await this.db.send(
+      new GetItemCommand({
+        TableName: this.table,
+        Key: { [K.partitionKey]: s(`G#${accountId}#${vaultName}`), [K.sortKey]: s(`${archiveId}#${pad(chunk, 5)}`) },
+        ConsistentRead: true,
+      }),
+    );
+    const keys = out.Item ? str(out.Item, 'keys') : undefined;
+    return keys === undefined ? undefined : (JSON.parse(keys) as string[]);
+  }
+}

@@ -1,0 +1,168 @@
+// Runs the api Lambda as deployed: bundled with the stack's esbuild settings, loaded in a
+// fresh Node process with only the Lambda's environment, fed API Gateway REST (v1) events.
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { Hash } from '@smithy/hash-node';
+import { SignatureV4 } from '@smithy/signature-v4';
+import type { APIGatewayProxyResult } from 'aws-lambda';
+import { build } from 'esbuild';
+import { ensureTable, startEmbeddedStores, type EmbeddedStores } from '../../lambda/local/embedded-stores';
+import { LAMBDA_ESBUILD } from '../../lib/bundling';
+
+const ACCOUNT = '123456789012';
+const REGION = 'us-east-1';
+const STAGE = 'dev';
+const HOST = 'a1b2c3d4e5.execute-api.us-east-1.amazonaws.com';
+const TABLE = 'coldvault-bundle';
+const BUCKET = 'coldvault-bundle-archives';
+const ROOT = { accessKeyId: 'AKIDCOLDVAULTBUNDLE1', secretAccessKey: 'bundle-test-secret-access-key-0123456789' };
+
+const RUNNER = `
+const { handler } = require('./index.js');
+let input = '';
+process.stdin.setEncoding('utf8');
+process.stdin.on('data', (chunk) => { input += chunk; });
+process.stdin.on('end', () => {
+  handler(JSON.parse(input)).then(
+    (result) => process.stdout.write(JSON.stringify(result)),
+    (error) => { console.error(error); process.exitCode = 1; },
+  );
+});
+`;
+
+let dir: string;
+let stores: EmbeddedStores;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'coldvault-bundle-'));
+  await build({ ...LAMBDA_ESBUILD, entryPoints: [join(__dirname, '..', '..', 'lambda', 'handlers', 'api.ts')], outfile: join(dir, 'bundle', 'index.js'), logLevel: 'silent' });
+  writeFileSync(join(dir, 'bundle', 'runner.js'), RUNNER);
+  stores = await startEmbeddedStores(join(dir, 'data'), BUCKET);
+  const db = new DynamoDBClient({ region: REGION, endpoint: stores.dynamoEndpoint, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+  await ensureTable(db, TABLE);
+  db.destroy();
+});
+
+afterAll(async () => {
+  await stores?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Runs the bundled handler on one event in a new Node process, with the Lambda's environment and nothing else. */
+function invoke(event: unknown): Promise<APIGatewayProxyResult> {
+  const env = {
+    PATH: process.env.PATH ?? '',
+    NODE_OPTIONS: '--enable-source-maps',
+    COLDVAULT_ACCOUNT_ID: ACCOUNT,
+    AWS_REGION: REGION,
+    COLDVAULT_TABLE: TABLE,
+    COLDVAULT_BUCKET: BUCKET,
+    COLDVAULT_ACCESS_KEY_ID: ROOT.accessKeyId,
+    COLDVAULT_SECRET_ACCESS_KEY: ROOT.secretAccessKey,
+    COLDVAULT_DYNAMODB_ENDPOINT: stores.dynamoEndpoint,
+    COLDVAULT_S3_ENDPOINT: stores.s3Endpoint,
+  };
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['runner.js'], { cwd: join(dir, 'bundle'), env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code !== 0) reject(new Error(`bundled handler exited with ${code}: ${stderr}`));
+      else resolve(JSON.parse(stdout) as APIGatewayProxyResult);
+    });
+    child.stdin.end(JSON.stringify(event));
+  });
+}
+
+/** A REST API (v1) proxy event for a request signed, as a client would, for the stage URL of an execute-api domain. */
+async function signedEvent(method: string, path: string, options: { body?: string; secretAccessKey?: string } = {}) {
+  const body = Buffer.from(options.body ?? '');
+  const signer = new SignatureV4({
+    service: 'glacier',
+    region: REGION,
+    credentials: { accessKeyId: ROOT.accessKeyId, secretAccessKey: options.secretAccessKey ?? ROOT.secretAccessKey },
+    sha256: Hash.bind(null, 'sha256'),
+    uriEscapePath: true,
+  });
+  const signed = await signer.sign({
+    method,
+    protocol: 'https:',
+    hostname: HOST,
+    path: `/${STAGE}${path}`,
+    query: {},
+    headers: { host: HOST, 'x-amz-glacier-version': '2012-06-01', 'x-amz-content-sha256': createHash('sha256').update(body).digest('hex') },
+    body,
+  });
+  const headers = signed.headers as Record<string, string>;
+  expect(Object.keys(headers)).toEqual(expect.arrayContaining(['host', 'x-amz-date', 'x-amz-glacier-version', 'x-amz-content-sha256', 'authorization']));
+  return {
+    resource: path,
+    path,
+    httpMethod: method,
+    headers,
+    multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, [value]])),
+    queryStringParameters: null,
+    multiValueQueryStringParameters: null,
+    pathParameters: null,
+    stageVariables: null,
+    requestContext: {
+      accountId: ACCOUNT,
+      apiId: HOST.split('.')[0],
+      domainName: HOST,
+      httpMethod: method,
+      path: `/${STAGE}${path}`,
+      protocol: 'HTTP/1.1',
+      requestId: 'c6af9ac6-7b61-11e6-9a41-93e8deadbeef',
+      requestTimeEpoch: Date.now(),
+      resourcePath: path,
+      stage: STAGE,
+      identity: { sourceIp: '192.0.2.1', userAgent: 'bundle-test' },
+    },
+    // binaryMediaTypes '*/*': API Gateway hands every body over base64-encoded.
+    body: body.length > 0 ? body.toString('base64') : null,
+    isBase64Encoded: body.length > 0,
+  };
+}
+
+describe('bundled api Lambda', () => {
+  it('bundles the AWS SDK: it requires only Node built-ins (and the optional SigV4a signer, which the SDK loads only if present)', () => {
+    const code = readFileSync(join(dir, 'bundle', 'index.js'), 'utf8');
+    const required = new Set([...code.matchAll(/require\("([^"]+)"\)/g)].map((match) => match[1]));
+    expect(required.size).toBeGreaterThan(0);
+    expect([...required].filter((name) => !name.startsWith('node:') && name !== '@aws-sdk/signature-v4-crt')).toEqual([]);
+    expect(existsSync(join(dir, 'bundle', 'index.js.map'))).toBe(true);
+  });
+
+  it('creates a vault from a signed REST API event and lists it', async () => {
+    const created = await invoke(await signedEvent('PUT', '/-/vaults/bundled'));
+    expect({ status: created.statusCode, body: created.body }).toEqual({ status: 201, body: '' });
+    expect(created.headers?.location).toBe(`/${ACCOUNT}/vaults/bundled`);
+
+    const listed = await invoke(await signedEvent('GET', '/-/vaults'));
+    expect(listed.statusCode).toBe(200);
+    const { VaultList } = JSON.parse(listed.body) as { VaultList: { VaultName: string; VaultARN: string }[] };
+    expect(VaultList.map((vault) => [vault.VaultName, vault.VaultARN])).toEqual([['bundled', `arn:aws:glacier:${REGION}:${ACCOUNT}:vaults/bundled`]]);
+  });
+
+  it('answers a request signed with the wrong secret with 403 InvalidSignatureException', async () => {
+    const result = await invoke(await signedEvent('PUT', '/-/vaults/forged', { secretAccessKey: 'not-the-secret-access-key-of-the-root-key' }));
+    expect(result.statusCode).toBe(403);
+    expect(result.headers?.['x-amzn-errortype']).toBe('InvalidSignatureException');
+    expect(JSON.parse(result.body)).toMatchObject({ code: 'InvalidSignatureException', type: 'Client' });
+  });
+
+  it('checks the signature against the path the client called, stage included', async () => {
+    const event = await signedEvent('PUT', '/-/vaults/stageless');
+    const stageless = { ...event, requestContext: { ...event.requestContext, path: event.path } };
+    const result = await invoke(stageless);
+    expect(result.statusCode).toBe(403);
+    expect(result.headers?.['x-amzn-errortype']).toBe('InvalidSignatureException');
+  });
+});

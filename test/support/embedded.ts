@@ -1,0 +1,43 @@
+// Embedded DynamoDB (dynalite) and S3 (s3rver) servers for store adapter tests, each on a
+// free port with its own temporary directory.
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import dynalite from 'dynalite';
+import S3rver from 's3rver';
+
+export interface EmbeddedServer {
+  endpoint: string;
+  close(): Promise<void>;
+}
+
+export async function startDynalite(): Promise<EmbeddedServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'coldvault-dynalite-'));
+  const server: Server = dynalite({ path: dir, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  return {
+    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    async close() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function startS3rver(bucket: string): Promise<EmbeddedServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'coldvault-s3rver-'));
+  const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: dir, configureBuckets: [{ name: bucket }] });
+  const { port } = await server.run();
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    async close() {
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,568 @@
+import { deleteArchive } from '../../lambda/domain/archives';
+import { sha256, treeHash } from '../../lambda/domain/checksums';
+import { inventoryVault } from '../../lambda/domain/inventory';
+import {
+  abortUpload,
+  completeUpload,
+  initiateUpload,
+  listParts,
+  listUploads,
+  purgeIdleUploads,
+  uploadBlobPrefix,
+  uploadPart,
+} from '../../lambda/domain/multipart';
+import { newArchiveId, newUploadId } from '../../lambda/domain/ids';
+import { createVault } from '../../lambda/domain/vaults';
+import type { InventorySummary, VaultRecord } from '../../lambda/store/ports';
+import { MemoryMetadataStore, MemoryUploadStore, memoryServices, type MemoryServices } from '../support/memory-stores';
+import { ACCOUNT, arn, upload as uploadSingle } from './domain-helpers';
+
+const MiB = 1024 * 1024;
+const HOUR = 60 * 60 * 1000;
+const START = Date.parse('2024-06-01T12:00:00.000Z');
+
+let svc: MemoryServices;
+
+beforeEach(async () => {
+  svc = memoryServices();
+  await createVault(svc, ACCOUNT, 'v');
+  svc.advance(1000);
+});
+
+const error = (code: string, message: string | RegExp) =>
+  expect.objectContaining({ code, message: typeof message === 'string' ? message : expect.stringMatching(message) });
+const invalid = (message: string | RegExp) => error('InvalidParameterValueException', message);
+const uploadNotFound = (uploadId: string) => error('ResourceNotFoundException', `Multipart upload not found: ${uploadId} in ${arn('v')}`);
+const sizeMessage = (n: string) =>
+  `Invalid part size: ${n}. Part size must not be null, must be a power of two and be between 1048576 and 4294967296 bytes.`;
+
+/** Bytes that differ from one part to the next, so that a part in the wrong place changes the hash. */
+const bytes = (length: number, seed: number) => Buffer.alloc(length, `part ${seed};`);
+const hex = (data: Buffer) => treeHash(data).toString('hex');
+
+async function initiate(partSize: string | undefined = String(MiB), description = 'multipart'): Promise<string> {
+  return (await initiateUpload(svc, { accountId: ACCOUNT, vaultName: 'v', partSize, description })).uploadId;
+}
+
+function sendPart(uploadId: string, start: number, body: Buffer, options: { range?: string | null; treeHash?: string } = {}) {
+  const range = options.range === null ? undefined : (options.range ?? `bytes ${start}-${start + body.length - 1}/*`);
+  return uploadPart(svc, {
+    accountId: ACCOUNT,
+    vaultName: 'v',
+    uploadId,
+    contentRange: range,
+    body,
+    bodySha256: sha256(body),
+    expectedTreeHash: options.treeHash ?? hex(body),
+  });
+}
+
+function complete(uploadId: string, archiveSize: number | string | undefined, expectedTreeHash: string | undefined) {
+  return completeUpload(svc, {
+    accountId: ACCOUNT,
+    vaultName: 'v',
+    uploadId,
+    archiveSize: typeof archiveSize === 'number' ? String(archiveSize) : archiveSize,
+    expectedTreeHash,
+  });
+}
+
+/** Uploads the parts of `data` (1 MiB each, in the order given) and returns the upload ID. */
+async function uploadParts(data: Buffer, order?: number[]): Promise<string> {
+  const uploadId = await initiate();
+  const count = Math.ceil(data.length / MiB);
+  for (const index of order ?? Array.from({ length: count }, (_, i) => i)) {
+    await sendPart(uploadId, index * MiB, data.subarray(index * MiB, (index + 1) * MiB));
+  }
+  return uploadId;
+}
+
+const blobsOf = (uploadId: string) => svc.blobs.list(uploadBlobPrefix(ACCOUNT, uploadId));
+const partsOf = async (uploadId: string) => (await svc.uploads.listParts(ACCOUNT, 'v', uploadId, 0, 10_000)).items;
+
+async function readArchive(archiveId: string): Promise<Buffer> {
+  const archive = await svc.metadata.getArchive(ACCOUNT, 'v', archiveId);
+  if (archive?.layout.kind !== 'parts') throw new Error(`${archiveId} is not a multipart archive`);
+  const keys: string[] = [];
+  for (let chunk = 0; chunk < archive.layout.chunks; chunk += 1) keys.push(...((await svc.uploads.getSegments(ACCOUNT, 'v', archiveId, chunk)) ?? []));
+  return Buffer.concat(await Promise.all(keys.map((key) => svc.blobs.get(key))));
+}
+
+describe('initiateUpload', () => {
+  it('creates an open upload with the part size and description, and its location', async () => {
+    const { uploadId, location } = await initiateUpload(svc, { accountId: ACCOUNT, vaultName: 'v', partSize: '2097152', description: 'my backup' });
+    expect(uploadId).toMatch(/^[A-Za-z0-9_][A-Za-z0-9_-]{91}$/);
+    expect(location).toBe(`/${ACCOUNT}/vaults/v/multipart-uploads/${uploadId}`);
+    expect(await svc.uploads.getUpload(ACCOUNT, 'v', uploadId)).toEqual({
+      accountId: ACCOUNT,
+      vaultName: 'v',
+      uploadId,
+      description: 'my backup',
+      partSize: 2 * MiB,
+      creationDate: '2024-06-01T12:00:01.000Z',
+      lastActivityMs: START + 1000,
+    });
+  });
+
+  it.each(Array.from({ length: 13 }, (_, i) => 2 ** (20 + i)))('accepts a part size of %i bytes when the endpoint takes it', async (size) => {
+    svc = memoryServices(new MemoryMetadataStore(), START, { maxBodyBytes: 5 * 1024 * MiB });
+    await createVault(svc, ACCOUNT, 'v');
+    const uploadId = await initiate(String(size));
+    expect((await svc.uploads.getUpload(ACCOUNT, 'v', uploadId))?.partSize).toBe(size);
+  });
+
+  it.each([
+    ['3 MiB', '3145728', '3145728'],
+    ['0', '0', '0'],
+    ['a word', 'abc', 'abc'],
+    ['half a MiB', '524288', '524288'],
+    ['8 GiB', '8589934592', '8589934592'],
+    ['a fraction', '1048576.0', '1048576.0'],
+    ['a negative number', '-1048576', '-1048576'],
+    ['no value', undefined, 'null'],
+  ])('refuses a part size of %s', async (_what, partSize, shown) => {
+    await expect(initiateUpload(svc, { accountId: ACCOUNT, vaultName: 'v', partSize, description: '' })).rejects.toEqual(invalid(sizeMessage(shown)));
+    expect((await svc.uploads.listUploads(ACCOUNT, 'v', undefined, 10)).items).toEqual([]);
+  });
+
+  it('refuses a part size larger than the endpoint takes in one request, naming the maximum', async () => {
+    expect(svc.maxBodyBytes).toBeGreaterThan(4 * MiB);
+    expect(svc.maxBodyBytes).toBeLessThan(8 * MiB);
+    await expect(initiate(String(4 * MiB))).resolves.toBeDefined();
+    await expect(initiate(String(8 * MiB))).rejects.toEqual(
+      invalid(`Invalid part size: 8388608. This endpoint accepts request bodies of at most ${svc.maxBodyBytes} bytes, so its largest part size is 4194304 bytes.`),
+    );
+
+    svc = memoryServices(new MemoryMetadataStore(), START, { maxBodyBytes: 2 * MiB - 1 });
+    await createVault(svc, ACCOUNT, 'v');
+    await expect(initiate(String(2 * MiB))).rejects.toEqual(invalid(/at most 2097151 bytes, so its largest part size is 1048576 bytes\.$/));
+  });
+
+  it('refuses a vault that does not exist', async () => {
+    await expect(initiateUpload(svc, { accountId: ACCOUNT, vaultName: 'ghost', partSize: String(MiB), description: '' })).rejects.toEqual(
+      error('ResourceNotFoundException', `Vault not found for ARN: ${arn('ghost')}`),
+    );
+  });
+
+  it('refuses a description with a character outside printable ASCII', async () => {
+    await expect(initiate(String(MiB), 'tab\there')).rejects.toEqual(invalid(/U\+0009 at position 3/));
+  });
+});
+
+describe('uploadPart', () => {
+  it('stores the part under the upload, records it, and marks activity', async () => {
+    const uploadId = await initiate();
+    svc.advance(5000);
+    const body = bytes(MiB, 0);
+    expect(await sendPart(uploadId, 0, body)).toEqual({ treeHash: hex(body) });
+    const [record] = await partsOf(uploadId);
+    expect(record).toEqual({ index: 0, size: MiB, treeHash: hex(body), blobKey: expect.stringMatching(new RegExp(`^${ACCOUNT}/uploads/${uploadId}/0-`)) });
+    expect(await blobsOf(uploadId)).toEqual([record.blobKey]);
+    expect((await svc.blobs.get(record.blobKey)).equals(body)).toBe(true);
+    expect((await svc.uploads.getUpload(ACCOUNT, 'v', uploadId))?.lastActivityMs).toBe(START + 6000);
+  });
+
+  it('accepts a tree hash in upper case', async () => {
+    const uploadId = await initiate();
+    const body = bytes(10, 1);
+    await expect(sendPart(uploadId, 0, body, { treeHash: hex(body).toUpperCase() })).resolves.toEqual({ treeHash: hex(body) });
+  });
+
+  it.each([
+    ['no range', 'bytes 0-1048575'],
+    ['an equals sign', 'bytes=0-1048575/*'],
+    ['a total size', 'bytes 0-1048575/2097152'],
+    ['the end before the start', 'bytes 5-3/*'],
+    ['no unit', '0-1048575/*'],
+  ])('refuses a Content-Range with %s', async (_what, range) => {
+    const uploadId = await initiate();
+    await expect(sendPart(uploadId, 0, bytes(MiB, 0), { range })).rejects.toEqual(
+      invalid(`Invalid Content-Range: ${range}. It must be of the form 'bytes <first>-<last>/*'.`),
+    );
+    expect(await partsOf(uploadId)).toEqual([]);
+    expect(await blobsOf(uploadId)).toEqual([]);
+  });
+
+  it('refuses a Content-Range whose length is not the body\'s', async () => {
+    const uploadId = await initiate();
+    await expect(sendPart(uploadId, 0, bytes(10, 0), { range: 'bytes 0-1048575/*' })).rejects.toEqual(
+      invalid('Content-Range: bytes 0-1048575/* is incompatible with Content-Length: 10'),
+    );
+    expect(await partsOf(uploadId)).toEqual([]);
+  });
+
+  it.each([
+    ['starts inside a part', 1, MiB],
+    ['starts at half a part', MiB / 2, MiB / 2],
+    ['is longer than the part size', 0, 2 * MiB],
+    ['is longer than the part size at a later part', 3 * MiB, MiB + 1],
+  ])('refuses a range that %s', async (_what, start, length) => {
+    const uploadId = await initiate();
+    const range = `bytes ${start}-${start + length - 1}/*`;
+    await expect(sendPart(uploadId, start, bytes(length, 0))).rejects.toEqual(
+      invalid(`Invalid Content-Range: ${range}. A part must start at a multiple of the part size (1048576 bytes) and be at most that long.`),
+    );
+    expect(await partsOf(uploadId)).toEqual([]);
+    expect(await blobsOf(uploadId)).toEqual([]);
+  });
+
+  it('takes the 10,000th part and refuses the 10,001st', async () => {
+    const uploadId = await initiate();
+    const body = bytes(1, 0);
+    await expect(sendPart(uploadId, 9999 * MiB, body)).resolves.toEqual({ treeHash: hex(body) });
+    await expect(sendPart(uploadId, 10_000 * MiB, body)).rejects.toEqual(
+      invalid('This is part number 10001 for the current multipart upload. It exceeds the limit of 10000 parts.'),
+    );
+    expect((await partsOf(uploadId)).map((part) => part.index)).toEqual([9999]);
+  });
+
+  it('requires a Content-Range', async () => {
+    const uploadId = await initiate();
+    await expect(sendPart(uploadId, 0, bytes(10, 0), { range: null })).rejects.toEqual(
+      error('MissingParameterValueException', 'Required parameter missing: Content-Range'),
+    );
+  });
+
+  it('refuses a tree hash that does not match, storing nothing in the upload', async () => {
+    const uploadId = await initiate();
+    svc.advance(5000);
+    const body = bytes(MiB, 0);
+    const wrong = 'ab'.repeat(32);
+    await expect(sendPart(uploadId, 0, body, { treeHash: wrong })).rejects.toEqual(invalid(`Checksum mismatch: expected ${wrong}, computed ${hex(body)}`));
+    expect(await partsOf(uploadId)).toEqual([]);
+    expect(svc.blobs.keys()).toEqual([]);
+    expect((await svc.uploads.getUpload(ACCOUNT, 'v', uploadId))?.lastActivityMs).toBe(START + 1000);
+  });
+
+  it('replaces a range sent again, and the archive has the bytes sent last', async () => {
+    const first = bytes(MiB, 1);
+    const second = bytes(MiB, 2);
+    const tail = bytes(100, 3);
+    const uploadId = await initiate();
+    await sendPart(uploadId, 0, first);
+    await sendPart(uploadId, MiB, tail);
+    await sendPart(uploadId, 0, second);
+
+    const parts = await partsOf(uploadId);
+    expect(parts.map((part) => [part.index, part.treeHash])).toEqual([[0, hex(second)], [1, hex(tail)]]);
+    const data = Buffer.concat([second, tail]);
+    const { archiveId } = await complete(uploadId, data.length, hex(data));
+    expect((await readArchive(archiveId)).equals(data)).toBe(true);
+  });
+
+  it('answers ResourceNotFoundException for an upload that does not exist', async () => {
+    const uploadId = newUploadId();
+    await expect(sendPart(uploadId, 0, bytes(10, 0))).rejects.toEqual(uploadNotFound(uploadId));
+    expect(svc.blobs.keys()).toEqual([]);
+  });
+});
+
+describe('completeUpload', () => {
+  it('assembles the archive from parts sent in any order, without the parts\' bytes being read', async () => {
+    const data = Buffer.concat([bytes(MiB, 0), bytes(MiB, 1), bytes(12345, 2)]);
+    const uploadId = await uploadParts(data, [2, 0, 1]);
+    svc.advance(5000);
+
+    const result = await complete(uploadId, data.length, hex(data));
+    expect(result).toEqual({ archiveId: expect.any(String), treeHash: hex(data), location: `/${ACCOUNT}/vaults/v/archives/${result.archiveId}` });
+    expect(await svc.metadata.getArchive(ACCOUNT, 'v', result.archiveId)).toEqual({
+      accountId: ACCOUNT,
+      vaultName: 'v',
+      archiveId: result.archiveId,
+      description: 'multipart',
+      size: data.length,
+      treeHash: hex(data),
+      creationDate: '2024-06-01T12:00:06.000Z',
+      layout: { kind: 'parts', uploadId, partSize: MiB, count: 3, chunks: 1 },
+    });
+    expect((await readArchive(result.archiveId)).equals(data)).toBe(true);
+    expect((await svc.metadata.getVault(ACCOUNT, 'v'))?.lastWriteMs).toBe(START + 6000);
+    expect((await svc.uploads.getUpload(ACCOUNT, 'v', uploadId))?.completed).toEqual({
+      archiveId: result.archiveId,
+      size: data.length,
+      treeHash: hex(data),
+      date: '2024-06-01T12:00:06.000Z',
+    });
+    expect((await listUploads(svc, ACCOUNT, 'v', undefined, 10)).uploads).toEqual([]);
+    await expect(sendPart(uploadId, 0, bytes(MiB, 0))).rejects.toEqual(uploadNotFound(uploadId));
+  });
+
+  it('completes an archive of one short part', async () => {
+    const data = bytes(1, 0);
+    const uploadId = await uploadParts(data);
+    const { archiveId } = await complete(uploadId, 1, hex(data));
+    expect((await svc.metadata.getArchive(ACCOUNT, 'v', archiveId))?.layout).toEqual({ kind: 'parts', uploadId, partSize: MiB, count: 1, chunks: 1 });
+  });
+
+  it.each([
+    ['the first range', [1, 2], 'bytes 0-1048575'],
+    ['a middle range', [0, 2], 'bytes 1048576-2097151'],
+    ['two ranges in a row', [0, 3], 'bytes 1048576-3145727'],
+  ])('refuses an upload missing %s', async (_what, indexes, missing) => {
+    const data = Buffer.concat(indexes.map((index) => bytes(MiB, index)));
+    const uploadId = await initiate();
+    for (const [i, index] of indexes.entries()) await sendPart(uploadId, index * MiB, data.subarray(i * MiB, (i + 1) * MiB));
+    await expect(complete(uploadId, data.length, hex(data))).rejects.toEqual(invalid(`Multipart upload is missing the range ${missing}.`));
+    expect(await svc.metadata.listArchives(ACCOUNT, 'v')).toEqual({ items: [] });
+  });
+
+  it('refuses an upload with no parts', async () => {
+    const uploadId = await initiate();
+    await expect(complete(uploadId, 0, hex(Buffer.alloc(0)))).rejects.toEqual(invalid(`Multipart upload ${uploadId} has no parts.`));
+  });
+
+  it('refuses a short part that is not the last', async () => {
+    const uploadId = await initiate();
+    const short = bytes(10, 0);
+    const full = bytes(MiB, 1);
+    await sendPart(uploadId, 0, short);
+    await sendPart(uploadId, MiB, full);
+    const data = Buffer.concat([short, full]);
+    await expect(complete(uploadId, data.length, hex(data))).rejects.toEqual(
+      invalid('Part bytes 0-9 is shorter than the part size 1048576; only the last part may be.'),
+    );
+  });
+
+  it('refuses an archive size that is not the sum of the parts, then completes with the right one', async () => {
+    const data = Buffer.concat([bytes(MiB, 0), bytes(10, 1)]);
+    const uploadId = await uploadParts(data);
+    await expect(complete(uploadId, data.length + 1, hex(data))).rejects.toEqual(
+      invalid(`Invalid archive size: ${data.length + 1}. The uploaded parts add up to ${data.length} bytes.`),
+    );
+    await expect(complete(uploadId, MiB, hex(data))).rejects.toEqual(invalid(`Invalid archive size: ${MiB}. The uploaded parts add up to ${data.length} bytes.`));
+    expect(await svc.metadata.listArchives(ACCOUNT, 'v')).toEqual({ items: [] });
+    const { archiveId } = await complete(uploadId, data.length, hex(data));
+    expect((await readArchive(archiveId)).equals(data)).toBe(true);
+  });
+
+  it('refuses a tree hash that is not the one of the parts combined', async () => {
+    const data = Buffer.concat([bytes(MiB, 0), bytes(MiB, 1), bytes(MiB, 2)]);
+    const uploadId = await uploadParts(data);
+    // The hash of the same parts in another order.
+    const swapped = Buffer.concat([data.subarray(MiB, 2 * MiB), data.subarray(0, MiB), data.subarray(2 * MiB)]);
+    await expect(complete(uploadId, data.length, hex(swapped))).rejects.toEqual(invalid(`Checksum mismatch: expected ${hex(swapped)}, computed ${hex(data)}`));
+    expect(await svc.metadata.listArchives(ACCOUNT, 'v')).toEqual({ items: [] });
+    expect((await svc.uploads.getUpload(ACCOUNT, 'v', uploadId))?.reservedArchiveId).toBeUndefined();
+  });
+
+  it.each([
+    ['no archive size', undefined, 'ab'.repeat(32), error('MissingParameterValueException', 'Required parameter missing: x-amz-archive-size')],
+    ['an archive size that is not a number', 'ten', 'ab'.repeat(32), invalid('Invalid x-amz-archive-size: ten')],
+    ['no tree hash', '10', undefined, error('MissingParameterValueException', 'Required parameter missing: x-amz-sha256-tree-hash')],
+    ['a tree hash that is not SHA-256 hex', '10', 'xyz', invalid('Invalid x-amz-sha256-tree-hash: xyz')],
+  ])('refuses %s', async (_what, size, hash, expected) => {
+    const uploadId = await uploadParts(bytes(10, 0));
+    await expect(complete(uploadId, size, hash)).rejects.toEqual(expected);
+  });
+
+  it('gives the same archive when completed twice, and checks the second request too', async () => {
+    const data = Buffer.concat([bytes(MiB, 0), bytes(7, 1)]);
+    const uploadId = await uploadParts(data);
+    const first = await complete(uploadId, data.length, hex(data));
+    svc.advance(5000);
+    expect(await complete(uploadId, data.length, hex(data).toUpperCase())).toEqual(first);
+    expect((await svc.metadata.listArchives(ACCOUNT, 'v')).items.map((archive) => archive.archiveId)).toEqual([first.archiveId]);
+    await expect(complete(uploadId, data.length + 1, hex(data))).rejects.toEqual(invalid(/^Invalid archive size/));
+    await expect(complete(uploadId, data.length, 'ab'.repeat(32))).rejects.toEqual(invalid(/^Checksum mismatch/));
+  });
+
+  it('reuses the archive ID a crashed Complete reserved', async () => {
+    const data = bytes(MiB + 5, 0);
+    const uploadId = await uploadParts(data);
+    const reserved = newArchiveId();
+    // As if a Complete had reserved this ID and stopped before writing the archive.
+    await svc.uploads.reserveArchiveId(ACCOUNT, 'v', uploadId, reserved);
+    const { archiveId } = await complete(uploadId, data.length, hex(data));
+    expect(archiveId).toBe(reserved);
+    expect((await svc.metadata.listArchives(ACCOUNT, 'v')).items.map((archive) => archive.archiveId)).toEqual([reserved]);
+    expect((await readArchive(reserved)).equals(data)).toBe(true);
+  });
+
+  it('answers ResourceNotFoundException for an upload that does not exist', async () => {
+    const uploadId = newUploadId();
+    await expect(complete(uploadId, 10, 'ab'.repeat(32))).rejects.toEqual(uploadNotFound(uploadId));
+  });
+});
+
+describe('abortUpload', () => {
+  it('removes the upload, its part records and its bytes; the upload is then not found', async () => {
+    const kept = await uploadParts(bytes(MiB, 9));
+    const uploadId = await uploadParts(Buffer.concat([bytes(MiB, 0), bytes(MiB, 1)]));
+    await sendPart(uploadId, 0, bytes(MiB, 2));
+    expect(await blobsOf(uploadId)).toHaveLength(3);
+
+    await abortUpload(svc, ACCOUNT, 'v', uploadId);
+    expect(await svc.uploads.getUpload(ACCOUNT, 'v', uploadId)).toBeUndefined();
+    expect(await partsOf(uploadId)).toEqual([]);
+    expect(await blobsOf(uploadId)).toEqual([]);
+
+    await expect(sendPart(uploadId, 0, bytes(MiB, 0))).rejects.toEqual(uploadNotFound(uploadId));
+    await expect(complete(uploadId, MiB, hex(bytes(MiB, 0)))).rejects.toEqual(uploadNotFound(uploadId));
+    await expect(listParts(svc, ACCOUNT, 'v', uploadId, undefined, 10)).rejects.toEqual(uploadNotFound(uploadId));
+    await expect(abortUpload(svc, ACCOUNT, 'v', uploadId)).rejects.toEqual(uploadNotFound(uploadId));
+    expect(await blobsOf(uploadId)).toEqual([]);
+
+    expect(await blobsOf(kept)).toHaveLength(1);
+    expect(await partsOf(kept)).toHaveLength(1);
+  });
+
+  it('finishes an abort that stopped after marking the upload', async () => {
+    const uploadId = await uploadParts(bytes(MiB, 0));
+    expect(await svc.uploads.markAborted(ACCOUNT, 'v', uploadId)).toBe('aborted');
+    await expect(sendPart(uploadId, 0, bytes(MiB, 1))).rejects.toEqual(uploadNotFound(uploadId));
+    await abortUpload(svc, ACCOUNT, 'v', uploadId);
+    expect(await svc.uploads.getUpload(ACCOUNT, 'v', uploadId)).toBeUndefined();
+    expect(await blobsOf(uploadId)).toEqual([]);
+  });
+
+  it('refuses to abort a completed upload, and its archive keeps its bytes', async () => {
+    const data = bytes(MiB + 1, 0);
+    const uploadId = await uploadParts(data);
+    const { archiveId } = await complete(uploadId, data.length, hex(data));
+    await expect(abortUpload(svc, ACCOUNT, 'v', uploadId)).rejects.toEqual(uploadNotFound(uploadId));
+    expect((await readArchive(archiveId)).equals(data)).toBe(true);
+  });
+});
+
+describe('listUploads and listParts', () => {
+  it('lists the open uploads of a vault in pages', async () => {
+    const ids = [await initiate(), await initiate(), await initiate()].sort();
+    const done = await uploadParts(bytes(3, 0));
+    await complete(done, 3, hex(bytes(3, 0)));
+
+    const first = await listUploads(svc, ACCOUNT, 'v', undefined, 2);
+    expect(first.uploads.map((item) => item.uploadId)).toEqual(ids.slice(0, 2));
+    expect(first.marker).toBe(ids[1]);
+    const rest = await listUploads(svc, ACCOUNT, 'v', first.marker, 2);
+    expect(rest).toEqual({ uploads: [expect.objectContaining({ uploadId: ids[2], partSize: MiB, description: 'multipart' })], marker: undefined });
+    await expect(listUploads(svc, ACCOUNT, 'ghost', undefined, 2)).rejects.toEqual(error('ResourceNotFoundException', /^Vault not found/));
+  });
+
+  it('lists the parts of an open upload in pages, with a marker only while more exist', async () => {
+    const uploadId = await uploadParts(Buffer.concat([bytes(MiB, 0), bytes(MiB, 1), bytes(MiB, 2)]));
+    const first = await listParts(svc, ACCOUNT, 'v', uploadId, undefined, 2);
+    expect(first.parts.map((part) => part.index)).toEqual([0, 1]);
+    expect(first.marker).toBe('2');
+    expect(first.upload.uploadId).toBe(uploadId);
+    const rest = await listParts(svc, ACCOUNT, 'v', uploadId, first.marker, 2);
+    expect(rest.parts.map((part) => part.index)).toEqual([2]);
+    expect(rest.marker).toBeUndefined();
+    await expect(listParts(svc, ACCOUNT, 'v', uploadId, 'two', 2)).rejects.toEqual(
+      invalid('Invalid marker: two. Pass the Marker a previous ListParts returned.'),
+    );
+  });
+});
+
+describe('deleting a multipart archive', () => {
+  it('deletes the blobs of its parts', async () => {
+    const data = Buffer.concat([bytes(MiB, 0), bytes(MiB, 1), bytes(3, 2)]);
+    const uploadId = await uploadParts(data);
+    const { archiveId } = await complete(uploadId, data.length, hex(data));
+    const other = await uploadSingle(svc, 'v', 'another archive');
+    expect(await blobsOf(uploadId)).toHaveLength(3);
+
+    await deleteArchive(svc, ACCOUNT, 'v', archiveId);
+    expect(await blobsOf(uploadId)).toEqual([]);
+    expect(svc.blobs.keys()).toEqual([`${ACCOUNT}/archives/${other.archiveId}`]);
+    expect((await svc.metadata.getArchive(ACCOUNT, 'v', archiveId))?.deletedDate).toBeDefined();
+  });
+});
+
+describe('purgeIdleUploads', () => {
+  it('removes an upload idle for more than 24 hours with its bytes, and keeps a recent one', async () => {
+    const idle = await uploadParts(Buffer.concat([bytes(MiB, 0), bytes(MiB, 1)]));
+    const recent = await uploadParts(bytes(MiB, 2));
+    svc.advance(2 * HOUR);
+    await sendPart(recent, MiB, bytes(10, 3));
+
+    svc.advance(22 * HOUR);
+    // Idle exactly 24 hours: not yet.
+    expect(await purgeIdleUploads(svc)).toBe(0);
+    expect(await svc.uploads.getUpload(ACCOUNT, 'v', idle)).toBeDefined();
+
+    svc.advance(1);
+    expect(await purgeIdleUploads(svc)).toBe(1);
+    expect(await svc.uploads.getUpload(ACCOUNT, 'v', idle)).toBeUndefined();
+    expect(await partsOf(idle)).toEqual([]);
+    expect(await blobsOf(idle)).toEqual([]);
+    await expect(sendPart(idle, 0, bytes(MiB, 0))).rejects.toEqual(uploadNotFound(idle));
+
+    expect((await partsOf(recent)).map((part) => part.index)).toEqual([0, 1]);
+    expect(await blobsOf(recent)).toHaveLength(2);
+    expect((await listUploads(svc, ACCOUNT, 'v', undefined, 10)).uploads.map((item) => item.uploadId)).toEqual([recent]);
+  });
+
+  it('for a completed upload, keeps the blobs its archive uses and removes a replaced part\'s blob', async () => {
+    const stale = bytes(MiB, 7);
+    const data = Buffer.concat([bytes(MiB, 0), bytes(100, 1)]);
+    const uploadId = await initiate();
+    await sendPart(uploadId, 0, stale);
+    const staleKey = (await partsOf(uploadId))[0].blobKey;
+    await sendPart(uploadId, 0, data.subarray(0, MiB));
+    await sendPart(uploadId, MiB, data.subarray(MiB));
+    const { archiveId } = await complete(uploadId, data.length, hex(data));
+    const used = (await partsOf(uploadId)).map((part) => part.blobKey);
+    expect(await blobsOf(uploadId)).toEqual([...used, staleKey].sort());
+
+    svc.advance(25 * HOUR);
+    expect(await purgeIdleUploads(svc)).toBe(1);
+    expect(await svc.uploads.getUpload(ACCOUNT, 'v', uploadId)).toBeUndefined();
+    expect(await blobsOf(uploadId)).toEqual([...used].sort());
+    expect((await readArchive(archiveId)).equals(data)).toBe(true);
+
+    // Deleting the archive afterwards still finds its bytes through the segment list.
+    await deleteArchive(svc, ACCOUNT, 'v', archiveId);
+    expect(svc.blobs.keys()).toEqual([]);
+  });
+
+  it('removes every byte of a completed upload whose archive was deleted', async () => {
+    const data = bytes(MiB + 1, 0);
+    const uploadId = await uploadParts(data);
+    await sendPart(uploadId, 0, data.subarray(0, MiB));
+    const { archiveId } = await complete(uploadId, data.length, hex(data));
+    await deleteArchive(svc, ACCOUNT, 'v', archiveId);
+    expect(await blobsOf(uploadId)).toHaveLength(1);
+    svc.advance(25 * HOUR);
+    expect(await purgeIdleUploads(svc)).toBe(1);
+    expect(svc.blobs.keys()).toEqual([]);
+  });
+
+  it('purges idle uploads of every vault and account, across several pages', async () => {
+    svc = memoryServices(new MemoryMetadataStore(), START, { uploads: new MemoryUploadStore({ idlePageSize: 4 }) });
+    await createVault(svc, ACCOUNT, 'v');
+    await createVault(svc, ACCOUNT, 'w');
+    await createVault(svc, '999988887777', 'v');
+    const created: { accountId: string; vaultName: string; uploadId: string }[] = [];
+    for (let i = 0; i < 7; i += 1) {
+      for (const [accountId, vaultName] of [[ACCOUNT, 'v'], [ACCOUNT, 'w'], ['999988887777', 'v']]) {
+        const { uploadId } = await initiateUpload(svc, { accountId, vaultName, partSize: String(MiB), description: '' });
+        created.push({ accountId, vaultName, uploadId });
+      }
+    }
+    svc.advance(25 * HOUR);
+    expect(await purgeIdleUploads(svc)).toBe(21);
+    for (const { accountId, vaultName, uploadId } of created) expect(await svc.uploads.getUpload(accountId, vaultName, uploadId)).toBeUndefined();
+  });
+});
+
+describe('inventory', () => {
+  it('counts a multipart archive with its full size', async () => {
+    const data = Buffer.concat([bytes(MiB, 0), bytes(MiB, 1), bytes(MiB / 2, 2)]);
+    const uploadId = await uploadParts(data);
+    const multipart = await complete(uploadId, data.length, hex(data));
+    const single = await uploadSingle(svc, 'v', 'small');
+    svc.advance(1000);
+
+    const summary = (await inventoryVault(svc, (await svc.metadata.getVault(ACCOUNT, 'v')) as VaultRecord)) as InventorySummary;
+    expect(summary).toMatchObject({ numberOfArchives: 2, sizeInBytes: data.length + 5 });
+    const entries = (await svc.metadata.getInventoryChunk(ACCOUNT, 'v', summary.id, 0)) ?? [];
+    expect(entries.find((entry) => entry.ArchiveId === multipart.archiveId)).toEqual({
+      ArchiveId: multipart.archiveId,
+      ArchiveDescription: 'multipart',
+      CreationDate: '2024-06-01T12:00:01.000Z',
+      Size: data.length,
+      SHA256TreeHash: hex(data),
+    });
+    expect(entries.map((entry) => entry.ArchiveId).sort()).toEqual([multipart.archiveId, single.archiveId].sort());
+  });
+});
