@@ -25,6 +25,13 @@ export async function runPool(count: number, concurrency: number, task: (index: 
   return { seconds: (performance.now() - started) / 1000, latenciesMs };
 }
 
+/** Runs `run` and returns its timings with the server CPU seconds it cost. */
+export async function measured<T extends Timings>(server: { cpuSeconds(): number }, run: () => Promise<T>) {
+  const before = server.cpuSeconds();
+  const timings = await run();
+  return { ...timings, serverCpuSeconds: server.cpuSeconds() - before };
+}
+
 /** Nearest-rank percentile. */
 export function percentile(values: number[], p: number): number {
   if (values.length === 0) return NaN;

@@ -1,4 +1,4 @@
-// `npm run bench [-- --uploads N --describes N --parts N --complete-parts N,N --cpu-prof DIR]`: throughput and server CPU of the local server.
+// `npm run bench [-- --uploads N --describes N --parts N --retrieve-mib N --complete-parts N,N --inventory-archives N --cpu-prof DIR]`: throughput and server CPU of the local server.
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
@@ -16,7 +16,9 @@ import { combineTreeHashes } from '../lambda/domain/checksums';
 import { MAX_PARTS } from '../lambda/domain/multipart';
 import { benchClient, randomBodies } from './client';
 import { completeSeededLatencies } from './complete-seeded';
-import { MiB, percentile, round, runPool, sha256MibPerSecond, type Timings } from './measure';
+import { inventoryAtScale } from './inventory';
+import { MiB, measured, percentile, round, runPool, sha256MibPerSecond } from './measure';
+import { retrieval, type PartsArchive } from './retrieval';
 import { startServerProcess, type ServerProcess } from './server-process';
 
 const BODY_MIB = 4;
@@ -37,9 +39,11 @@ function options() {
         uploads: { type: 'string', default: '64' },
         describes: { type: 'string', default: '2000' },
         parts: { type: 'string', default: '64' },
+        'retrieve-mib': { type: 'string', default: '256' },
         'complete-parts': { type: 'string', default: '1000,10000' },
+        'inventory-archives': { type: 'string', default: '100000' },
         'cpu-prof': { type: 'string' },
-        'timeout-seconds': { type: 'string', default: '300' },
+        'timeout-seconds': { type: 'string', default: '900' },
       },
     });
   } catch (error) {
@@ -51,21 +55,19 @@ function options() {
     if (!Number.isInteger(value) || value < 1 || value > max) throw new UsageError(`--${name} must be a whole number from 1 to ${max}, got "${raw}"`);
     return value;
   };
+  // The retrieved archive is made of whole parts, so that every range is one part.
+  const retrieveMiB = count('retrieve-mib', values['retrieve-mib'], MAX_PARTS * PART_MIB);
+  if (retrieveMiB % PART_MIB !== 0) throw new UsageError(`--retrieve-mib must be a multiple of ${PART_MIB} (the part size), got ${retrieveMiB}`);
   return {
     uploads: count('uploads', values.uploads),
     describes: count('describes', values.describes),
     parts: count('parts', values.parts, MAX_PARTS),
+    retrieveMiB,
     completeParts: values['complete-parts'].split(',').map((raw) => count('complete-parts', raw.trim(), MAX_PARTS)),
+    inventoryArchives: count('inventory-archives', values['inventory-archives']),
     cpuProfileDir: values['cpu-prof'],
     timeoutSeconds: count('timeout-seconds', values['timeout-seconds']),
   };
-}
-
-/** Runs `run` and returns its timings with the server CPU seconds it cost. */
-async function measured(server: ServerProcess, run: () => Promise<Timings>) {
-  const before = server.cpuSeconds();
-  const timings = await run();
-  return { ...timings, serverCpuSeconds: server.cpuSeconds() - before };
 }
 
 async function uploads(client: GlacierClient, server: ServerProcess, count: number, bodies: Buffer[]) {
@@ -104,7 +106,26 @@ async function initiate(client: GlacierClient): Promise<string> {
   return out.uploadId;
 }
 
-/** One archive of `count` parts, timed from Initiate to the end of Complete. */
+/** Uploads an archive of `count` parts cycling through `bodies`, timed from Initiate to the end of Complete. */
+async function multipartArchive(client: GlacierClient, count: number, bodies: Buffer[]) {
+  const started = performance.now();
+  const uploadId = await initiate(client);
+  // With a power-of-two MiB part size, the archive's tree hash is the parts' combined: nothing is hashed again.
+  const treeHashes: Buffer[] = [];
+  const parts = await runPool(count, PART_CONCURRENCY, partUploader(client, uploadId, bodies, treeHashes));
+  const checksum = combineTreeHashes(treeHashes).toString('hex');
+  const completeStarted = performance.now();
+  const done = await client.send(
+    new CompleteMultipartUploadCommand({ accountId: '-', vaultName: VAULT, uploadId, archiveSize: String(count * PART_MIB * MiB), checksum }),
+  );
+  const completeMs = performance.now() - completeStarted;
+  if (done.checksum !== checksum) throw new Error(`Complete returned tree hash ${done.checksum}, expected ${checksum}`);
+  if (!done.archiveId) throw new Error('CompleteMultipartUpload returned no archive ID');
+  const archive: PartsArchive = { vaultName: VAULT, archiveId: done.archiveId, treeHash: checksum, parts: count, bodies };
+  return { archive, seconds: (performance.now() - started) / 1000, latenciesMs: parts.latenciesMs, completeMs };
+}
+
+/** One archive of `count` parts, timed from Initiate to the end of Complete; the archive is kept for the retrieval. */
 async function multipart(client: GlacierClient, server: ServerProcess, count: number, bodies: Buffer[]) {
   // Warm-up: every body once as a part of an upload that is then aborted (the client's hashes
   // are remembered from UploadArchive already; this warms the server's multipart path).
@@ -112,24 +133,9 @@ async function multipart(client: GlacierClient, server: ServerProcess, count: nu
   await runPool(bodies.length, PART_CONCURRENCY, partUploader(client, warmUp, bodies, []));
   await client.send(new AbortMultipartUploadCommand({ accountId: '-', vaultName: VAULT, uploadId: warmUp }));
 
-  let completeMs = 0;
-  const result = await measured(server, async () => {
-    const started = performance.now();
-    const uploadId = await initiate(client);
-    // With a power-of-two MiB part size, the archive's tree hash is the parts' combined: nothing is hashed again.
-    const treeHashes: Buffer[] = [];
-    const parts = await runPool(count, PART_CONCURRENCY, partUploader(client, uploadId, bodies, treeHashes));
-    const checksum = combineTreeHashes(treeHashes).toString('hex');
-    const completeStarted = performance.now();
-    const done = await client.send(
-      new CompleteMultipartUploadCommand({ accountId: '-', vaultName: VAULT, uploadId, archiveSize: String(count * PART_MIB * MiB), checksum }),
-    );
-    completeMs = performance.now() - completeStarted;
-    if (done.checksum !== checksum) throw new Error(`Complete returned tree hash ${done.checksum}, expected ${checksum}`);
-    return { seconds: (performance.now() - started) / 1000, latenciesMs: parts.latenciesMs };
-  });
+  const result = await measured(server, () => multipartArchive(client, count, bodies));
   const mib = count * PART_MIB;
-  return {
+  const figures = {
     parts: count,
     partMiB: PART_MIB,
     concurrency: PART_CONCURRENCY,
@@ -137,10 +143,11 @@ async function multipart(client: GlacierClient, server: ServerProcess, count: nu
     mibPerSecond: round(mib / result.seconds),
     partP50Ms: round(percentile(result.latenciesMs, 50)),
     partP95Ms: round(percentile(result.latenciesMs, 95)),
-    completeMs: round(completeMs, 1),
+    completeMs: round(result.completeMs, 1),
     serverCpuSeconds: round(result.serverCpuSeconds, 2),
     serverCpuSecondsPerGiB: round(result.serverCpuSeconds / (mib / 1024), 2),
   };
+  return { figures, archive: result.archive };
 }
 
 async function describes(client: GlacierClient, server: ServerProcess, count: number) {
@@ -170,7 +177,11 @@ async function onServerProcess(opts: ReturnType<typeof options>, started: (serve
     const upload = await uploads(client, server, opts.uploads, bodies);
     const describe = await describes(client, server, opts.describes);
     const multipartUpload = await multipart(client, server, opts.parts, bodies);
-    return { upload, describe, multipartUpload };
+    // The multipart archive is retrieved if it has the size asked for; otherwise one is uploaded for it.
+    const retrieved =
+      opts.retrieveMiB === opts.parts * PART_MIB ? multipartUpload.archive : (await multipartArchive(client, opts.retrieveMiB / PART_MIB, bodies)).archive;
+    const retrieve = await retrieval(client, server, retrieved);
+    return { upload, describe, multipartUpload: multipartUpload.figures, retrieval: retrieve };
   } finally {
     client.destroy();
     await server.stop();
@@ -185,6 +196,7 @@ async function bench(opts: ReturnType<typeof options>, started: (server: ServerP
   const measuredOnServer = await onServerProcess(opts, started);
   // After the server process is stopped, so that it runs alone: this server is in this process.
   const completeSeeded = await completeSeededLatencies(opts.completeParts);
+  const inventory = await inventoryAtScale(opts.inventoryArchives);
   return {
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', node: process.version, loadAverage1m: round(loadAtStart, 2) },
     sha256: {
@@ -195,10 +207,15 @@ async function bench(opts: ReturnType<typeof options>, started: (server: ServerP
     },
     ...measuredOnServer,
     completeSeeded,
+    inventory,
   };
 }
 
 type Results = Awaited<ReturnType<typeof bench>>;
+
+function memory(m: Results['inventory']['inventoryMemory']): string {
+  return `${m.peakRssAboveBaselineMiB} MiB / ${m.peakHeapUsedAboveBaselineMiB} MiB (baseline ${m.baselineRssMiB} / ${m.baselineHeapUsedMiB} MiB, max RSS ${m.maxRssMiB} MiB)`;
+}
 
 function table(r: Results): string {
   const rows: [string, string][] = [
@@ -218,9 +235,22 @@ function table(r: Results): string {
     ['  part latency p50 / p95', `${r.multipartUpload.partP50Ms} ms / ${r.multipartUpload.partP95Ms} ms`],
     ['  server CPU', `${r.multipartUpload.serverCpuSecondsPerGiB} s per GiB (${r.multipartUpload.serverCpuSeconds} s)`],
     ['  CompleteMultipartUpload', `${r.multipartUpload.completeMs} ms`],
+    [
+      `Retrieval of ${r.retrieval.archiveMiB} MiB, ${r.retrieval.rangeMiB} MiB ranges, conc ${r.retrieval.concurrency}`,
+      `${r.retrieval.mibPerSecond} MiB/s (${r.retrieval.seconds} s; job completed in ${r.retrieval.jobCompletedMs} ms)`,
+    ],
+    ['  range latency p50 / p95', `${r.retrieval.rangeP50Ms} ms / ${r.retrieval.rangeP95Ms} ms`],
+    ['  server CPU', `${r.retrieval.serverCpuSecondsPerGiB} s per GiB (${r.retrieval.serverCpuSeconds} s)`],
     ...r.completeSeeded.map(
       (c): [string, string] => [`Complete, ${c.parts.toLocaleString('en-US')} seeded ${c.partMiB} MiB parts`, `${c.completeMs} ms (seeded in ${c.seedSeconds} s)`],
     ),
+    [`Inventory of ${r.inventory.archives.toLocaleString('en-US')} seeded archives`, `${r.inventory.inventorySeconds} s, ${r.inventory.inventoryChunks} chunks (seeded in ${r.inventory.seedSeconds} s, ${r.inventory.seedPerSecond}/s, conc ${r.inventory.seedConcurrency})`],
+    ['  memory above baseline: RSS / heap', memory(r.inventory.inventoryMemory)],
+    ...r.inventory.jobs.flatMap((job): [string, string][] => [
+      [`  ${job.format} retrieval job`, `${round(job.outputBytes / MiB, 2)} MiB (${job.outputBytes} bytes), initiate to completed ${job.jobSeconds} s`],
+      ['    memory above baseline: RSS / heap', memory(job.jobMemory)],
+      [`    download, ${job.ranges} ranges, conc ${job.concurrency}`, `${job.downloadSeconds} s (${job.downloadMibPerSecond} MiB/s)`],
+    ]),
   ];
   const width = Math.max(...rows.map(([label]) => label.length));
   return rows.map(([label, value]) => `${label.padEnd(width)}  ${value}`).join('\n');

@@ -25,6 +25,12 @@ export interface Config {
   inventoryIntervalSeconds: number;
   /** Local mode: how often the janitor removes idle multipart uploads (deployed: a schedule). */
   janitorIntervalSeconds: number;
+  /**
+   * How retrieval jobs complete: after a delay per tier, or (cold storage classes, deployed)
+   * when S3 has restored the objects.
+   */
+  retrieval: 'delay' | 'restore';
+  jobDelaySeconds: { Expedited: number; Standard: number; Bulk: number };
   /** Endpoints of S3- and DynamoDB-compatible servers (local mode and tests). */
   s3Endpoint?: string;
   dynamoEndpoint?: string;
@@ -88,6 +94,15 @@ function accountId(env: Env, fallback?: string): string {
   return value;
 }
 
+const COLD_CLASSES: readonly StorageClass[] = ['GLACIER', 'DEEP_ARCHIVE'];
+
+function jobDelays(env: Env, defaults: { Expedited: number; Standard: number; Bulk: number }) {
+  const all = env.COLDVAULT_JOB_DELAY_SECONDS;
+  const tier = (name: 'Expedited' | 'Standard' | 'Bulk') =>
+    integer(env, `COLDVAULT_JOB_DELAY_${name.toUpperCase()}_SECONDS`, all ? integer(env, 'COLDVAULT_JOB_DELAY_SECONDS', 0, 0) : defaults[name], 0);
+  return { Expedited: tier('Expedited'), Standard: tier('Standard'), Bulk: tier('Bulk') };
+}
+
 function common(env: Env) {
   return {
     storageClass: storageClass(env),
@@ -101,8 +116,12 @@ function common(env: Env) {
 
 /** Configuration of a deployed Lambda function; the stack sets these variables. */
 export function readConfig(env: Env = process.env): Config {
+  const base = common(env);
   return {
-    ...common(env),
+    ...base,
+    // Glacier's lower bounds, for storage classes that need no restore.
+    jobDelaySeconds: jobDelays(env, { Expedited: 60, Standard: 3 * 3600, Bulk: 5 * 3600 }),
+    retrieval: COLD_CLASSES.includes(base.storageClass) ? 'restore' : 'delay',
     accountId: accountId(env),
     region: text(env, 'COLDVAULT_REGION') ?? required(env, 'AWS_REGION'),
     rootAccessKeyId: text(env, 'COLDVAULT_ACCESS_KEY_ID'),
@@ -118,6 +137,8 @@ export function readConfig(env: Env = process.env): Config {
 export function readLocalConfig(env: Env = process.env): Config {
   return {
     ...common(env),
+    jobDelaySeconds: jobDelays(env, { Expedited: 1, Standard: 3, Bulk: 5 }),
+    retrieval: 'delay',
     accountId: accountId(env, LOCAL_DEFAULTS.accountId),
     region: text(env, 'COLDVAULT_REGION', LOCAL_DEFAULTS.region) as string,
     rootAccessKeyId: text(env, 'COLDVAULT_ACCESS_KEY_ID', LOCAL_DEFAULTS.accessKeyId),

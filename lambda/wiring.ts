@@ -6,8 +6,11 @@ import type { Config } from './config';
 import type { Services } from './domain/services';
 import { DynamoMetadataStore } from './store/dynamo-metadata';
 import { DynamoUploadStore } from './store/dynamo-uploads';
+import { DynamoJobStore, DynamoPurgeQueue } from './store/dynamo-jobs';
+import { SnsNotifier } from './store/notifiers';
+import { jsonLogger } from './http/responses';
 import { rootKeyFromSecret, StaticKeyStore } from './store/keys';
-import type { KeyStore } from './store/ports';
+import type { KeyStore, Notifier } from './store/ports';
 import { S3BlobStore } from './store/s3-blobs';
 
 // Embedded servers accept any key; these only make the SDK sign.
@@ -30,12 +33,21 @@ export function createS3Client(config: Config): S3Client {
   });
 }
 
-export function createServices(config: Config): Services {
+/** `notifier` defaults to SNS; local mode passes its file notifier. */
+export function createServices(config: Config, notifier?: Notifier): Services {
   const dynamo = createDynamoClient(config);
+  const seconds = config.jobDelaySeconds;
   return {
     metadata: new DynamoMetadataStore(dynamo, config.tableName),
     uploads: new DynamoUploadStore(dynamo, config.tableName),
+    jobs: new DynamoJobStore(dynamo, config.tableName),
+    purges: new DynamoPurgeQueue(dynamo, config.tableName),
     blobs: new S3BlobStore(createS3Client(config), config.bucketName, config.storageClass),
+    notifier: notifier ?? new SnsNotifier(jsonLogger),
+    retrieval:
+      config.retrieval === 'restore'
+        ? { kind: 'restore' }
+        : { kind: 'delay', delaysMs: { Expedited: seconds.Expedited * 1000, Standard: seconds.Standard * 1000, Bulk: seconds.Bulk * 1000 } },
     maxBodyBytes: config.maxBodyBytes,
     region: config.region,
     now: () => new Date(),

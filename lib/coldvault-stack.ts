@@ -1,4 +1,6 @@
 import { Aws, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { EventType } from 'aws-cdk-lib/aws-s3';
+import { LambdaDestination } from 'aws-cdk-lib/aws-s3-notifications';
 import type { Construct } from 'constructs';
 import { GlacierApi } from './api';
 import { Functions } from './functions';
@@ -11,7 +13,10 @@ export interface ColdvaultStackProps extends StackProps {
   settings: ColdvaultSettings;
 }
 
-/** One coldvault environment: storage, root key, functions, the Glacier API and the inventory and janitor schedules. */
+/**
+ * One coldvault environment: storage, root key, functions, the Glacier API, the schedules, and
+ * the bucket's restore events that complete retrieval jobs.
+ */
 export class ColdvaultStack extends Stack {
   readonly storage: Storage;
   readonly rootKey: RootKey;
@@ -31,7 +36,12 @@ export class ColdvaultStack extends Stack {
       storageClass: settings.storageClass,
     });
     this.api = new GlacierApi(this, 'Api', { handler: this.functions.api, stageName: settings.envName });
-    this.schedules = new Schedules(this, 'Schedules', { inventory: this.functions.inventory, janitor: this.functions.janitor });
+    this.schedules = new Schedules(this, 'Schedules', {
+      inventory: this.functions.inventory,
+      janitor: this.functions.janitor,
+      jobSweeper: this.functions.jobSweeper,
+    });
+    this.storage.bucket.addEventNotification(EventType.OBJECT_RESTORE_COMPLETED, new LambdaDestination(this.functions.restoreEvents));
 
     new CfnOutput(this, 'Endpoint', { value: this.api.endpoint, description: 'Glacier endpoint URL for clients (--endpoint-url)' });
     new CfnOutput(this, 'RootKeySecretArn', { value: this.rootKey.secret.secretArn, description: 'Secret holding the root key pair' });

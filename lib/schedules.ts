@@ -4,12 +4,22 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 
-/** Regenerates every vault's inventory once a day, as Glacier does, and purges idle multipart uploads every hour. */
+export interface SchedulesProps {
+  inventory: lambda.IFunction;
+  janitor: lambda.IFunction;
+  jobSweeper: lambda.IFunction;
+}
+
+/**
+ * Regenerates every vault's inventory once a day, as Glacier does; purges idle multipart uploads
+ * and runs due deferred deletions every hour; completes due retrieval jobs every minute.
+ */
 export class Schedules extends Construct {
   readonly dailyInventory: events.Rule;
   readonly hourlyJanitor: events.Rule;
+  readonly minuteJobSweeper: events.Rule;
 
-  constructor(scope: Construct, id: string, props: { inventory: lambda.IFunction; janitor: lambda.IFunction }) {
+  constructor(scope: Construct, id: string, props: SchedulesProps) {
     super(scope, id);
     this.dailyInventory = new events.Rule(this, 'DailyInventory', {
       description: 'Regenerates the inventory of every vault',
@@ -17,9 +27,15 @@ export class Schedules extends Construct {
       targets: [new targets.LambdaFunction(props.inventory, { retryAttempts: 2 })],
     });
     this.hourlyJanitor = new events.Rule(this, 'HourlyJanitor', {
-      description: 'Removes idle multipart uploads and their part objects',
+      description: 'Removes idle multipart uploads and their part objects, and runs the deferred deletions that are due',
       schedule: events.Schedule.rate(Duration.hours(1)),
       targets: [new targets.LambdaFunction(props.janitor, { retryAttempts: 2 })],
+    });
+    this.minuteJobSweeper = new events.Rule(this, 'MinuteJobSweeper', {
+      description: 'Completes the retrieval jobs whose time has come',
+      schedule: events.Schedule.rate(Duration.minutes(1)),
+      // The next minute's run does the same work.
+      targets: [new targets.LambdaFunction(props.jobSweeper, { retryAttempts: 0 })],
     });
   }
 }

@@ -23,6 +23,9 @@ export interface UploadedArchive {
   location: string;
 }
 
+/** A job that completed before a delete serves the bytes for 24 hours; a minute more for clocks. */
+export const ARCHIVE_BYTES_GRACE_MS = 24 * 60 * 60 * 1000 + 60_000;
+
 export function archiveLocation(accountId: string, vaultName: string, archiveId: string): string {
   return `${vaultPath(accountId, vaultName)}/archives/${archiveId}`;
 }
@@ -53,7 +56,7 @@ export async function uploadArchive(svc: Services, input: UploadArchiveInput): P
     await svc.blobs.delete(blobKey);
     throw vaultNotFound(svc, accountId, vaultName);
   }
-  await svc.metadata.putArchive({
+  await svc.metadata.createArchive({
     accountId,
     vaultName,
     archiveId,
@@ -67,28 +70,26 @@ export async function uploadArchive(svc: Services, input: UploadArchiveInput): P
   return { archiveId, treeHash: computed, location: archiveLocation(accountId, vaultName, archiveId) };
 }
 
-/** Idempotent for an archive that was deleted; 404 for one that never existed. */
+/**
+ * Idempotent for an archive that was deleted; 404 for one that never existed. The bytes stay
+ * for as long as a retrieval job that completed before the delete may still serve them: the
+ * janitor removes them then. The removal is queued before the delete is recorded, so that a
+ * crash in between leaves nothing behind.
+ */
 export async function deleteArchive(svc: Services, accountId: string, vaultName: string, archiveId: string): Promise<void> {
   const vault = await requireVault(svc, accountId, vaultName);
   const archive = await svc.metadata.getArchive(accountId, vaultName, archiveId);
   if (!archive || !belongsTo(archive, vault)) {
     throw notFound(`Archive not found for ARN: ${vaultArn(svc.region, accountId, vaultName)}/archives/${archiveId}`);
   }
-  const outcome = await svc.metadata.markArchiveDeleted(accountId, vaultName, archiveId, svc.now().toISOString());
+  if (archive.deletedDate) return;
+  const now = svc.now();
+  await svc.purges.schedule({ kind: 'archive-bytes', accountId, vaultName, archiveId }, now.getTime() + ARCHIVE_BYTES_GRACE_MS);
+  const outcome = await svc.metadata.markArchiveDeleted(accountId, vaultName, archiveId, now.toISOString());
   if (outcome === 'deleted') await svc.metadata.recordVaultWrite(accountId, vaultName, svc.now().getTime());
-  // Also on a repeated delete: a crash may have left the bytes behind the first time.
-  await deleteArchiveBytes(svc, archive);
 }
 
 /** An archive record left by an earlier vault of the same name is not this vault's. */
 export function belongsTo(archive: ArchiveRecord, vault: VaultRecord): boolean {
   return archive.creationDate >= vault.creationDate;
-}
-
-async function deleteArchiveBytes(svc: Services, archive: ArchiveRecord): Promise<void> {
-  const { layout } = archive;
-  if (layout.kind === 'blob') return svc.blobs.delete(layout.blobKey);
-  for (let chunk = 0; chunk < layout.chunks; chunk += 1) {
-    await svc.blobs.deleteMany((await svc.uploads.getSegments(archive.accountId, archive.vaultName, archive.archiveId, chunk)) ?? []);
-  }
 }

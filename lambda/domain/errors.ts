@@ -14,7 +14,7 @@ const STATUS = {
   AccessDeniedException: 403,
   InvalidSignatureException: 403,
   UnrecognizedClientException: 403,
-  MissingAuthenticationTokenException: 403,
+  MissingAuthenticationTokenException: 400,
   IncompleteSignatureException: 400,
   UnknownOperationException: 400,
 } as const;

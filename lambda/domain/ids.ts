@@ -19,6 +19,14 @@ export function newUploadId(): string {
   }
 }
 
+/**
+ * Job ID: 92 URL-safe characters that sort by creation time (ListJobs lists jobs in
+ * creation order): the creation time in hex, then random characters.
+ */
+export function newJobId(created: Date): string {
+  return created.getTime().toString(16).padStart(12, '0') + randomBytes(60).toString('base64url');
+}
+
 export function randomSuffix(): string {
   return randomBytes(6).toString('hex');
 }

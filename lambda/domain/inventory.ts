@@ -5,6 +5,8 @@ import type { InventoryEntry, InventorySummary, VaultRecord } from '../store/por
 
 /** A chunk of the snapshot is flushed once its JSON passes this size (DynamoDB items hold 400 KB). */
 export const INVENTORY_CHUNK_BYTES = 256 * 1024;
+/** How long a replaced inventory snapshot is kept for jobs that are reading it. */
+export const REPLACED_INVENTORY_GRACE_MS = 60 * 60 * 1000;
 
 /**
  * Takes a vault's inventory: pages through its archives (memory stays flat however large
@@ -59,8 +61,12 @@ export async function inventoryVault(svc: Services, vault: VaultRecord): Promise
     return undefined;
   }
   if (committed.replaced) {
+    // A retrieval job may be reading the old snapshot right now: it goes a little later.
     const old = committed.replaced;
-    await svc.metadata.deleteInventoryChunks(vault.accountId, vault.vaultName, old.id, old.chunks);
+    await svc.purges.schedule(
+      { kind: 'inventory', accountId: vault.accountId, vaultName: vault.vaultName, inventoryId: old.id, chunks: old.chunks },
+      svc.now().getTime() + REPLACED_INVENTORY_GRACE_MS,
+    );
   }
   return summary;
 }

@@ -5,7 +5,7 @@ import { validateDescription, vaultArn, vaultPath } from './names';
 import { archiveLocation, checksumMismatch } from './archives';
 import { requireVault, vaultNotFound } from './vaults';
 import type { Services } from './services';
-import type { PartRecord, UploadRecord } from '../store/ports';
+import type { PartRecord, UploadRecord, VaultRecord } from '../store/ports';
 
 export const MIN_PART_SIZE = MiB;
 export const MAX_PART_SIZE = 4 * 1024 * MiB;
@@ -27,6 +27,7 @@ export function uploadBlobPrefix(accountId: string, uploadId: string): string {
 
 /** The largest part size this endpoint takes in one request body. */
 export function maxPartSizeFor(maxBodyBytes: number): number {
+  if (maxBodyBytes < MIN_PART_SIZE) return 0;
   let size = MIN_PART_SIZE;
   while (size * 2 <= Math.min(maxBodyBytes, MAX_PART_SIZE)) size *= 2;
   return size;
@@ -45,6 +46,7 @@ function parsePartSize(raw: string | undefined, maxBodyBytes: number): number {
     );
   }
   const max = maxPartSizeFor(maxBodyBytes);
+  if (max === 0) throw invalidParameter(`This endpoint accepts request bodies of at most ${maxBodyBytes} bytes, too few for any part: it accepts no multipart uploads.`);
   if (size > max) {
     throw invalidParameter(
       `Invalid part size: ${size}. This endpoint accepts request bodies of at most ${maxBodyBytes} bytes, so its largest part size is ${max} bytes.`,
@@ -54,8 +56,11 @@ function parsePartSize(raw: string | undefined, maxBodyBytes: number): number {
 }
 
 async function requireOpenUpload(svc: Services, accountId: string, vaultName: string, uploadId: string): Promise<UploadRecord> {
+  const vault = await requireVault(svc, accountId, vaultName);
   const upload = await svc.uploads.getUpload(accountId, vaultName, uploadId);
-  if (!upload || upload.aborted || upload.completed) throw uploadNotFound(svc, accountId, vaultName, uploadId);
+  if (!upload || upload.aborted || upload.completed || upload.reservedArchiveId || !uploadBelongsTo(upload, vault)) {
+    throw uploadNotFound(svc, accountId, vaultName, uploadId);
+  }
   return upload;
 }
 
@@ -120,6 +125,12 @@ export async function uploadPart(
   await svc.blobs.put(blobKey, body, input.bodySha256);
   await svc.uploads.putPart(accountId, vaultName, uploadId, { index, size: body.length, treeHash: computed, blobKey });
   if (!(await svc.uploads.touchUpload(accountId, vaultName, uploadId, svc.now().getTime()))) {
+    // Aborted meanwhile: the abort's purge may have missed this part, so remove it here. (If a
+    // Complete took the upload meanwhile, its archive may point at this blob: leave it to the janitor.)
+    const now = await svc.uploads.getUpload(accountId, vaultName, uploadId);
+    if (!now || now.aborted) await svc.blobs.delete(blobKey);
+    // Once the abort has removed the upload, nothing else would find this part's record.
+    if (!now) await svc.uploads.removeUpload(accountId, vaultName, uploadId);
     throw uploadNotFound(svc, accountId, vaultName, uploadId);
   }
   return { treeHash: computed };
@@ -163,8 +174,9 @@ function parseArchiveSize(raw: string | undefined): number {
 /**
  * Assembles the archive from the parts' records, without reading the bytes: the tree hash
  * comes from the parts' tree hashes, and the archive points at the parts' blobs. Each step
- * can be retried: the archive ID is reserved on the upload first, so a retry (or a
- * Complete sent again) gives the same archive.
+ * can be retried: the archive ID is reserved on the upload first (after which the upload
+ * can no longer be aborted), so a retry, a Complete sent again, or the janitor finishing a
+ * Complete that crashed, all give the same archive.
  */
 export async function completeUpload(
   svc: Services,
@@ -176,8 +188,9 @@ export async function completeUpload(
   if (!isSha256Hex(input.expectedTreeHash)) throw invalidParameter(`Invalid x-amz-sha256-tree-hash: ${input.expectedTreeHash}`);
   const expected = input.expectedTreeHash.toLowerCase();
 
+  const vault = await requireVault(svc, accountId, vaultName);
   const upload = await svc.uploads.getUpload(accountId, vaultName, uploadId);
-  if (!upload || upload.aborted) throw uploadNotFound(svc, accountId, vaultName, uploadId);
+  if (!upload || upload.aborted || !uploadBelongsTo(upload, vault)) throw uploadNotFound(svc, accountId, vaultName, uploadId);
   if (upload.completed) {
     const done = upload.completed;
     if (done.size !== archiveSize) throw invalidParameter(`Invalid archive size: ${archiveSize}. The uploaded parts add up to ${done.size} bytes.`);
@@ -186,32 +199,53 @@ export async function completeUpload(
   }
 
   const parts = await allParts(svc, upload);
-  const size = checkParts(upload, parts, archiveSize);
-  const computed = combineTreeHashes(parts.map((part) => Buffer.from(part.treeHash, 'hex'))).toString('hex');
+  checkParts(upload, parts, archiveSize);
+  const computed = assembledTreeHash(parts);
   if (computed !== expected) throw checksumMismatch(input.expectedTreeHash, computed);
 
   const archiveId = await svc.uploads.reserveArchiveId(accountId, vaultName, uploadId, newArchiveId());
   if (!archiveId) throw uploadNotFound(svc, accountId, vaultName, uploadId);
+  const done = await finishCompletion(svc, upload, archiveId, parts);
+  if (!done) throw vaultNotFound(svc, accountId, vaultName);
+  return { archiveId, treeHash: computed, location: archiveLocation(accountId, vaultName, archiveId) };
+}
+
+const assembledTreeHash = (parts: PartRecord[]) => combineTreeHashes(parts.map((part) => Buffer.from(part.treeHash, 'hex'))).toString('hex');
+
+/**
+ * The steps after the archive ID is reserved: segment lists, the archive record (created
+ * only once: a retry never brings back an archive deleted since), the vault stamps, and the
+ * upload marked completed. False if the vault is gone.
+ */
+async function finishCompletion(svc: Services, upload: UploadRecord, archiveId: string, parts: PartRecord[]): Promise<boolean> {
+  const { accountId, vaultName, uploadId } = upload;
   const chunks = Math.ceil(parts.length / SEGMENTS_PER_CHUNK);
   for (let chunk = 0; chunk < chunks; chunk += 1) {
     const keys = parts.slice(chunk * SEGMENTS_PER_CHUNK, (chunk + 1) * SEGMENTS_PER_CHUNK).map((part) => part.blobKey);
     await svc.uploads.putSegments(accountId, vaultName, archiveId, chunk, keys);
   }
-  if (!(await svc.metadata.recordVaultWrite(accountId, vaultName, svc.now().getTime()))) throw vaultNotFound(svc, accountId, vaultName);
+  if (!(await svc.metadata.recordVaultWrite(accountId, vaultName, svc.now().getTime()))) return false;
+  const size = parts.reduce((sum, part) => sum + part.size, 0);
+  const treeHash = assembledTreeHash(parts);
   const creationDate = svc.now().toISOString();
-  await svc.metadata.putArchive({
+  await svc.metadata.createArchive({
     accountId,
     vaultName,
     archiveId,
     description: upload.description,
     size,
-    treeHash: computed,
+    treeHash,
     creationDate,
     layout: { kind: 'parts', uploadId, partSize: upload.partSize, count: parts.length, chunks },
   });
   await svc.metadata.recordVaultWrite(accountId, vaultName, svc.now().getTime());
-  await svc.uploads.markCompleted(accountId, vaultName, uploadId, { archiveId, size, treeHash: computed, date: creationDate });
-  return { archiveId, treeHash: computed, location: archiveLocation(accountId, vaultName, archiveId) };
+  await svc.uploads.markCompleted(accountId, vaultName, uploadId, { archiveId, size, treeHash, date: creationDate });
+  return true;
+}
+
+/** An upload left by an earlier vault of the same name is not this vault's. */
+function uploadBelongsTo(upload: UploadRecord, vault: VaultRecord): boolean {
+  return upload.creationDate >= vault.creationDate;
 }
 
 /** Removes the upload's bytes that no archive points at, then the upload itself. */
@@ -219,7 +253,8 @@ export async function purgeUpload(svc: Services, upload: UploadRecord): Promise<
   const keep = new Set<string>();
   if (upload.completed) {
     const archive = await svc.metadata.getArchive(upload.accountId, upload.vaultName, upload.completed.archiveId);
-    if (archive && !archive.deletedDate && archive.layout.kind === 'parts') {
+    // A deleted archive's bytes are kept too: the janitor's archive-bytes task removes them when jobs are done with them.
+    if (archive && archive.layout.kind === 'parts') {
       for (let chunk = 0; chunk < archive.layout.chunks; chunk += 1) {
         for (const key of (await svc.uploads.getSegments(upload.accountId, upload.vaultName, archive.archiveId, chunk)) ?? []) keep.add(key);
       }
@@ -238,8 +273,10 @@ export async function abortUpload(svc: Services, accountId: string, vaultName: s
 }
 
 export async function listUploads(svc: Services, accountId: string, vaultName: string, marker: string | undefined, limit: number) {
-  await requireVault(svc, accountId, vaultName);
+  const vault = await requireVault(svc, accountId, vaultName);
   const page = await svc.uploads.listUploads(accountId, vaultName, marker, limit);
+  // Uploads of an earlier vault of the same name, and ones a Complete has taken, are not listed.
+  page.items = page.items.filter((upload) => uploadBelongsTo(upload, vault) && !upload.reservedArchiveId);
   const last = page.items[page.items.length - 1];
   return { uploads: page.items, marker: page.cursor && last ? last.uploadId : undefined };
 }
@@ -256,17 +293,31 @@ export async function listParts(svc: Services, accountId: string, vaultName: str
   return { upload, parts: page.items, marker: page.cursor && last ? String(last.index + 1) : undefined };
 }
 
-/** The janitor's pass: uploads idle for 24 hours (and aborts or completions a crash left half done) are purged. */
+/**
+ * The janitor's pass over uploads idle for 24 hours: an open one is aborted, a Complete that
+ * crashed after reserving its archive ID is finished, and then the bytes no archive points
+ * at are removed with the upload's records.
+ */
 export async function purgeIdleUploads(svc: Services, idleMs = UPLOAD_IDLE_MS): Promise<number> {
   let purged = 0;
   let cursor: string | undefined;
   do {
-    const page = await svc.uploads.listIdleUploads(svc.now().getTime() - idleMs, cursor);
+    const before = svc.now().getTime() - idleMs;
+    const page = await svc.uploads.listIdleUploads(before, cursor);
     for (const idle of page.items) {
-      if (!idle.completed) await svc.uploads.markAborted(idle.accountId, idle.vaultName, idle.uploadId);
-      // Read it again: a Complete may have landed since the listing, and its bytes must stay.
-      const upload = await svc.uploads.getUpload(idle.accountId, idle.vaultName, idle.uploadId);
-      if (!upload) continue;
+      if (!idle.completed && !idle.reservedArchiveId) await svc.uploads.markAborted(idle.accountId, idle.vaultName, idle.uploadId, before);
+      // Read it again: a part or a Complete may have landed since the listing.
+      let upload = await svc.uploads.getUpload(idle.accountId, idle.vaultName, idle.uploadId);
+      if (!upload || upload.lastActivityMs >= before) continue;
+      if (upload.reservedArchiveId && !upload.completed) {
+        const vault = await svc.metadata.getVault(upload.accountId, upload.vaultName);
+        // A Complete that crashed in a vault since deleted (or replaced) is not finished: its bytes just go.
+        if (vault && uploadBelongsTo(upload, vault)) {
+          await finishCompletion(svc, upload, upload.reservedArchiveId, await allParts(svc, upload));
+          upload = await svc.uploads.getUpload(idle.accountId, idle.vaultName, idle.uploadId);
+          if (!upload) continue;
+        }
+      } else if (!upload.completed && !upload.aborted) continue;
       await purgeUpload(svc, upload);
       purged += 1;
     }

@@ -1,10 +1,20 @@
-import type { BlobStore, MetadataStore, UploadStore } from '../store/ports';
+import type { BlobStore, JobStore, MetadataStore, Notifier, PurgeQueue, Tier, UploadStore } from '../store/ports';
+
+/**
+ * How retrieval jobs complete: after a delay per tier (instant storage classes, and local
+ * mode), or when S3 reports the restore of every object the job reads (cold classes).
+ */
+export type RetrievalTiming = { kind: 'delay'; delaysMs: Record<Tier, number> } | { kind: 'restore' };
 
 /** What the domain works with: its stores, its clock, where it runs and its request limit. */
 export interface Services {
   metadata: MetadataStore;
   uploads: UploadStore;
+  jobs: JobStore;
+  purges: PurgeQueue;
   blobs: BlobStore;
+  notifier: Notifier;
+  retrieval: RetrievalTiming;
   /** The largest request body the endpoint accepts. */
   maxBodyBytes: number;
   region: string;

@@ -1,10 +1,10 @@
-// Scheduled Lambda: removes multipart uploads idle for 24 hours, and what crashed aborts left.
+// Scheduled Lambda: removes idle multipart uploads and runs the deferred deletions that are due.
 import { readConfig } from '../config';
-import { purgeIdleUploads } from '../domain/multipart';
+import { runJanitor } from '../domain/janitor';
 import { createServices } from '../wiring';
 
-export async function handler(): Promise<{ purged: number }> {
-  const purged = await purgeIdleUploads(createServices(readConfig()));
-  console.log(JSON.stringify({ level: 'info', message: 'janitor finished', purged }));
-  return { purged };
+export async function handler(): Promise<{ uploads: number; purges: number }> {
+  const done = await runJanitor(createServices(readConfig()));
+  console.log(JSON.stringify({ level: 'info', message: 'janitor finished', ...done }));
+  return done;
 }

@@ -65,5 +65,5 @@ async function handle(deps: ApiDeps, request: HttpRequest): Promise<HttpResponse
     (await operation({ svc: deps.svc, request, route, params: { ...params, accountId }, accountId, bodySha256: caller.bodySha256 })) ?? {};
   const status = result.status ?? route.status;
   if (result.json !== undefined) return jsonResponse(status, result.json, result.headers);
-  return { statusCode: status, headers: { ...result.headers }, body: Buffer.alloc(0) };
+  return { statusCode: status, headers: { ...result.headers }, body: result.body ?? Buffer.alloc(0) };
 }

@@ -1,8 +1,12 @@
 import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Config } from '../config';
+import type { Services } from '../domain/services';
 import { inventoryAllVaults, type InventoryRun } from '../domain/inventory';
-import { purgeIdleUploads } from '../domain/multipart';
+import { runJanitor } from '../domain/janitor';
+import { completeDueJobs } from '../domain/jobs';
+import { FileNotifier } from '../store/notifiers';
 import { createApi } from '../http/api';
 import { apiGatewayHandler } from '../http/apigw';
 import { jsonLogger, type Logger } from '../http/responses';
@@ -11,11 +15,18 @@ import { lockDataDir } from './data-dir-lock';
 import { ensureTable, startEmbeddedStores } from './embedded-stores';
 import { bridge } from './http-bridge';
 
+/** Deliveries of SNS notifications, one JSON line each, in the data directory. */
+export const NOTIFICATIONS_FILE = 'notifications.jsonl';
+const JOB_SWEEP_SECONDS = 1;
+
 export interface LocalServer {
   url: string;
   config: Config;
   runInventory(): Promise<InventoryRun>;
-  runJanitor(): Promise<number>;
+  runJanitor(): Promise<{ uploads: number; purges: number }>;
+  runJobSweep(): Promise<number>;
+  /** The services the server runs on (tests look at stored state through them). */
+  services: Services;
   close(): Promise<void>;
 }
 
@@ -32,7 +43,7 @@ export async function startLocalServer(base: Config, log: Logger = jsonLogger): 
     const config: Config = { ...base, dynamoEndpoint: stores.dynamoEndpoint, s3Endpoint: stores.s3Endpoint };
     await ensureTable(createDynamoClient(config), config.tableName);
 
-    const svc = createServices(config);
+    const svc = createServices(config, new FileNotifier(join(config.local.dataDir, NOTIFICATIONS_FILE)));
     const api = createApi({ svc, keys: await createKeyStore(config), log });
     const handler = apiGatewayHandler(async () => api);
     const server: Server = createServer(bridge(handler, config.maxBodyBytes, log));
@@ -51,11 +62,12 @@ export async function startLocalServer(base: Config, log: Logger = jsonLogger): 
 
     // Timers stand in for the deployed schedules.
     const runInventory = every(config.inventoryIntervalSeconds, () => inventoryAllVaults(svc, log), 'inventory', log, cleanup);
-    const runJanitor = every(config.janitorIntervalSeconds, () => purgeIdleUploads(svc), 'janitor', log, cleanup);
+    const janitor = every(config.janitorIntervalSeconds, () => runJanitor(svc), 'janitor', log, cleanup);
+    const jobSweep = every(JOB_SWEEP_SECONDS, () => completeDueJobs(svc), 'job sweep', log, cleanup);
 
     const { port } = server.address() as AddressInfo;
     const host = config.local.host.includes(':') ? `[${config.local.host}]` : config.local.host;
-    return { url: `http://${host}:${port}`, config, runInventory, runJanitor, close: closeAll };
+    return { url: `http://${host}:${port}`, config, services: svc, runInventory, runJanitor: janitor, runJobSweep: jobSweep, close: closeAll };
   } catch (error) {
     await closeAll();
     throw error;

@@ -9,6 +9,8 @@ import {
   UploadMultipartPart,
 } from './multipart';
 import { CreateVault, DeleteVault, DescribeVault, ListVaults } from './vaults';
+import { DescribeJob, GetJobOutput, InitiateJob, ListJobs } from './jobs';
+import { DeleteVaultNotifications, GetVaultNotifications, SetVaultNotifications } from './notifications';
 
 /** The operations built so far; a routed operation missing here answers NotImplementedException. */
 export const OPERATIONS: Readonly<Record<string, Operation>> = {
@@ -24,4 +26,11 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
   AbortMultipartUpload,
   ListMultipartUploads,
   ListParts,
+  InitiateJob,
+  DescribeJob,
+  ListJobs,
+  GetJobOutput,
+  SetVaultNotifications,
+  GetVaultNotifications,
+  DeleteVaultNotifications,
 };

@@ -17,6 +17,8 @@ export interface OpResult {
   status?: number;
   headers?: Record<string, string>;
   json?: unknown;
+  /** A raw body (job output); its content-type goes in `headers`. */
+  body?: Buffer;
 }
 
 export type Operation = (ctx: OpContext) => Promise<OpResult | void>;

@@ -17,14 +17,24 @@ export const encodeCursor = (key: Item | undefined) => (key ? Buffer.from(JSON.s
 export const decodeCursor = (cursor: string | undefined): Item | undefined =>
   cursor ? (JSON.parse(Buffer.from(cursor, 'base64url').toString()) as Item) : undefined;
 
-/** Deletes items 25 at a time, retrying what DynamoDB leaves unprocessed. */
-export async function batchDelete(db: DynamoDBClient, table: string, keys: Item[]): Promise<void> {
-  for (let first = 0; first < keys.length; first += 25) {
-    let requests = keys.slice(first, first + 25).map((Key) => ({ DeleteRequest: { Key } }));
+type WriteRequest = { DeleteRequest: { Key: Item } } | { PutRequest: { Item: Item } };
+
+/** Writes 25 at a time, retrying what DynamoDB leaves unprocessed. */
+export async function batchWrite(db: DynamoDBClient, table: string, writes: WriteRequest[]): Promise<void> {
+  for (let first = 0; first < writes.length; first += 25) {
+    let requests = writes.slice(first, first + 25);
     for (let attempt = 0; requests.length > 0; attempt += 1) {
       if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 50 * 2 ** attempt)));
       const out = await db.send(new BatchWriteItemCommand({ RequestItems: { [table]: requests } }));
       requests = (out.UnprocessedItems?.[table] ?? []) as typeof requests;
     }
   }
+}
+
+export function batchDelete(db: DynamoDBClient, table: string, keys: Item[]): Promise<void> {
+  return batchWrite(
+    db,
+    table,
+    keys.map((Key) => ({ DeleteRequest: { Key } })),
+  );
 }

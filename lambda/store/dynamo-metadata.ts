@@ -10,6 +10,7 @@ import type {
   InventorySummary,
   MetadataStore,
   Page,
+  VaultNotificationConfig,
   VaultRecord,
 } from './ports';
 
@@ -26,6 +27,8 @@ function toVault(item: Item): VaultRecord {
   const vault: VaultRecord = { accountId, vaultName, creationDate: str(item, 'creationDate') as string };
   const lastWriteMs = num(item, 'lastWriteMs');
   if (lastWriteMs !== undefined) vault.lastWriteMs = lastWriteMs;
+  const notifications = str(item, 'notifications');
+  if (notifications) vault.notifications = JSON.parse(notifications) as VaultNotificationConfig;
   const inventoryId = str(item, 'invId');
   if (inventoryId !== undefined) {
     vault.inventory = {
@@ -188,9 +191,10 @@ export class DynamoMetadataStore implements MetadataStore {
     }
   }
 
-  async putArchive(archive: ArchiveRecord): Promise<void> {
-    await this.db.send(
-      new PutItemCommand({
+  async createArchive(archive: ArchiveRecord): Promise<boolean> {
+    try {
+      await this.db.send(
+        new PutItemCommand({
         TableName: this.table,
         Item: {
           [K.partitionKey]: archivePk(archive.accountId, archive.vaultName),
@@ -201,8 +205,15 @@ export class DynamoMetadataStore implements MetadataStore {
           creationDate: s(archive.creationDate),
           layout: s(JSON.stringify(archive.layout)),
         },
-      }),
-    );
+          ConditionExpression: 'attribute_not_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': K.partitionKey },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
   }
 
   async getArchive(accountId: string, vaultName: string, archiveId: string): Promise<ArchiveRecord | undefined> {
@@ -250,6 +261,25 @@ export class DynamoMetadataStore implements MetadataStore {
       }),
     );
     return { items: (out.Items ?? []).map((item) => toArchive(accountId, vaultName, item)), cursor: encodeCursor(out.LastEvaluatedKey) };
+  }
+
+  async setVaultNotifications(accountId: string, vaultName: string, config: VaultNotificationConfig | undefined): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateItemCommand({
+          TableName: this.table,
+          Key: vaultKey(accountId, vaultName),
+          UpdateExpression: config ? 'SET notifications = :config' : 'REMOVE notifications',
+          ConditionExpression: 'attribute_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': K.partitionKey },
+          ...(config && { ExpressionAttributeValues: { ':config': s(JSON.stringify(config)) } }),
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
   }
 
   async putInventoryChunk(accountId: string, vaultName: string, inventoryId: string, index: number, entries: InventoryEntry[]): Promise<void> {

@@ -12,7 +12,8 @@ const partSk = (index: number) => s(pad(index, 5));
 const activityKey = (atMs: number, accountId: string, vaultName: string, uploadId: string) =>
   s(`${pad(atMs, 15)}#${accountId}#${vaultName}#${uploadId}`);
 
-const OPEN = 'attribute_exists(#pk) AND attribute_not_exists(completedArchiveId) AND attribute_not_exists(aborted)';
+const OPEN =
+  'attribute_exists(#pk) AND attribute_not_exists(completedArchiveId) AND attribute_not_exists(reservedArchiveId) AND attribute_not_exists(aborted)';
 
 function toUpload(item: Item): UploadRecord {
   const [, accountId, vaultName] = (str(item, K.partitionKey) as string).split('#');
@@ -190,22 +191,26 @@ export class DynamoUploadStore implements UploadStore {
     );
   }
 
-  async markAborted(accountId: string, vaultName: string, uploadId: string): Promise<AbortOutcome> {
+  async markAborted(accountId: string, vaultName: string, uploadId: string, idleBeforeMs?: number): Promise<AbortOutcome> {
+    const idle = idleBeforeMs === undefined ? '' : ' AND lastActivityMs < :before';
     try {
       await this.db.send(
         new UpdateItemCommand({
           TableName: this.table,
           Key: uploadKey(accountId, vaultName, uploadId),
           UpdateExpression: 'SET aborted = :yes',
-          ConditionExpression: 'attribute_exists(#pk) AND attribute_not_exists(completedArchiveId)',
+          ConditionExpression: `attribute_exists(#pk) AND attribute_not_exists(completedArchiveId) AND attribute_not_exists(reservedArchiveId)${idle}`,
           ExpressionAttributeNames: { '#pk': K.partitionKey },
-          ExpressionAttributeValues: { ':yes': { BOOL: true } },
+          ExpressionAttributeValues: { ':yes': { BOOL: true }, ...(idleBeforeMs !== undefined && { ':before': n(idleBeforeMs) }) },
         }),
       );
       return 'aborted';
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
-      return (await this.getUpload(accountId, vaultName, uploadId)) ? 'completed' : 'absent';
+      const upload = await this.getUpload(accountId, vaultName, uploadId);
+      if (!upload) return 'absent';
+      if (upload.aborted) return 'aborted';
+      return upload.completed || upload.reservedArchiveId ? 'completed' : 'active';
     }
   }
 
@@ -252,6 +257,14 @@ export class DynamoUploadStore implements UploadStore {
         Item: { [K.partitionKey]: s(`G#${accountId}#${vaultName}`), [K.sortKey]: s(`${archiveId}#${pad(chunk, 5)}`), keys: s(JSON.stringify(blobKeys)) },
       }),
     );
+  }
+
+  async deleteSegments(accountId: string, vaultName: string, archiveId: string, chunks: number): Promise<void> {
+    const keys = Array.from({ length: chunks }, (_, chunk) => ({
+      [K.partitionKey]: s(`G#${accountId}#${vaultName}`),
+      [K.sortKey]: s(`${archiveId}#${pad(chunk, 5)}`),
+    }));
+    await batchDelete(this.db, this.table, keys);
   }
 
   async getSegments(accountId: string, vaultName: string, archiveId: string, chunk: number): Promise<string[] | undefined> {

@@ -19,6 +19,7 @@ export interface VaultRecord {
   /** Epoch ms of the last archive write (upload or delete); absent if none ever. */
   lastWriteMs?: number;
   inventory?: InventorySummary;
+  notifications?: VaultNotificationConfig;
 }
 
 export interface ArchiveRecord {
@@ -68,8 +69,11 @@ export interface MetadataStore {
   deleteVaultIfIdle(accountId: string, vaultName: string): Promise<DeleteVaultOutcome>;
   /** Stamps a write on the vault; false if the vault does not exist. */
   recordVaultWrite(accountId: string, vaultName: string, atMs: number): Promise<boolean>;
+  /** Sets (or with undefined, removes) the vault's notification configuration; false if the vault does not exist. */
+  setVaultNotifications(accountId: string, vaultName: string, config: VaultNotificationConfig | undefined): Promise<boolean>;
 
-  putArchive(archive: ArchiveRecord): Promise<void>;
+  /** Creates the archive record unless one with its ID exists; true if this call created it. */
+  createArchive(archive: ArchiveRecord): Promise<boolean>;
   getArchive(accountId: string, vaultName: string, archiveId: string): Promise<ArchiveRecord | undefined>;
   markArchiveDeleted(accountId: string, vaultName: string, archiveId: string, date: string): Promise<DeleteArchiveOutcome>;
   /** A vault's archives, deleted ones included, in a stable order. */
@@ -85,9 +89,16 @@ export interface MetadataStore {
   commitInventory(vault: VaultRecord, summary: InventorySummary): Promise<{ replaced?: InventorySummary } | false>;
 }
 
+export type RestoreState = 'started' | 'in-progress' | 'restored';
+
 export interface BlobStore {
-  /** Stores the bytes durably; `sha256` lets the store verify what it received. */
-  put(key: string, body: Buffer, sha256: Buffer): Promise<void>;
+  /**
+   * Stores the bytes durably; `sha256` lets the store verify what it received. `hot` blobs
+   * (job outputs) go to an instant storage class instead of the archive class.
+   */
+  put(key: string, body: Buffer, sha256: Buffer, options?: { hot?: boolean }): Promise<void>;
+  /** Asks for a readable copy of a blob in a cold storage class, for `days`. */
+  restore(key: string, tier: Tier, days: number): Promise<RestoreState>;
   get(key: string, range?: { start: number; end: number }): Promise<Buffer>;
   delete(key: string): Promise<void>;
   /** Every key that starts with `prefix`. */
@@ -127,7 +138,8 @@ export interface PartRecord {
   blobKey: string;
 }
 
-export type AbortOutcome = 'aborted' | 'absent' | 'completed';
+/** 'completed' also covers an upload whose Complete is under way; 'active' a part since `idleBeforeMs`. */
+export type AbortOutcome = 'aborted' | 'absent' | 'completed' | 'active';
 
 export interface UploadStore {
   createUpload(upload: UploadRecord): Promise<void>;
@@ -138,13 +150,16 @@ export interface UploadStore {
   putPart(accountId: string, vaultName: string, uploadId: string, part: PartRecord): Promise<string | undefined>;
   /** Parts in range order from `fromIndex` on. */
   listParts(accountId: string, vaultName: string, uploadId: string, fromIndex: number, limit: number): Promise<Page<PartRecord>>;
-  /** Marks activity on an upload that is still open; false if it is gone or completed. */
+  /** Marks activity on an upload that is still open; false if it is gone, aborted, or being completed. */
   touchUpload(accountId: string, vaultName: string, uploadId: string, atMs: number): Promise<boolean>;
   /** Reserves `candidate` as the upload's archive ID unless one is reserved; returns the reserved one, or undefined if the upload is gone. */
   reserveArchiveId(accountId: string, vaultName: string, uploadId: string, candidate: string): Promise<string | undefined>;
   markCompleted(accountId: string, vaultName: string, uploadId: string, completed: NonNullable<UploadRecord['completed']>): Promise<void>;
-  /** Marks an upload that was not completed as aborted. */
-  markAborted(accountId: string, vaultName: string, uploadId: string): Promise<AbortOutcome>;
+  /**
+   * Marks an upload as aborted unless a Complete has reserved its archive ID; with
+   * `idleBeforeMs`, only if it has had no activity since.
+   */
+  markAborted(accountId: string, vaultName: string, uploadId: string, idleBeforeMs?: number): Promise<AbortOutcome>;
   /** Removes the upload and its part records. */
   removeUpload(accountId: string, vaultName: string, uploadId: string): Promise<void>;
   /** Uploads with no activity since before `beforeMs`, across all vaults, for the janitor. */
@@ -153,4 +168,94 @@ export interface UploadStore {
   /** The blob keys of a multipart archive's parts, in order, stored in chunks. */
   putSegments(accountId: string, vaultName: string, archiveId: string, chunk: number, blobKeys: string[]): Promise<void>;
   getSegments(accountId: string, vaultName: string, archiveId: string, chunk: number): Promise<string[] | undefined>;
+  deleteSegments(accountId: string, vaultName: string, archiveId: string, chunks: number): Promise<void>;
+}
+
+export type Tier = 'Expedited' | 'Standard' | 'Bulk';
+export type JobStatus = 'InProgress' | 'Succeeded' | 'Failed';
+
+export interface InventoryRetrieval {
+  format: 'JSON' | 'CSV';
+  startDate?: string;
+  endDate?: string;
+  limit?: number;
+  marker?: string;
+  /** Set at completion: where the next job should start, when Limit cut the output short. */
+  nextMarker?: string;
+}
+
+export interface JobRecord {
+  accountId: string;
+  vaultName: string;
+  jobId: string;
+  action: 'ArchiveRetrieval' | 'InventoryRetrieval';
+  description: string;
+  snsTopic?: string;
+  tier: Tier;
+  creationDate: string;
+  status: JobStatus;
+  statusMessage?: string;
+  completionDate?: string;
+  /** Delay timing: when the job becomes ready. */
+  readyAtMs?: number;
+  /** Restore timing: how many S3 objects are still being restored. */
+  pendingRestores?: number;
+  /** Archive retrieval: what the job reads, as it was when the job started. */
+  archive?: { archiveId: string; size: number; treeHash: string; layout: ArchiveLayout; creationDate: string; description: string };
+  /** Archive retrieval: the inclusive byte range retrieved. */
+  range?: { start: number; end: number };
+  /** Archive retrieval: the tree hash of the range, when the range is tree-hash aligned. */
+  rangeTreeHash?: string;
+  inventory?: InventoryRetrieval;
+  /** Inventory retrieval: the blob holding the formatted output, and its size. */
+  outputKey?: string;
+  outputSize?: number;
+}
+
+export interface JobStore {
+  createJob(job: JobRecord): Promise<void>;
+  getJob(accountId: string, vaultName: string, jobId: string): Promise<JobRecord | undefined>;
+  /** Jobs in creation order strictly after `startAfter`, filtered, at most `limit`. */
+  listJobs(
+    accountId: string,
+    vaultName: string,
+    filter: { status?: JobStatus; completed?: boolean },
+    startAfter: string | undefined,
+    limit: number,
+  ): Promise<Page<JobRecord>>;
+  /** Moves an InProgress job to its final state; false if it was not InProgress any more. */
+  finishJob(job: JobRecord): Promise<boolean>;
+  /** InProgress jobs with delay timing that are due at `nowMs`. */
+  listDueJobs(nowMs: number, cursor?: string): Promise<Page<JobRecord>>;
+  /** Restore timing: records that the job waits for the restore of `blobKey`. */
+  addRestoreWaits(job: JobRecord, blobKeys: string[]): Promise<void>;
+  /**
+   * One object's restore completed: releases every job waiting for it; returns the jobs now
+   * waiting for nothing, which from then on are also listed by listDueJobs (so the sweep
+   * completes them if the caller can't).
+   */
+  releaseRestoreWaits(blobKey: string): Promise<{ accountId: string; vaultName: string; jobId: string }[]>;
+}
+
+/** Work the janitor does later: bytes and records that must outlive something for a while. */
+export type PurgeTask =
+  | { kind: 'archive-bytes'; accountId: string; vaultName: string; archiveId: string }
+  | { kind: 'blob'; blobKey: string }
+  | { kind: 'inventory'; accountId: string; vaultName: string; inventoryId: string; chunks: number };
+
+export interface PurgeQueue {
+  schedule(task: PurgeTask, dueMs: number): Promise<void>;
+  /** Tasks due at `nowMs`, each with the handle to remove it once done. */
+  listDue(nowMs: number, cursor?: string): Promise<Page<{ handle: string; task: PurgeTask }>>;
+  remove(handle: string): Promise<void>;
+}
+
+export interface VaultNotificationConfig {
+  snsTopic: string;
+  events: string[];
+}
+
+export interface Notifier {
+  /** Delivers a message; a failed delivery is the notifier's to report, never the caller's error. */
+  publish(topicArn: string, subject: string, message: string): Promise<void>;
 }

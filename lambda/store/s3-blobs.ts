@@ -1,6 +1,6 @@
-import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, RestoreObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { StorageClass } from '../config';
-import type { BlobStore } from './ports';
+import type { BlobStore, RestoreState, Tier } from './ports';
 
 /** Archive bytes as S3 objects in the deployment's storage class. */
 export class S3BlobStore implements BlobStore {
@@ -10,7 +10,7 @@ export class S3BlobStore implements BlobStore {
     private readonly storageClass: StorageClass,
   ) {}
 
-  async put(key: string, body: Buffer, sha256: Buffer): Promise<void> {
+  async put(key: string, body: Buffer, sha256: Buffer, options: { hot?: boolean } = {}): Promise<void> {
     // S3 checks the body against ChecksumSHA256 and refuses it (BadDigest) on a mismatch.
     const command = new PutObjectCommand({
       Bucket: this.bucket,
@@ -18,7 +18,7 @@ export class S3BlobStore implements BlobStore {
       Body: body,
       ContentLength: body.length,
       ChecksumSHA256: sha256.toString('base64'),
-      StorageClass: this.storageClass,
+      StorageClass: options.hot ? 'STANDARD' : this.storageClass,
     });
     // The hash is known: handing it to the signer spares it hashing the body once more.
     command.middlewareStack.add(
@@ -38,6 +38,20 @@ export class S3BlobStore implements BlobStore {
     );
     if (!out.Body) throw new Error(`S3 returned no body for ${key}`);
     return Buffer.from(await out.Body.transformToByteArray());
+  }
+
+  async restore(key: string, tier: Tier, days: number): Promise<RestoreState> {
+    try {
+      const out = await this.s3.send(new RestoreObjectCommand({ Bucket: this.bucket, Key: key, RestoreRequest: { Days: days, GlacierJobParameters: { Tier: tier } } }));
+      // 202: restore started; 200: a restored copy is already there (its expiry is extended).
+      return out.$metadata.httpStatusCode === 200 ? 'restored' : 'started';
+    } catch (error) {
+      const name = (error as { name?: string }).name;
+      if (name === 'RestoreAlreadyInProgress') return 'in-progress';
+      // An object in an instant storage class needs no restore.
+      if (name === 'InvalidObjectState') return 'restored';
+      throw error;
+    }
   }
 
   async delete(key: string): Promise<void> {

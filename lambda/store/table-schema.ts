@@ -7,6 +7,9 @@
 //   upload            M#{account}#{vaultName}              {uploadId}             gsi1: UPLOAD, {lastActivityMs}#...
 //   part              P#{account}#{vaultName}#{uploadId}   {index}
 //   segment list      G#{account}#{vaultName}              {archiveId}#{chunk}
+//   job               J#{account}#{vaultName}              {jobId}                gsi1: JOBDUE, {readyAtMs}#... while due
+//   restore wait      W#{blobKey}                          {account}#{vaultName}#{jobId}
+//   purge task        Q#{dueMs}#{random}                   -                      gsi1: PURGE, {dueMs}#{random}
 
 export const TABLE_KEYS = {
   partitionKey: 'pk',

@@ -5,6 +5,7 @@ import { DescribeTableCommand, DynamoDBClient, type TableDescription } from '@aw
 import { App, type CfnResource } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { Construct } from 'constructs';
 import { readConfig } from '../../lambda/config';
 import { ROUTES } from '../../lambda/http/routes';
 import { ensureTable, startEmbeddedStores } from '../../lambda/local/embedded-stores';
@@ -21,6 +22,10 @@ let template: Template;
 let resources: Record<string, Resource>;
 const logicalId = (construct: { node: { defaultChild?: unknown } }) => stack.getLogicalId(construct.node.defaultChild as CfnResource);
 const ofType = (type: string) => Object.entries(resources).filter(([, resource]) => resource.Type === type);
+const functionsByName = () => {
+  const { api, inventory, janitor, jobSweeper, restoreEvents } = stack.functions;
+  return { api, inventory, janitor, jobSweeper, restoreEvents };
+};
 
 beforeAll(() => {
   outdir = mkdtempSync(join(tmpdir(), 'coldvault-cdk-'));
@@ -141,6 +146,7 @@ describe('functions', () => {
     COLDVAULT_STORAGE_CLASS: 'DEEP_ARCHIVE',
     NODE_OPTIONS: '--enable-source-maps',
   });
+  const all = () => Object.values(functionsByName());
 
   it('runs the api function on nodejs22.x arm64 with the configuration it reads', () => {
     const fn = resources[logicalId(stack.functions.api)].Properties;
@@ -148,28 +154,34 @@ describe('functions', () => {
     expect((fn.Environment as { Variables: unknown }).Variables).toEqual({ ...common(), COLDVAULT_ROOT_SECRET_ARN: { Ref: logicalId(stack.rootKey.secret) } });
   });
 
-  it('runs the inventory function on nodejs22.x arm64 for up to 15 minutes, without the root key', () => {
-    const fn = resources[logicalId(stack.functions.inventory)].Properties;
-    expect(fn).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], MemorySize: 512, Timeout: 900, Handler: 'index.handler' });
+  it.each([
+    ['inventory', 512, 900],
+    ['janitor', 512, 900],
+    ['jobSweeper', 1024, 300],
+    ['restoreEvents', 1024, 300],
+  ] as const)('runs the %s function on nodejs22.x arm64 with %i MB for up to %i seconds, with the api configuration but not the root key', (name, memory, timeout) => {
+    const fn = resources[logicalId(stack.functions[name])].Properties;
+    expect(fn).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], MemorySize: memory, Timeout: timeout, Handler: 'index.handler' });
     expect((fn.Environment as { Variables: unknown }).Variables).toEqual(common());
   });
 
-  it('runs the janitor function on nodejs22.x arm64 for up to 15 minutes, without the root key', () => {
-    const fn = resources[logicalId(stack.functions.janitor)].Properties;
-    expect(fn).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], MemorySize: 512, Timeout: 900, Handler: 'index.handler' });
-    expect((fn.Environment as { Variables: unknown }).Variables).toEqual(common());
+  it('deploys only the coldvault functions and the bucket notification handler of CDK', () => {
+    const ours = new Set(all().map((fn) => logicalId(fn)));
+    expect(ours.size).toBe(5);
+    const others = ofType('AWS::Lambda::Function').filter(([id]) => !ours.has(id));
+    expect(others.map(([, fn]) => fn.Properties.Description)).toEqual([expect.stringContaining('Custom::S3BucketNotifications')]);
   });
 
   it('gives each function its own log group', () => {
-    const groups = [stack.functions.api, stack.functions.inventory, stack.functions.janitor].map((fn) => {
+    const groups = all().map((fn) => {
       const config = resources[logicalId(fn)].Properties.LoggingConfig as { LogGroup: unknown };
       return JSON.stringify(config.LogGroup);
     });
-    expect(new Set(groups).size).toBe(3);
+    expect(new Set(groups).size).toBe(5);
     for (const group of groups) expect(ofType('AWS::Logs::LogGroup').map(([id]) => JSON.stringify({ Ref: id }))).toContain(group);
   });
 
-  it('sets an environment that readConfig accepts', () => {
+  it('sets an environment that readConfig accepts, retrieving by restore for a cold storage class', () => {
     const variables = (resources[logicalId(stack.functions.api)].Properties.Environment as { Variables: Record<string, unknown> }).Variables;
     const resolved: Record<string, string> = {};
     for (const [name, value] of Object.entries(variables)) {
@@ -184,7 +196,44 @@ describe('functions', () => {
       bucketName: logicalId(stack.storage.bucket),
       storageClass: 'DEEP_ARCHIVE',
       rootSecretArn: logicalId(stack.rootKey.secret),
+      retrieval: 'restore',
     });
+  });
+});
+
+describe('failed asynchronous invocations', () => {
+  const queueArn = () => ({ 'Fn::GetAtt': [logicalId(stack.functions.failedInvocations), 'Arn'] });
+  const invokeConfigOf = (fn: NodejsFunction) =>
+    ofType('AWS::Lambda::EventInvokeConfig')
+      .filter(([, config]) => JSON.stringify(config.Properties.FunctionName) === JSON.stringify({ Ref: logicalId(fn) }))
+      .map(([, config]) => config.Properties);
+
+  it('are kept 14 days in one encrypted queue that refuses requests not made over TLS', () => {
+    template.resourceCountIs('AWS::SQS::Queue', 1);
+    expect(resources[logicalId(stack.functions.failedInvocations)].Properties).toEqual({ MessageRetentionPeriod: 14 * 24 * 3600, SqsManagedSseEnabled: true });
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      Queues: [{ Ref: logicalId(stack.functions.failedInvocations) }],
+      PolicyDocument: {
+        Statement: [Match.objectLike({ Effect: 'Deny', Action: 'sqs:*', Principal: { AWS: '*' }, Condition: { Bool: { 'aws:SecureTransport': 'false' } } })],
+      },
+    });
+  });
+
+  it.each([
+    ['restoreEvents', 2],
+    ['inventory', 2],
+    ['janitor', 2],
+    // Runs every minute: the next run does the work a retry would.
+    ['jobSweeper', 0],
+  ] as const)('of the %s function go to the queue after %i retries', (name, retries) => {
+    expect(invokeConfigOf(stack.functions[name])).toEqual([
+      { FunctionName: { Ref: logicalId(stack.functions[name]) }, Qualifier: '$LATEST', MaximumRetryAttempts: retries, DestinationConfig: { OnFailure: { Destination: queueArn() } } },
+    ]);
+  });
+
+  it('do not concern the api function, which API Gateway invokes synchronously', () => {
+    expect(invokeConfigOf(stack.functions.api)).toEqual([]);
+    template.resourceCountIs('AWS::Lambda::EventInvokeConfig', 4);
   });
 });
 
@@ -201,14 +250,48 @@ describe('least privilege', () => {
   }
   const actions = (statements: Statement[]) => statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
   const bucketArn = () => ({ 'Fn::GetAtt': [logicalId(stack.storage.bucket), 'Arn'] });
-  const objectsArn = (pattern: string) => ({ 'Fn::Join': ['', [bucketArn(), pattern]] });
   const tableResources = () => [
     { 'Fn::GetAtt': [logicalId(stack.storage.table), 'Arn'] },
     { 'Fn::Join': ['', [{ 'Fn::GetAtt': [logicalId(stack.storage.table), 'Arn'] }, '/index/*']] },
   ];
 
-  it('gives every role only the basic execution managed policy', () => {
-    const fns = [stack.functions.api, stack.functions.inventory, stack.functions.janitor];
+  /** Every action granted outside the table, as `action on resource`, with the resources this stack defines named. */
+  function grants(fn: NodejsFunction): string[] {
+    const named: [string, unknown][] = [
+      ['bucket', bucketArn()],
+      ['objects', { 'Fn::Join': ['', [bucketArn(), '/*']] }],
+      ['topics', { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':sns:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':*']] }],
+      ['failure queue', { 'Fn::GetAtt': [logicalId(stack.functions.failedInvocations), 'Arn'] }],
+      ['root key', { Ref: logicalId(stack.rootKey.secret) }],
+    ];
+    const nameOf = (resource: unknown) => named.find(([, value]) => JSON.stringify(value) === JSON.stringify(resource))?.[0] ?? JSON.stringify(resource);
+    return statementsOf(fn)
+      .filter((s) => !actions([s]).every((a) => a.startsWith('dynamodb:')))
+      .flatMap((s) => actions([s]).flatMap((a) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]).map((r) => `${a} on ${nameOf(r)}`)))
+      .sort();
+  }
+
+  const failureQueue = ['sqs:GetQueueAttributes on failure queue', 'sqs:GetQueueUrl on failure queue', 'sqs:SendMessage on failure queue'];
+  const jobCompletion = ['s3:GetObject on objects', 's3:PutObject on objects', 'sns:Publish on topics'];
+  const expected: Record<keyof ReturnType<typeof functionsByName>, string[]> = {
+    api: [
+      's3:DeleteObject on objects',
+      's3:GetObject on objects',
+      's3:ListBucket on bucket',
+      's3:PutObject on objects',
+      's3:RestoreObject on objects',
+      'secretsmanager:DescribeSecret on root key',
+      'secretsmanager:GetSecretValue on root key',
+      'sns:Publish on topics',
+    ],
+    inventory: failureQueue,
+    janitor: ['s3:DeleteObject on objects', 's3:ListBucket on bucket', ...failureQueue],
+    jobSweeper: [...jobCompletion, ...failureQueue],
+    restoreEvents: [...jobCompletion, ...failureQueue],
+  };
+
+  it('gives every function a role of its own with only the basic execution managed policy', () => {
+    const fns = Object.values(functionsByName());
     expect(new Set(fns.map(roleOf)).size).toBe(fns.length);
     for (const fn of fns) {
       const role = resources[roleOf(fn)];
@@ -217,95 +300,86 @@ describe('least privilege', () => {
     }
   });
 
-  it('lets the api function use table items, bucket objects, the bucket listing and the root key, and nothing else', () => {
-    const statements = statementsOf(stack.functions.api);
-    expect(statements.every((s) => s.Effect === 'Allow')).toBe(true);
-    for (const s of statements) {
-      const list = actions([s]);
-      if (list.every((a) => a.startsWith('dynamodb:'))) expect(s.Resource).toEqual(tableResources());
-      else if (list.every((a) => a === 's3:ListBucket')) expect(s.Resource).toEqual(bucketArn());
-      else if (list.every((a) => a.startsWith('s3:') && a.endsWith('Object'))) expect(s.Resource).toEqual(objectsArn('/*'));
-      else if (list.every((a) => a.startsWith('secretsmanager:'))) expect(s.Resource).toEqual({ Ref: logicalId(stack.rootKey.secret) });
-      else throw new Error(`unexpected statement ${JSON.stringify(s)}`);
-    }
-    const granted = actions(statements);
-    expect(granted.filter((a) => a.startsWith('s3:')).sort()).toEqual(['s3:DeleteObject', 's3:GetObject', 's3:ListBucket', 's3:PutObject']);
-    expect(granted.filter((a) => a.startsWith('secretsmanager:')).sort()).toEqual(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']);
-    expect(granted).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:BatchWriteItem']));
-    for (const forbidden of ['dynamodb:DeleteTable', 'dynamodb:CreateTable', 'dynamodb:UpdateTable', 's3:DeleteBucket', 's3:PutBucketPolicy', 's3:*', 'dynamodb:*', '*']) {
-      expect(granted).not.toContain(forbidden);
-    }
-    expect(granted.every((a) => !a.includes('*'))).toBe(true);
+  it.each(Object.keys(expected) as (keyof typeof expected)[])('grants the %s function exactly what its code calls outside the table', (name) => {
+    expect(grants(stack.functions[name])).toEqual([...expected[name]].sort());
   });
 
-  it('lets the inventory function use table items only', () => {
-    const statements = statementsOf(stack.functions.inventory);
-    const granted = actions(statements);
-    expect(granted.length).toBeGreaterThan(0);
-    expect(granted.filter((a) => !a.startsWith('dynamodb:'))).toEqual([]);
-    expect(granted).toEqual(expect.arrayContaining(['dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:BatchWriteItem']));
-    for (const forbidden of ['dynamodb:DeleteTable', 'dynamodb:CreateTable', 'dynamodb:UpdateTable', 'dynamodb:*', '*']) expect(granted).not.toContain(forbidden);
+  it.each(Object.keys(expected) as (keyof typeof expected)[])('lets the %s function read and write table items, and nothing more of the table', (name) => {
+    const statements = statementsOf(stack.functions[name]).filter((s) => actions([s]).every((a) => a.startsWith('dynamodb:')));
     for (const s of statements) expect(s.Resource).toEqual(tableResources());
+    const granted = actions(statements);
+    expect(granted).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:BatchWriteItem']));
+    for (const forbidden of ['dynamodb:DeleteTable', 'dynamodb:CreateTable', 'dynamodb:UpdateTable', 'dynamodb:UpdateTimeToLive']) expect(granted).not.toContain(forbidden);
   });
 
-  it('lets the janitor function use table items, list the bucket and delete upload part objects, and nothing else', () => {
-    const statements = statementsOf(stack.functions.janitor);
-    expect(statements.every((s) => s.Effect === 'Allow' && !('Condition' in s))).toBe(true);
-    const s3 = statements.filter((s) => actions([s]).some((a) => !a.startsWith('dynamodb:')));
-    expect(s3.map((s) => ({ Action: s.Action, Resource: s.Resource }))).toEqual([
-      { Action: 's3:ListBucket', Resource: bucketArn() },
-      { Action: 's3:DeleteObject', Resource: objectsArn('/*/uploads/*/*') },
+  it('allows only, without conditions, and names every action without a wildcard', () => {
+    for (const fn of Object.values(functionsByName())) {
+      const statements = statementsOf(fn);
+      expect(statements.length).toBeGreaterThan(0);
+      expect(statements.every((s) => s.Effect === 'Allow' && !('Condition' in s) && !('NotAction' in s) && !('NotResource' in s))).toBe(true);
+      expect(actions(statements).filter((a) => a.includes('*'))).toEqual([]);
+    }
+  });
+
+  it('lets the bucket notification handler configure the notifications of this bucket only', () => {
+    const ours = new Set(Object.values(functionsByName()).map(roleOf));
+    const others = ofType('AWS::IAM::Policy').filter(([, policy]) => !(policy.Properties.Roles as { Ref: string }[]).some((role) => ours.has(role.Ref)));
+    expect(others.flatMap(([, policy]) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement)).toEqual([
+      { Effect: 'Allow', Action: 's3:PutBucketNotification', Resource: bucketArn() },
     ]);
-    const table = statements.filter((s) => !s3.includes(s));
-    for (const s of table) expect(s.Resource).toEqual(tableResources());
-    const granted = actions(table);
-    expect(granted).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem']));
-    expect(granted.filter((a) => !a.startsWith('dynamodb:'))).toEqual([]);
-    expect(granted.every((a) => !a.includes('*'))).toBe(true);
   });
+});
 
-  it('keeps the janitor away from the root key and from reading or writing objects', () => {
-    const granted = actions(statementsOf(stack.functions.janitor));
-    expect(granted.filter((a) => a.startsWith('secretsmanager:') || a === 's3:PutObject' || a === 's3:GetObject')).toEqual([]);
+describe('restore events', () => {
+  it('sends the bucket\'s ObjectRestore:Completed events, and only those, to the restoreEvents function', () => {
+    const restoreEventsArn = { 'Fn::GetAtt': [logicalId(stack.functions.restoreEvents), 'Arn'] };
+    template.resourceCountIs('Custom::S3BucketNotifications', 1);
+    template.hasResourceProperties('Custom::S3BucketNotifications', {
+      BucketName: { Ref: logicalId(stack.storage.bucket) },
+      NotificationConfiguration: { LambdaFunctionConfigurations: [{ Events: ['s3:ObjectRestore:Completed'], LambdaFunctionArn: restoreEventsArn }] },
+    });
+    const permissions = ofType('AWS::Lambda::Permission').filter(([, p]) => JSON.stringify(p.Properties.FunctionName) === JSON.stringify(restoreEventsArn));
+    expect(permissions.map(([, p]) => p.Properties)).toEqual([
+      {
+        Action: 'lambda:InvokeFunction',
+        FunctionName: restoreEventsArn,
+        Principal: 's3.amazonaws.com',
+        SourceAccount: { Ref: 'AWS::AccountId' },
+        SourceArn: { 'Fn::GetAtt': [logicalId(stack.storage.bucket), 'Arn'] },
+      },
+    ]);
   });
 });
 
 describe('schedule', () => {
+  function expectSchedule(rule: Construct, fn: NodejsFunction, expression: string, retries: number) {
+    const fnArn = { 'Fn::GetAtt': [logicalId(fn), 'Arn'] };
+    const properties = resources[logicalId(rule)].Properties;
+    expect(properties).toMatchObject({ ScheduleExpression: expression, State: 'ENABLED' });
+    const [target, ...others] = properties.Targets as { Arn: unknown; RetryPolicy: unknown }[];
+    expect(others).toEqual([]);
+    expect(target.Arn).toEqual(fnArn);
+    expect(target.RetryPolicy).toEqual({ MaximumRetryAttempts: retries });
+    const permissions = ofType('AWS::Lambda::Permission').filter(([, p]) => JSON.stringify(p.Properties.FunctionName) === JSON.stringify(fnArn));
+    expect(permissions.map(([, p]) => p.Properties)).toEqual([
+      { Action: 'lambda:InvokeFunction', FunctionName: fnArn, Principal: 'events.amazonaws.com', SourceArn: { 'Fn::GetAtt': [logicalId(rule), 'Arn'] } },
+    ]);
+  }
+
   it('invokes the inventory function once a day', () => {
-    const inventoryArn = { 'Fn::GetAtt': [logicalId(stack.functions.inventory), 'Arn'] };
-    template.hasResourceProperties('AWS::Events::Rule', {
-      ScheduleExpression: 'rate(1 day)',
-      State: 'ENABLED',
-      Targets: [Match.objectLike({ Arn: inventoryArn })],
-    });
-    template.hasResourceProperties('AWS::Lambda::Permission', {
-      Action: 'lambda:InvokeFunction',
-      FunctionName: inventoryArn,
-      Principal: 'events.amazonaws.com',
-      SourceArn: { 'Fn::GetAtt': [logicalId(stack.schedules.dailyInventory), 'Arn'] },
-    });
+    expectSchedule(stack.schedules.dailyInventory, stack.functions.inventory, 'rate(1 day)', 2);
   });
 
   it('invokes the janitor function every hour, with the retries of the inventory rule', () => {
-    const janitorArn = { 'Fn::GetAtt': [logicalId(stack.functions.janitor), 'Arn'] };
-    const rule = resources[logicalId(stack.schedules.hourlyJanitor)].Properties;
-    const inventoryRule = resources[logicalId(stack.schedules.dailyInventory)].Properties;
-    expect(rule).toMatchObject({ ScheduleExpression: 'rate(1 hour)', State: 'ENABLED' });
-    const [target, ...others] = rule.Targets as { Arn: unknown; RetryPolicy: unknown }[];
-    expect(others).toEqual([]);
-    expect(target.Arn).toEqual(janitorArn);
-    expect(target.RetryPolicy).toEqual({ MaximumRetryAttempts: 2 });
-    expect(target.RetryPolicy).toEqual((inventoryRule.Targets as { RetryPolicy: unknown }[])[0].RetryPolicy);
-    template.hasResourceProperties('AWS::Lambda::Permission', {
-      Action: 'lambda:InvokeFunction',
-      FunctionName: janitorArn,
-      Principal: 'events.amazonaws.com',
-      SourceArn: { 'Fn::GetAtt': [logicalId(stack.schedules.hourlyJanitor), 'Arn'] },
-    });
+    expectSchedule(stack.schedules.hourlyJanitor, stack.functions.janitor, 'rate(1 hour)', 2);
+  });
+
+  it('invokes the job sweeper every minute, without retries: the next minute is one', () => {
+    expectSchedule(stack.schedules.minuteJobSweeper, stack.functions.jobSweeper, 'rate(1 minute)', 0);
   });
 
   it('has no other rules', () => {
-    template.resourceCountIs('AWS::Events::Rule', 2);
+    template.resourceCountIs('AWS::Events::Rule', 3);
   });
 });
 

@@ -5,10 +5,13 @@ import { join } from 'node:path';
 import {
   CompleteMultipartUploadCommand,
   CreateVaultCommand,
+  DescribeJobCommand,
+  GetJobOutputCommand,
+  InitiateJobCommand,
   InitiateMultipartUploadCommand,
   UploadMultipartPartCommand,
 } from '@aws-sdk/client-glacier';
-import { MiB } from '../../lambda/domain/checksums';
+import { MiB, treeHash } from '../../lambda/domain/checksums';
 import { startTestServer, type TestServer } from '../support/local-server';
 import { oracleTreeHash } from '../support/tree-hash-oracle';
 
@@ -22,7 +25,7 @@ beforeAll(async () => {
   const fd = openSync(source, 'w');
   for (let written = 0; written < SIZE; written += 16 * MiB) writeSync(fd, randomBytes(16 * MiB));
   closeSync(fd);
-  server = await startTestServer();
+  server = await startTestServer({ COLDVAULT_JOB_DELAY_SECONDS: '0' });
 });
 
 afterAll(async () => {
@@ -30,7 +33,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-it('a 1 GiB archive in 4 MiB parts completes with the tree hash of the source file', async () => {
+it('a 1 GiB archive in 4 MiB parts completes with the tree hash of the source file, and comes back byte for byte in ranges', async () => {
   const glacier = server.client();
   await glacier.send(new CreateVaultCommand({ accountId: '-', vaultName: 'big' }));
   const { uploadId } = await glacier.send(new InitiateMultipartUploadCommand({ accountId: '-', vaultName: 'big', partSize: String(PART) }));
@@ -58,4 +61,27 @@ it('a 1 GiB archive in 4 MiB parts completes with the tree hash of the source fi
   );
   expect(out.checksum).toBe(expected);
   expect(out.archiveId).toHaveLength(138);
+
+  const { jobId } = await glacier.send(
+    new InitiateJobCommand({ accountId: '-', vaultName: 'big', jobParameters: { Type: 'archive-retrieval', ArchiveId: out.archiveId } }),
+  );
+  for (let job = await glacier.send(new DescribeJobCommand({ accountId: '-', vaultName: 'big', jobId })); !job.Completed; ) {
+    await new Promise((r) => setTimeout(r, 50));
+    job = await glacier.send(new DescribeJobCommand({ accountId: '-', vaultName: 'big', jobId }));
+  }
+  const original = openSync(source, 'r');
+  const nextRange = { index: 0 };
+  const reader = async () => {
+    for (let i = nextRange.index++; i < SIZE / PART; i = nextRange.index++) {
+      const range = `bytes=${i * PART}-${(i + 1) * PART - 1}`;
+      const got = await glacier.send(new GetJobOutputCommand({ accountId: '-', vaultName: 'big', jobId, range }));
+      const bytes = Buffer.from(await (got.body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray());
+      const sourceBytes = Buffer.alloc(PART);
+      readSync(original, sourceBytes, 0, PART, i * PART);
+      expect({ range, same: bytes.equals(sourceBytes) }).toEqual({ range, same: true });
+      expect(got.checksum).toBe(treeHash(sourceBytes).toString('hex'));
+    }
+  };
+  await Promise.all(Array.from({ length: 4 }, reader));
+  closeSync(original);
 }, 300_000);

@@ -268,7 +268,11 @@ it('a 64 MiB archive in 1 MiB parts, 8 at a time in shuffled order, completes an
   const vault = await glacier.send(new DescribeVaultCommand({ accountId: '-', vaultName: VAULT }));
   expect(vault.SizeInBytes).toBeGreaterThanOrEqual(archive.length);
 
+  // Deleted, the archive's bytes stay for the retrieval jobs that may still serve them; the
+  // janitor removes them a day later (unit-tested with a clock).
   await glacier.send(new DeleteArchiveCommand({ accountId: '-', vaultName: VAULT, archiveId: out.archiveId }));
   const svc = createServices(server.config);
-  expect(await svc.blobs.list(`${ACCOUNT}/uploads/${uploadId}/`)).toHaveLength(0);
+  expect(await svc.blobs.list(`${ACCOUNT}/uploads/${uploadId}/`)).toHaveLength(64);
+  const deleted = await svc.metadata.getArchive(ACCOUNT, VAULT, out.archiveId as string);
+  expect(deleted?.deletedDate).toBeDefined();
 });

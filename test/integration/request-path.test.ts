@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { CreateVaultCommand, GlacierServiceException, InitiateJobCommand, ListVaultsCommand } from '@aws-sdk/client-glacier';
+import { AddTagsToVaultCommand, CreateVaultCommand, GlacierServiceException, ListVaultsCommand } from '@aws-sdk/client-glacier';
 import { treeHash } from '../../lambda/domain/checksums';
 import { startTestServer, ROOT_CREDENTIALS, type TestServer } from '../support/local-server';
 import { signedRequest, type RawResponse } from '../support/signed-request';
@@ -103,7 +103,7 @@ describe('SigV4', () => {
       path: '/-/vaults',
       tamper: (signed) => delete signed.headers.authorization,
     });
-    expectGlacierError(unsigned, 403, 'MissingAuthenticationTokenException');
+    expectGlacierError(unsigned, 400, 'MissingAuthenticationTokenException');
     const changed = await signedRequest(server.url, {
       method: 'GET',
       path: '/-/vaults',
@@ -140,10 +140,10 @@ describe('request checks', () => {
   it('answers an operation that is not built yet with an error that names it', async () => {
     const error = (await server
       .client()
-      .send(new InitiateJobCommand({ accountId: '-', vaultName: 'v', jobParameters: { Type: 'inventory-retrieval' } }))
+      .send(new AddTagsToVaultCommand({ accountId: '-', vaultName: 'v', Tags: { team: 'backup' } }))
       .catch((e) => e)) as GlacierServiceException;
     expect(error.name).toBe('NotImplementedException');
-    expect(error.message).toBe('coldvault does not support InitiateJob yet.');
+    expect(error.message).toBe('coldvault does not support AddTagsToVault yet.');
     expect(error.$metadata.httpStatusCode).toBe(501);
   });
 

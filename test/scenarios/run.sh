@@ -40,12 +40,14 @@ for tool in "$AWS_CLI" "$PYTHON"; do
 done
 # Keep the user's AWS configuration and Python user site out of the scenarios.
 export AWS_CONFIG_FILE="$work/aws-config" AWS_SHARED_CREDENTIALS_FILE="$work/aws-credentials"
-export AWS_PAGER="" AWS_EC2_METADATA_DISABLED=true PYTHONNOUSERSITE=1
+export AWS_PAGER="" AWS_EC2_METADATA_DISABLED=true PYTHONNOUSERSITE=1 PYTHONDONTWRITEBYTECODE=1
 unset AWS_PROFILE AWS_SESSION_TOKEN AWS_ENDPOINT_URL AWS_CA_BUNDLE
 
 echo "scenarios: starting the local server"
+# Jobs complete after 1 s, except Bulk ones: they stay in progress for the scenarios' checks.
 env -u COLDVAULT_ACCESS_KEY_ID -u COLDVAULT_SECRET_ACCESS_KEY -u COLDVAULT_ACCOUNT_ID -u COLDVAULT_REGION \
   COLDVAULT_DATA_DIR="$data_dir" COLDVAULT_HOST=127.0.0.1 PORT=0 COLDVAULT_INVENTORY_INTERVAL_SECONDS=2 \
+  COLDVAULT_JOB_DELAY_SECONDS=1 COLDVAULT_JOB_DELAY_BULK_SECONDS=600 \
   setsid npx tsx lambda/local/main.ts </dev/null >"$log" 2>&1 &
 server_pid=$!
 
@@ -67,6 +69,8 @@ until [ -n "$endpoint" ] && node -e 'fetch(process.argv[1]).then(() => process.e
   endpoint="$(sed -n 's/.*serving the Glacier API at \(http:[^ ]*\).*/\1/p' "$log" | head -n 1)"
 done
 echo "scenarios: server at $endpoint"
+# The local server delivers SNS notifications as lines of this file.
+export SCENARIO_NOTIFICATIONS_FILE="$data_dir/notifications.jsonl"
 
 passed=0
 run_scenario() {

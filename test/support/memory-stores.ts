@@ -1,8 +1,9 @@
-// In-memory MetadataStore, UploadStore and BlobStore with the semantics of the DynamoDB and S3 adapters,
-// for unit tests of the domain. Records are copied in and out, as a real store would.
+// In-memory MetadataStore, UploadStore, BlobStore, JobStore, PurgeQueue and Notifier with the semantics
+// of the DynamoDB, S3 and SNS adapters, for unit tests of the domain. Records are copied in and out, as a
+// real store would.
 import { createHash } from 'node:crypto';
 import { LAMBDA_MAX_BODY_BYTES } from '../../lambda/config';
-import type { Services } from '../../lambda/domain/services';
+import type { RetrievalTiming, Services } from '../../lambda/domain/services';
 import type {
   AbortOutcome,
   ArchiveRecord,
@@ -11,11 +12,20 @@ import type {
   DeleteVaultOutcome,
   InventoryEntry,
   InventorySummary,
+  JobRecord,
+  JobStatus,
+  JobStore,
   MetadataStore,
+  Notifier,
   Page,
   PartRecord,
+  PurgeQueue,
+  PurgeTask,
+  RestoreState,
+  Tier,
   UploadRecord,
   UploadStore,
+  VaultNotificationConfig,
   VaultRecord,
 } from '../../lambda/store/ports';
 
@@ -99,14 +109,24 @@ export class MemoryMetadataStore implements MetadataStore {
     return true;
   }
 
-  async putArchive(archive: ArchiveRecord): Promise<void> {
+  async setVaultNotifications(accountId: string, vaultName: string, config: VaultNotificationConfig | undefined): Promise<boolean> {
+    const vault = this.vaults.get(key(accountId, vaultName));
+    if (!vault) return false;
+    if (config) vault.notifications = copy(config);
+    else delete vault.notifications;
+    return true;
+  }
+
+  async createArchive(archive: ArchiveRecord): Promise<boolean> {
     const id = key(archive.accountId, archive.vaultName);
     const archives = this.archives.get(id) ?? new Map<string, ArchiveRecord>();
     this.archives.set(id, archives);
-    // A put replaces the record whole; deletion is only ever recorded by markArchiveDeleted.
+    if (archives.has(archive.archiveId)) return false;
+    // Deletion is only ever recorded by markArchiveDeleted.
     const stored = copy(archive);
     delete stored.deletedDate;
     archives.set(archive.archiveId, stored);
+    return true;
   }
 
   async getArchive(accountId: string, vaultName: string, archiveId: string): Promise<ArchiveRecord | undefined> {
@@ -161,14 +181,40 @@ export class MemoryMetadataStore implements MetadataStore {
 /** Bytes by key; like S3 it refuses a body whose SHA-256 is not the one given. */
 export class MemoryBlobStore implements BlobStore {
   private readonly blobs = new Map<string, Buffer>();
+  private readonly hot = new Set<string>();
+  private readonly restoreAnswers = new Map<string, RestoreState>();
+  /** Every restore asked for, in order. */
+  readonly restores: { key: string; tier: Tier; days: number }[] = [];
 
   keys(): string[] {
     return [...this.blobs.keys()];
   }
 
-  async put(key: string, body: Buffer, sha256: Buffer): Promise<void> {
+  /** Keys stored in the instant (hot) class. */
+  hotKeys(): string[] {
+    return [...this.hot].filter((key) => this.blobs.has(key));
+  }
+
+  /**
+   * What restores of these keys answer from now on: 'started' as for an object in an archive
+   * class, 'restored' once its copy is there. Keys never set answer 'restored', as an object in
+   * an instant class does.
+   */
+  answerRestores(keys: string[], state: RestoreState): void {
+    for (const key of keys) this.restoreAnswers.set(key, state);
+  }
+
+  async put(key: string, body: Buffer, sha256: Buffer, options: { hot?: boolean } = {}): Promise<void> {
     if (!createHash('sha256').update(body).digest().equals(sha256)) throw new Error(`BadDigest: the SHA-256 of ${key} does not match`);
     this.blobs.set(key, Buffer.from(body));
+    if (options.hot) this.hot.add(key);
+    else this.hot.delete(key);
+  }
+
+  async restore(key: string, tier: Tier, days: number): Promise<RestoreState> {
+    if (!this.blobs.has(key)) throw new Error(`NoSuchKey: ${key}`);
+    this.restores.push({ key, tier, days });
+    return this.restoreAnswers.get(key) ?? 'restored';
   }
 
   async get(key: string, range?: { start: number; end: number }): Promise<Buffer> {
@@ -179,6 +225,7 @@ export class MemoryBlobStore implements BlobStore {
 
   async delete(key: string): Promise<void> {
     this.blobs.delete(key);
+    this.hot.delete(key);
   }
 
   async list(prefix: string): Promise<string[]> {
@@ -188,7 +235,7 @@ export class MemoryBlobStore implements BlobStore {
   }
 
   async deleteMany(keys: string[]): Promise<void> {
-    for (const key of keys) this.blobs.delete(key);
+    for (const key of keys) await this.delete(key);
   }
 }
 
@@ -254,7 +301,7 @@ export class MemoryUploadStore implements UploadStore {
 
   async touchUpload(accountId: string, vaultName: string, uploadId: string, atMs: number): Promise<boolean> {
     const upload = this.uploads.get(key(accountId, vaultName, uploadId));
-    if (!upload || !isOpen(upload)) return false;
+    if (!upload || !isOpen(upload) || upload.reservedArchiveId) return false;
     upload.lastActivityMs = atMs;
     return true;
   }
@@ -272,10 +319,11 @@ export class MemoryUploadStore implements UploadStore {
     upload.completed = copy(completed);
   }
 
-  async markAborted(accountId: string, vaultName: string, uploadId: string): Promise<AbortOutcome> {
+  async markAborted(accountId: string, vaultName: string, uploadId: string, idleBeforeMs?: number): Promise<AbortOutcome> {
     const upload = this.uploads.get(key(accountId, vaultName, uploadId));
     if (!upload) return 'absent';
-    if (upload.completed) return 'completed';
+    if (upload.completed || upload.reservedArchiveId) return 'completed';
+    if (!upload.aborted && idleBeforeMs !== undefined && upload.lastActivityMs >= idleBeforeMs) return 'active';
     upload.aborted = true;
     return 'aborted';
   }
@@ -304,18 +352,177 @@ export class MemoryUploadStore implements UploadStore {
     const keys = this.segments.get(key(accountId, vaultName, archiveId, chunk));
     return keys && [...keys];
   }
+
+  async deleteSegments(accountId: string, vaultName: string, archiveId: string, chunks: number): Promise<void> {
+    for (let chunk = 0; chunk < chunks; chunk += 1) this.segments.delete(key(accountId, vaultName, archiveId, chunk));
+  }
+
+  /** Segment chunks held for all archives, to check that none are left behind. */
+  segmentChunkCount(): number {
+    return this.segments.size;
+  }
 }
+
+export interface MemoryJobOptions {
+  /** Jobs per listDueJobs page (the DynamoDB adapter reads up to 1 MB). */
+  duePageSize?: number;
+}
+
+type JobRef = { accountId: string; vaultName: string; jobId: string };
+
+/** Retrieval jobs and the restores they wait for. */
+export class MemoryJobStore implements JobStore {
+  private readonly jobs = new Map<string, JobRecord>();
+  /** Blob key -> the jobs waiting for its restore, by job key. */
+  private readonly waits = new Map<string, Map<string, JobRef>>();
+  private readonly duePageSize: number;
+
+  constructor(options: MemoryJobOptions = {}) {
+    this.duePageSize = options.duePageSize ?? 100;
+  }
+
+  async createJob(job: JobRecord): Promise<void> {
+    this.jobs.set(key(job.accountId, job.vaultName, job.jobId), copy(job));
+  }
+
+  async getJob(accountId: string, vaultName: string, jobId: string): Promise<JobRecord | undefined> {
+    const job = this.jobs.get(key(accountId, vaultName, jobId));
+    return job && copy(job);
+  }
+
+  async listJobs(
+    accountId: string,
+    vaultName: string,
+    filter: { status?: JobStatus; completed?: boolean },
+    startAfter: string | undefined,
+    limit: number,
+  ): Promise<Page<JobRecord>> {
+    const after = [...this.jobs.values()]
+      .filter((job) => job.accountId === accountId && job.vaultName === vaultName)
+      .filter((job) => startAfter === undefined || ascii(job.jobId, startAfter) > 0)
+      .filter((job) => filter.status === undefined || job.status === filter.status)
+      .filter((job) => filter.completed === undefined || filter.completed === (job.status !== 'InProgress'))
+      .sort((a, b) => ascii(a.jobId, b.jobId));
+    const items = after.slice(0, limit).map(copy);
+    return { items, cursor: after.length > limit ? items[items.length - 1]?.jobId : undefined };
+  }
+
+  async finishJob(job: JobRecord): Promise<boolean> {
+    const id = key(job.accountId, job.vaultName, job.jobId);
+    if (this.jobs.get(id)?.status !== 'InProgress') return false;
+    this.jobs.set(id, copy(job));
+    return true;
+  }
+
+  async listDueJobs(nowMs: number, cursor?: string): Promise<Page<JobRecord>> {
+    // Ordered like the adapter's index: by due time, then by where the job is.
+    const order = (job: JobRecord) => key(String(job.readyAtMs).padStart(15, '0'), job.accountId, job.vaultName, job.jobId);
+    const rest = [...this.jobs.values()]
+      .filter((job) => job.status === 'InProgress' && job.readyAtMs !== undefined && job.readyAtMs <= nowMs)
+      .filter((job) => cursor === undefined || ascii(order(job), cursor) > 0)
+      .sort((a, b) => ascii(order(a), order(b)));
+    const items = rest.slice(0, this.duePageSize);
+    const last = items[items.length - 1];
+    return { items: items.map(copy), cursor: rest.length > items.length && last ? order(last) : undefined };
+  }
+
+  async addRestoreWaits(job: JobRecord, blobKeys: string[]): Promise<void> {
+    const ref = { accountId: job.accountId, vaultName: job.vaultName, jobId: job.jobId };
+    for (const blobKey of blobKeys) {
+      const waiting = this.waits.get(blobKey) ?? new Map<string, JobRef>();
+      this.waits.set(blobKey, waiting);
+      waiting.set(key(ref.accountId, ref.vaultName, ref.jobId), ref);
+    }
+  }
+
+  async releaseRestoreWaits(blobKey: string): Promise<JobRef[]> {
+    const waiting = this.waits.get(blobKey);
+    this.waits.delete(blobKey);
+    const ready: JobRef[] = [];
+    for (const [id, ref] of waiting ?? []) {
+      const job = this.jobs.get(id);
+      if (!job) continue;
+      // Like DynamoDB's ADD, a missing count counts from 0.
+      job.pendingRestores = (job.pendingRestores ?? 0) - 1;
+      if (job.pendingRestores === 0) ready.push({ ...ref });
+    }
+    return ready;
+  }
+
+  /** Restore waits not yet released, to check that none are left behind. */
+  waitCount(): number {
+    return [...this.waits.values()].reduce((sum, waiting) => sum + waiting.size, 0);
+  }
+}
+
+export interface MemoryPurgeOptions {
+  /** Tasks per listDue page (the DynamoDB adapter reads up to 1 MB). */
+  pageSize?: number;
+}
+
+/** Deferred deletions by due time. */
+export class MemoryPurgeQueue implements PurgeQueue {
+  private readonly tasks = new Map<string, PurgeTask>();
+  private readonly pageSize: number;
+  private scheduled = 0;
+
+  constructor(options: MemoryPurgeOptions = {}) {
+    this.pageSize = options.pageSize ?? 100;
+  }
+
+  async schedule(task: PurgeTask, dueMs: number): Promise<void> {
+    this.scheduled += 1;
+    this.tasks.set(`${String(dueMs).padStart(15, '0')}#${String(this.scheduled).padStart(10, '0')}`, copy(task));
+  }
+
+  async listDue(nowMs: number, cursor?: string): Promise<Page<{ handle: string; task: PurgeTask }>> {
+    const rest = [...this.tasks.keys()]
+      .filter((handle) => Number(handle.split('#')[0]) <= nowMs && (cursor === undefined || ascii(handle, cursor) > 0))
+      .sort(ascii);
+    const handles = rest.slice(0, this.pageSize);
+    const items = handles.map((handle) => ({ handle, task: copy(this.tasks.get(handle) as PurgeTask) }));
+    return { items, cursor: rest.length > handles.length ? handles[handles.length - 1] : undefined };
+  }
+
+  async remove(handle: string): Promise<void> {
+    this.tasks.delete(handle);
+  }
+
+  /** Every task still queued, with when it is due, in due order. */
+  pending(): { dueMs: number; task: PurgeTask }[] {
+    return [...this.tasks.keys()].sort(ascii).map((handle) => ({ dueMs: Number(handle.split('#')[0]), task: copy(this.tasks.get(handle) as PurgeTask) }));
+  }
+}
+
+/** Records every notification published. */
+export class MemoryNotifier implements Notifier {
+  readonly deliveries: { topicArn: string; subject: string; message: string }[] = [];
+
+  async publish(topicArn: string, subject: string, message: string): Promise<void> {
+    this.deliveries.push({ topicArn, subject, message });
+  }
+}
+
+/** Retrieval job delays per tier of the memory services, unless told otherwise. */
+export const MEMORY_JOB_DELAYS_MS: Record<Tier, number> = { Expedited: 1000, Standard: 3000, Bulk: 5000 };
 
 export interface MemoryServices extends Services {
   metadata: MemoryMetadataStore;
   uploads: MemoryUploadStore;
+  jobs: MemoryJobStore;
+  purges: MemoryPurgeQueue;
   blobs: MemoryBlobStore;
+  notifier: MemoryNotifier;
   /** Moves the clock forward. */
   advance(ms: number): void;
 }
 
 export interface MemoryServicesOptions {
   uploads?: MemoryUploadStore;
+  jobs?: MemoryJobStore;
+  purges?: MemoryPurgeQueue;
+  /** How jobs complete; by default after MEMORY_JOB_DELAYS_MS. */
+  retrieval?: RetrievalTiming;
   /** The endpoint's request body limit; by default the Lambda one. */
   maxBodyBytes?: number;
 }
@@ -330,7 +537,11 @@ export function memoryServices(
   return {
     metadata,
     uploads: options.uploads ?? new MemoryUploadStore(),
+    jobs: options.jobs ?? new MemoryJobStore(),
+    purges: options.purges ?? new MemoryPurgeQueue(),
     blobs: new MemoryBlobStore(),
+    notifier: new MemoryNotifier(),
+    retrieval: options.retrieval ?? { kind: 'delay', delaysMs: { ...MEMORY_JOB_DELAYS_MS } },
     maxBodyBytes: options.maxBodyBytes ?? LAMBDA_MAX_BODY_BYTES,
     region: 'us-east-1',
     now: () => new Date(nowMs),

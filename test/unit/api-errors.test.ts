@@ -5,7 +5,7 @@ import type { Services } from '../../lambda/domain/services';
 import { createApi } from '../../lambda/http/api';
 import type { HttpRequest } from '../../lambda/http/types';
 import { StaticKeyStore } from '../../lambda/store/keys';
-import type { BlobStore, MetadataStore, UploadStore } from '../../lambda/store/ports';
+import type { BlobStore, JobStore, MetadataStore, Notifier, PurgeQueue, UploadStore } from '../../lambda/store/ports';
 
 const KEY = { accessKeyId: 'AKIDUNIT', secretAccessKey: 'unit-secret' };
 const keys = new StaticKeyStore({ [KEY.accessKeyId]: { accountId: '111122223333', secretAccessKey: KEY.secretAccessKey } });
@@ -34,6 +34,10 @@ it('answers an unexpected exception with 500 ServiceUnavailableException and log
     metadata: failing<MetadataStore>('connect ECONNREFUSED'),
     uploads: failing<UploadStore>('connect ECONNREFUSED'),
     blobs: failing<BlobStore>('connect ECONNREFUSED'),
+    jobs: failing<JobStore>('connect ECONNREFUSED'),
+    purges: failing<PurgeQueue>('connect ECONNREFUSED'),
+    notifier: failing<Notifier>('connect ECONNREFUSED'),
+    retrieval: { kind: 'restore' },
     maxBodyBytes: 1024 * 1024,
     region: 'us-east-1',
     now: () => new Date(),
@@ -56,6 +60,10 @@ it('does not log client errors', async () => {
     metadata: failing<MetadataStore>('x'),
     uploads: failing<UploadStore>('x'),
     blobs: failing<BlobStore>('x'),
+    jobs: failing<JobStore>('x'),
+    purges: failing<PurgeQueue>('x'),
+    notifier: failing<Notifier>('x'),
+    retrieval: { kind: 'restore' },
     maxBodyBytes: 1024 * 1024,
     region: 'us-east-1',
     now: () => new Date(),

@@ -1,7 +1,8 @@
-import { deleteArchive, uploadArchive } from '../../lambda/domain/archives';
+import { ARCHIVE_BYTES_GRACE_MS, deleteArchive, uploadArchive } from '../../lambda/domain/archives';
 import { sha256, treeHash } from '../../lambda/domain/checksums';
 import { newArchiveId } from '../../lambda/domain/ids';
 import { inventoryVault } from '../../lambda/domain/inventory';
+import { runJanitor } from '../../lambda/domain/janitor';
 import { createVault, deleteVault } from '../../lambda/domain/vaults';
 import type { ArchiveRecord, InventorySummary, VaultRecord } from '../../lambda/store/ports';
 import { memoryServices, type MemoryServices } from '../support/memory-stores';
@@ -114,31 +115,51 @@ describe('uploadArchive', () => {
 });
 
 describe('deleteArchive', () => {
-  it('marks the archive deleted, deletes its bytes and stamps the vault', async () => {
+  it('marks the archive deleted and stamps the vault; the janitor removes its bytes 24 h + 1 min later', async () => {
     const { archiveId } = await upload(svc, 'v', 'bytes');
+    const blobKey = `${ACCOUNT}/archives/${archiveId}`;
     svc.advance(5000);
     await deleteArchive(svc, ACCOUNT, 'v', archiveId);
     expect((await svc.metadata.getArchive(ACCOUNT, 'v', archiveId))?.deletedDate).toBe('2024-06-01T12:00:06.000Z');
-    expect(svc.blobs.keys()).toEqual([]);
     expect((await svc.metadata.getVault(ACCOUNT, 'v'))?.lastWriteMs).toBe(Date.parse('2024-06-01T12:00:06.000Z'));
+    expect(svc.purges.pending()).toEqual([
+      { dueMs: Date.parse('2024-06-02T12:01:06.000Z'), task: { kind: 'archive-bytes', accountId: ACCOUNT, vaultName: 'v', archiveId } },
+    ]);
+    expect(svc.blobs.keys()).toEqual([blobKey]);
+
+    svc.advance(ARCHIVE_BYTES_GRACE_MS - 1);
+    expect(await runJanitor(svc)).toEqual({ uploads: 0, purges: 0 });
+    expect(svc.blobs.keys()).toEqual([blobKey]);
+    svc.advance(1);
+    expect(await runJanitor(svc)).toEqual({ uploads: 0, purges: 1 });
+    expect(svc.blobs.keys()).toEqual([]);
+    expect(svc.purges.pending()).toEqual([]);
   });
 
-  it('succeeds again for an archive already deleted, without stamping a new write', async () => {
+  it('succeeds again for an archive already deleted, without stamping a new write or queueing another removal', async () => {
     const { archiveId } = await upload(svc, 'v', 'bytes');
     await deleteArchive(svc, ACCOUNT, 'v', archiveId);
     const stamped = (await svc.metadata.getVault(ACCOUNT, 'v'))?.lastWriteMs;
     svc.advance(5000);
     await expect(deleteArchive(svc, ACCOUNT, 'v', archiveId)).resolves.toBeUndefined();
     expect((await svc.metadata.getVault(ACCOUNT, 'v'))?.lastWriteMs).toBe(stamped);
+    expect(svc.purges.pending()).toHaveLength(1);
   });
 
-  it('removes bytes a failed earlier delete left behind', async () => {
+  it('keeps a live archive whose delete stopped after queueing the removal, and removes its bytes once a retried delete is due', async () => {
     const body = Buffer.from('bytes');
     const { archiveId } = await upload(svc, 'v', body);
-    const [blobKey] = svc.blobs.keys();
+    const blobKey = `${ACCOUNT}/archives/${archiveId}`;
+    // The first delete queued the removal, then its process stopped before recording the delete.
+    await svc.purges.schedule({ kind: 'archive-bytes', accountId: ACCOUNT, vaultName: 'v', archiveId }, svc.now().getTime() + ARCHIVE_BYTES_GRACE_MS);
+    svc.advance(ARCHIVE_BYTES_GRACE_MS);
+    expect(await runJanitor(svc)).toEqual({ uploads: 0, purges: 1 });
+    expect((await svc.blobs.get(blobKey)).equals(body)).toBe(true);
+    expect(svc.purges.pending()).toEqual([]);
+
     await deleteArchive(svc, ACCOUNT, 'v', archiveId);
-    await svc.blobs.put(blobKey, body, sha256(body));
-    await deleteArchive(svc, ACCOUNT, 'v', archiveId);
+    svc.advance(ARCHIVE_BYTES_GRACE_MS);
+    expect(await runJanitor(svc)).toEqual({ uploads: 0, purges: 1 });
     expect(svc.blobs.keys()).toEqual([]);
   });
 
@@ -178,7 +199,7 @@ describe('a vault deleted and created again with the same name', () => {
     svc.advance(1000);
     await deleteVault(svc, ACCOUNT, 'v');
     expect(await svc.metadata.getVault(ACCOUNT, 'v')).toBeUndefined();
-    await svc.metadata.putArchive(stray);
+    await svc.metadata.createArchive(stray);
 
     svc.advance(60_000);
     await createVault(svc, ACCOUNT, 'v');

@@ -1,5 +1,6 @@
 import { deleteArchive } from '../../lambda/domain/archives';
-import { INVENTORY_CHUNK_BYTES, inventoryAllVaults, inventoryVault } from '../../lambda/domain/inventory';
+import { INVENTORY_CHUNK_BYTES, REPLACED_INVENTORY_GRACE_MS, inventoryAllVaults, inventoryVault } from '../../lambda/domain/inventory';
+import { runJanitor } from '../../lambda/domain/janitor';
 import { createVault, deleteVault } from '../../lambda/domain/vaults';
 import type { ArchiveRecord, InventoryEntry, InventorySummary, Page, VaultRecord } from '../../lambda/store/ports';
 import { MemoryMetadataStore, memoryServices, type MemoryServices } from '../support/memory-stores';
@@ -111,7 +112,7 @@ describe('inventoryVault', () => {
     expect(store.events.indexOf('chunk:0')).toBeLessThan(lastPage);
   });
 
-  it('removes the chunks of the inventory it replaces', async () => {
+  it('removes the chunks of the inventory it replaces through the janitor, an hour later', async () => {
     await uploadMany(400);
     svc.advance(1000);
     const first = (await inventoryVault(svc, await vault())) as InventorySummary;
@@ -122,6 +123,20 @@ describe('inventoryVault', () => {
 
     expect(second.id).not.toBe(first.id);
     expect(second.numberOfArchives).toBe(401);
+    // A job may be reading the replaced snapshot: it stays for an hour.
+    expect((await readChunks('v', first)).flat()).toHaveLength(400);
+    expect(svc.purges.pending()).toEqual([
+      {
+        dueMs: svc.now().getTime() + REPLACED_INVENTORY_GRACE_MS,
+        task: { kind: 'inventory', accountId: ACCOUNT, vaultName: 'v', inventoryId: first.id, chunks: first.chunks },
+      },
+    ]);
+    svc.advance(REPLACED_INVENTORY_GRACE_MS - 1);
+    expect(await runJanitor(svc)).toEqual({ uploads: 0, purges: 0 });
+    expect(svc.metadata.inventoryChunkCount()).toBe(first.chunks + second.chunks);
+
+    svc.advance(1);
+    expect(await runJanitor(svc)).toEqual({ uploads: 0, purges: 1 });
     for (let index = 0; index < first.chunks; index += 1) {
       expect(await svc.metadata.getInventoryChunk(ACCOUNT, 'v', first.id, index)).toBeUndefined();
     }

@@ -195,21 +195,29 @@ export function metadataStoreContract(makeStore: () => Promise<MetadataStore>): 
   describe('archives', () => {
     it('stores and reads an archive, an empty description included', async () => {
       const record = archive('v', { description: '' });
-      await store.putArchive(record);
+      await store.createArchive(record);
       expect(await store.getArchive(ACCOUNT, 'v', record.archiveId)).toEqual(record);
       expect(await store.getArchive(ACCOUNT, 'other', record.archiveId)).toBeUndefined();
       expect(await store.getArchive(OTHER_ACCOUNT, 'v', record.archiveId)).toBeUndefined();
     });
 
+    it('creates an archive record only once', async () => {
+      const record = archive('v');
+      expect(await store.createArchive(record)).toBe(true);
+      await store.markArchiveDeleted(ACCOUNT, 'v', record.archiveId, '2024-04-01T00:00:00.000Z');
+      expect(await store.createArchive({ ...record, description: 'again' })).toBe(false);
+      expect(await store.getArchive(ACCOUNT, 'v', record.archiveId)).toEqual({ ...record, deletedDate: '2024-04-01T00:00:00.000Z' });
+    });
+
     it('stores the layout of an archive made of a multipart upload\'s parts', async () => {
       const record = archive('v', { layout: { kind: 'parts', uploadId: 'upload-1', partSize: 1048576, count: 1001, chunks: 2 } });
-      await store.putArchive(record);
+      await store.createArchive(record);
       expect(await store.getArchive(ACCOUNT, 'v', record.archiveId)).toEqual(record);
     });
 
     it('marks an archive deleted once', async () => {
       const record = archive('v');
-      await store.putArchive(record);
+      await store.createArchive(record);
       expect(await store.markArchiveDeleted(ACCOUNT, 'v', 'never-existed', '2024-04-01T00:00:00.000Z')).toBe('absent');
       expect(await store.getArchive(ACCOUNT, 'v', 'never-existed')).toBeUndefined();
       expect(await store.markArchiveDeleted(ACCOUNT, 'v', record.archiveId, '2024-04-01T00:00:00.000Z')).toBe('deleted');
@@ -224,8 +232,8 @@ export function metadataStoreContract(makeStore: () => Promise<MetadataStore>): 
 
     it('pages through 1,050 archives, deleted ones included, returning each exactly once', async () => {
       const records = Array.from({ length: 1050 }, (_, i) => archive('big', { size: i + 1 }));
-      await inParallel(records, 10, (record) => store.putArchive(record));
-      await store.putArchive(archive('neighbour'));
+      await inParallel(records, 10, (record) => store.createArchive(record));
+      await store.createArchive(archive('neighbour'));
       await store.markArchiveDeleted(ACCOUNT, 'big', records[7].archiveId, '2024-04-01T00:00:00.000Z');
 
       const { items, pages } = await readAll((cursor) => store.listArchives(ACCOUNT, 'big', cursor));

@@ -1,4 +1,4 @@
-import { deleteArchive } from '../../lambda/domain/archives';
+import { ARCHIVE_BYTES_GRACE_MS, deleteArchive } from '../../lambda/domain/archives';
 import { sha256, treeHash } from '../../lambda/domain/checksums';
 import { inventoryVault } from '../../lambda/domain/inventory';
 import {
@@ -7,13 +7,16 @@ import {
   initiateUpload,
   listParts,
   listUploads,
+  maxPartSizeFor,
   purgeIdleUploads,
   uploadBlobPrefix,
   uploadPart,
 } from '../../lambda/domain/multipart';
 import { newArchiveId, newUploadId } from '../../lambda/domain/ids';
-import { createVault } from '../../lambda/domain/vaults';
-import type { InventorySummary, VaultRecord } from '../../lambda/store/ports';
+import { runJanitor } from '../../lambda/domain/janitor';
+import { runDuePurges } from '../../lambda/domain/purges';
+import { createVault, deleteVault } from '../../lambda/domain/vaults';
+import type { InventoryEntry, InventorySummary, VaultRecord } from '../../lambda/store/ports';
 import { MemoryMetadataStore, MemoryUploadStore, memoryServices, type MemoryServices } from '../support/memory-stores';
 import { ACCOUNT, arn, upload as uploadSingle } from './domain-helpers';
 
@@ -88,6 +91,46 @@ async function readArchive(archiveId: string): Promise<Buffer> {
   return Buffer.concat(await Promise.all(keys.map((key) => svc.blobs.get(key))));
 }
 
+/** Does a Complete's steps on the stores by hand up to `stage`, as if its process stopped there; returns the reserved archive ID. */
+async function crashedComplete(uploadId: string, data: Buffer, stage: 'reserved' | 'archived'): Promise<string> {
+  const archiveId = (await svc.uploads.reserveArchiveId(ACCOUNT, 'v', uploadId, newArchiveId())) as string;
+  if (stage === 'reserved') return archiveId;
+  const parts = await partsOf(uploadId);
+  await svc.uploads.putSegments(ACCOUNT, 'v', archiveId, 0, parts.map((part) => part.blobKey));
+  await svc.metadata.recordVaultWrite(ACCOUNT, 'v', svc.now().getTime());
+  await svc.metadata.createArchive({
+    accountId: ACCOUNT,
+    vaultName: 'v',
+    archiveId,
+    description: 'multipart',
+    size: data.length,
+    treeHash: hex(data),
+    creationDate: svc.now().toISOString(),
+    layout: { kind: 'parts', uploadId, partSize: MiB, count: parts.length, chunks: 1 },
+  });
+  await svc.metadata.recordVaultWrite(ACCOUNT, 'v', svc.now().getTime());
+  return archiveId;
+}
+
+/** Runs `between` once, just before the next call of `target[method]`: another request landing between two steps of this one. */
+function interleave<T extends object>(target: T, method: keyof T, between: () => Promise<unknown>): void {
+  const own = target as Partial<Record<keyof T, unknown>>;
+  const original = target[method] as (...args: unknown[]) => Promise<unknown>;
+  own[method] = async (...args: unknown[]) => {
+    delete own[method];
+    await between();
+    return original.apply(target, args);
+  };
+}
+
+async function takeInventory(): Promise<{ summary: InventorySummary; entries: InventoryEntry[] }> {
+  svc.advance(1000);
+  const summary = (await inventoryVault(svc, (await svc.metadata.getVault(ACCOUNT, 'v')) as VaultRecord)) as InventorySummary;
+  const entries: InventoryEntry[] = [];
+  for (let chunk = 0; chunk < summary.chunks; chunk += 1) entries.push(...((await svc.metadata.getInventoryChunk(ACCOUNT, 'v', summary.id, chunk)) ?? []));
+  return { summary, entries };
+}
+
 describe('initiateUpload', () => {
   it('creates an open upload with the part size and description, and its location', async () => {
     const { uploadId, location } = await initiateUpload(svc, { accountId: ACCOUNT, vaultName: 'v', partSize: '2097152', description: 'my backup' });
@@ -136,6 +179,17 @@ describe('initiateUpload', () => {
     svc = memoryServices(new MemoryMetadataStore(), START, { maxBodyBytes: 2 * MiB - 1 });
     await createVault(svc, ACCOUNT, 'v');
     await expect(initiate(String(2 * MiB))).rejects.toEqual(invalid(/at most 2097151 bytes, so its largest part size is 1048576 bytes\.$/));
+  });
+
+  it('refuses every part size when the endpoint takes less than 1 MiB in a request', async () => {
+    expect(maxPartSizeFor(MiB)).toBe(MiB);
+    expect(maxPartSizeFor(MiB - 1)).toBe(0);
+    svc = memoryServices(new MemoryMetadataStore(), START, { maxBodyBytes: MiB - 1 });
+    await createVault(svc, ACCOUNT, 'v');
+    await expect(initiate(String(MiB))).rejects.toEqual(
+      invalid('This endpoint accepts request bodies of at most 1048575 bytes, too few for any part: it accepts no multipart uploads.'),
+    );
+    expect((await svc.uploads.listUploads(ACCOUNT, 'v', undefined, 10)).items).toEqual([]);
   });
 
   it('refuses a vault that does not exist', async () => {
@@ -454,7 +508,7 @@ describe('listUploads and listParts', () => {
 });
 
 describe('deleting a multipart archive', () => {
-  it('deletes the blobs of its parts', async () => {
+  it('leaves the blobs of its parts to the janitor, which removes them and the segment list 24 h + 1 min later', async () => {
     const data = Buffer.concat([bytes(MiB, 0), bytes(MiB, 1), bytes(3, 2)]);
     const uploadId = await uploadParts(data);
     const { archiveId } = await complete(uploadId, data.length, hex(data));
@@ -462,9 +516,19 @@ describe('deleting a multipart archive', () => {
     expect(await blobsOf(uploadId)).toHaveLength(3);
 
     await deleteArchive(svc, ACCOUNT, 'v', archiveId);
+    expect((await svc.metadata.getArchive(ACCOUNT, 'v', archiveId))?.deletedDate).toBeDefined();
+    expect(await blobsOf(uploadId)).toHaveLength(3);
+    svc.advance(ARCHIVE_BYTES_GRACE_MS - 1);
+    // The upload, idle for a day, goes; its blobs stay, as the deleted archive's.
+    expect(await runJanitor(svc)).toEqual({ uploads: 1, purges: 0 });
+    expect((await readArchive(archiveId)).equals(data)).toBe(true);
+
+    svc.advance(1);
+    expect(await runJanitor(svc)).toEqual({ uploads: 0, purges: 1 });
     expect(await blobsOf(uploadId)).toEqual([]);
     expect(svc.blobs.keys()).toEqual([`${ACCOUNT}/archives/${other.archiveId}`]);
-    expect((await svc.metadata.getArchive(ACCOUNT, 'v', archiveId))?.deletedDate).toBeDefined();
+    expect(await svc.uploads.getSegments(ACCOUNT, 'v', archiveId, 0)).toBeUndefined();
+    expect(svc.uploads.segmentChunkCount()).toBe(0);
   });
 });
 
@@ -512,18 +576,23 @@ describe('purgeIdleUploads', () => {
 
     // Deleting the archive afterwards still finds its bytes through the segment list.
     await deleteArchive(svc, ACCOUNT, 'v', archiveId);
+    svc.advance(ARCHIVE_BYTES_GRACE_MS);
+    expect(await runJanitor(svc)).toEqual({ uploads: 0, purges: 1 });
     expect(svc.blobs.keys()).toEqual([]);
   });
 
-  it('removes every byte of a completed upload whose archive was deleted', async () => {
+  it('removes every byte of a completed upload whose archive was deleted: the stale part with the upload, the rest with the archive', async () => {
     const data = bytes(MiB + 1, 0);
     const uploadId = await uploadParts(data);
     await sendPart(uploadId, 0, data.subarray(0, MiB));
+    const used = (await partsOf(uploadId)).map((part) => part.blobKey);
     const { archiveId } = await complete(uploadId, data.length, hex(data));
     await deleteArchive(svc, ACCOUNT, 'v', archiveId);
-    expect(await blobsOf(uploadId)).toHaveLength(1);
+    expect(await blobsOf(uploadId)).toHaveLength(3);
     svc.advance(25 * HOUR);
     expect(await purgeIdleUploads(svc)).toBe(1);
+    expect(await blobsOf(uploadId)).toEqual([...used].sort());
+    expect(await runJanitor(svc)).toEqual({ uploads: 0, purges: 1 });
     expect(svc.blobs.keys()).toEqual([]);
   });
 
@@ -564,5 +633,167 @@ describe('inventory', () => {
       SHA256TreeHash: hex(data),
     });
     expect(entries.map((entry) => entry.ArchiveId).sort()).toEqual([multipart.archiveId, single.archiveId].sort());
+  });
+});
+
+describe('a Complete that crashed', () => {
+  it('after writing the archive: Abort is refused and deletes nothing, and the janitor finishes it', async () => {
+    const data = Buffer.concat([bytes(MiB, 0), bytes(MiB, 1), bytes(999, 2)]);
+    const uploadId = await uploadParts(data);
+    // Part 1 sent twice more: two blobs no archive will point at.
+    await sendPart(uploadId, MiB, bytes(MiB, 9));
+    await sendPart(uploadId, MiB, data.subarray(MiB, 2 * MiB));
+    const used = (await partsOf(uploadId)).map((part) => part.blobKey);
+    const all = await blobsOf(uploadId);
+    expect(all).toHaveLength(5);
+    const archiveId = await crashedComplete(uploadId, data, 'archived');
+
+    await expect(abortUpload(svc, ACCOUNT, 'v', uploadId)).rejects.toEqual(uploadNotFound(uploadId));
+    await expect(sendPart(uploadId, 0, bytes(MiB, 5))).rejects.toEqual(uploadNotFound(uploadId));
+    expect(await svc.uploads.getUpload(ACCOUNT, 'v', uploadId)).toEqual(expect.objectContaining({ reservedArchiveId: archiveId, lastActivityMs: START + 1000 }));
+    expect((await svc.uploads.getUpload(ACCOUNT, 'v', uploadId))?.aborted).toBeUndefined();
+    expect(await partsOf(uploadId)).toHaveLength(3);
+    expect(await blobsOf(uploadId)).toEqual(all);
+
+    svc.advance(24 * HOUR);
+    expect(await purgeIdleUploads(svc)).toBe(0);
+    svc.advance(1);
+    expect(await purgeIdleUploads(svc)).toBe(1);
+    expect(await svc.uploads.getUpload(ACCOUNT, 'v', uploadId)).toBeUndefined();
+    expect(await partsOf(uploadId)).toEqual([]);
+    // The purge keeps only the blobs of an upload marked completed: these are the archive's.
+    expect(await blobsOf(uploadId)).toEqual([...used].sort());
+    const archive = await svc.metadata.getArchive(ACCOUNT, 'v', archiveId);
+    expect(archive).toEqual(expect.objectContaining({ size: data.length, treeHash: hex(data) }));
+    expect(archive?.deletedDate).toBeUndefined();
+    const read = await readArchive(archiveId);
+    expect(read.equals(data)).toBe(true);
+    expect(hex(read)).toBe(hex(data));
+
+    const { summary, entries } = await takeInventory();
+    expect(summary).toMatchObject({ numberOfArchives: 1, sizeInBytes: data.length });
+    expect(entries).toEqual([expect.objectContaining({ ArchiveId: archiveId, Size: data.length, SHA256TreeHash: hex(data) })]);
+  });
+
+  it('right after reserving the archive ID: the janitor makes the archive with that ID', async () => {
+    const data = Buffer.concat([bytes(MiB, 0), bytes(4321, 1)]);
+    const uploadId = await uploadParts(data);
+    const archiveId = await crashedComplete(uploadId, data, 'reserved');
+    expect(await svc.metadata.listArchives(ACCOUNT, 'v')).toEqual({ items: [] });
+
+    svc.advance(25 * HOUR);
+    // A client retrying Complete while the janitor is between finishing the upload and purging it.
+    let retried: Awaited<ReturnType<typeof complete>> | undefined;
+    interleave(svc.blobs, 'list', async () => {
+      retried = await complete(uploadId, data.length, hex(data));
+    });
+    expect(await purgeIdleUploads(svc)).toBe(1);
+    expect(retried).toEqual({ archiveId, treeHash: hex(data), location: `/${ACCOUNT}/vaults/v/archives/${archiveId}` });
+
+    expect(await svc.metadata.getArchive(ACCOUNT, 'v', archiveId)).toEqual({
+      accountId: ACCOUNT,
+      vaultName: 'v',
+      archiveId,
+      description: 'multipart',
+      size: data.length,
+      treeHash: hex(data),
+      creationDate: svc.now().toISOString(),
+      layout: { kind: 'parts', uploadId, partSize: MiB, count: 2, chunks: 1 },
+    });
+    expect((await svc.metadata.getVault(ACCOUNT, 'v'))?.lastWriteMs).toBe(svc.now().getTime());
+    expect((await readArchive(archiveId)).equals(data)).toBe(true);
+    expect(await svc.uploads.getUpload(ACCOUNT, 'v', uploadId)).toBeUndefined();
+
+    // Once the upload is purged, a retry finds no upload, and makes no other archive.
+    await expect(complete(uploadId, data.length, hex(data))).rejects.toEqual(uploadNotFound(uploadId));
+    expect((await svc.metadata.listArchives(ACCOUNT, 'v')).items.map((archive) => archive.archiveId)).toEqual([archiveId]);
+    expect((await takeInventory()).entries).toEqual([expect.objectContaining({ ArchiveId: archiveId, Size: data.length, SHA256TreeHash: hex(data) })]);
+  });
+
+  it.each(['a retried Complete', 'the janitor'])('after writing an archive the client then deleted: %s does not bring it back', async (who) => {
+    const data = Buffer.concat([bytes(MiB, 0), bytes(10, 1)]);
+    const uploadId = await uploadParts(data);
+    const archiveId = await crashedComplete(uploadId, data, 'archived');
+    svc.advance(1000);
+    await deleteArchive(svc, ACCOUNT, 'v', archiveId);
+    const deleted = await svc.metadata.getArchive(ACCOUNT, 'v', archiveId);
+    expect(deleted?.deletedDate).toBe('2024-06-01T12:00:02.000Z');
+
+    if (who === 'a retried Complete') expect((await complete(uploadId, data.length, hex(data))).archiveId).toBe(archiveId);
+    svc.advance(25 * HOUR);
+    expect(await purgeIdleUploads(svc)).toBe(1);
+    expect(await svc.metadata.getArchive(ACCOUNT, 'v', archiveId)).toEqual(deleted);
+    expect(await svc.uploads.getUpload(ACCOUNT, 'v', uploadId)).toBeUndefined();
+    // The deleted archive's bytes outlive the upload until their removal is due.
+    expect(await blobsOf(uploadId)).toHaveLength(2);
+    expect(await runDuePurges(svc)).toBe(1);
+    expect(await blobsOf(uploadId)).toEqual([]);
+    expect((await takeInventory()).summary).toMatchObject({ numberOfArchives: 0, sizeInBytes: 0 });
+  });
+});
+
+describe('a part racing another request', () => {
+  it('leaves neither bytes nor a part record when its upload is aborted and purged meanwhile', async () => {
+    const uploadId = await uploadParts(bytes(MiB, 0));
+    // The part found the upload open; the abort runs before its bytes are stored.
+    interleave(svc.blobs, 'put', () => abortUpload(svc, ACCOUNT, 'v', uploadId));
+    await expect(sendPart(uploadId, MiB, bytes(MiB, 1))).rejects.toEqual(uploadNotFound(uploadId));
+    expect(await svc.uploads.getUpload(ACCOUNT, 'v', uploadId)).toBeUndefined();
+    expect(await blobsOf(uploadId)).toEqual([]);
+    expect(await partsOf(uploadId)).toEqual([]);
+    expect(svc.blobs.keys()).toEqual([]);
+    expect(svc.uploads.partCount()).toBe(0);
+  });
+
+  it('keeps its bytes when a Complete takes it into the archive meanwhile', async () => {
+    const data = Buffer.concat([bytes(MiB, 0), bytes(10, 1)]);
+    const uploadId = await uploadParts(data.subarray(0, MiB));
+    // The part is recorded; the Complete lists it before the part marks the upload's activity.
+    let archiveId = '';
+    interleave(svc.uploads, 'touchUpload', async () => {
+      archiveId = (await complete(uploadId, data.length, hex(data))).archiveId;
+    });
+    await expect(sendPart(uploadId, MiB, data.subarray(MiB))).rejects.toEqual(uploadNotFound(uploadId));
+    expect((await readArchive(archiveId)).equals(data)).toBe(true);
+    svc.advance(25 * HOUR);
+    expect(await purgeIdleUploads(svc)).toBe(1);
+    expect((await readArchive(archiveId)).equals(data)).toBe(true);
+  });
+
+  it('keeps the upload open when it arrives after the janitor listed the upload as idle', async () => {
+    const data = Buffer.concat([bytes(MiB, 0), bytes(10, 1)]);
+    const uploadId = await uploadParts(data.subarray(0, MiB));
+    svc.advance(25 * HOUR);
+    interleave(svc.uploads, 'markAborted', () => sendPart(uploadId, MiB, data.subarray(MiB)));
+    expect(await purgeIdleUploads(svc)).toBe(0);
+
+    const upload = await svc.uploads.getUpload(ACCOUNT, 'v', uploadId);
+    expect(upload?.aborted).toBeUndefined();
+    expect(upload?.lastActivityMs).toBe(svc.now().getTime());
+    expect(await blobsOf(uploadId)).toHaveLength(2);
+    expect((await listUploads(svc, ACCOUNT, 'v', undefined, 10)).uploads.map((item) => item.uploadId)).toEqual([uploadId]);
+    const { archiveId } = await complete(uploadId, data.length, hex(data));
+    expect((await readArchive(archiveId)).equals(data)).toBe(true);
+  });
+});
+
+describe('an upload of an earlier vault of the same name', () => {
+  it('is not found in the vault made since', async () => {
+    const uploadId = await uploadParts(bytes(MiB, 0));
+    await deleteVault(svc, ACCOUNT, 'v');
+    expect(await svc.metadata.getVault(ACCOUNT, 'v')).toBeUndefined();
+    svc.advance(1000);
+    await createVault(svc, ACCOUNT, 'v');
+
+    await expect(sendPart(uploadId, MiB, bytes(10, 1))).rejects.toEqual(uploadNotFound(uploadId));
+    await expect(complete(uploadId, MiB, hex(bytes(MiB, 0)))).rejects.toEqual(uploadNotFound(uploadId));
+    await expect(listParts(svc, ACCOUNT, 'v', uploadId, undefined, 10)).rejects.toEqual(uploadNotFound(uploadId));
+    expect(await blobsOf(uploadId)).toHaveLength(1);
+    expect(await svc.metadata.listArchives(ACCOUNT, 'v')).toEqual({ items: [] });
+
+    // An upload of the new vault works as usual.
+    const data = bytes(MiB + 3, 2);
+    const { archiveId } = await complete(await uploadParts(data), data.length, hex(data));
+    expect((await readArchive(archiveId)).equals(data)).toBe(true);
   });
 });

@@ -250,6 +250,35 @@ export function uploadStoreContract(makeStore: () => Promise<UploadStore>): void
       expect(await store.getUpload(ACCOUNT, 'v', open.uploadId)).toBeDefined();
     });
 
+    it('neither touches nor aborts an upload whose archive ID a Complete has reserved', async () => {
+      const record = upload('v');
+      await store.createUpload(record);
+      const archiveId = newArchiveId();
+      await store.reserveArchiveId(ACCOUNT, 'v', record.uploadId, archiveId);
+
+      expect(await store.touchUpload(ACCOUNT, 'v', record.uploadId, T0 + 5000)).toBe(false);
+      expect(await store.markAborted(ACCOUNT, 'v', record.uploadId)).toBe('completed');
+      expect(await store.markAborted(ACCOUNT, 'v', record.uploadId, T0 + 60_000)).toBe('completed');
+      expect(await store.getUpload(ACCOUNT, 'v', record.uploadId)).toEqual({ ...record, reservedArchiveId: archiveId });
+      expect(await store.reserveArchiveId(ACCOUNT, 'v', record.uploadId, newArchiveId())).toBe(archiveId);
+    });
+
+    it('with a cutoff, aborts only an upload idle since before it', async () => {
+      const record = upload('v');
+      await store.createUpload(record);
+      expect(await store.markAborted(ACCOUNT, 'v', record.uploadId, T0)).toBe('active');
+      expect(await store.touchUpload(ACCOUNT, 'v', record.uploadId, T0 + 5000)).toBe(true);
+      expect(await store.markAborted(ACCOUNT, 'v', record.uploadId, T0 + 1)).toBe('active');
+      expect(await store.markAborted(ACCOUNT, 'v', record.uploadId, T0 + 5000)).toBe('active');
+      expect(await store.getUpload(ACCOUNT, 'v', record.uploadId)).toEqual({ ...record, lastActivityMs: T0 + 5000 });
+
+      expect(await store.markAborted(ACCOUNT, 'v', record.uploadId, T0 + 5001)).toBe('aborted');
+      expect(await store.getUpload(ACCOUNT, 'v', record.uploadId)).toEqual({ ...record, lastActivityMs: T0 + 5000, aborted: true });
+      // Retried, whatever the cutoff, it stays aborted.
+      expect(await store.markAborted(ACCOUNT, 'v', record.uploadId, T0)).toBe('aborted');
+      expect(await store.markAborted(ACCOUNT, 'v', newUploadId(), T0 + 5001)).toBe('absent');
+    });
+
     it('removes an upload with all its part records, and no other', async () => {
       const record = upload('v');
       const neighbour = upload('v');

@@ -1,6 +1,7 @@
-import { deleteArchive } from '../../lambda/domain/archives';
+import { ARCHIVE_BYTES_GRACE_MS, deleteArchive } from '../../lambda/domain/archives';
 import { GlacierError } from '../../lambda/domain/errors';
-import { inventoryAllVaults, inventoryVault } from '../../lambda/domain/inventory';
+import { REPLACED_INVENTORY_GRACE_MS, inventoryAllVaults, inventoryVault } from '../../lambda/domain/inventory';
+import { runJanitor } from '../../lambda/domain/janitor';
 import { createVault, deleteVault, listVaults, MAX_VAULTS_PER_ACCOUNT } from '../../lambda/domain/vaults';
 import type { VaultRecord } from '../../lambda/store/ports';
 import { memoryServices, type MemoryServices } from '../support/memory-stores';
@@ -132,7 +133,14 @@ describe('deleteVault', () => {
     svc.advance(1000);
     await deleteVault(svc, ACCOUNT, 'v');
     expect(await svc.metadata.getVault(ACCOUNT, 'v')).toBeUndefined();
+    // What the deleted vault held goes with the janitor: the replaced inventory after an hour, the bytes after a day.
+    svc.advance(REPLACED_INVENTORY_GRACE_MS);
+    expect(await runJanitor(svc)).toEqual({ uploads: 0, purges: 1 });
     expect(svc.metadata.inventoryChunkCount()).toBe(0);
+    expect(svc.blobs.keys()).toHaveLength(1);
+    svc.advance(ARCHIVE_BYTES_GRACE_MS);
+    expect(await runJanitor(svc)).toEqual({ uploads: 0, purges: 1 });
+    expect(svc.blobs.keys()).toEqual([]);
   });
 
   it('refuses again after a write that follows the empty inventory', async () => {

@@ -1,0 +1,41 @@
+import { invalidParameter, notFound } from './errors';
+import { JOB_EVENTS, validateSnsTopic } from './jobs';
+import { vaultArn } from './names';
+import { requireVault, vaultNotFound } from './vaults';
+import type { Services } from './services';
+import type { VaultNotificationConfig } from '../store/ports';
+
+const EVENTS: readonly string[] = Object.values(JOB_EVENTS);
+
+/** SetVaultNotifications' body: {"SNSTopic": "...", "Events": [...]}, as the model's vaultNotificationConfig payload. */
+function parseConfig(body: Buffer): VaultNotificationConfig {
+  let parsed: { SNSTopic?: unknown; Events?: unknown };
+  try {
+    parsed = JSON.parse(body.toString('utf8') || '{}') as typeof parsed;
+  } catch {
+    throw invalidParameter('The request body is not valid JSON.');
+  }
+  if (typeof parsed !== 'object' || parsed === null) throw invalidParameter('The request body must be a JSON object.');
+  if (typeof parsed.SNSTopic !== 'string') throw invalidParameter('Invalid vault notification configuration: SNSTopic must be the ARN of an SNS topic.');
+  validateSnsTopic(parsed.SNSTopic);
+  const events = parsed.Events;
+  if (!Array.isArray(events) || events.length === 0 || events.some((event) => typeof event !== 'string' || !EVENTS.includes(event))) {
+    throw invalidParameter(`Invalid vault notification configuration: Events must list one or more of ${EVENTS.join(', ')}.`);
+  }
+  return { snsTopic: parsed.SNSTopic, events: [...new Set(events as string[])] };
+}
+
+export async function setVaultNotifications(svc: Services, accountId: string, vaultName: string, body: Buffer): Promise<void> {
+  const config = parseConfig(body);
+  if (!(await svc.metadata.setVaultNotifications(accountId, vaultName, config))) throw vaultNotFound(svc, accountId, vaultName);
+}
+
+export async function getVaultNotifications(svc: Services, accountId: string, vaultName: string): Promise<VaultNotificationConfig> {
+  const vault = await requireVault(svc, accountId, vaultName);
+  if (!vault.notifications) throw notFound(`No notification configuration is set for the vault: ${vaultArn(svc.region, accountId, vaultName)}`);
+  return vault.notifications;
+}
+
+export async function removeVaultNotifications(svc: Services, accountId: string, vaultName: string): Promise<void> {
+  if (!(await svc.metadata.setVaultNotifications(accountId, vaultName, undefined))) throw vaultNotFound(svc, accountId, vaultName);
+}

@@ -1,0 +1,238 @@
+import { DeleteItemCommand, type DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { TABLE_KEYS as K } from './table-schema';
+import { batchWrite, decodeCursor, encodeCursor, isConditionFailure, type Item, n, num, pad, s, str } from './dynamo-items';
+import type { JobRecord, JobStatus, JobStore, Page, PurgeQueue, PurgeTask } from './ports';
+import { randomBytes } from 'node:crypto';
+
+/** Job records stay this long after creation at most (then DynamoDB's TTL removes them). */
+const JOB_RECORD_DAYS = 30;
+
+const jobKey = (accountId: string, vaultName: string, jobId: string): Item => ({
+  [K.partitionKey]: s(`J#${accountId}#${vaultName}`),
+  [K.sortKey]: s(jobId),
+});
+const dueKey = (readyAtMs: number, job: JobRecord) => s(`${pad(readyAtMs, 15)}#${job.accountId}#${job.vaultName}#${job.jobId}`);
+
+function toJob(item: Item): JobRecord {
+  const job = JSON.parse(str(item, 'job') as string) as JobRecord;
+  const pending = num(item, 'pendingRestores');
+  if (pending !== undefined) job.pendingRestores = pending;
+  return job;
+}
+
+function jobItem(job: JobRecord): Item {
+  const { pendingRestores, ...rest } = job;
+  const item: Item = {
+    ...jobKey(job.accountId, job.vaultName, job.jobId),
+    job: s(JSON.stringify(rest)),
+    status: s(job.status),
+    [K.ttlAttribute]: n(Math.floor(Date.parse(job.creationDate) / 1000) + JOB_RECORD_DAYS * 86400),
+  };
+  if (pendingRestores !== undefined) item.pendingRestores = n(pendingRestores);
+  if (job.status === 'InProgress' && job.readyAtMs !== undefined) {
+    item[K.vaultIndexPartitionKey] = s('JOBDUE');
+    item[K.vaultIndexSortKey] = dueKey(job.readyAtMs, job);
+  }
+  return item;
+}
+
+/** Retrieval jobs and the S3 restores they wait for, in the one table. */
+export class DynamoJobStore implements JobStore {
+  constructor(
+    private readonly db: DynamoDBClient,
+    private readonly table: string,
+  ) {}
+
+  async createJob(job: JobRecord): Promise<void> {
+    await this.db.send(new PutItemCommand({ TableName: this.table, Item: jobItem(job) }));
+  }
+
+  async getJob(accountId: string, vaultName: string, jobId: string): Promise<JobRecord | undefined> {
+    const out = await this.db.send(new GetItemCommand({ TableName: this.table, Key: jobKey(accountId, vaultName, jobId), ConsistentRead: true }));
+    return out.Item ? toJob(out.Item) : undefined;
+  }
+
+  async listJobs(
+    accountId: string,
+    vaultName: string,
+    filter: { status?: JobStatus; completed?: boolean },
+    startAfter: string | undefined,
+    limit: number,
+  ): Promise<Page<JobRecord>> {
+    const conditions: string[] = [];
+    const values: Item = { ':pk': s(`J#${accountId}#${vaultName}`) };
+    if (filter.status) {
+      conditions.push('#status = :status');
+      values[':status'] = s(filter.status);
+    }
+    if (filter.completed !== undefined) {
+      conditions.push(filter.completed ? '#status <> :open' : '#status = :open');
+      values[':open'] = s('InProgress');
+    }
+    const items: JobRecord[] = [];
+    let start: Item | undefined = startAfter === undefined ? undefined : jobKey(accountId, vaultName, startAfter);
+    while (items.length <= limit) {
+      const out = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: '#pk = :pk',
+          FilterExpression: conditions.length ? conditions.join(' AND ') : undefined,
+          ExpressionAttributeNames: { '#pk': K.partitionKey, ...(conditions.length && { '#status': 'status' }) },
+          ExpressionAttributeValues: values,
+          ConsistentRead: true,
+          Limit: Math.max(limit + 1 - items.length, 25),
+          ExclusiveStartKey: start,
+        }),
+      );
+      items.push(...(out.Items ?? []).map(toJob));
+      start = out.LastEvaluatedKey;
+      if (!start) break;
+    }
+    return { items: items.slice(0, limit), cursor: items.length > limit ? 'more' : undefined };
+  }
+
+  async finishJob(job: JobRecord): Promise<boolean> {
+    const item = jobItem(job);
+    item[K.ttlAttribute] = n(Math.floor(Date.parse(job.completionDate ?? job.creationDate) / 1000) + 2 * 86400);
+    try {
+      await this.db.send(
+        new PutItemCommand({
+          TableName: this.table,
+          Item: item,
+          ConditionExpression: '#status = :open',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':open': s('InProgress') },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  }
+
+  async listDueJobs(nowMs: number, cursor?: string): Promise<Page<JobRecord>> {
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: K.vaultIndex,
+        KeyConditionExpression: '#gpk = :due AND #gsk <= :now',
+        ExpressionAttributeNames: { '#gpk': K.vaultIndexPartitionKey, '#gsk': K.vaultIndexSortKey },
+        ExpressionAttributeValues: { ':due': s('JOBDUE'), ':now': s(`${pad(nowMs, 15)}#~`) },
+        ExclusiveStartKey: decodeCursor(cursor),
+      }),
+    );
+    return { items: (out.Items ?? []).map(toJob), cursor: encodeCursor(out.LastEvaluatedKey) };
+  }
+
+  async addRestoreWaits(job: JobRecord, blobKeys: string[]): Promise<void> {
+    const sk = s(`${job.accountId}#${job.vaultName}#${job.jobId}`);
+    await batchWrite(
+      this.db,
+      this.table,
+      blobKeys.map((key) => ({ PutRequest: { Item: { [K.partitionKey]: s(`W#${key}`), [K.sortKey]: sk } } })),
+    );
+  }
+
+  async releaseRestoreWaits(blobKey: string): Promise<{ accountId: string; vaultName: string; jobId: string }[]> {
+    const ready: { accountId: string; vaultName: string; jobId: string }[] = [];
+    let start: Item | undefined;
+    do {
+      const out = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: '#pk = :pk',
+          ExpressionAttributeNames: { '#pk': K.partitionKey },
+          ExpressionAttributeValues: { ':pk': s(`W#${blobKey}`) },
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const wait of out.Items ?? []) {
+        // Deleting the wait first makes each release count once, however often S3 reports.
+        const removed = await this.db.send(
+          new DeleteItemCommand({ TableName: this.table, Key: { [K.partitionKey]: wait[K.partitionKey], [K.sortKey]: wait[K.sortKey] }, ReturnValues: 'ALL_OLD' }),
+        );
+        if (!removed.Attributes) continue;
+        const [accountId, vaultName, jobId] = (str(wait, K.sortKey) as string).split('#');
+        try {
+          const updated = await this.db.send(
+            new UpdateItemCommand({
+              TableName: this.table,
+              Key: jobKey(accountId, vaultName, jobId),
+              UpdateExpression: 'ADD pendingRestores :minusOne',
+              ConditionExpression: 'attribute_exists(#pk)',
+              ExpressionAttributeNames: { '#pk': K.partitionKey },
+              ExpressionAttributeValues: { ':minusOne': n(-1) },
+              ReturnValues: 'UPDATED_NEW',
+            }),
+          );
+          if (num(updated.Attributes ?? {}, 'pendingRestores') === 0) {
+            await this.db.send(
+              new UpdateItemCommand({
+                TableName: this.table,
+                Key: jobKey(accountId, vaultName, jobId),
+                UpdateExpression: 'SET #gpk = :due, #gsk = :at',
+                ConditionExpression: '#status = :open',
+                ExpressionAttributeNames: { '#gpk': K.vaultIndexPartitionKey, '#gsk': K.vaultIndexSortKey, '#status': 'status' },
+                ExpressionAttributeValues: { ':due': s('JOBDUE'), ':at': s(`${pad(0, 15)}#${accountId}#${vaultName}#${jobId}`), ':open': s('InProgress') },
+              }),
+            ).catch((error) => {
+              if (!isConditionFailure(error)) throw error;
+            });
+            ready.push({ accountId, vaultName, jobId });
+          }
+        } catch (error) {
+          if (!isConditionFailure(error)) throw error;
+        }
+      }
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return ready;
+  }
+}
+
+/** The janitor's queue of deferred deletions, ordered by when they are due. */
+export class DynamoPurgeQueue implements PurgeQueue {
+  constructor(
+    private readonly db: DynamoDBClient,
+    private readonly table: string,
+  ) {}
+
+  async schedule(task: PurgeTask, dueMs: number): Promise<void> {
+    const handle = `${pad(dueMs, 15)}#${randomBytes(8).toString('hex')}`;
+    await this.db.send(
+      new PutItemCommand({
+        TableName: this.table,
+        Item: {
+          [K.partitionKey]: s(`Q#${handle}`),
+          [K.sortKey]: s('-'),
+          [K.vaultIndexPartitionKey]: s('PURGE'),
+          [K.vaultIndexSortKey]: s(handle),
+          task: s(JSON.stringify(task)),
+        },
+      }),
+    );
+  }
+
+  async listDue(nowMs: number, cursor?: string): Promise<Page<{ handle: string; task: PurgeTask }>> {
+    const out = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: K.vaultIndex,
+        KeyConditionExpression: '#gpk = :purge AND #gsk <= :now',
+        ExpressionAttributeNames: { '#gpk': K.vaultIndexPartitionKey, '#gsk': K.vaultIndexSortKey },
+        ExpressionAttributeValues: { ':purge': s('PURGE'), ':now': s(`${pad(nowMs, 15)}#~`) },
+        ExclusiveStartKey: decodeCursor(cursor),
+      }),
+    );
+    return {
+      items: (out.Items ?? []).map((item) => ({ handle: str(item, K.vaultIndexSortKey) as string, task: JSON.parse(str(item, 'task') as string) as PurgeTask })),
+      cursor: encodeCursor(out.LastEvaluatedKey),
+    };
+  }
+
+  async remove(handle: string): Promise<void> {
+    await this.db.send(new DeleteItemCommand({ TableName: this.table, Key: { [K.partitionKey]: s(`Q#${handle}`), [K.sortKey]: s('-') } }));
+  }
+}
