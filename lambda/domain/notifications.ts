@@ -27,7 +27,7 @@ function parseConfig(body: Buffer): VaultNotificationConfig {
 
 export async function setVaultNotifications(svc: Services, accountId: string, vaultName: string, body: Buffer): Promise<void> {
   const config = parseConfig(body);
-  if (!(await svc.metadata.setVaultNotifications(accountId, vaultName, config))) throw vaultNotFound(svc, accountId, vaultName);
+  if (!(await svc.metadata.setVaultSetting(accountId, vaultName, 'notifications', config))) throw vaultNotFound(svc, accountId, vaultName);
 }
 
 export async function getVaultNotifications(svc: Services, accountId: string, vaultName: string): Promise<VaultNotificationConfig> {
@@ -37,5 +37,5 @@ export async function getVaultNotifications(svc: Services, accountId: string, va
 }
 
 export async function removeVaultNotifications(svc: Services, accountId: string, vaultName: string): Promise<void> {
-  if (!(await svc.metadata.setVaultNotifications(accountId, vaultName, undefined))) throw vaultNotFound(svc, accountId, vaultName);
+  if (!(await svc.metadata.setVaultSetting(accountId, vaultName, 'notifications', undefined))) throw vaultNotFound(svc, accountId, vaultName);
 }

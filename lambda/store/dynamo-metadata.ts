@@ -10,11 +10,12 @@ import type {
   InventorySummary,
   MetadataStore,
   Page,
-  VaultNotificationConfig,
   VaultRecord,
+  VaultSettings,
 } from './ports';
 
 const ARCHIVE_PAGE = 1000;
+const VAULT_SETTINGS: readonly (keyof VaultSettings)[] = ['notifications', 'tags', 'accessPolicy', 'lock'];
 const TOMBSTONE_DAYS = 90;
 
 const vaultKey = (accountId: string, vaultName: string): Item => ({ [K.partitionKey]: s(`A#${accountId}`), [K.sortKey]: s(`V#${vaultName}`) });
@@ -27,8 +28,10 @@ function toVault(item: Item): VaultRecord {
   const vault: VaultRecord = { accountId, vaultName, creationDate: str(item, 'creationDate') as string };
   const lastWriteMs = num(item, 'lastWriteMs');
   if (lastWriteMs !== undefined) vault.lastWriteMs = lastWriteMs;
-  const notifications = str(item, 'notifications');
-  if (notifications) vault.notifications = JSON.parse(notifications) as VaultNotificationConfig;
+  for (const name of VAULT_SETTINGS) {
+    const value = str(item, name);
+    if (value !== undefined) Object.assign(vault, { [name]: JSON.parse(value) as unknown });
+  }
   const inventoryId = str(item, 'invId');
   if (inventoryId !== undefined) {
     vault.inventory = {
@@ -263,16 +266,30 @@ export class DynamoMetadataStore implements MetadataStore {
     return { items: (out.Items ?? []).map((item) => toArchive(accountId, vaultName, item)), cursor: encodeCursor(out.LastEvaluatedKey) };
   }
 
-  async setVaultNotifications(accountId: string, vaultName: string, config: VaultNotificationConfig | undefined): Promise<boolean> {
+  async setVaultSetting<K extends keyof VaultSettings>(
+    accountId: string,
+    vaultName: string,
+    name: K,
+    value: VaultSettings[K] | undefined,
+    expected?: VaultSettings[K] | null,
+  ): Promise<boolean> {
+    const values: Item = {};
+    let condition = 'attribute_exists(#pk)';
+    if (expected === null) condition += ' AND attribute_not_exists(#setting)';
+    else if (expected !== undefined) {
+      condition += ' AND #setting = :expected';
+      values[':expected'] = s(JSON.stringify(expected));
+    }
+    if (value !== undefined) values[':value'] = s(JSON.stringify(value));
     try {
       await this.db.send(
         new UpdateItemCommand({
           TableName: this.table,
           Key: vaultKey(accountId, vaultName),
-          UpdateExpression: config ? 'SET notifications = :config' : 'REMOVE notifications',
-          ConditionExpression: 'attribute_exists(#pk)',
-          ExpressionAttributeNames: { '#pk': K.partitionKey },
-          ...(config && { ExpressionAttributeValues: { ':config': s(JSON.stringify(config)) } }),
+          UpdateExpression: value === undefined ? 'REMOVE #setting' : 'SET #setting = :value',
+          ConditionExpression: condition,
+          ExpressionAttributeNames: { '#pk': K.partitionKey, '#setting': name },
+          ...(Object.keys(values).length > 0 && { ExpressionAttributeValues: values }),
         }),
       );
       return true;

@@ -20,7 +20,24 @@ export interface VaultRecord {
   lastWriteMs?: number;
   inventory?: InventorySummary;
   notifications?: VaultNotificationConfig;
+  tags?: Record<string, string>;
+  /** The vault access policy, as the JSON text it was set with. */
+  accessPolicy?: string;
+  lock?: VaultLock;
 }
+
+export interface VaultLock {
+  state: 'InProgress' | 'Locked';
+  /** The lock policy, as the JSON text it was set with. */
+  policy: string;
+  lockId: string;
+  creationDate: string;
+  /** An InProgress lock not completed by then is void. */
+  expirationDate: string;
+}
+
+/** The settings a vault carries besides its archives, each set on its own. */
+export type VaultSettings = Pick<VaultRecord, 'notifications' | 'tags' | 'accessPolicy' | 'lock'>;
 
 export interface ArchiveRecord {
   accountId: string;
@@ -69,8 +86,18 @@ export interface MetadataStore {
   deleteVaultIfIdle(accountId: string, vaultName: string): Promise<DeleteVaultOutcome>;
   /** Stamps a write on the vault; false if the vault does not exist. */
   recordVaultWrite(accountId: string, vaultName: string, atMs: number): Promise<boolean>;
-  /** Sets (or with undefined, removes) the vault's notification configuration; false if the vault does not exist. */
-  setVaultNotifications(accountId: string, vaultName: string, config: VaultNotificationConfig | undefined): Promise<boolean>;
+  /**
+   * Sets (or with undefined, removes) one of the vault's settings. With `expected`, only if
+   * the setting is still that value (null: absent), so read-modify-write can't lose an
+   * update. False if the vault does not exist or the setting had changed.
+   */
+  setVaultSetting<K extends keyof VaultSettings>(
+    accountId: string,
+    vaultName: string,
+    name: K,
+    value: VaultSettings[K] | undefined,
+    expected?: VaultSettings[K] | null,
+  ): Promise<boolean>;
 
   /** Creates the archive record unless one with its ID exists; true if this call created it. */
   createArchive(archive: ArchiveRecord): Promise<boolean>;

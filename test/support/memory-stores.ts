@@ -25,7 +25,7 @@ import type {
   Tier,
   UploadRecord,
   UploadStore,
-  VaultNotificationConfig,
+  VaultSettings,
   VaultRecord,
 } from '../../lambda/store/ports';
 
@@ -109,11 +109,19 @@ export class MemoryMetadataStore implements MetadataStore {
     return true;
   }
 
-  async setVaultNotifications(accountId: string, vaultName: string, config: VaultNotificationConfig | undefined): Promise<boolean> {
+  async setVaultSetting<K extends keyof VaultSettings>(
+    accountId: string,
+    vaultName: string,
+    name: K,
+    value: VaultSettings[K] | undefined,
+    expected?: VaultSettings[K] | null,
+  ): Promise<boolean> {
     const vault = this.vaults.get(key(accountId, vaultName));
     if (!vault) return false;
-    if (config) vault.notifications = copy(config);
-    else delete vault.notifications;
+    if (expected === null && vault[name] !== undefined) return false;
+    if (expected !== undefined && expected !== null && JSON.stringify(vault[name]) !== JSON.stringify(expected)) return false;
+    if (value === undefined) delete vault[name];
+    else vault[name] = copy(value);
     return true;
   }
 
