@@ -133,6 +133,14 @@ export function readConfig(env: Env = process.env): Config {
   };
 }
 
+/** What the admin command reads from the environment. */
+export function readAdminEnv(env: Env = process.env): { dataDir: string; region?: string } {
+  return {
+    dataDir: text(env, 'COLDVAULT_DATA_DIR', LOCAL_DEFAULTS.dataDir) as string,
+    region: text(env, 'AWS_REGION') ?? text(env, 'AWS_DEFAULT_REGION'),
+  };
+}
+
 /** Configuration of `npm start`: everything has a default that works on a laptop. */
 export function readLocalConfig(env: Env = process.env): Config {
   return {

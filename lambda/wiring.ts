@@ -7,9 +7,11 @@ import type { Services } from './domain/services';
 import { DynamoMetadataStore } from './store/dynamo-metadata';
 import { DynamoUploadStore } from './store/dynamo-uploads';
 import { DynamoJobStore, DynamoPurgeQueue } from './store/dynamo-jobs';
+import { DynamoAccountStore } from './store/dynamo-accounts';
 import { SnsNotifier } from './store/notifiers';
 import { jsonLogger } from './http/responses';
-import { rootKeyFromSecret, StaticKeyStore } from './store/keys';
+import { DynamoIdentityStore } from './store/dynamo-identities';
+import { LayeredKeyStore, rootKeyFromSecret, StaticKeyStore } from './store/keys';
 import type { KeyStore, Notifier } from './store/ports';
 import { S3BlobStore } from './store/s3-blobs';
 
@@ -42,6 +44,7 @@ export function createServices(config: Config, notifier?: Notifier): Services {
     uploads: new DynamoUploadStore(dynamo, config.tableName),
     jobs: new DynamoJobStore(dynamo, config.tableName),
     purges: new DynamoPurgeQueue(dynamo, config.tableName),
+    accounts: new DynamoAccountStore(dynamo, config.tableName),
     blobs: new S3BlobStore(createS3Client(config), config.bucketName, config.storageClass),
     notifier: notifier ?? new SnsNotifier(jsonLogger),
     retrieval:
@@ -54,11 +57,17 @@ export function createServices(config: Config, notifier?: Notifier): Services {
   };
 }
 
-export async function createKeyStore(config: Config): Promise<KeyStore> {
+export function createIdentityStore(config: Config): DynamoIdentityStore {
+  return new DynamoIdentityStore(createDynamoClient(config), config.tableName);
+}
+
+/** The deployment's root key (from configuration or its secret), then the keys in the table. */
+export async function createKeyStore(config: Config, identities: KeyStore = createIdentityStore(config)): Promise<KeyStore> {
   let root: { accessKeyId: string; secretAccessKey: string } | undefined;
   if (config.rootSecretArn) root = await rootKeyFromSecret(new SecretsManagerClient({ region: config.region }), config.rootSecretArn);
   else if (config.rootAccessKeyId && config.rootSecretAccessKey) {
     root = { accessKeyId: config.rootAccessKeyId, secretAccessKey: config.rootSecretAccessKey };
   }
-  return new StaticKeyStore(root ? { [root.accessKeyId]: { accountId: config.accountId, secretAccessKey: root.secretAccessKey } } : {});
+  const rootKeys = new StaticKeyStore(root ? { [root.accessKeyId]: { accountId: config.accountId, secretAccessKey: root.secretAccessKey } } : {});
+  return new LayeredKeyStore([rootKeys, identities]);
 }

@@ -5,6 +5,7 @@ import { formatInventory } from './inventory-output';
 import { validateDescription, vaultArn, vaultPath } from './names';
 import { belongsTo } from './archives';
 import { SEGMENTS_PER_CHUNK } from './multipart';
+import { enforceRetrievalPolicy } from './retrieval-policy';
 import { requireVault } from './vaults';
 import type { Services } from './services';
 import type { ArchiveRecord, InventoryRetrieval, JobRecord, JobStatus, Tier, VaultRecord } from '../store/ports';
@@ -226,9 +227,12 @@ export async function initiateJob(svc: Services, accountId: string, vaultName: s
     };
     if (archive.deletedDate) {
       Object.assign(job, failed(now, `The archive ${archiveId} was deleted before this job was started.`));
-    } else if (svc.retrieval.kind === 'restore') {
-      restoreKeys = (await objectsFor(svc, job.archive, accountId, vaultName, job.range.start, job.range.end)).map((piece) => piece.key);
-      job.pendingRestores = restoreKeys.length;
+    } else {
+      await enforceRetrievalPolicy(svc, accountId, tier, job.range.end - job.range.start + 1);
+      if (svc.retrieval.kind === 'restore') {
+        restoreKeys = (await objectsFor(svc, job.archive, accountId, vaultName, job.range.start, job.range.end)).map((piece) => piece.key);
+        job.pendingRestores = restoreKeys.length;
+      }
     }
   } else {
     if (params.RetrievalByteRange !== undefined) throw invalidParameter('RetrievalByteRange is not allowed on an inventory-retrieval job.');

@@ -1,3 +1,4 @@
+import type { AccountStore } from '../store/account-ports';
 import type { BlobStore, JobStore, MetadataStore, Notifier, PurgeQueue, Tier, UploadStore } from '../store/ports';
 
 /**
@@ -12,6 +13,7 @@ export interface Services {
   uploads: UploadStore;
   jobs: JobStore;
   purges: PurgeQueue;
+  accounts: AccountStore;
   blobs: BlobStore;
   notifier: Notifier;
   retrieval: RetrievalTiming;

@@ -2,13 +2,14 @@
 import { readConfig } from '../config';
 import { createApi, type Api } from '../http/api';
 import { apiGatewayHandler } from '../http/apigw';
-import { createKeyStore, createServices } from '../wiring';
+import { createIdentityStore, createKeyStore, createServices } from '../wiring';
 
 let api: Promise<Api> | undefined;
 
 async function build(): Promise<Api> {
   const config = readConfig();
-  return createApi({ svc: createServices(config), keys: await createKeyStore(config) });
+  const identities = createIdentityStore(config);
+  return createApi({ svc: createServices(config), keys: await createKeyStore(config, identities), users: identities });
 }
 
 export const handler = apiGatewayHandler(() => {

@@ -1,10 +1,11 @@
+import { authorize } from '../domain/authorize';
 import { GlacierError, accessDenied, invalidParameter, missingParameter } from '../domain/errors';
 import { newRequestId } from '../domain/ids';
 import { validateVaultName } from '../domain/names';
 import type { Services } from '../domain/services';
 import { OPERATIONS } from '../ops';
 import type { Operation } from '../ops/operation';
-import type { KeyStore } from '../store/ports';
+import type { KeyStore, UserRecord } from '../store/ports';
 import { errorResponse, jsonLogger, jsonResponse, type Logger } from './responses';
 import { matchRoute } from './router';
 import { authenticate, type Caller } from './sigv4';
@@ -15,6 +16,7 @@ export const API_VERSION = '2012-06-01';
 export interface ApiDeps {
   svc: Services;
   keys: KeyStore;
+  users: { getUser(accountId: string, userName: string): Promise<UserRecord | undefined> };
   log?: Logger;
   operations?: Readonly<Record<string, Operation>>;
 }
@@ -36,9 +38,11 @@ export function createApi(deps: ApiDeps): Api {
   };
 }
 
+/** `-` is the caller's own account; another account's resources need its vault policies' leave. */
 function resolveAccount(pathAccount: string, caller: Caller): string {
-  if (pathAccount === '-' || pathAccount === caller.accountId) return caller.accountId;
-  throw accessDenied(`Access denied: the caller's account may not act on resources of account ${pathAccount}.`);
+  if (pathAccount === '-') return caller.accountId;
+  if (!/^\d{12}$/.test(pathAccount)) throw accessDenied(`Access denied: ${pathAccount} is not an account ID.`);
+  return pathAccount;
 }
 
 async function handle(deps: ApiDeps, request: HttpRequest): Promise<HttpResponse> {
@@ -58,6 +62,7 @@ async function handle(deps: ApiDeps, request: HttpRequest): Promise<HttpResponse
   const { route, params } = routed.match;
   const accountId = resolveAccount(params.accountId, caller);
   if (params.vaultName !== undefined) validateVaultName(params.vaultName);
+  await authorize(deps.svc, deps.users, caller, { operation: route.operation, accountId, vaultName: params.vaultName, archiveId: params.archiveId });
 
   const operation = (deps.operations ?? OPERATIONS)[route.operation];
   if (!operation) throw new GlacierError('NotImplementedException', `coldvault does not support ${route.operation} yet.`);

@@ -10,6 +10,8 @@ export const MAX_CLOCK_SKEW_MS = 15 * 60 * 1000;
 
 export interface Caller {
   accountId: string;
+  /** The user the key belongs to; absent for the account's root key. */
+  userName?: string;
   accessKeyId: string;
   /** SHA-256 of the body, computed once here and reused by the operations. */
   bodySha256: Buffer;
@@ -129,7 +131,7 @@ export async function authenticate(request: HttpRequest, keys: KeyStore, region:
       'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.',
     );
   }
-  return { accountId: credentials.accountId, accessKeyId: auth.accessKeyId, bodySha256 };
+  return { accountId: credentials.accountId, userName: credentials.userName, accessKeyId: auth.accessKeyId, bodySha256 };
 }
 
 // One signer per key, so that its cache of derived signing keys is used across requests.

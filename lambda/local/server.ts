@@ -1,4 +1,5 @@
 import { createServer, type Server } from 'node:http';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Config } from '../config';
@@ -10,13 +11,15 @@ import { FileNotifier } from '../store/notifiers';
 import { createApi } from '../http/api';
 import { apiGatewayHandler } from '../http/apigw';
 import { jsonLogger, type Logger } from '../http/responses';
-import { createDynamoClient, createKeyStore, createServices } from '../wiring';
+import { createDynamoClient, createIdentityStore, createKeyStore, createServices } from '../wiring';
 import { lockDataDir } from './data-dir-lock';
 import { ensureTable, startEmbeddedStores } from './embedded-stores';
 import { bridge } from './http-bridge';
 
 /** Deliveries of SNS notifications, one JSON line each, in the data directory. */
 export const NOTIFICATIONS_FILE = 'notifications.jsonl';
+/** Written while a server runs: its pid, URL and embedded DynamoDB endpoint. */
+export const SERVER_INFO_FILE = 'server.json';
 const JOB_SWEEP_SECONDS = 1;
 
 export interface LocalServer {
@@ -44,7 +47,8 @@ export async function startLocalServer(base: Config, log: Logger = jsonLogger): 
     await ensureTable(createDynamoClient(config), config.tableName);
 
     const svc = createServices(config, new FileNotifier(join(config.local.dataDir, NOTIFICATIONS_FILE)));
-    const api = createApi({ svc, keys: await createKeyStore(config), log });
+    const identities = createIdentityStore(config);
+    const api = createApi({ svc, keys: await createKeyStore(config, identities), users: identities, log });
     const handler = apiGatewayHandler(async () => api);
     const server: Server = createServer(bridge(handler, config.maxBodyBytes, log));
     server.keepAliveTimeout = 30_000;
@@ -67,7 +71,12 @@ export async function startLocalServer(base: Config, log: Logger = jsonLogger): 
 
     const { port } = server.address() as AddressInfo;
     const host = config.local.host.includes(':') ? `[${config.local.host}]` : config.local.host;
-    return { url: `http://${host}:${port}`, config, services: svc, runInventory, runJanitor: janitor, runJobSweep: jobSweep, close: closeAll };
+    const url = `http://${host}:${port}`;
+    // Lets the admin command reach this server's embedded DynamoDB while it runs.
+    const infoPath = join(config.local.dataDir, SERVER_INFO_FILE);
+    writeFileSync(infoPath, JSON.stringify({ pid: process.pid, url, dynamoEndpoint: stores.dynamoEndpoint }));
+    cleanup.push(() => rmSync(infoPath, { force: true }));
+    return { url, config, services: svc, runInventory, runJanitor: janitor, runJobSweep: jobSweep, close: closeAll };
   } catch (error) {
     await closeAll();
     throw error;

@@ -11,6 +11,17 @@ import {
 import { CreateVault, DeleteVault, DescribeVault, ListVaults } from './vaults';
 import { DescribeJob, GetJobOutput, InitiateJob, ListJobs } from './jobs';
 import { DeleteVaultNotifications, GetVaultNotifications, SetVaultNotifications } from './notifications';
+import { AddTagsToVault, ListTagsForVault, RemoveTagsFromVault } from './tags';
+import { GetDataRetrievalPolicy, ListProvisionedCapacity, PurchaseProvisionedCapacity, SetDataRetrievalPolicy } from './account';
+import {
+  AbortVaultLock,
+  CompleteVaultLock,
+  DeleteVaultAccessPolicy,
+  GetVaultAccessPolicy,
+  GetVaultLock,
+  InitiateVaultLock,
+  SetVaultAccessPolicy,
+} from './policies';
 
 /** The operations built so far; a routed operation missing here answers NotImplementedException. */
 export const OPERATIONS: Readonly<Record<string, Operation>> = {
@@ -33,4 +44,18 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
   SetVaultNotifications,
   GetVaultNotifications,
   DeleteVaultNotifications,
+  AddTagsToVault,
+  RemoveTagsFromVault,
+  ListTagsForVault,
+  SetDataRetrievalPolicy,
+  GetDataRetrievalPolicy,
+  PurchaseProvisionedCapacity,
+  ListProvisionedCapacity,
+  SetVaultAccessPolicy,
+  GetVaultAccessPolicy,
+  DeleteVaultAccessPolicy,
+  InitiateVaultLock,
+  CompleteVaultLock,
+  AbortVaultLock,
+  GetVaultLock,
 };

@@ -14,6 +14,19 @@ export class StaticKeyStore implements KeyStore {
   }
 }
 
+/** Looks a key up in each store in turn. */
+export class LayeredKeyStore implements KeyStore {
+  constructor(private readonly layers: KeyStore[]) {}
+
+  async lookup(accessKeyId: string): Promise<Credentials | undefined> {
+    for (const layer of this.layers) {
+      const found = await layer.lookup(accessKeyId);
+      if (found) return found;
+    }
+    return undefined;
+  }
+}
+
 /** Reads the root key pair from a Secrets Manager secret holding {accessKeyId, secretAccessKey}. */
 export async function rootKeyFromSecret(client: SecretsManagerClient, secretArn: string): Promise<{ accessKeyId: string; secretAccessKey: string }> {
   const out = await client.send(new GetSecretValueCommand({ SecretId: secretArn }));

@@ -136,6 +136,8 @@ export interface BlobStore {
 export interface Credentials {
   accountId: string;
   secretAccessKey: string;
+  /** The user the key belongs to; absent for an account's root key. */
+  userName?: string;
 }
 
 export interface KeyStore {
@@ -285,4 +287,35 @@ export interface VaultNotificationConfig {
 export interface Notifier {
   /** Delivers a message; a failed delivery is the notifier's to report, never the caller's error. */
   publish(topicArn: string, subject: string, message: string): Promise<void>;
+}
+
+export interface AccessKeyRecord {
+  accessKeyId: string;
+  secretAccessKey: string;
+  accountId: string;
+  /** The user the key belongs to; absent for an account's root key. */
+  userName?: string;
+  createdDate: string;
+  status: 'Active' | 'Revoked';
+}
+
+export interface UserRecord {
+  accountId: string;
+  userName: string;
+  /** The user's identity policy, as the JSON text it was set with; none grants nothing. */
+  policy?: string;
+  createdDate: string;
+}
+
+/** Access keys and users, managed by the admin command. */
+export interface IdentityStore extends KeyStore {
+  putKey(key: AccessKeyRecord): Promise<void>;
+  getKey(accessKeyId: string): Promise<AccessKeyRecord | undefined>;
+  listKeys(accountId?: string): Promise<AccessKeyRecord[]>;
+  /** False if there is no such key. */
+  revokeKey(accessKeyId: string): Promise<boolean>;
+  putUser(user: UserRecord): Promise<void>;
+  getUser(accountId: string, userName: string): Promise<UserRecord | undefined>;
+  listUsers(accountId: string): Promise<UserRecord[]>;
+  deleteUser(accountId: string, userName: string): Promise<boolean>;
 }

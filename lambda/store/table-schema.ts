@@ -10,6 +10,9 @@
 //   job               J#{account}#{vaultName}              {jobId}                gsi1: JOBDUE, {readyAtMs}#... while due
 //   restore wait      W#{blobKey}                          {account}#{vaultName}#{jobId}
 //   purge task        Q#{dueMs}#{random}                   -                      gsi1: PURGE, {dueMs}#{random}
+//   account setting   C#{account}                          retrievalPolicy | retrievalLedger | capacity   (JSON in `value`)
+//   access key        K#{accessKeyId}                      -
+//   user              U#{account}                          {userName}
 
 export const TABLE_KEYS = {
   partitionKey: 'pk',

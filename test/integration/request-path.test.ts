@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { AddTagsToVaultCommand, CreateVaultCommand, GlacierServiceException, ListVaultsCommand } from '@aws-sdk/client-glacier';
+import { CreateVaultCommand, GlacierServiceException, ListVaultsCommand } from '@aws-sdk/client-glacier';
 import { treeHash } from '../../lambda/domain/checksums';
 import { startTestServer, ROOT_CREDENTIALS, type TestServer } from '../support/local-server';
 import { signedRequest, type RawResponse } from '../support/signed-request';
@@ -135,16 +135,6 @@ describe('request checks', () => {
   it('answers an unknown path or method with UnknownOperationException', async () => {
     expectGlacierError(await signedRequest(server.url, { method: 'GET', path: '/-/nothing-here' }), 400, 'UnknownOperationException');
     expectGlacierError(await signedRequest(server.url, { method: 'POST', path: '/-/vaults/v' }), 400, 'UnknownOperationException', /PUT, GET, DELETE/);
-  });
-
-  it('answers an operation that is not built yet with an error that names it', async () => {
-    const error = (await server
-      .client()
-      .send(new AddTagsToVaultCommand({ accountId: '-', vaultName: 'v', Tags: { team: 'backup' } }))
-      .catch((e) => e)) as GlacierServiceException;
-    expect(error.name).toBe('NotImplementedException');
-    expect(error.message).toBe('coldvault does not support AddTagsToVault yet.');
-    expect(error.$metadata.httpStatusCode).toBe(501);
   });
 
   it('refuses a body over the endpoint limit and keeps serving', async () => {

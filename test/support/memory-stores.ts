@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import { LAMBDA_MAX_BODY_BYTES } from '../../lambda/config';
 import type { RetrievalTiming, Services } from '../../lambda/domain/services';
+import type { AccountSettings, AccountStore } from '../../lambda/store/account-ports';
 import type {
   AbortOutcome,
   ArchiveRecord,
@@ -502,6 +503,31 @@ export class MemoryPurgeQueue implements PurgeQueue {
   }
 }
 
+/** Account settings, compared as JSON text on compare-and-set like the DynamoDB adapter. */
+export class MemoryAccountStore implements AccountStore {
+  private readonly settings = new Map<string, string>();
+
+  async getAccountSetting<N extends keyof AccountSettings>(accountId: string, name: N): Promise<AccountSettings[N] | undefined> {
+    const text = this.settings.get(key(accountId, name));
+    return text === undefined ? undefined : (JSON.parse(text) as AccountSettings[N]);
+  }
+
+  async setAccountSetting<N extends keyof AccountSettings>(
+    accountId: string,
+    name: N,
+    value: AccountSettings[N] | undefined,
+    expected?: AccountSettings[N] | null,
+  ): Promise<boolean> {
+    const id = key(accountId, name);
+    const current = this.settings.get(id);
+    if (expected === null && current !== undefined) return false;
+    if (expected !== undefined && expected !== null && current !== JSON.stringify(expected)) return false;
+    if (value === undefined) this.settings.delete(id);
+    else this.settings.set(id, JSON.stringify(value));
+    return true;
+  }
+}
+
 /** Records every notification published. */
 export class MemoryNotifier implements Notifier {
   readonly deliveries: { topicArn: string; subject: string; message: string }[] = [];
@@ -519,6 +545,7 @@ export interface MemoryServices extends Services {
   uploads: MemoryUploadStore;
   jobs: MemoryJobStore;
   purges: MemoryPurgeQueue;
+  accounts: MemoryAccountStore;
   blobs: MemoryBlobStore;
   notifier: MemoryNotifier;
   /** Moves the clock forward. */
@@ -529,6 +556,7 @@ export interface MemoryServicesOptions {
   uploads?: MemoryUploadStore;
   jobs?: MemoryJobStore;
   purges?: MemoryPurgeQueue;
+  accounts?: MemoryAccountStore;
   /** How jobs complete; by default after MEMORY_JOB_DELAYS_MS. */
   retrieval?: RetrievalTiming;
   /** The endpoint's request body limit; by default the Lambda one. */
@@ -547,6 +575,7 @@ export function memoryServices(
     uploads: options.uploads ?? new MemoryUploadStore(),
     jobs: options.jobs ?? new MemoryJobStore(),
     purges: options.purges ?? new MemoryPurgeQueue(),
+    accounts: options.accounts ?? new MemoryAccountStore(),
     blobs: new MemoryBlobStore(),
     notifier: new MemoryNotifier(),
     retrieval: options.retrieval ?? { kind: 'delay', delaysMs: { ...MEMORY_JOB_DELAYS_MS } },

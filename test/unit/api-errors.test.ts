@@ -5,9 +5,12 @@ import type { Services } from '../../lambda/domain/services';
 import { createApi } from '../../lambda/http/api';
 import type { HttpRequest } from '../../lambda/http/types';
 import { StaticKeyStore } from '../../lambda/store/keys';
+import type { AccountStore } from '../../lambda/store/account-ports';
 import type { BlobStore, JobStore, MetadataStore, Notifier, PurgeQueue, UploadStore } from '../../lambda/store/ports';
+import { memoryServices } from '../support/memory-stores';
 
 const KEY = { accessKeyId: 'AKIDUNIT', secretAccessKey: 'unit-secret' };
+const noUsers = { getUser: async () => undefined };
 const keys = new StaticKeyStore({ [KEY.accessKeyId]: { accountId: '111122223333', secretAccessKey: KEY.secretAccessKey } });
 
 /** A store whose every call fails, as S3 or DynamoDB do in an outage. */
@@ -36,13 +39,14 @@ it('answers an unexpected exception with 500 ServiceUnavailableException and log
     blobs: failing<BlobStore>('connect ECONNREFUSED'),
     jobs: failing<JobStore>('connect ECONNREFUSED'),
     purges: failing<PurgeQueue>('connect ECONNREFUSED'),
+    accounts: failing<AccountStore>('connect ECONNREFUSED'),
     notifier: failing<Notifier>('connect ECONNREFUSED'),
     retrieval: { kind: 'restore' },
     maxBodyBytes: 1024 * 1024,
     region: 'us-east-1',
     now: () => new Date(),
   };
-  const api = createApi({ svc, keys, log: (message, detail) => logged.push({ message, ...detail }) });
+  const api = createApi({ svc, keys, users: noUsers, log: (message, detail) => logged.push({ message, ...detail }) });
   const response = await api(await signed('GET', '/-/vaults/some-vault'));
 
   expect(response.statusCode).toBe(500);
@@ -62,15 +66,28 @@ it('does not log client errors', async () => {
     blobs: failing<BlobStore>('x'),
     jobs: failing<JobStore>('x'),
     purges: failing<PurgeQueue>('x'),
+    accounts: failing<AccountStore>('x'),
     notifier: failing<Notifier>('x'),
     retrieval: { kind: 'restore' },
     maxBodyBytes: 1024 * 1024,
     region: 'us-east-1',
     now: () => new Date(),
   };
-  const api = createApi({ svc, keys, log: (message) => logged.push(message) });
+  const api = createApi({ svc, keys, users: noUsers, log: (message) => logged.push(message) });
   const response = await api(await signed('GET', '/-/vaults/bad%2Fname'));
   expect(response.statusCode).toBe(400);
   expect(response.headers['x-amzn-errortype']).toBe('InvalidParameterValueException');
   expect(logged).toEqual([]);
+});
+
+it('answers a routed operation that is not built with 501 NotImplementedException naming it', async () => {
+  const svc = { ...memoryServices(), now: () => new Date() };
+  const api = createApi({ svc, keys, users: noUsers, operations: {}, log: () => undefined });
+  const response = await api(await signed('GET', '/-/provisioned-capacity'));
+  expect(response.statusCode).toBe(501);
+  expect(JSON.parse(response.body.toString())).toEqual({
+    code: 'NotImplementedException',
+    message: 'coldvault does not support ListProvisionedCapacity yet.',
+    type: 'Server',
+  });
 });

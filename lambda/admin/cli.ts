@@ -1,0 +1,178 @@
+// The admin command: `npx coldvault keys|users ...`, on a local data directory or a deployed table.
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { LOCAL_DEFAULTS, readAdminEnv } from '../config';
+import { parsePolicy } from '../domain/policy';
+import { GlacierError } from '../domain/errors';
+import { DynamoIdentityStore } from '../store/dynamo-identities';
+import type { IdentityStore } from '../store/ports';
+import { lockDataDir } from '../local/data-dir-lock';
+import { ensureTable, startEmbeddedStores } from '../local/embedded-stores';
+import { SERVER_INFO_FILE } from '../local/server';
+
+export const USAGE = `usage: coldvault <command> [options]
+
+  keys create --account ID [--user NAME]     create an access key (a user's, or the account's root key);
+                                             the secret is shown once, here
+  keys list [--account ID]                   list keys (without their secrets)
+  keys revoke ACCESS_KEY_ID                  revoke a key: requests signed with it are refused
+  users create NAME --account ID [--policy POLICY]
+  users put-policy NAME --account ID --policy POLICY
+  users get NAME --account ID
+  users list --account ID
+  users delete NAME --account ID
+
+POLICY is an IAM policy document (JSON text, or @file). A user with no policy may do nothing.
+
+Where: the local data directory (--data-dir, or COLDVAULT_DATA_DIR, default ${LOCAL_DEFAULTS.dataDir}),
+reaching a running local server's store or opening the directory itself; or a deployed
+table: --table NAME [--region REGION] with your AWS credentials.`;
+
+export class UsageError extends Error {}
+
+interface Target {
+  identities: IdentityStore;
+  close(): Promise<void>;
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function openTarget(options: { 'data-dir'?: string; table?: string; region?: string }): Promise<Target> {
+  const env = readAdminEnv();
+  if (options.table) {
+    const region = options.region ?? env.region;
+    if (!region) throw new UsageError('--table needs --region (or AWS_REGION)');
+    return { identities: new DynamoIdentityStore(new DynamoDBClient({ region }), options.table), close: async () => undefined };
+  }
+  const dataDir = options['data-dir'] ?? env.dataDir;
+  const infoPath = join(dataDir, SERVER_INFO_FILE);
+  const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
+  if (existsSync(infoPath)) {
+    const info = JSON.parse(readFileSync(infoPath, 'utf8')) as { pid: number; dynamoEndpoint: string };
+    if (isRunning(info.pid)) {
+      const db = new DynamoDBClient({ region: 'us-east-1', endpoint: info.dynamoEndpoint, credentials });
+      return { identities: new DynamoIdentityStore(db, LOCAL_DEFAULTS.tableName), close: async () => undefined };
+    }
+  }
+  const unlock = lockDataDir(dataDir);
+  const stores = await startEmbeddedStores(dataDir, LOCAL_DEFAULTS.bucketName);
+  const db = new DynamoDBClient({ region: 'us-east-1', endpoint: stores.dynamoEndpoint, credentials });
+  await ensureTable(db, LOCAL_DEFAULTS.tableName);
+  return {
+    identities: new DynamoIdentityStore(db, LOCAL_DEFAULTS.tableName),
+    close: async () => {
+      await stores.close();
+      unlock();
+    },
+  };
+}
+
+function policyText(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const text = value.startsWith('@') ? readFileSync(value.slice(1), 'utf8') : value;
+  parsePolicy(text, 'identity');
+  return text;
+}
+
+function account(value: string | undefined): string {
+  if (!value || !/^\d{12}$/.test(value)) throw new UsageError('--account must be a 12-digit account ID');
+  return value;
+}
+
+function newAccessKeyId(): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  return `AKCV${Array.from(randomBytes(16), (byte) => alphabet[byte % 32]).join('')}`;
+}
+
+/** Runs one admin command; returns what to print. */
+export async function runAdmin(argv: string[], now = new Date()): Promise<unknown> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      account: { type: 'string' },
+      user: { type: 'string' },
+      policy: { type: 'string' },
+      'data-dir': { type: 'string' },
+      table: { type: 'string' },
+      region: { type: 'string' },
+    },
+  });
+  const [group, command, name] = positionals;
+  const known = { keys: ['create', 'list', 'revoke'], users: ['create', 'put-policy', 'get', 'list', 'delete'] } as Record<string, string[]>;
+  if (!group || !known[group]?.includes(command)) throw new UsageError(USAGE);
+  const needsName = (group === 'keys' && command === 'revoke') || (group === 'users' && command !== 'list');
+  if (needsName && !name) throw new UsageError(`${group} ${command} needs a name\n\n${USAGE}`);
+
+  const policy = policyText(values.policy);
+  const target = await openTarget(values);
+  try {
+    const store = target.identities;
+    if (group === 'keys' && command === 'create') {
+      const accountId = account(values.account);
+      if (values.user && !(await store.getUser(accountId, values.user))) throw new UsageError(`No user ${values.user} in account ${accountId}`);
+      const key = {
+        accessKeyId: newAccessKeyId(),
+        secretAccessKey: randomBytes(30).toString('base64'),
+        accountId,
+        ...(values.user && { userName: values.user }),
+        createdDate: now.toISOString(),
+        status: 'Active' as const,
+      };
+      await store.putKey(key);
+      return key;
+    }
+    if (group === 'keys' && command === 'list') {
+      const keys = await store.listKeys(values.account === undefined ? undefined : account(values.account));
+      return keys.map(({ secretAccessKey: _secret, ...rest }) => rest);
+    }
+    if (group === 'keys' && command === 'revoke') {
+      if (!(await store.revokeKey(name))) throw new UsageError(`No key ${name}`);
+      return { accessKeyId: name, status: 'Revoked' };
+    }
+    const accountId = account(values.account);
+    if (command === 'list') return store.listUsers(accountId);
+    const existing = await store.getUser(accountId, name);
+    if (command === 'create') {
+      if (existing) throw new UsageError(`User ${name} already exists in account ${accountId}`);
+      if (!/^[\w+=,.@-]{1,64}$/.test(name)) throw new UsageError('A user name is 1 to 64 of letters, digits and +=,.@_-');
+      const user = { accountId, userName: name, createdDate: now.toISOString(), ...(policy !== undefined && { policy }) };
+      await store.putUser(user);
+      return user;
+    }
+    if (!existing) throw new UsageError(`No user ${name} in account ${accountId}`);
+    if (command === 'get') return existing;
+    if (command === 'put-policy') {
+      if (policy === undefined) throw new UsageError('users put-policy needs --policy');
+      const user = { ...existing, policy };
+      await store.putUser(user);
+      return user;
+    }
+    await store.deleteUser(accountId, name);
+    for (const key of await store.listKeys(accountId)) if (key.userName === name && key.status === 'Active') await store.revokeKey(key.accessKeyId);
+    return { accountId, userName: name, deleted: true };
+  } finally {
+    await target.close();
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    console.log(JSON.stringify(await runAdmin(argv), null, 2));
+    return 0;
+  } catch (error) {
+    if (error instanceof UsageError || error instanceof GlacierError) console.error(error.message);
+    else console.error('coldvault:', error);
+    return error instanceof UsageError ? 2 : 1;
+  }
+}

@@ -1,0 +1,49 @@
+import { randomBytes } from 'node:crypto';
+import { limitExceeded, serviceUnavailable } from './errors';
+import type { Services } from './services';
+import type { CapacityUnit } from '../store/account-ports';
+
+/** Glacier's limit of provisioned capacity units an account may hold at once. */
+export const MAX_CAPACITY_UNITS = 2;
+const MAX_ATTEMPTS = 10;
+const ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+/** A 24-character ID of letters and digits, like Glacier's capacity IDs. */
+function newCapacityId(): string {
+  return [...randomBytes(24)].map((byte) => ID_ALPHABET[byte % ID_ALPHABET.length]).join('');
+}
+
+/**
+ * "Exactly one month after the start date to the nearest second"; from the 31st (or any day
+ * the next month lacks) it is the last day of the next month: Jan 31 -> Feb 28, Aug 31 -> Sep 30.
+ */
+export function capacityExpiration(start: Date): Date {
+  const year = start.getUTCFullYear();
+  const month = start.getUTCMonth() + 1;
+  const lastDay = new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
+  const day = Math.min(start.getUTCDate(), lastDay);
+  return new Date(Date.UTC(year, month, day, start.getUTCHours(), start.getUTCMinutes(), start.getUTCSeconds()));
+}
+
+const active = (unit: CapacityUnit, nowMs: number) => Date.parse(unit.expirationDate) > nowMs;
+
+/** Expired units don't count against the limit; the limit holds under concurrent purchases (compare-and-set). */
+export async function purchaseProvisionedCapacity(svc: Services, accountId: string): Promise<string> {
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
+    const now = svc.now();
+    const stored = await svc.accounts.getAccountSetting(accountId, 'capacity');
+    const units = stored ?? [];
+    if (units.filter((unit) => active(unit, now.getTime())).length >= MAX_CAPACITY_UNITS) {
+      throw limitExceeded(`The account ${accountId} already has the maximum number of provisioned capacity units (${MAX_CAPACITY_UNITS}).`);
+    }
+    const unit: CapacityUnit = { capacityId: newCapacityId(), startDate: now.toISOString(), expirationDate: capacityExpiration(now).toISOString() };
+    if (await svc.accounts.setAccountSetting(accountId, 'capacity', [...units, unit], stored ?? null)) return unit.capacityId;
+  }
+  throw serviceUnavailable('Provisioned capacity is being purchased concurrently on this account; try again.');
+}
+
+/** Every unit purchased, expired ones included (as the Developer Guide's example lists them), newest first. */
+export async function listProvisionedCapacity(svc: Services, accountId: string): Promise<CapacityUnit[]> {
+  const units = (await svc.accounts.getAccountSetting(accountId, 'capacity')) ?? [];
+  return [...units].sort((a, b) => (a.startDate < b.startDate ? 1 : a.startDate > b.startDate ? -1 : 0));
+}

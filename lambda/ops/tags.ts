@@ -1,0 +1,14 @@
+import { addTagsToVault, listTagsForVault, removeTagsFromVault } from '../domain/tags';
+import type { Operation } from './operation';
+
+export const AddTagsToVault: Operation = async ({ svc, accountId, params, request }) => {
+  await addTagsToVault(svc, accountId, params.vaultName, request.body);
+};
+
+export const RemoveTagsFromVault: Operation = async ({ svc, accountId, params, request }) => {
+  await removeTagsFromVault(svc, accountId, params.vaultName, request.body);
+};
+
+export const ListTagsForVault: Operation = async ({ svc, accountId, params }) => ({
+  json: { Tags: await listTagsForVault(svc, accountId, params.vaultName) },
+});
