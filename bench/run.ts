@@ -1,4 +1,4 @@
-// `npm run bench [-- --uploads N --describes N --parts N --retrieve-mib N --complete-parts N,N --inventory-archives N --cpu-prof DIR]`: throughput and server CPU of the local server.
+// `npm run bench [-- --only bundles | --uploads N --describes N --parts N --retrieve-mib N --complete-parts N,N --inventory-archives N --cpu-prof DIR]`: throughput and server CPU of the local server, and the Lambda bundles' size and load time.
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
@@ -14,6 +14,7 @@ import {
 } from '@aws-sdk/client-glacier';
 import { combineTreeHashes } from '../lambda/domain/checksums';
 import { MAX_PARTS } from '../lambda/domain/multipart';
+import { bundleRows, lambdaBundles } from './bundles';
 import { benchClient, randomBodies } from './client';
 import { completeSeededLatencies } from './complete-seeded';
 import { inventoryAtScale } from './inventory';
@@ -44,12 +45,14 @@ function options() {
         'inventory-archives': { type: 'string', default: '100000' },
         'cpu-prof': { type: 'string' },
         'timeout-seconds': { type: 'string', default: '900' },
+        only: { type: 'string' },
       },
     });
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
   const { values } = parsed;
+  if (values.only !== undefined && values.only !== 'bundles') throw new UsageError(`--only takes "bundles", got "${values.only}"`);
   const count = (name: string, raw: string, max = Number.MAX_SAFE_INTEGER) => {
     const value = Number(raw);
     if (!Number.isInteger(value) || value < 1 || value > max) throw new UsageError(`--${name} must be a whole number from 1 to ${max}, got "${raw}"`);
@@ -67,6 +70,7 @@ function options() {
     inventoryArchives: count('inventory-archives', values['inventory-archives']),
     cpuProfileDir: values['cpu-prof'],
     timeoutSeconds: count('timeout-seconds', values['timeout-seconds']),
+    onlyBundles: values.only === 'bundles',
   };
 }
 
@@ -188,6 +192,8 @@ async function onServerProcess(opts: ReturnType<typeof options>, started: (serve
   }
 }
 
+const machine = (loadAtStart: number) => ({ cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', node: process.version, loadAverage1m: round(loadAtStart, 2) });
+
 async function bench(opts: ReturnType<typeof options>, started: (server: ServerProcess) => void) {
   // Other processes' load makes every figure lower; it is reported with them.
   const loadAtStart = loadavg()[0];
@@ -197,8 +203,9 @@ async function bench(opts: ReturnType<typeof options>, started: (server: ServerP
   // After the server process is stopped, so that it runs alone: this server is in this process.
   const completeSeeded = await completeSeededLatencies(opts.completeParts);
   const inventory = await inventoryAtScale(opts.inventoryArchives);
+  const bundles = await lambdaBundles();
   return {
-    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', node: process.version, loadAverage1m: round(loadAtStart, 2) },
+    machine: machine(loadAtStart),
     sha256: {
       mibPerSecond: round(sha256),
       // Every uploaded byte is hashed at least twice: the payload hash and the tree hash.
@@ -208,6 +215,7 @@ async function bench(opts: ReturnType<typeof options>, started: (server: ServerP
     ...measuredOnServer,
     completeSeeded,
     inventory,
+    bundles,
   };
 }
 
@@ -251,7 +259,12 @@ function table(r: Results): string {
       ['    memory above baseline: RSS / heap', memory(job.jobMemory)],
       [`    download, ${job.ranges} ranges, conc ${job.concurrency}`, `${job.downloadSeconds} s (${job.downloadMibPerSecond} MiB/s)`],
     ]),
+    ...bundleRows(r.bundles),
   ];
+  return aligned(rows);
+}
+
+function aligned(rows: [string, string][]): string {
   const width = Math.max(...rows.map(([label]) => label.length));
   return rows.map(([label, value]) => `${label.padEnd(width)}  ${value}`).join('\n');
 }
@@ -268,6 +281,13 @@ async function main() {
   process.once('SIGTERM', () => void abort('terminated'));
   const watchdog = setTimeout(() => void abort(`gave up after ${opts.timeoutSeconds} s`), opts.timeoutSeconds * 1000);
   try {
+    if (opts.onlyBundles) {
+      const results = { machine: machine(loadavg()[0]), bundles: await lambdaBundles() };
+      const m = results.machine;
+      console.log(aligned([['machine', `${m.cpus} x ${m.cpuModel}, node ${m.node}, load average ${m.loadAverage1m} at start`], ...bundleRows(results.bundles)]));
+      console.log(`BENCH_JSON ${JSON.stringify(results)}`);
+      return;
+    }
     const results = await bench(opts, (started) => (server = started));
     console.log(table(results));
     console.log(`BENCH_JSON ${JSON.stringify(results)}`);

@@ -41,6 +41,8 @@ export interface LocalConfig {
   host: string;
   port: number;
   dataDir: string;
+  /** Tests only: the failpoint at which the server kills itself with SIGKILL. */
+  killAt?: string;
 }
 
 export const LOCAL_DEFAULTS = {
@@ -157,6 +159,7 @@ export function readLocalConfig(env: Env = process.env): Config {
       host: text(env, 'COLDVAULT_HOST', LOCAL_DEFAULTS.host) as string,
       port: integer(env, 'PORT', LOCAL_DEFAULTS.port, 0, 65535),
       dataDir: text(env, 'COLDVAULT_DATA_DIR', LOCAL_DEFAULTS.dataDir) as string,
+      killAt: text(env, 'COLDVAULT_TEST_KILL_AT'),
     },
   };
 }

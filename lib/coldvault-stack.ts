@@ -1,9 +1,11 @@
-import { Aws, CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { Aws, CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { EventType } from 'aws-cdk-lib/aws-s3';
 import { LambdaDestination } from 'aws-cdk-lib/aws-s3-notifications';
+import { NagSuppressions } from 'cdk-nag';
 import type { Construct } from 'constructs';
 import { GlacierApi } from './api';
 import { Functions } from './functions';
+import { Monitoring } from './monitoring';
 import { RootKey } from './root-key';
 import { Schedules } from './schedules';
 import type { ColdvaultSettings } from './settings';
@@ -18,6 +20,8 @@ export interface ColdvaultStackProps extends StackProps {
  * the bucket's restore events that complete retrieval jobs.
  */
 export class ColdvaultStack extends Stack {
+  /** The environment's settings, `alarmEmails` among them. */
+  readonly settings: ColdvaultSettings;
   readonly storage: Storage;
   readonly rootKey: RootKey;
   readonly functions: Functions;
@@ -27,23 +31,60 @@ export class ColdvaultStack extends Stack {
   constructor(scope: Construct, id: string, props: ColdvaultStackProps) {
     super(scope, id, props);
     const { settings } = props;
-    this.storage = new Storage(this, 'Storage');
+    this.settings = settings;
+    const removalPolicy = settings.removalPolicy === 'RETAIN' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    this.storage = new Storage(this, 'Storage', settings);
     this.rootKey = new RootKey(this, 'RootKey', { accessKeyId: settings.rootAccessKeyId });
     this.functions = new Functions(this, 'Functions', {
       table: this.storage.table,
       bucket: this.storage.bucket,
+      key: this.storage.key,
       rootSecret: this.rootKey.secret,
       storageClass: settings.storageClass,
+      logRetentionDays: settings.logRetentionDays,
+      removalPolicy,
     });
-    this.api = new GlacierApi(this, 'Api', { handler: this.functions.api, stageName: settings.envName });
+    const { domainName, certificateArn, hostedZoneId, hostedZoneName } = settings;
+    this.api = new GlacierApi(this, 'Api', {
+      handler: this.functions.api,
+      stageName: settings.envName,
+      throttlingRateLimit: settings.throttlingRateLimit,
+      throttlingBurstLimit: settings.throttlingBurstLimit,
+      logRetentionDays: settings.logRetentionDays,
+      removalPolicy,
+      ...(domainName &&
+        certificateArn && { domain: { domainName, certificateArn, ...(hostedZoneId && hostedZoneName && { hostedZone: { id: hostedZoneId, name: hostedZoneName } }) } }),
+    });
     this.schedules = new Schedules(this, 'Schedules', {
       inventory: this.functions.inventory,
       janitor: this.functions.janitor,
       jobSweeper: this.functions.jobSweeper,
+      inventorySchedule: settings.inventorySchedule,
     });
     this.storage.bucket.addEventNotification(EventType.OBJECT_RESTORE_COMPLETED, new LambdaDestination(this.functions.restoreEvents));
+    new Monitoring(this, 'Monitoring', { functions: this.functions, restApi: this.api.restApi, table: this.storage.table, failureQueue: this.functions.failedInvocations, alarmEmails: settings.alarmEmails, key: this.storage.key });
+    // CDK's handler that configures the bucket's notifications.
+    for (const child of this.node.children.filter((c) => c.node.id.startsWith('BucketNotificationsHandler'))) {
+      NagSuppressions.addResourceSuppressions(
+        child,
+        [
+          {
+            id: 'AwsSolutions-IAM4',
+            reason: 'CDK\'s bucket notifications handler only writes its own logs with AWSLambdaBasicExecutionRole.',
+            appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole'],
+          },
+        ],
+        true,
+      );
+    }
 
     new CfnOutput(this, 'Endpoint', { value: this.api.endpoint, description: 'Glacier endpoint URL for clients (--endpoint-url)' });
+    if (this.api.domainName && !this.api.aliasRecord) {
+      new CfnOutput(this, 'DomainTarget', {
+        value: this.api.domainName.domainNameAliasDomainName,
+        description: `Point ${this.api.customDomainName} here (CNAME or alias record)`,
+      });
+    }
     new CfnOutput(this, 'RootKeySecretArn', { value: this.rootKey.secret.secretArn, description: 'Secret holding the root key pair' });
     new CfnOutput(this, 'RootKeyCommand', {
       value: `aws secretsmanager get-secret-value --region ${Aws.REGION} --secret-id ${this.rootKey.secret.secretArn} --query SecretString --output text`,

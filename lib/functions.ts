@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { Aws, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -9,17 +10,25 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import type { StorageClass } from '../lambda/config';
 import { LAMBDA_BUNDLING } from './bundling';
 
 const ROOT = join(__dirname, '..');
+/** What reading and writing objects encrypted with the bucket's key takes (deleting and restoring them takes nothing). */
+const OBJECT_KEY_ACTIONS = ['kms:Decrypt', 'kms:GenerateDataKey'];
 
 export interface FunctionsProps {
   table: dynamodb.ITable;
   bucket: s3.IBucket;
   rootSecret: secretsmanager.ISecret;
   storageClass: StorageClass;
+  /** The customer-managed key of the bucket and table, if any: it encrypts the failure queue too. */
+  key?: kms.IKey;
+  logRetentionDays: number;
+  /** Of the log groups and failure queue. */
+  removalPolicy: RemovalPolicy;
 }
 
 interface NodeFunctionProps {
@@ -28,6 +37,8 @@ interface NodeFunctionProps {
   environment: Record<string, string>;
   /** Asynchronous invocations that still fail after their retries go to the failure queue. */
   async?: { retryAttempts: number };
+  logRetentionDays: number;
+  removalPolicy: RemovalPolicy;
 }
 
 /**
@@ -45,7 +56,7 @@ export class Functions extends Construct {
 
   constructor(scope: Construct, id: string, props: FunctionsProps) {
     super(scope, id);
-    const { table, bucket } = props;
+    const { table, bucket, key } = props;
     const environment = {
       COLDVAULT_ACCOUNT_ID: Aws.ACCOUNT_ID,
       COLDVAULT_REGION: Aws.REGION,
@@ -54,11 +65,17 @@ export class Functions extends Construct {
       COLDVAULT_STORAGE_CLASS: props.storageClass,
       NODE_OPTIONS: '--enable-source-maps',
     };
+    const logging = { logRetentionDays: props.logRetentionDays, removalPolicy: props.removalPolicy };
     this.failedInvocations = new sqs.Queue(this, 'FailedInvocations', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      ...(key ? { encryption: sqs.QueueEncryption.KMS, encryptionMasterKey: key } : { encryption: sqs.QueueEncryption.SQS_MANAGED }),
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
+      removalPolicy: props.removalPolicy,
     });
+    NagSuppressions.addResourceSuppressions(this.failedInvocations, [
+      { id: 'AwsSolutions-SQS3', reason: 'This queue is where failed invocation events end up; nothing consumes it automatically, so it needs no dead-letter queue of its own.' },
+      { id: 'Serverless-SQSRedrivePolicy', reason: 'This queue is where failed invocation events end up; nothing consumes it automatically, so it needs no redrive policy.' },
+    ]);
     // Jobs notify the topics users name, in the deployment's account and region.
     const publish = () => new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [Stack.of(this).formatArn({ service: 'sns', resource: '*' })] });
     const objects = (...actions: string[]) => new iam.PolicyStatement({ actions, resources: [bucket.arnForObjects('*')] });
@@ -69,6 +86,7 @@ export class Functions extends Construct {
       // API Gateway gives up on an integration after 29 seconds.
       timeout: Duration.seconds(29),
       environment: { ...environment, COLDVAULT_ROOT_SECRET_ARN: props.rootSecret.secretArn },
+      ...logging,
     });
     table.grantReadWriteData(this.api);
     // Archives and parts in, job outputs out, and restores of archive objects for retrieval jobs.
@@ -78,11 +96,12 @@ export class Functions extends Construct {
     // Jobs complete (and notify) during DescribeJob, GetJobOutput and ListJobs, and fail at initiate.
     this.api.addToRolePolicy(publish());
     props.rootSecret.grantRead(this.api);
+    if (key) key.grant(this.api, ...OBJECT_KEY_ACTIONS);
 
-    this.inventory = this.nodeFunction('Inventory', 'inventory.ts', { memorySize: 512, timeout: Duration.minutes(15), environment, async: { retryAttempts: 2 } });
+    this.inventory = this.nodeFunction('Inventory', 'inventory.ts', { memorySize: 512, timeout: Duration.minutes(15), environment, async: { retryAttempts: 2 }, ...logging });
     table.grantReadWriteData(this.inventory);
 
-    this.janitor = this.nodeFunction('Janitor', 'janitor.ts', { memorySize: 512, timeout: Duration.minutes(15), environment, async: { retryAttempts: 2 } });
+    this.janitor = this.nodeFunction('Janitor', 'janitor.ts', { memorySize: 512, timeout: Duration.minutes(15), environment, async: { retryAttempts: 2 }, ...logging });
     table.grantReadWriteData(this.janitor);
     this.janitor.addToRolePolicy(listBucket());
     // Deferred deletions: archive objects, part objects and job outputs.
@@ -96,28 +115,72 @@ export class Functions extends Construct {
       environment,
       // The next minute's run does the same work.
       async: { retryAttempts: 0 },
+      ...logging,
     });
     table.grantReadWriteData(this.jobSweeper);
     for (const statement of jobCompletion()) this.jobSweeper.addToRolePolicy(statement);
+    if (key) key.grant(this.jobSweeper, ...OBJECT_KEY_ACTIONS);
 
-    this.restoreEvents = this.nodeFunction('RestoreEvents', 'restore-events.ts', { memorySize: 1024, timeout: Duration.minutes(5), environment, async: { retryAttempts: 2 } });
+    this.restoreEvents = this.nodeFunction('RestoreEvents', 'restore-events.ts', { memorySize: 1024, timeout: Duration.minutes(5), environment, async: { retryAttempts: 2 }, ...logging });
     table.grantReadWriteData(this.restoreEvents);
     for (const statement of jobCompletion()) this.restoreEvents.addToRolePolicy(statement);
+    if (key) key.grant(this.restoreEvents, ...OBJECT_KEY_ACTIONS);
+    this.acknowledgeNagFindings();
   }
 
-  private nodeFunction(id: string, handlerFile: string, { async, ...props }: NodeFunctionProps): NodejsFunction {
-    const logGroup = new logs.LogGroup(this, `${id}Logs`, { retention: logs.RetentionDays.THREE_MONTHS, removalPolicy: RemovalPolicy.DESTROY });
+  private nodeFunction(id: string, handlerFile: string, { async, logRetentionDays, removalPolicy, ...props }: NodeFunctionProps): NodejsFunction {
+    const logGroup = new logs.LogGroup(this, `${id}Logs`, { retention: logRetentionDays as logs.RetentionDays, removalPolicy });
     return new NodejsFunction(this, id, {
       entry: join(ROOT, 'lambda', 'handlers', handlerFile),
       handler: 'handler',
       projectRoot: ROOT,
       depsLockFilePath: join(ROOT, 'package-lock.json'),
       runtime: lambda.Runtime.NODEJS_22_X,
+      // Powertools' tracer records each invocation's calls to DynamoDB, S3 and SNS.
+      tracing: lambda.Tracing.ACTIVE,
       architecture: lambda.Architecture.ARM_64,
       bundling: LAMBDA_BUNDLING,
       logGroup,
       ...(async && { onFailure: new SqsDestination(this.failedInvocations), retryAttempts: async.retryAttempts }),
       ...props,
     });
+  }
+
+  /** Called once every grant is made: suppressions only reach the policies that exist by then. */
+  private acknowledgeNagFindings(): void {
+    const wildcard = (pattern: string) => ({ regex: `/^${pattern}$/` });
+    for (const fn of [this.api, this.inventory, this.janitor, this.jobSweeper, this.restoreEvents]) {
+      const async = fn !== this.api;
+      NagSuppressions.addResourceSuppressions(
+        fn,
+        [
+          { id: 'AwsSolutions-IAM4', reason: 'AWSLambdaBasicExecutionRole only lets the function write its own logs.', appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole'] },
+          {
+            id: 'AwsSolutions-IAM5',
+            reason:
+              'Object actions apply to the objects of the one archive bucket (vaults and archives are created at run time); index/* is the indexes of the one table; ' +
+              'sns:Publish goes to the topics users name in their vault notifications, within this account and region; the KMS actions with wildcards are what CDK grants for the one key of the table and queue; ' +
+              "X-Ray's PutTraceSegments and PutTelemetryRecords take no resource.",
+            appliesTo: [
+              wildcard('Resource::<[A-Za-z0-9]+\\.Arn>/\\*'),
+              wildcard('Resource::<[A-Za-z0-9]+\\.Arn>/index/\\*'),
+              'Resource::arn:<AWS::Partition>:sns:<AWS::Region>:<AWS::AccountId>:*',
+              'Action::kms:ReEncrypt*',
+              'Action::kms:GenerateDataKey*',
+              'Resource::*',
+            ],
+          },
+          { id: 'AwsSolutions-L1', reason: 'The functions target nodejs22.x, the runtime the bundles are built and tested for.' },
+          { id: 'Serverless-LambdaLatestVersion', reason: 'The functions target nodejs22.x, the runtime the bundles are built and tested for.' },
+          {
+            id: 'Serverless-LambdaDLQ',
+            reason: async
+              ? 'Failed asynchronous invocations go to an on-failure destination (the failure queue), which keeps more than a dead-letter queue would.'
+              : 'API Gateway invokes this function synchronously and receives its errors; a dead-letter queue only applies to asynchronous invocations.',
+          },
+        ],
+        true,
+      );
+    }
   }
 }

@@ -94,20 +94,28 @@ function newAccessKeyId(): string {
   return `AKCV${Array.from(randomBytes(16), (byte) => alphabet[byte % 32]).join('')}`;
 }
 
+function parseArguments(argv: string[]) {
+  try {
+    return parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        account: { type: 'string' },
+        user: { type: 'string' },
+        policy: { type: 'string' },
+        'data-dir': { type: 'string' },
+        table: { type: 'string' },
+        region: { type: 'string' },
+      },
+    });
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}\n\n${USAGE}`);
+  }
+}
+
 /** Runs one admin command; returns what to print. */
 export async function runAdmin(argv: string[], now = new Date()): Promise<unknown> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      account: { type: 'string' },
-      user: { type: 'string' },
-      policy: { type: 'string' },
-      'data-dir': { type: 'string' },
-      table: { type: 'string' },
-      region: { type: 'string' },
-    },
-  });
+  const { values, positionals } = parseArguments(argv);
   const [group, command, name] = positionals;
   const known = { keys: ['create', 'list', 'revoke'], users: ['create', 'put-policy', 'get', 'list', 'delete'] } as Record<string, string[]>;
   if (!group || !known[group]?.includes(command)) throw new UsageError(USAGE);
@@ -173,6 +181,6 @@ export async function main(argv: string[]): Promise<number> {
   } catch (error) {
     if (error instanceof UsageError || error instanceof GlacierError) console.error(error.message);
     else console.error('coldvault:', error);
-    return error instanceof UsageError ? 2 : 1;
+    return error instanceof UsageError || error instanceof GlacierError ? 2 : 1;
   }
 }

@@ -1,5 +1,6 @@
 import { invalidParameter, notFound } from './errors';
 import { treeHash } from './checksums';
+import { failpoint } from './failpoints';
 import { newArchiveId } from './ids';
 import { validateDescription, vaultArn, vaultPath } from './names';
 import { requireVault, vaultNotFound } from './vaults';
@@ -25,6 +26,8 @@ export interface UploadedArchive {
 
 /** A job that completed before a delete serves the bytes for 24 hours; a minute more for clocks. */
 export const ARCHIVE_BYTES_GRACE_MS = 24 * 60 * 60 * 1000 + 60_000;
+/** Longer than any upload request runs: bytes whose archive was not recorded by then never will be. */
+export const UNRECORDED_BLOB_GRACE_MS = 24 * 60 * 60 * 1000;
 
 export function archiveLocation(accountId: string, vaultName: string, archiveId: string): string {
   return `${vaultPath(accountId, vaultName)}/archives/${archiveId}`;
@@ -35,9 +38,10 @@ export function checksumMismatch(expected: string, computed: string) {
 }
 
 /**
- * Bytes first, verified; then the vault is stamped (which also proves it still exists);
- * then the archive's metadata; then the vault is stamped again so that an inventory that
- * ran while the archive was being written can't make the vault look empty.
+ * Bytes first, verified (their removal queued in case no record follows); then the vault is
+ * stamped (which also proves it still exists); then the archive's metadata; then the vault is
+ * stamped again so that an inventory that ran while the archive was being written can't make
+ * the vault look empty.
  */
 export async function uploadArchive(svc: Services, input: UploadArchiveInput): Promise<UploadedArchive> {
   const { accountId, vaultName, body } = input;
@@ -50,12 +54,16 @@ export async function uploadArchive(svc: Services, input: UploadArchiveInput): P
 
   const archiveId = newArchiveId();
   const blobKey = `${accountId}/archives/${archiveId}`;
+  // Queued before the bytes go in, so that a crash before the archive is recorded leaves nothing behind.
+  await svc.purges.schedule({ kind: 'unreferenced-blob', blobKey, accountId, vaultName, archiveId }, svc.now().getTime() + UNRECORDED_BLOB_GRACE_MS);
   await svc.blobs.put(blobKey, body, input.bodySha256);
+  failpoint('upload-archive:after-blob');
 
   if (!(await svc.metadata.recordVaultWrite(accountId, vaultName, svc.now().getTime()))) {
     await svc.blobs.delete(blobKey);
     throw vaultNotFound(svc, accountId, vaultName);
   }
+  failpoint('upload-archive:after-first-stamp');
   await svc.metadata.createArchive({
     accountId,
     vaultName,
@@ -66,7 +74,9 @@ export async function uploadArchive(svc: Services, input: UploadArchiveInput): P
     creationDate: svc.now().toISOString(),
     layout: { kind: 'blob', blobKey },
   });
+  failpoint('upload-archive:after-record');
   await svc.metadata.recordVaultWrite(accountId, vaultName, svc.now().getTime());
+  failpoint('upload-archive:after-second-stamp');
   return { archiveId, treeHash: computed, location: archiveLocation(accountId, vaultName, archiveId) };
 }
 
@@ -85,7 +95,9 @@ export async function deleteArchive(svc: Services, accountId: string, vaultName:
   if (archive.deletedDate) return;
   const now = svc.now();
   await svc.purges.schedule({ kind: 'archive-bytes', accountId, vaultName, archiveId }, now.getTime() + ARCHIVE_BYTES_GRACE_MS);
+  failpoint('delete-archive:after-schedule');
   const outcome = await svc.metadata.markArchiveDeleted(accountId, vaultName, archiveId, now.toISOString());
+  failpoint('delete-archive:after-tombstone');
   if (outcome === 'deleted') await svc.metadata.recordVaultWrite(accountId, vaultName, svc.now().getTime());
 }
 

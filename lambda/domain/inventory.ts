@@ -1,4 +1,5 @@
 import { belongsTo } from './archives';
+import { failpoint } from './failpoints';
 import { newInventoryId } from './ids';
 import type { Services } from './services';
 import type { InventoryEntry, InventorySummary, VaultRecord } from '../store/ports';
@@ -7,6 +8,8 @@ import type { InventoryEntry, InventorySummary, VaultRecord } from '../store/por
 export const INVENTORY_CHUNK_BYTES = 256 * 1024;
 /** How long a replaced inventory snapshot is kept for jobs that are reading it. */
 export const REPLACED_INVENTORY_GRACE_MS = 60 * 60 * 1000;
+/** A snapshot being written is removed after this if it was never committed (a scan takes minutes). */
+export const UNCOMMITTED_INVENTORY_GRACE_MS = 24 * 60 * 60 * 1000;
 
 /**
  * Takes a vault's inventory: pages through its archives (memory stays flat however large
@@ -33,6 +36,18 @@ export async function inventoryVault(svc: Services, vault: VaultRecord): Promise
     chunkBytes = 0;
   };
 
+  // Removals are queued before the writes they clean up after, so a crash at any step leaves
+  // nothing behind: the new snapshot's (in case it is never committed) and the current one's
+  // (it is about to be replaced). A task leaves alone a snapshot the vault still points at.
+  const where = { accountId: vault.accountId, vaultName: vault.vaultName };
+  await svc.purges.schedule({ kind: 'inventory', ...where, inventoryId: summary.id }, started.getTime() + UNCOMMITTED_INVENTORY_GRACE_MS);
+  if (vault.inventory) {
+    await svc.purges.schedule(
+      { kind: 'inventory', ...where, inventoryId: vault.inventory.id, chunks: vault.inventory.chunks },
+      started.getTime() + REPLACED_INVENTORY_GRACE_MS,
+    );
+  }
+
   let cursor: string | undefined;
   do {
     const page = await svc.metadata.listArchives(vault.accountId, vault.vaultName, cursor);
@@ -54,20 +69,20 @@ export async function inventoryVault(svc: Services, vault: VaultRecord): Promise
     cursor = page.cursor;
   } while (cursor);
   await flush();
+  failpoint('inventory:after-chunks');
 
   const committed = await svc.metadata.commitInventory(vault, summary);
   if (!committed) {
     await svc.metadata.deleteInventoryChunks(vault.accountId, vault.vaultName, summary.id, summary.chunks);
     return undefined;
   }
-  if (committed.replaced) {
-    // A retrieval job may be reading the old snapshot right now: it goes a little later.
-    const old = committed.replaced;
-    await svc.purges.schedule(
-      { kind: 'inventory', accountId: vault.accountId, vaultName: vault.vaultName, inventoryId: old.id, chunks: old.chunks },
-      svc.now().getTime() + REPLACED_INVENTORY_GRACE_MS,
-    );
+  failpoint('inventory:after-commit');
+  // Another run may have committed between this one's start and its commit.
+  const replaced = committed.replaced;
+  if (replaced && replaced.id !== vault.inventory?.id) {
+    await svc.purges.schedule({ kind: 'inventory', ...where, inventoryId: replaced.id, chunks: replaced.chunks }, svc.now().getTime() + REPLACED_INVENTORY_GRACE_MS);
   }
+  failpoint('inventory:after-schedule-old');
   return summary;
 }
 

@@ -1,6 +1,7 @@
 import { GlacierError, invalidParameter, missingParameter, notFound } from './errors';
 import { MiB, combineTreeHashes, sha256, treeHash } from './checksums';
 import { newJobId, randomSuffix } from './ids';
+import { failpoint } from './failpoints';
 import { formatInventory } from './inventory-output';
 import { validateDescription, vaultArn, vaultPath } from './names';
 import { belongsTo } from './archives';
@@ -311,7 +312,7 @@ async function completeJob(svc: Services, job: JobRecord): Promise<JobRecord> {
     if (done.outputKey) await svc.blobs.delete(done.outputKey);
     return (await svc.jobs.getJob(job.accountId, job.vaultName, job.jobId)) ?? done;
   }
-  if (done.outputKey) await svc.purges.schedule({ kind: 'blob', blobKey: done.outputKey }, now.getTime() + JOB_OUTPUT_LIFETIME_MS + 60_000);
+  failpoint('job:after-finish');
   await notify(svc, done, vault);
   return done;
 }
@@ -333,7 +334,10 @@ async function prepareInventoryOutput(svc: Services, job: JobRecord, vault: Vaul
   // A key of its own for each attempt: a completion that loses the race to another never
   // overwrites the output that the winner's job already serves.
   const outputKey = `${job.accountId}/jobs/${job.jobId}/${randomSuffix()}`;
+  // Queued before the bytes go in: output that a crash keeps from being recorded is removed too.
+  await svc.purges.schedule({ kind: 'blob', blobKey: outputKey }, now.getTime() + JOB_OUTPUT_LIFETIME_MS + 60_000);
   await svc.blobs.put(outputKey, output.body, sha256(output.body), { hot: true });
+  failpoint('job:after-output');
   return {
     ...job,
     status: 'Succeeded',
@@ -436,7 +440,7 @@ export interface JobOutput {
   headers: Record<string, string>;
 }
 
-function parseRangeHeader(raw: string, total: number): { start: number; end: number } {
+export function parseRangeHeader(raw: string, total: number): { start: number; end: number } {
   const match = /^bytes=(\d*)-(\d*)$/.exec(raw.trim());
   let start = NaN;
   let end = NaN;
@@ -501,7 +505,6 @@ export function describeJob(svc: Services, job: JobRecord): Record<string, unkno
     StatusMessage: job.statusMessage ?? null,
     CompletionDate: job.completionDate ?? null,
     SNSTopic: job.snsTopic ?? null,
-    Tier: job.tier,
   };
   if (job.archive && job.range) {
     Object.assign(description, {
@@ -509,6 +512,7 @@ export function describeJob(svc: Services, job: JobRecord): Record<string, unkno
       ArchiveSizeInBytes: job.archive.size,
       ArchiveSHA256TreeHash: job.archive.treeHash,
       RetrievalByteRange: `${job.range.start}-${job.range.end}`,
+      Tier: job.tier,
       SHA256TreeHash: job.rangeTreeHash ?? null,
     });
   }

@@ -1,5 +1,6 @@
 import { invalidParameter, missingHeader, notFound } from './errors';
 import { MiB, combineTreeHashes, isSha256Hex, treeHash } from './checksums';
+import { failpoint } from './failpoints';
 import { newArchiveId, newUploadId, randomSuffix } from './ids';
 import { validateDescription, vaultArn, vaultPath } from './names';
 import { archiveLocation, checksumMismatch } from './archives';
@@ -85,7 +86,7 @@ export async function initiateUpload(
   return { uploadId, location: uploadLocation(input.accountId, input.vaultName, uploadId) };
 }
 
-function parseContentRange(raw: string, partSize: number, bodyLength: number): number {
+export function parseContentRange(raw: string, partSize: number, bodyLength: number): number {
   const match = /^bytes (\d+)-(\d+)\/\*$/.exec(raw);
   const [start, end] = match ? [Number(match[1]), Number(match[2])] : [NaN, NaN];
   if (!match || end < start) throw invalidParameter(`Invalid Content-Range: ${raw}. It must be of the form 'bytes <first>-<last>/*'.`);
@@ -123,7 +124,9 @@ export async function uploadPart(
   // completed archive may already point at. Blobs no archive points at are removed by prefix.
   const blobKey = `${uploadBlobPrefix(accountId, uploadId)}${index}-${randomSuffix()}`;
   await svc.blobs.put(blobKey, body, input.bodySha256);
+  failpoint('upload-part:after-blob');
   await svc.uploads.putPart(accountId, vaultName, uploadId, { index, size: body.length, treeHash: computed, blobKey });
+  failpoint('upload-part:after-record');
   if (!(await svc.uploads.touchUpload(accountId, vaultName, uploadId, svc.now().getTime()))) {
     // Aborted meanwhile: the abort's purge may have missed this part, so remove it here. (If a
     // Complete took the upload meanwhile, its archive may point at this blob: leave it to the janitor.)
@@ -205,8 +208,10 @@ export async function completeUpload(
 
   const archiveId = await svc.uploads.reserveArchiveId(accountId, vaultName, uploadId, newArchiveId());
   if (!archiveId) throw uploadNotFound(svc, accountId, vaultName, uploadId);
+  failpoint('complete-upload:after-reserve');
   const done = await finishCompletion(svc, upload, archiveId, parts);
   if (!done) throw vaultNotFound(svc, accountId, vaultName);
+  failpoint('complete-upload:after-mark-completed');
   return { archiveId, treeHash: computed, location: archiveLocation(accountId, vaultName, archiveId) };
 }
 
@@ -224,7 +229,9 @@ async function finishCompletion(svc: Services, upload: UploadRecord, archiveId: 
     const keys = parts.slice(chunk * SEGMENTS_PER_CHUNK, (chunk + 1) * SEGMENTS_PER_CHUNK).map((part) => part.blobKey);
     await svc.uploads.putSegments(accountId, vaultName, archiveId, chunk, keys);
   }
+  failpoint('complete-upload:after-segments');
   if (!(await svc.metadata.recordVaultWrite(accountId, vaultName, svc.now().getTime()))) return false;
+  failpoint('complete-upload:after-first-stamp');
   const size = parts.reduce((sum, part) => sum + part.size, 0);
   const treeHash = assembledTreeHash(parts);
   const creationDate = svc.now().toISOString();
@@ -238,7 +245,9 @@ async function finishCompletion(svc: Services, upload: UploadRecord, archiveId: 
     creationDate,
     layout: { kind: 'parts', uploadId, partSize: upload.partSize, count: parts.length, chunks },
   });
+  failpoint('complete-upload:after-record');
   await svc.metadata.recordVaultWrite(accountId, vaultName, svc.now().getTime());
+  failpoint('complete-upload:after-second-stamp');
   await svc.uploads.markCompleted(accountId, vaultName, uploadId, { archiveId, size, treeHash, date: creationDate });
   return true;
 }
@@ -262,12 +271,14 @@ export async function purgeUpload(svc: Services, upload: UploadRecord): Promise<
   }
   const stale = (await svc.blobs.list(uploadBlobPrefix(upload.accountId, upload.uploadId))).filter((key) => !keep.has(key));
   await svc.blobs.deleteMany(stale);
+  failpoint('abort-upload:after-blob-deletion');
   await svc.uploads.removeUpload(upload.accountId, upload.vaultName, upload.uploadId);
 }
 
 export async function abortUpload(svc: Services, accountId: string, vaultName: string, uploadId: string): Promise<void> {
   const outcome = await svc.uploads.markAborted(accountId, vaultName, uploadId);
   if (outcome !== 'aborted') throw uploadNotFound(svc, accountId, vaultName, uploadId);
+  failpoint('abort-upload:after-mark-aborted');
   const upload = await svc.uploads.getUpload(accountId, vaultName, uploadId);
   if (upload) await purgeUpload(svc, upload);
 }
@@ -305,7 +316,10 @@ export async function purgeIdleUploads(svc: Services, idleMs = UPLOAD_IDLE_MS): 
     const before = svc.now().getTime() - idleMs;
     const page = await svc.uploads.listIdleUploads(before, cursor);
     for (const idle of page.items) {
-      if (!idle.completed && !idle.reservedArchiveId) await svc.uploads.markAborted(idle.accountId, idle.vaultName, idle.uploadId, before);
+      if (!idle.completed && !idle.reservedArchiveId) {
+        await svc.uploads.markAborted(idle.accountId, idle.vaultName, idle.uploadId, before);
+        failpoint('janitor:after-abort-idle');
+      }
       // Read it again: a part or a Complete may have landed since the listing.
       let upload = await svc.uploads.getUpload(idle.accountId, idle.vaultName, idle.uploadId);
       if (!upload || upload.lastActivityMs >= before) continue;

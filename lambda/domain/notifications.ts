@@ -1,4 +1,5 @@
 import { invalidParameter, notFound } from './errors';
+import { parseJsonObject } from './json-body';
 import { JOB_EVENTS, validateSnsTopic } from './jobs';
 import { vaultArn } from './names';
 import { requireVault, vaultNotFound } from './vaults';
@@ -9,13 +10,7 @@ const EVENTS: readonly string[] = Object.values(JOB_EVENTS);
 
 /** SetVaultNotifications' body: {"SNSTopic": "...", "Events": [...]}, as the model's vaultNotificationConfig payload. */
 function parseConfig(body: Buffer): VaultNotificationConfig {
-  let parsed: { SNSTopic?: unknown; Events?: unknown };
-  try {
-    parsed = JSON.parse(body.toString('utf8') || '{}') as typeof parsed;
-  } catch {
-    throw invalidParameter('The request body is not valid JSON.');
-  }
-  if (typeof parsed !== 'object' || parsed === null) throw invalidParameter('The request body must be a JSON object.');
+  const parsed = parseJsonObject(body);
   if (typeof parsed.SNSTopic !== 'string') throw invalidParameter('Invalid vault notification configuration: SNSTopic must be the ARN of an SNS topic.');
   validateSnsTopic(parsed.SNSTopic);
   const events = parsed.Events;

@@ -1,3 +1,4 @@
+import { failpoint } from './failpoints';
 import type { Services } from './services';
 import type { ArchiveRecord, PurgeTask } from '../store/ports';
 
@@ -10,6 +11,13 @@ async function deleteArchiveBytes(svc: Services, archive: ArchiveRecord): Promis
   await svc.uploads.deleteSegments(archive.accountId, archive.vaultName, archive.archiveId, layout.chunks);
 }
 
+/** Chunks are numbered from 0 without gaps: the first one missing ends the snapshot. */
+async function countChunks(svc: Services, task: { accountId: string; vaultName: string; inventoryId: string }): Promise<number> {
+  let count = 0;
+  while (await svc.metadata.getInventoryChunk(task.accountId, task.vaultName, task.inventoryId, count)) count += 1;
+  return count;
+}
+
 async function run(svc: Services, task: PurgeTask): Promise<void> {
   switch (task.kind) {
     case 'archive-bytes': {
@@ -20,8 +28,15 @@ async function run(svc: Services, task: PurgeTask): Promise<void> {
     }
     case 'blob':
       return svc.blobs.delete(task.blobKey);
-    case 'inventory':
-      return svc.metadata.deleteInventoryChunks(task.accountId, task.vaultName, task.inventoryId, task.chunks);
+    case 'unreferenced-blob':
+      // Once recorded, the archive's bytes are its own: a delete of it queues their removal.
+      if (!(await svc.metadata.getArchive(task.accountId, task.vaultName, task.archiveId))) await svc.blobs.delete(task.blobKey);
+      return;
+    case 'inventory': {
+      const vault = await svc.metadata.getVault(task.accountId, task.vaultName);
+      if (vault?.inventory?.id === task.inventoryId) return;
+      return svc.metadata.deleteInventoryChunks(task.accountId, task.vaultName, task.inventoryId, task.chunks ?? (await countChunks(svc, task)));
+    }
   }
 }
 
@@ -33,6 +48,7 @@ export async function runDuePurges(svc: Services): Promise<number> {
     const page = await svc.purges.listDue(svc.now().getTime(), cursor);
     for (const { handle, task } of page.items) {
       await run(svc, task);
+      failpoint('janitor:after-purge-task');
       await svc.purges.remove(handle);
       done += 1;
     }

@@ -1,3 +1,4 @@
+import { parseJsonObject } from './json-body';
 import { GlacierError, invalidParameter, missingParameter, serviceUnavailable } from './errors';
 import type { Services } from './services';
 import type { DataRetrievalRule, RetrievalLedger, RetrievalStrategy } from '../store/account-ports';
@@ -16,17 +17,6 @@ const MAX_ATTEMPTS = 10;
 
 export const POLICY_ENFORCED_MESSAGE = 'InitiateJob request denied by current data retrieval policy.';
 
-function parseBody(body: Buffer): Record<string, unknown> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body.length ? body.toString('utf8') : '{}');
-  } catch {
-    throw invalidParameter('The request body is not valid JSON.');
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw invalidParameter('The request body must be a JSON object.');
-  return parsed as Record<string, unknown>;
-}
-
 /**
  * BytesPerHour may be up to 2^63-1, beyond a double's exact integers: the bound is checked on
  * the number as written in the body, and the policy keeps the nearest double.
@@ -42,7 +32,7 @@ function parseBytesPerHour(value: unknown, body: Buffer): number {
 
 /** SetDataRetrievalPolicy's body: {"Policy": {"Rules": [{"Strategy": ..., "BytesPerHour": ...}]}}, exactly one rule. */
 export function parseRetrievalPolicy(body: Buffer): DataRetrievalRule {
-  const policy = parseBody(body).Policy;
+  const policy = parseJsonObject(body).Policy;
   if (policy === undefined || policy === null) throw missingParameter('Required parameter missing: Policy');
   if (typeof policy !== 'object' || Array.isArray(policy)) throw invalidParameter('Invalid Policy: it must be an object with a Rules list.');
   const rules = (policy as { Rules?: unknown }).Rules;

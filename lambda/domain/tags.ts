@@ -1,3 +1,4 @@
+import { parseJsonObject } from './json-body';
 import { invalidParameter, limitExceeded, missingParameter, serviceUnavailable } from './errors';
 import { vaultArn } from './names';
 import { requireVault } from './vaults';
@@ -11,17 +12,6 @@ const MAX_VALUE_LENGTH = 255;
 const TAG_CHARACTERS = /^[\p{L}\p{M}\p{N} _./=+\-@]*$/u;
 /** Concurrent edits of one vault's tags retry this often before giving up. */
 const MAX_ATTEMPTS = 10;
-
-function parseBody(body: Buffer): Record<string, unknown> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body.length ? body.toString('utf8') : '{}');
-  } catch {
-    throw invalidParameter('The request body is not valid JSON.');
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw invalidParameter('The request body must be a JSON object.');
-  return parsed as Record<string, unknown>;
-}
 
 /** Length in Unicode characters, as the guide counts, not UTF-16 code units. */
 const length = (text: string) => [...text].length;
@@ -59,7 +49,7 @@ async function updateTags(
 }
 
 export async function addTagsToVault(svc: Services, accountId: string, vaultName: string, body: Buffer): Promise<void> {
-  const tags = parseBody(body).Tags;
+  const tags = parseJsonObject(body).Tags;
   if (tags === undefined || tags === null) throw missingParameter('Required parameter missing: Tags');
   if (typeof tags !== 'object' || Array.isArray(tags)) throw invalidParameter('Invalid Tags: it must be a map of tag keys to tag values.');
   const added = Object.entries(tags as Record<string, unknown>).map(([key, value]) => [key, validateTag(key, value)] as const);
@@ -75,7 +65,7 @@ export async function addTagsToVault(svc: Services, accountId: string, vaultName
 
 /** Removing a key the vault does not have is not an error. */
 export async function removeTagsFromVault(svc: Services, accountId: string, vaultName: string, body: Buffer): Promise<void> {
-  const keys = parseBody(body).TagKeys;
+  const keys = parseJsonObject(body).TagKeys;
   if (keys === undefined || keys === null) throw missingParameter('Required parameter missing: TagKeys');
   if (!Array.isArray(keys) || keys.some((key) => typeof key !== 'string')) throw invalidParameter('Invalid TagKeys: it must be a list of tag keys.');
   const removed = new Set(keys as string[]);

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { sameSecret } from './constant-time';
 import { accessDenied, invalidParameter, notFound } from './errors';
+import { parseJsonObject } from './json-body';
 import { parsePolicy } from './policy';
 import { vaultArn } from './names';
 import { requireVault, vaultNotFound } from './vaults';
@@ -19,13 +21,8 @@ export function activeLock(vault: VaultRecord, now: Date): VaultLock | undefined
 
 /** The body of InitiateVaultLock and SetVaultAccessPolicy: {"Policy": "<policy JSON as a string>"}. */
 export function policyFromBody(body: Buffer): string {
-  let parsed: { Policy?: unknown };
-  try {
-    parsed = JSON.parse(body.toString('utf8') || '{}') as { Policy?: unknown };
-  } catch {
-    throw invalidParameter('The request body is not valid JSON.');
-  }
-  if (typeof parsed !== 'object' || parsed === null || typeof parsed.Policy !== 'string') {
+  const parsed = parseJsonObject(body);
+  if (typeof parsed.Policy !== 'string') {
     throw invalidParameter('The request body must be {"Policy": "<the policy document as a JSON string>"}.');
   }
   parsePolicy(parsed.Policy, 'resource');
@@ -57,7 +54,7 @@ export async function completeVaultLock(svc: Services, accountId: string, vaultN
   const vault = await requireVault(svc, accountId, vaultName);
   const lock = activeLock(vault, svc.now());
   const arn = vaultArn(svc.region, accountId, vaultName);
-  if (!lock || lock.lockId !== lockId) throw invalidParameter(`Invalid lock ID: ${lockId}. No vault lock in progress for ${arn} has that ID.`);
+  if (!lock || !sameSecret(lock.lockId, lockId)) throw invalidParameter(`Invalid lock ID: ${lockId}. No vault lock in progress for ${arn} has that ID.`);
   if (lock.state === 'Locked') return;
   if (!(await svc.metadata.setVaultSetting(accountId, vaultName, 'lock', { ...lock, state: 'Locked' }, lock))) {
     throw invalidParameter(`The vault lock of ${arn} changed while this request ran; try again.`);

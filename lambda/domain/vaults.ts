@@ -1,4 +1,5 @@
 import { invalidParameter, limitExceeded, notFound } from './errors';
+import { failpoint } from './failpoints';
 import { validateVaultName, vaultArn } from './names';
 import type { Services } from './services';
 import type { VaultRecord } from '../store/ports';
@@ -50,10 +51,12 @@ export async function deleteVault(svc: Services, accountId: string, vaultName: s
   const vault = await svc.metadata.getVault(accountId, vaultName);
   if (!vault) return;
   const outcome = await svc.metadata.deleteVaultIfIdle(accountId, vaultName);
+  failpoint('delete-vault:after-delete');
   if (outcome === 'not-empty') {
     throw invalidParameter(`Vault not empty or recently written to: ${vaultArn(svc.region, accountId, vaultName)}`);
   }
   if (outcome === 'deleted' && vault.inventory) {
+    failpoint('delete-vault:before-chunk-deletion');
     await svc.metadata.deleteInventoryChunks(accountId, vaultName, vault.inventory.id, vault.inventory.chunks);
   }
 }

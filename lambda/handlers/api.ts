@@ -2,6 +2,7 @@
 import { readConfig } from '../config';
 import { createApi, type Api } from '../http/api';
 import { apiGatewayHandler } from '../http/apigw';
+import { instrumented, log, observedApi } from '../observability';
 import { createIdentityStore, createKeyStore, createServices } from '../wiring';
 
 let api: Promise<Api> | undefined;
@@ -9,13 +10,16 @@ let api: Promise<Api> | undefined;
 async function build(): Promise<Api> {
   const config = readConfig();
   const identities = createIdentityStore(config);
-  return createApi({ svc: createServices(config), keys: await createKeyStore(config, identities), users: identities });
+  return observedApi(createApi({ svc: createServices(config), keys: await createKeyStore(config, identities), users: identities, log }));
 }
 
-export const handler = apiGatewayHandler(() => {
-  api ??= build().catch((error) => {
-    api = undefined;
-    throw error;
-  });
-  return api;
-});
+export const handler = instrumented(
+  'api',
+  apiGatewayHandler(() => {
+    api ??= build().catch((error) => {
+      api = undefined;
+      throw error;
+    });
+    return api;
+  }),
+);

@@ -1,10 +1,12 @@
 // Scheduled Lambda: removes idle multipart uploads and runs the deferred deletions that are due.
 import { readConfig } from '../config';
 import { runJanitor } from '../domain/janitor';
+import { METRIC, count, instrumented, logger } from '../observability';
 import { createServices } from '../wiring';
 
-export async function handler(): Promise<{ uploads: number; purges: number }> {
+export const handler = instrumented('janitor', async (): Promise<{ uploads: number; purges: number }> => {
   const done = await runJanitor(createServices(readConfig()));
-  console.log(JSON.stringify({ level: 'info', message: 'janitor finished', ...done }));
+  count(METRIC.uploadsPurged, done.uploads);
+  logger.info('janitor finished', done);
   return done;
-}
+});

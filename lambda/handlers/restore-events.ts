@@ -3,6 +3,7 @@ import type { S3Event } from 'aws-lambda';
 import { readConfig } from '../config';
 import { restoreCompleted } from '../domain/jobs';
 import type { Services } from '../domain/services';
+import { instrumented, logger } from '../observability';
 import { createServices } from '../wiring';
 
 let services: Services | undefined;
@@ -21,7 +22,9 @@ export async function handleRestoreEvent(svc: Services, event: S3Event): Promise
   return { released };
 }
 
-export async function handler(event: S3Event): Promise<{ released: number }> {
+export const handler = instrumented('restore-events', async (event: S3Event): Promise<{ released: number }> => {
   services ??= createServices(readConfig());
-  return handleRestoreEvent(services, event);
-}
+  const done = await handleRestoreEvent(services, event);
+  if (done.released > 0) logger.info('restores completed', done);
+  return done;
+});

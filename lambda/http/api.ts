@@ -7,7 +7,7 @@ import { OPERATIONS } from '../ops';
 import type { Operation } from '../ops/operation';
 import type { KeyStore, UserRecord } from '../store/ports';
 import { errorResponse, jsonLogger, jsonResponse, type Logger } from './responses';
-import { matchRoute } from './router';
+import { matchRoute, type RouteResult } from './router';
 import { authenticate, type Caller } from './sigv4';
 import type { HttpRequest, HttpResponse } from './types';
 
@@ -28,12 +28,15 @@ export function createApi(deps: ApiDeps): Api {
   const log = deps.log ?? jsonLogger;
   return async (request) => {
     const requestId = newRequestId();
+    // Routed before authentication so that every response, errors included, names its operation.
+    const routed = matchRoute(request.method, request.path, request.query);
+    const operation = 'match' in routed ? routed.match.route.operation : undefined;
     try {
-      const response = await handle(deps, request);
+      const response = await handle(deps, request, routed);
       response.headers['x-amzn-requestid'] = requestId;
-      return response;
+      return { ...response, operation };
     } catch (error) {
-      return errorResponse(error, requestId, log);
+      return { ...errorResponse(error, requestId, log), operation };
     }
   };
 }
@@ -45,7 +48,7 @@ function resolveAccount(pathAccount: string, caller: Caller): string {
   return pathAccount;
 }
 
-async function handle(deps: ApiDeps, request: HttpRequest): Promise<HttpResponse> {
+async function handle(deps: ApiDeps, request: HttpRequest, routed: RouteResult): Promise<HttpResponse> {
   const caller = await authenticate(request, deps.keys, deps.svc.region, deps.svc.now());
 
   const version = request.headers['x-amz-glacier-version'];
@@ -54,7 +57,6 @@ async function handle(deps: ApiDeps, request: HttpRequest): Promise<HttpResponse
   const repeated = request.repeatedHeaders.find((name) => name.startsWith('x-amz-') || name.startsWith('content-') || name === 'range');
   if (repeated) throw invalidParameter(`Header ${repeated} may appear only once.`);
 
-  const routed = matchRoute(request.method, request.path, request.query);
   if ('error' in routed) {
     const allowed = routed.allowed ? ` (this path takes ${routed.allowed.join(', ')})` : '';
     throw new GlacierError('UnknownOperationException', `No Glacier operation matches ${request.method} ${request.path}${allowed}.`);

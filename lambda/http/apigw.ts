@@ -8,11 +8,16 @@ function isV2(event: ApiGatewayEvent): event is APIGatewayProxyEventV2 {
   return (event as APIGatewayProxyEventV2).version === '2.0';
 }
 
-function lowerCaseHeaders(headers: Record<string, string | undefined> | null | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers ?? {})) if (value !== undefined) out[name.toLowerCase()] = value;
-  return out;
+/** Present values only; built with fromEntries so that a name like `__proto__` stays a plain name. */
+function defined(values: Record<string, string | undefined> | null | undefined, key: (name: string) => string = (name) => name): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(values ?? {})
+      .filter((entry): entry is [string, string] => entry[1] !== undefined)
+      .map(([name, value]) => [key(name), value]),
+  );
 }
+
+const lowerCaseHeaders = (headers: Record<string, string | undefined> | null | undefined) => defined(headers, (name) => name.toLowerCase());
 
 function body(raw: string | null | undefined, base64: boolean): Buffer {
   if (!raw) return Buffer.alloc(0);
@@ -36,12 +41,15 @@ export function fromApiGatewayEvent(event: ApiGatewayEvent): HttpRequest {
     };
   }
   const headers = lowerCaseHeaders(event.headers);
+  const decoded = body(event.body, event.isBase64Encoded);
+  // REST APIs leave Content-Length out of the event, but SDKs sign it: it is the length of the
+  // body API Gateway received, which is this one.
+  headers['content-length'] ??= String(decoded.length);
   const repeatedHeaders: string[] = [];
   for (const [name, values] of Object.entries(event.multiValueHeaders ?? {})) {
     if (values && values.length > 1) repeatedHeaders.push(name.toLowerCase());
   }
-  const query: Record<string, string> = {};
-  for (const [name, value] of Object.entries(event.queryStringParameters ?? {})) if (value !== undefined) query[name] = value;
+  const query = defined(event.queryStringParameters);
   return {
     method: event.httpMethod.toUpperCase(),
     path: event.path,
@@ -51,7 +59,7 @@ export function fromApiGatewayEvent(event: ApiGatewayEvent): HttpRequest {
     query,
     headers,
     repeatedHeaders,
-    body: body(event.body, event.isBase64Encoded),
+    body: decoded,
   };
 }
 

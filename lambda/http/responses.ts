@@ -5,9 +5,12 @@ export function jsonResponse(statusCode: number, value: unknown, headers: Record
   return { statusCode, headers: { 'content-type': 'application/json', ...headers }, body: Buffer.from(JSON.stringify(value)) };
 }
 
-export type Logger = (message: string, detail: Record<string, unknown>) => void;
+export type LogLevel = 'info' | 'warn' | 'error';
 
-export const jsonLogger: Logger = (message, detail) => console.log(JSON.stringify({ level: 'error', message, ...detail }));
+/** A structured log line: a message and its details, at level 'error' unless told otherwise. */
+export type Logger = (message: string, detail: Record<string, unknown>, level?: LogLevel) => void;
+
+export const jsonLogger: Logger = (message, detail, level = 'error') => console.log(JSON.stringify({ level, message, ...detail }));
 
 /** The one error mapper: anything thrown becomes Glacier's error shape. */
 export function errorResponse(error: unknown, requestId: string, log: Logger): HttpResponse {

@@ -1,4 +1,4 @@
-import { timingSafeEqual } from 'node:crypto';
+import { sameSecret } from '../domain/constant-time';
 import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { GlacierError } from '../domain/errors';
@@ -62,12 +62,6 @@ function parseAmzDate(value: string | undefined): Date {
   return new Date(Date.UTC(+y, +mo - 1, +d, +h, +mi, +s));
 }
 
-function sameSecret(a: string, b: string): boolean {
-  const left = Buffer.from(a);
-  const right = Buffer.from(b);
-  return left.length === right.length && timingSafeEqual(left, right);
-}
-
 /**
  * Verifies a SigV4 request for the `glacier` service: the signature is recomputed over
  * exactly the headers the client signed and the path as the client sent it, and the body
@@ -109,7 +103,7 @@ export async function authenticate(request: HttpRequest, keys: KeyStore, region:
 
   const signedHeaders: Record<string, string> = {};
   for (const name of auth.signedHeaders) {
-    const value = request.headers[name];
+    const value = Object.hasOwn(request.headers, name) ? request.headers[name] : undefined;
     if (value === undefined) throw invalidSignature(`The header '${name}' is listed in SignedHeaders but is not in the request.`);
     signedHeaders[name] = value;
   }

@@ -16,4 +16,6 @@ export interface HttpResponse {
   statusCode: number;
   headers: Record<string, string>;
   body: Buffer;
+  /** The operation the request was routed to, for metrics and logs; never sent to the client. */
+  operation?: string;
 }

@@ -6,33 +6,80 @@ import dynalite from 'dynalite';
 import S3rver from 's3rver';
 import { TABLE_KEYS as K } from '../store/table-schema';
 
+export type EmbeddedStore = 'dynamodb' | 's3';
+
 export interface EmbeddedStores {
   dynamoEndpoint: string;
   s3Endpoint: string;
+  /** Stops one store and drops its open connections, as an outage would (tests use it). */
+  stop(store: EmbeddedStore): Promise<void>;
+  /** Starts a stopped store again on the same port and data. */
+  restart(store: EmbeddedStore): Promise<void>;
   close(): Promise<void>;
+}
+
+interface Running {
+  port: number;
+  stop(): Promise<void>;
+}
+
+async function startDynalite(dataDir: string, port: number): Promise<Running> {
+  const server: Server = dynalite({ path: join(dataDir, 'dynamodb'), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', resolve);
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+async function startS3rver(dataDir: string, bucketName: string, port: number): Promise<Running> {
+  const s3 = new S3rver({ address: '127.0.0.1', port, silent: true, directory: join(dataDir, 's3'), configureBuckets: [{ name: bucketName }] });
+  const address = await s3.run();
+  return {
+    port: address.port,
+    async stop() {
+      const closed = s3.close();
+      s3.httpServer?.closeAllConnections();
+      await closed;
+    },
+  };
 }
 
 /** A DynamoDB-compatible server (dynalite) and an S3-compatible one (s3rver), persisting under dataDir. */
 export async function startEmbeddedStores(dataDir: string, bucketName: string): Promise<EmbeddedStores> {
-  const dynamo: Server = dynalite({ path: join(dataDir, 'dynamodb'), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  await new Promise<void>((resolve, reject) => {
-    dynamo.once('error', reject);
-    dynamo.listen(0, '127.0.0.1', resolve);
-  });
-  const s3 = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: join(dataDir, 's3'), configureBuckets: [{ name: bucketName }] });
-  let s3Port: number;
+  const dynamo = await startDynalite(dataDir, 0);
+  let s3: Running;
   try {
-    s3Port = (await s3.run()).port;
+    s3 = await startS3rver(dataDir, bucketName, 0);
   } catch (error) {
-    dynamo.close();
+    await dynamo.stop();
     throw error;
   }
+  const ports = { dynamodb: dynamo.port, s3: s3.port };
+  const running: Partial<Record<EmbeddedStore, Running>> = { dynamodb: dynamo, s3 };
+  const stop = async (store: EmbeddedStore) => {
+    const server = running[store];
+    delete running[store];
+    await server?.stop();
+  };
   return {
-    dynamoEndpoint: `http://127.0.0.1:${(dynamo.address() as AddressInfo).port}`,
-    s3Endpoint: `http://127.0.0.1:${s3Port}`,
+    dynamoEndpoint: `http://127.0.0.1:${ports.dynamodb}`,
+    s3Endpoint: `http://127.0.0.1:${ports.s3}`,
+    stop,
+    async restart(store) {
+      if (running[store]) return;
+      running[store] = store === 'dynamodb' ? await startDynalite(dataDir, ports.dynamodb) : await startS3rver(dataDir, bucketName, ports.s3);
+    },
     async close() {
-      await s3.close();
-      await new Promise<void>((resolve) => dynamo.close(() => resolve()));
+      await stop('s3');
+      await stop('dynamodb');
     },
   };
 }

@@ -1,6 +1,7 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { maxHeaderSize, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
-import { invalidParameter } from '../domain/errors';
+import { GlacierError, invalidParameter } from '../domain/errors';
 import { newRequestId } from '../domain/ids';
 import { errorResponse, type Logger } from '../http/responses';
 
@@ -29,17 +30,17 @@ function readBody(req: IncomingMessage, maxBytes: number): Promise<Body> {
 /** The REST API (v1) proxy event that API Gateway would send for this request. */
 export function toApiGatewayEvent(req: IncomingMessage, body: Buffer): APIGatewayProxyEvent {
   const url = new URL(req.url ?? '/', 'http://localhost');
-  const multiValueHeaders: Record<string, string[]> = {};
-  const headers: Record<string, string> = {};
-  for (const [name, values] of Object.entries(req.headersDistinct)) {
-    if (!values) continue;
-    multiValueHeaders[name] = values;
-    headers[name] = values[values.length - 1];
-  }
-  const multiValueQuery: Record<string, string[]> = {};
-  for (const [name, value] of url.searchParams) (multiValueQuery[name] ??= []).push(value);
-  const query = Object.fromEntries(Object.entries(multiValueQuery).map(([name, values]) => [name, values[values.length - 1]]));
+  // Built with fromEntries: names such as `constructor` or `__proto__` are the client's to choose.
+  const distinct = Object.entries(req.headersDistinct).filter((entry): entry is [string, string[]] => entry[1] !== undefined);
+  const multiValueHeaders = Object.fromEntries(distinct);
+  const headers = Object.fromEntries(distinct.map(([name, values]) => [name, values[values.length - 1]]));
+  const grouped = new Map<string, string[]>();
+  for (const [name, value] of url.searchParams) grouped.set(name, [...(grouped.get(name) ?? []), value]);
+  const multiValueQuery = Object.fromEntries(grouped);
+  const query = Object.fromEntries([...grouped].map(([name, values]) => [name, values[values.length - 1]]));
   const requestId = newRequestId();
+  // What the client signed: the path as sent, before URL parsing resolves dot segments.
+  const sentPath = req.url?.startsWith('/') ? req.url.split('?')[0] : url.pathname;
   return {
     resource: '/{proxy+}',
     path: url.pathname,
@@ -58,7 +59,7 @@ export function toApiGatewayEvent(req: IncomingMessage, body: Buffer): APIGatewa
       authorizer: undefined,
       httpMethod: req.method ?? 'GET',
       identity: { sourceIp: req.socket.remoteAddress ?? '' } as APIGatewayProxyEvent['requestContext']['identity'],
-      path: url.pathname,
+      path: sentPath,
       protocol: `HTTP/${req.httpVersion}`,
       requestId,
       requestTimeEpoch: Date.now(),
@@ -97,4 +98,29 @@ export function bridge(handler: (event: APIGatewayProxyEvent) => Promise<APIGate
       res.end(response.body);
     }
   };
+}
+
+function clientErrorFor(error: NodeJS.ErrnoException): GlacierError {
+  if (error.code === 'HPE_HEADER_OVERFLOW') return invalidParameter(`The request's headers are larger than the ${maxHeaderSize} bytes this endpoint accepts.`);
+  if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') return new GlacierError('RequestTimeoutException', 'The request was not received in full in time.');
+  return invalidParameter(
+    `The request is not well-formed HTTP (${error.code ?? error.message}): check the header names and values, and that the body is exactly Content-Length bytes.`,
+  );
+}
+
+/**
+ * node:http's answer to bytes it cannot parse as a request (headers too large, control
+ * characters, a body longer than its Content-Length), in Glacier's error shape rather than a
+ * bare status line. Like node's own, it is sent only if no answer has started on the connection.
+ */
+export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex, log: Logger): void {
+  const inFlight = (socket as { _httpMessage?: ServerResponse })._httpMessage;
+  if (!socket.writable || inFlight?.headersSent) {
+    socket.destroy();
+    return;
+  }
+  const response = errorResponse(clientErrorFor(error), newRequestId(), log);
+  const headers = { ...response.headers, 'content-length': String(response.body.length), connection: 'close' };
+  const head = [`HTTP/1.1 ${response.statusCode} ${STATUS_CODES[response.statusCode]}`, ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`)];
+  socket.end(Buffer.concat([Buffer.from(`${head.join('\r\n')}\r\n\r\n`), response.body]));
 }

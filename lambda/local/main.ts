@@ -1,10 +1,20 @@
 // `npm start`: serves the Glacier API locally.
 import { ConfigError, readLocalConfig } from '../config';
+import { FAILPOINTS, enableFailpoints } from '../domain/failpoints';
 import { DataDirInUseError } from './data-dir-lock';
 import { startLocalServer } from './server';
 
+/** Tests' process-kill scenarios: die at a named step, as a power cut or OOM kill would. */
+function killAtFailpoint(name: string) {
+  if (!(FAILPOINTS as readonly string[]).includes(name)) throw new ConfigError(`COLDVAULT_TEST_KILL_AT must be one of ${FAILPOINTS.join(', ')}`);
+  enableFailpoints((reached) => {
+    if (reached === name) process.kill(process.pid, 'SIGKILL');
+  });
+}
+
 async function main() {
   const config = readLocalConfig();
+  if (config.local.killAt) killAtFailpoint(config.local.killAt);
   const server = await startLocalServer(config);
   const credentials = `AWS_ACCESS_KEY_ID=${config.rootAccessKeyId} AWS_SECRET_ACCESS_KEY=${config.rootSecretAccessKey} AWS_DEFAULT_REGION=${config.region}`;
   console.log(`coldvault is serving the Glacier API at ${server.url} (account ${config.accountId}, data in ${config.local.dataDir})`);

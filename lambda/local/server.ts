@@ -13,8 +13,8 @@ import { apiGatewayHandler } from '../http/apigw';
 import { jsonLogger, type Logger } from '../http/responses';
 import { createDynamoClient, createIdentityStore, createKeyStore, createServices } from '../wiring';
 import { lockDataDir } from './data-dir-lock';
-import { ensureTable, startEmbeddedStores } from './embedded-stores';
-import { bridge } from './http-bridge';
+import { ensureTable, startEmbeddedStores, type EmbeddedStores } from './embedded-stores';
+import { answerClientError, bridge } from './http-bridge';
 
 /** Deliveries of SNS notifications, one JSON line each, in the data directory. */
 export const NOTIFICATIONS_FILE = 'notifications.jsonl';
@@ -30,6 +30,8 @@ export interface LocalServer {
   runJobSweep(): Promise<number>;
   /** The services the server runs on (tests look at stored state through them). */
   services: Services;
+  /** The embedded stores (tests stop and restart them to stand in for outages). */
+  stores: Pick<EmbeddedStores, 'stop' | 'restart'>;
   close(): Promise<void>;
 }
 
@@ -52,6 +54,9 @@ export async function startLocalServer(base: Config, log: Logger = jsonLogger): 
     const handler = apiGatewayHandler(async () => api);
     const server: Server = createServer(bridge(handler, config.maxBodyBytes, log));
     server.keepAliveTimeout = 30_000;
+    // A client that stops sending mid-body is answered 408 after this, not Node's default 5 minutes.
+    server.requestTimeout = 120_000;
+    server.on('clientError', (error: NodeJS.ErrnoException, socket) => answerClientError(error, socket, log));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(config.local.port, config.local.host, resolve);
@@ -76,7 +81,7 @@ export async function startLocalServer(base: Config, log: Logger = jsonLogger): 
     const infoPath = join(config.local.dataDir, SERVER_INFO_FILE);
     writeFileSync(infoPath, JSON.stringify({ pid: process.pid, url, dynamoEndpoint: stores.dynamoEndpoint }));
     cleanup.push(() => rmSync(infoPath, { force: true }));
-    return { url, config, services: svc, runInventory, runJanitor: janitor, runJobSweep: jobSweep, close: closeAll };
+    return { url, config, services: svc, stores, runInventory, runJanitor: janitor, runJobSweep: jobSweep, close: closeAll };
   } catch (error) {
     await closeAll();
     throw error;

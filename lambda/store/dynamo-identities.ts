@@ -1,6 +1,6 @@
 import { type DynamoDBClient, DeleteItemCommand, GetItemCommand, PutItemCommand, QueryCommand, ScanCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { TABLE_KEYS as K } from './table-schema';
-import { isConditionFailure, type Item, s, str } from './dynamo-items';
+import { conditionally, type Item, s, str } from './dynamo-items';
 import type { AccessKeyRecord, Credentials, IdentityStore, UserRecord } from './ports';
 
 const keyKey = (accessKeyId: string): Item => ({ [K.partitionKey]: s(`K#${accessKeyId}`), [K.sortKey]: s('-') });
@@ -85,8 +85,8 @@ export class DynamoIdentityStore implements IdentityStore {
   }
 
   async revokeKey(accessKeyId: string): Promise<boolean> {
-    try {
-      await this.db.send(
+    return conditionally(
+      this.db.send(
         new UpdateItemCommand({
           TableName: this.table,
           Key: keyKey(accessKeyId),
@@ -95,12 +95,8 @@ export class DynamoIdentityStore implements IdentityStore {
           ExpressionAttributeNames: { '#pk': K.partitionKey, '#status': 'status' },
           ExpressionAttributeValues: { ':revoked': s('Revoked') },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   async putUser(user: UserRecord): Promise<void> {

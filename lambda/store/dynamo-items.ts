@@ -1,5 +1,12 @@
 // Small helpers shared by the DynamoDB adapters.
-import { type AttributeValue, BatchWriteItemCommand, ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  type AttributeValue,
+  BatchWriteItemCommand,
+  ConditionalCheckFailedException,
+  type DynamoDBClient,
+  QueryCommand,
+  type QueryCommandInput,
+} from '@aws-sdk/client-dynamodb';
 
 export type Item = Record<string, AttributeValue>;
 
@@ -11,6 +18,41 @@ export const pad = (value: number, width: number) => String(value).padStart(widt
 
 export function isConditionFailure(error: unknown): boolean {
   return error instanceof ConditionalCheckFailedException || (error as { name?: string })?.name === 'ConditionalCheckFailedException';
+}
+
+/** Runs a conditional write: false when its condition did not hold. */
+export async function conditionally(write: Promise<unknown>): Promise<boolean> {
+  try {
+    await write;
+    return true;
+  } catch (error) {
+    if (isConditionFailure(error)) return false;
+    throw error;
+  }
+}
+
+/**
+ * Reads up to `limit` items of a query, page after page (a filter may thin pages out), and
+ * says whether more exist by reading one item beyond.
+ */
+export async function queryLimited<T>(
+  db: DynamoDBClient,
+  input: Omit<QueryCommandInput, 'Limit' | 'ExclusiveStartKey'>,
+  limit: number,
+  map: (item: Item) => T,
+  startKey?: Item,
+): Promise<{ items: T[]; cursor?: string }> {
+  const items: T[] = [];
+  let start = startKey;
+  while (items.length <= limit) {
+    const out = await db.send(
+      new QueryCommand({ ...input, ConsistentRead: true, Limit: Math.max(limit + 1 - items.length, input.FilterExpression ? 25 : 1), ExclusiveStartKey: start }),
+    );
+    items.push(...(out.Items ?? []).map(map));
+    start = out.LastEvaluatedKey;
+    if (!start) break;
+  }
+  return { items: items.slice(0, limit), cursor: items.length > limit ? 'more' : undefined };
 }
 
 export const encodeCursor = (key: Item | undefined) => (key ? Buffer.from(JSON.stringify(key)).toString('base64url') : undefined);

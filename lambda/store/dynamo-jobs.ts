@@ -1,6 +1,6 @@
 import { DeleteItemCommand, type DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { TABLE_KEYS as K } from './table-schema';
-import { batchWrite, decodeCursor, encodeCursor, isConditionFailure, type Item, n, num, pad, s, str } from './dynamo-items';
+import { queryLimited, batchWrite, decodeCursor, encodeCursor, isConditionFailure, conditionally, type Item, n, num, pad, s, str } from './dynamo-items';
 import type { JobRecord, JobStatus, JobStore, Page, PurgeQueue, PurgeTask } from './ports';
 import { randomBytes } from 'node:crypto';
 
@@ -69,33 +69,26 @@ export class DynamoJobStore implements JobStore {
       conditions.push(filter.completed ? '#status <> :open' : '#status = :open');
       values[':open'] = s('InProgress');
     }
-    const items: JobRecord[] = [];
-    let start: Item | undefined = startAfter === undefined ? undefined : jobKey(accountId, vaultName, startAfter);
-    while (items.length <= limit) {
-      const out = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: '#pk = :pk',
-          FilterExpression: conditions.length ? conditions.join(' AND ') : undefined,
-          ExpressionAttributeNames: { '#pk': K.partitionKey, ...(conditions.length && { '#status': 'status' }) },
-          ExpressionAttributeValues: values,
-          ConsistentRead: true,
-          Limit: Math.max(limit + 1 - items.length, 25),
-          ExclusiveStartKey: start,
-        }),
-      );
-      items.push(...(out.Items ?? []).map(toJob));
-      start = out.LastEvaluatedKey;
-      if (!start) break;
-    }
-    return { items: items.slice(0, limit), cursor: items.length > limit ? 'more' : undefined };
+    return queryLimited(
+      this.db,
+      {
+        TableName: this.table,
+        KeyConditionExpression: '#pk = :pk',
+        FilterExpression: conditions.length ? conditions.join(' AND ') : undefined,
+        ExpressionAttributeNames: { '#pk': K.partitionKey, ...(conditions.length && { '#status': 'status' }) },
+        ExpressionAttributeValues: values,
+      },
+      limit,
+      toJob,
+      startAfter === undefined ? undefined : jobKey(accountId, vaultName, startAfter),
+    );
   }
 
   async finishJob(job: JobRecord): Promise<boolean> {
     const item = jobItem(job);
     item[K.ttlAttribute] = n(Math.floor(Date.parse(job.completionDate ?? job.creationDate) / 1000) + 2 * 86400);
-    try {
-      await this.db.send(
+    return conditionally(
+      this.db.send(
         new PutItemCommand({
           TableName: this.table,
           Item: item,
@@ -103,12 +96,8 @@ export class DynamoJobStore implements JobStore {
           ExpressionAttributeNames: { '#status': 'status' },
           ExpressionAttributeValues: { ':open': s('InProgress') },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   async listDueJobs(nowMs: number, cursor?: string): Promise<Page<JobRecord>> {

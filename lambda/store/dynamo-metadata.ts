@@ -1,6 +1,6 @@
 import { DeleteItemCommand, type DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { TABLE_KEYS as K } from './table-schema';
-import { batchDelete, decodeCursor, encodeCursor, isConditionFailure, type Item, n, num, pad, s, str } from './dynamo-items';
+import { queryLimited, batchDelete, decodeCursor, encodeCursor, isConditionFailure, conditionally, type Item, n, num, pad, s, str } from './dynamo-items';
 import type {
   ArchiveLayout,
   ArchiveRecord,
@@ -76,8 +76,8 @@ export class DynamoMetadataStore implements MetadataStore {
   }
 
   async createVault(vault: VaultRecord): Promise<boolean> {
-    try {
-      await this.db.send(
+    return conditionally(
+      this.db.send(
         new PutItemCommand({
           TableName: this.table,
           Item: {
@@ -89,12 +89,8 @@ export class DynamoMetadataStore implements MetadataStore {
           ConditionExpression: 'attribute_not_exists(#pk)',
           ExpressionAttributeNames: { '#pk': K.partitionKey },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   async countVaults(accountId: string): Promise<number> {
@@ -119,28 +115,20 @@ export class DynamoMetadataStore implements MetadataStore {
   }
 
   async listVaults(accountId: string, startAfter: string | undefined, limit: number): Promise<Page<VaultRecord>> {
-    const items: VaultRecord[] = [];
-    let start: Item | undefined = startAfter === undefined ? undefined : vaultKey(accountId, startAfter);
-    // Read one more than asked, to know whether a marker is needed.
-    while (items.length <= limit) {
-      const out = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :v)',
-          ExpressionAttributeNames: { '#pk': K.partitionKey, '#sk': K.sortKey },
-          ExpressionAttributeValues: { ':pk': s(`A#${accountId}`), ':v': s('V#') },
-          ConsistentRead: true,
-          Limit: limit + 1 - items.length,
-          ExclusiveStartKey: start,
-        }),
-      );
-      items.push(...(out.Items ?? []).map(toVault));
-      start = out.LastEvaluatedKey;
-      if (!start) break;
-    }
-    const more = items.length > limit;
-    return { items: items.slice(0, limit), cursor: more ? 'more' : undefined };
+    return queryLimited(
+      this.db,
+      {
+        TableName: this.table,
+        KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :v)',
+        ExpressionAttributeNames: { '#pk': K.partitionKey, '#sk': K.sortKey },
+        ExpressionAttributeValues: { ':pk': s(`A#${accountId}`), ':v': s('V#') },
+      },
+      limit,
+      toVault,
+      startAfter === undefined ? undefined : vaultKey(accountId, startAfter),
+    );
   }
+
 
   async scanVaults(cursor?: string): Promise<Page<VaultRecord>> {
     const out = await this.db.send(
@@ -176,8 +164,8 @@ export class DynamoMetadataStore implements MetadataStore {
   }
 
   async recordVaultWrite(accountId: string, vaultName: string, atMs: number): Promise<boolean> {
-    try {
-      await this.db.send(
+    return conditionally(
+      this.db.send(
         new UpdateItemCommand({
           TableName: this.table,
           Key: vaultKey(accountId, vaultName),
@@ -186,37 +174,29 @@ export class DynamoMetadataStore implements MetadataStore {
           ExpressionAttributeNames: { '#pk': K.partitionKey },
           ExpressionAttributeValues: { ':at': n(atMs) },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   async createArchive(archive: ArchiveRecord): Promise<boolean> {
-    try {
-      await this.db.send(
+    return conditionally(
+      this.db.send(
         new PutItemCommand({
-        TableName: this.table,
-        Item: {
-          [K.partitionKey]: archivePk(archive.accountId, archive.vaultName),
-          [K.sortKey]: s(archive.archiveId),
-          description: s(archive.description),
-          size: n(archive.size),
-          treeHash: s(archive.treeHash),
-          creationDate: s(archive.creationDate),
-          layout: s(JSON.stringify(archive.layout)),
-        },
+          TableName: this.table,
+          Item: {
+            [K.partitionKey]: archivePk(archive.accountId, archive.vaultName),
+            [K.sortKey]: s(archive.archiveId),
+            description: s(archive.description),
+            size: n(archive.size),
+            treeHash: s(archive.treeHash),
+            creationDate: s(archive.creationDate),
+            layout: s(JSON.stringify(archive.layout)),
+          },
           ConditionExpression: 'attribute_not_exists(#pk)',
           ExpressionAttributeNames: { '#pk': K.partitionKey },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   async getArchive(accountId: string, vaultName: string, archiveId: string): Promise<ArchiveRecord | undefined> {
@@ -281,8 +261,8 @@ export class DynamoMetadataStore implements MetadataStore {
       values[':expected'] = s(JSON.stringify(expected));
     }
     if (value !== undefined) values[':value'] = s(JSON.stringify(value));
-    try {
-      await this.db.send(
+    return conditionally(
+      this.db.send(
         new UpdateItemCommand({
           TableName: this.table,
           Key: vaultKey(accountId, vaultName),
@@ -291,12 +271,8 @@ export class DynamoMetadataStore implements MetadataStore {
           ExpressionAttributeNames: { '#pk': K.partitionKey, '#setting': name },
           ...(Object.keys(values).length > 0 && { ExpressionAttributeValues: values }),
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   async putInventoryChunk(accountId: string, vaultName: string, inventoryId: string, index: number, entries: InventoryEntry[]): Promise<void> {

@@ -1,6 +1,6 @@
 import { type DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { TABLE_KEYS as K } from './table-schema';
-import { batchDelete, decodeCursor, encodeCursor, isConditionFailure, type Item, n, num, pad, s, str } from './dynamo-items';
+import { queryLimited, batchDelete, decodeCursor, encodeCursor, isConditionFailure, conditionally, type Item, n, num, pad, s, str } from './dynamo-items';
 import type { AbortOutcome, Page, PartRecord, UploadRecord, UploadStore } from './ports';
 
 const uploadKey = (accountId: string, vaultName: string, uploadId: string): Item => ({
@@ -78,27 +78,21 @@ export class DynamoUploadStore implements UploadStore {
   }
 
   async listUploads(accountId: string, vaultName: string, startAfter: string | undefined, limit: number): Promise<Page<UploadRecord>> {
-    const items: UploadRecord[] = [];
-    let start: Item | undefined = startAfter === undefined ? undefined : uploadKey(accountId, vaultName, startAfter);
-    while (items.length <= limit) {
-      const out = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: '#pk = :pk',
-          FilterExpression: 'attribute_not_exists(completedArchiveId) AND attribute_not_exists(aborted)',
-          ExpressionAttributeNames: { '#pk': K.partitionKey },
-          ExpressionAttributeValues: { ':pk': s(`M#${accountId}#${vaultName}`) },
-          ConsistentRead: true,
-          Limit: Math.max(limit + 1 - items.length, 25),
-          ExclusiveStartKey: start,
-        }),
-      );
-      items.push(...(out.Items ?? []).map(toUpload));
-      start = out.LastEvaluatedKey;
-      if (!start) break;
-    }
-    return { items: items.slice(0, limit), cursor: items.length > limit ? 'more' : undefined };
+    return queryLimited(
+      this.db,
+      {
+        TableName: this.table,
+        KeyConditionExpression: '#pk = :pk',
+        FilterExpression: 'attribute_not_exists(completedArchiveId) AND attribute_not_exists(aborted)',
+        ExpressionAttributeNames: { '#pk': K.partitionKey },
+        ExpressionAttributeValues: { ':pk': s(`M#${accountId}#${vaultName}`) },
+      },
+      limit,
+      toUpload,
+      startAfter === undefined ? undefined : uploadKey(accountId, vaultName, startAfter),
+    );
   }
+
 
   async putPart(accountId: string, vaultName: string, uploadId: string, part: PartRecord): Promise<string | undefined> {
     const out = await this.db.send(
@@ -118,30 +112,23 @@ export class DynamoUploadStore implements UploadStore {
   }
 
   async listParts(accountId: string, vaultName: string, uploadId: string, fromIndex: number, limit: number): Promise<Page<PartRecord>> {
-    const items: PartRecord[] = [];
-    let start: Item | undefined;
-    while (items.length <= limit) {
-      const out = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: '#pk = :pk AND #sk >= :from',
-          ExpressionAttributeNames: { '#pk': K.partitionKey, '#sk': K.sortKey },
-          ExpressionAttributeValues: { ':pk': partPk(accountId, vaultName, uploadId), ':from': partSk(fromIndex) },
-          ConsistentRead: true,
-          Limit: limit + 1 - items.length,
-          ExclusiveStartKey: start,
-        }),
-      );
-      items.push(...(out.Items ?? []).map(toPart));
-      start = out.LastEvaluatedKey;
-      if (!start) break;
-    }
-    return { items: items.slice(0, limit), cursor: items.length > limit ? 'more' : undefined };
+    return queryLimited(
+      this.db,
+      {
+        TableName: this.table,
+        KeyConditionExpression: '#pk = :pk AND #sk >= :from',
+        ExpressionAttributeNames: { '#pk': K.partitionKey, '#sk': K.sortKey },
+        ExpressionAttributeValues: { ':pk': partPk(accountId, vaultName, uploadId), ':from': partSk(fromIndex) },
+      },
+      limit,
+      toPart,
+    );
   }
 
+
   async touchUpload(accountId: string, vaultName: string, uploadId: string, atMs: number): Promise<boolean> {
-    try {
-      await this.db.send(
+    return conditionally(
+      this.db.send(
         new UpdateItemCommand({
           TableName: this.table,
           Key: uploadKey(accountId, vaultName, uploadId),
@@ -150,12 +137,8 @@ export class DynamoUploadStore implements UploadStore {
           ExpressionAttributeNames: { '#pk': K.partitionKey, '#gsk': K.vaultIndexSortKey },
           ExpressionAttributeValues: { ':at': n(atMs), ':gsk': activityKey(atMs, accountId, vaultName, uploadId) },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   async reserveArchiveId(accountId: string, vaultName: string, uploadId: string, candidate: string): Promise<string | undefined> {

@@ -270,7 +270,10 @@ export interface JobStore {
 export type PurgeTask =
   | { kind: 'archive-bytes'; accountId: string; vaultName: string; archiveId: string }
   | { kind: 'blob'; blobKey: string }
-  | { kind: 'inventory'; accountId: string; vaultName: string; inventoryId: string; chunks: number };
+  /** Bytes put for an archive: removed unless the archive's record was written (the upload may have crashed in between). */
+  | { kind: 'unreferenced-blob'; blobKey: string; accountId: string; vaultName: string; archiveId: string }
+  /** Chunks of an inventory snapshot the vault no longer points at (all of them when `chunks` is absent). */
+  | { kind: 'inventory'; accountId: string; vaultName: string; inventoryId: string; chunks?: number };
 
 export interface PurgeQueue {
   schedule(task: PurgeTask, dueMs: number): Promise<void>;

@@ -29,8 +29,8 @@ const functionsByName = () => {
 
 beforeAll(() => {
   outdir = mkdtempSync(join(tmpdir(), 'coldvault-cdk-'));
-  const app = new App({ outdir, context: { env: 'test', storageClass: 'DEEP_ARCHIVE' } });
-  stack = new ColdvaultStack(app, 'coldvault-test', { settings: readSettings(app.node) });
+  const app = new App({ outdir, context: { env: 'dev', storageClass: 'DEEP_ARCHIVE' } });
+  stack = new ColdvaultStack(app, 'coldvault-dev', { settings: readSettings(app.node) });
   template = Template.fromStack(stack);
   resources = template.toJSON().Resources;
 });
@@ -38,11 +38,11 @@ beforeAll(() => {
 afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
 describe('table', () => {
-  it('has the keys, index, TTL, backups and billing of the schema, and outlives the stack', () => {
+  it('has the keys, index, TTL, backups and billing of the schema, and goes with the dev stack', () => {
     template.resourceCountIs('AWS::DynamoDB::Table', 1);
     template.hasResource('AWS::DynamoDB::Table', {
-      DeletionPolicy: 'Retain',
-      UpdateReplacePolicy: 'Retain',
+      DeletionPolicy: 'Delete',
+      UpdateReplacePolicy: 'Delete',
       Properties: {
         KeySchema: [
           { AttributeName: TABLE_KEYS.partitionKey, KeyType: 'HASH' },
@@ -61,6 +61,8 @@ describe('table', () => {
         BillingMode: 'PAY_PER_REQUEST',
         TimeToLiveSpecification: { AttributeName: TABLE_KEYS.ttlAttribute, Enabled: true },
         PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        DeletionProtectionEnabled: false,
+        SSESpecification: Match.absent(),
       },
     });
   });
@@ -89,17 +91,22 @@ describe('table', () => {
 });
 
 describe('bucket', () => {
-  it('blocks public access, encrypts with S3-managed keys, aborts stale multipart uploads and outlives the stack', () => {
+  it('blocks public access, encrypts with S3-managed keys, aborts stale multipart uploads, and is emptied and deleted with the dev stack', () => {
     template.resourceCountIs('AWS::S3::Bucket', 1);
     template.hasResource('AWS::S3::Bucket', {
-      DeletionPolicy: 'Retain',
-      UpdateReplacePolicy: 'Retain',
+      DeletionPolicy: 'Delete',
+      UpdateReplacePolicy: 'Delete',
       Properties: {
         PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
         BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
-        LifecycleConfiguration: { Rules: [Match.objectLike({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 }, Status: 'Enabled' })] },
+        LifecycleConfiguration: { Rules: [{ Id: 'abort-incomplete-multipart-uploads', AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 }, Status: 'Enabled' }] },
+        VersioningConfiguration: Match.absent(),
+        ObjectLockEnabled: Match.absent(),
+        LoggingConfiguration: Match.absent(),
       },
     });
+    template.resourceCountIs('Custom::S3AutoDeleteObjects', 1);
+    template.hasResourceProperties('Custom::S3AutoDeleteObjects', { BucketName: { Ref: logicalId(stack.storage.bucket) } });
   });
 
   it('denies every request not made over TLS', () => {
@@ -118,7 +125,7 @@ describe('root key secret', () => {
   it('generates a 40-character secret access key next to the configured access key ID', () => {
     template.hasResourceProperties('AWS::SecretsManager::Secret', {
       GenerateSecretString: {
-        SecretStringTemplate: JSON.stringify({ accessKeyId: 'AKIDCOLDVAULTTEST' }),
+        SecretStringTemplate: JSON.stringify({ accessKeyId: 'AKIDCOLDVAULTDEV' }),
         GenerateStringKey: 'secretAccessKey',
         ExcludePunctuation: true,
         PasswordLength: 40,
@@ -165,11 +172,14 @@ describe('functions', () => {
     expect((fn.Environment as { Variables: unknown }).Variables).toEqual(common());
   });
 
-  it('deploys only the coldvault functions and the bucket notification handler of CDK', () => {
+  it('deploys only the coldvault functions, and the bucket notification and (dev) bucket emptying handlers of CDK', () => {
     const ours = new Set(all().map((fn) => logicalId(fn)));
     expect(ours.size).toBe(5);
     const others = ofType('AWS::Lambda::Function').filter(([id]) => !ours.has(id));
-    expect(others.map(([, fn]) => fn.Properties.Description)).toEqual([expect.stringContaining('Custom::S3BucketNotifications')]);
+    expect(others.map(([, fn]) => JSON.stringify(fn.Properties.Description)).sort()).toEqual([
+      expect.stringContaining('Custom::S3BucketNotifications'),
+      expect.stringContaining('Lambda function for auto-deleting objects'),
+    ]);
   });
 
   it('gives each function its own log group', () => {
@@ -271,7 +281,8 @@ describe('least privilege', () => {
       .sort();
   }
 
-  const failureQueue = ['sqs:GetQueueAttributes on failure queue', 'sqs:GetQueueUrl on failure queue', 'sqs:SendMessage on failure queue'];
+  const tracing = ['xray:PutTelemetryRecords on "*"', 'xray:PutTraceSegments on "*"'];
+  const failureQueue = ['sqs:GetQueueAttributes on failure queue', 'sqs:GetQueueUrl on failure queue', 'sqs:SendMessage on failure queue', ...tracing];
   const jobCompletion = ['s3:GetObject on objects', 's3:PutObject on objects', 'sns:Publish on topics'];
   const expected: Record<keyof ReturnType<typeof functionsByName>, string[]> = {
     api: [
@@ -283,6 +294,7 @@ describe('least privilege', () => {
       'secretsmanager:DescribeSecret on root key',
       'secretsmanager:GetSecretValue on root key',
       'sns:Publish on topics',
+      ...tracing,
     ],
     inventory: failureQueue,
     janitor: ['s3:DeleteObject on objects', 's3:ListBucket on bucket', ...failureQueue],
@@ -367,7 +379,7 @@ describe('schedule', () => {
   }
 
   it('invokes the inventory function once a day', () => {
-    expectSchedule(stack.schedules.dailyInventory, stack.functions.inventory, 'rate(1 day)', 2);
+    expectSchedule(stack.schedules.inventory, stack.functions.inventory, 'rate(1 day)', 2);
   });
 
   it('invokes the janitor function every hour, with the retries of the inventory rule', () => {
@@ -404,7 +416,7 @@ describe('REST API', () => {
   it('is a REST API that passes every body through as binary, on a stage named after the environment', () => {
     template.resourceCountIs('AWS::ApiGateway::RestApi', 1);
     template.hasResourceProperties('AWS::ApiGateway::RestApi', { BinaryMediaTypes: ['*/*'] });
-    template.hasResourceProperties('AWS::ApiGateway::Stage', { StageName: 'test', RestApiId: { Ref: restApiId() } });
+    template.hasResourceProperties('AWS::ApiGateway::Stage', { StageName: 'dev', RestApiId: { Ref: restApiId() } });
     template.resourceCountIs('AWS::ApiGateway::Authorizer', 0);
   });
 

@@ -10,7 +10,6 @@ import {
   GetVaultAccessPolicyCommand,
   GetVaultLockCommand,
   GlacierClient,
-  GlacierServiceException,
   InitiateVaultLockCommand,
   ListJobsCommand,
   ListVaultsCommand,
@@ -18,6 +17,7 @@ import {
   UploadArchiveCommand,
 } from '@aws-sdk/client-glacier';
 import { runAdmin } from '../../lambda/admin/cli';
+import { clientWithNewKey, failure } from '../support/glacier';
 import { startTestServer, type TestServer } from '../support/local-server';
 
 const A = '123456789012';
@@ -25,22 +25,7 @@ const B = '210987654321';
 let server: TestServer;
 let root: GlacierClient;
 
-async function failure(promise: Promise<unknown>): Promise<GlacierServiceException> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof GlacierServiceException) return error;
-    throw error;
-  }
-  throw new Error('expected the call to fail');
-}
-
 const admin = (...args: string[]) => runAdmin([...args, '--data-dir', server.dataDir]);
-
-async function keyFor(account: string, user?: string): Promise<GlacierClient> {
-  const key = (await admin('keys', 'create', '--account', account, ...(user ? ['--user', user] : []))) as { accessKeyId: string; secretAccessKey: string };
-  return server.client({ credentials: { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey } });
-}
 
 const vaultArn = (account: string, name: string) => `arn:aws:glacier:us-east-1:${account}:vaults/${name}`;
 const policy = (statements: object[]) => JSON.stringify({ Version: '2012-10-17', Statement: statements });
@@ -62,7 +47,7 @@ it('an upload-only user can add archives and can never delete them', async () =>
     '--policy',
     policy([{ Effect: 'Allow', Action: ['glacier:UploadArchive', 'glacier:InitiateMultipartUpload', 'glacier:UploadMultipartPart', 'glacier:CompleteMultipartUpload'], Resource: vaultArn(A, 'backups') }]),
   );
-  const uploader = await keyFor(A, 'uploader');
+  const uploader = await clientWithNewKey(server, A, 'uploader');
   const { archiveId } = await uploader.send(new UploadArchiveCommand({ accountId: '-', vaultName: 'backups', body: randomBytes(100) }));
   expect(archiveId).toHaveLength(138);
 
@@ -82,7 +67,7 @@ it('an upload-only user can add archives and can never delete them', async () =>
 
 it('a user with no policy may do nothing, and a revoked key is refused', async () => {
   await admin('users', 'create', 'nobody', '--account', A);
-  const nobody = await keyFor(A, 'nobody');
+  const nobody = await clientWithNewKey(server, A, 'nobody');
   expect((await failure(nobody.send(new ListVaultsCommand({ accountId: '-' })))).name).toBe('AccessDeniedException');
 
   const key = (await admin('keys', 'create', '--account', A)) as { accessKeyId: string; secretAccessKey: string };
@@ -94,7 +79,7 @@ it('a user with no policy may do nothing, and a revoked key is refused', async (
 
 it('another account is refused until the vault policy allows it, then allowed exactly what it was granted', async () => {
   await root.send(new CreateVaultCommand({ accountId: '-', vaultName: 'shared' }));
-  const other = await keyFor(B);
+  const other = await clientWithNewKey(server, B);
   await other.send(new CreateVaultCommand({ accountId: '-', vaultName: 'their-own' }));
   expect((await other.send(new ListVaultsCommand({ accountId: '-' }))).VaultList?.map((v) => v.VaultName)).toEqual(['their-own']);
 

@@ -1,35 +1,18 @@
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { readLocalConfig } from '../../lambda/config';
 import { purchaseProvisionedCapacity } from '../../lambda/domain/capacity';
 import { enforceRetrievalPolicy } from '../../lambda/domain/retrieval-policy';
 import type { Services } from '../../lambda/domain/services';
-import { ensureTable } from '../../lambda/local/embedded-stores';
 import type { AccountStore } from '../../lambda/store/account-ports';
 import { DynamoAccountStore } from '../../lambda/store/dynamo-accounts';
-import { createDynamoClient } from '../../lambda/wiring';
+import { startDynaliteTables, type DynaliteTables } from '../support/embedded';
 import { MemoryAccountStore, memoryServices } from '../support/memory-stores';
-import { startDynalite, type EmbeddedServer } from '../support/embedded';
 
-let server: EmbeddedServer;
-let client: DynamoDBClient;
-let tables = 0;
+let dynamo: DynaliteTables;
 
 beforeAll(async () => {
-  server = await startDynalite();
-  client = createDynamoClient(readLocalConfig({ COLDVAULT_DYNAMODB_ENDPOINT: server.endpoint }));
+  dynamo = await startDynaliteTables('coldvault-accounts');
 });
 
-afterAll(async () => {
-  client?.destroy();
-  await server?.close();
-});
-
-async function freshTable(): Promise<string> {
-  tables += 1;
-  const table = `coldvault-accounts-${tables}`;
-  await ensureTable(client, table);
-  return table;
-}
+afterAll(() => dynamo?.close());
 
 const A = '123456789012';
 const B = '210987654321';
@@ -90,7 +73,7 @@ function accountStoreContract(make: () => Promise<AccountStore>) {
 }
 
 describe('DynamoAccountStore on dynalite', () => {
-  accountStoreContract(async () => new DynamoAccountStore(client, await freshTable()));
+  accountStoreContract(async () => new DynamoAccountStore(dynamo.client, await dynamo.freshTable()));
 });
 
 describe('MemoryAccountStore', () => {
@@ -100,7 +83,7 @@ describe('MemoryAccountStore', () => {
 describe('the account domain on DynamoDB', () => {
   let svc: Services;
   beforeEach(async () => {
-    svc = { ...memoryServices(), accounts: new DynamoAccountStore(client, await freshTable()) };
+    svc = { ...memoryServices(), accounts: new DynamoAccountStore(dynamo.client, await dynamo.freshTable()) };
   });
 
   it('keeps the provisioned capacity limit under concurrent purchases', async () => {

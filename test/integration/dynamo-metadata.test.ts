@@ -1,31 +1,16 @@
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { readLocalConfig } from '../../lambda/config';
-import { ensureTable } from '../../lambda/local/embedded-stores';
 import { DynamoMetadataStore } from '../../lambda/store/dynamo-metadata';
-import { createDynamoClient } from '../../lambda/wiring';
-import { startDynalite, type EmbeddedServer } from '../support/embedded';
+import { startDynaliteTables, type DynaliteTables } from '../support/embedded';
 import { metadataStoreContract } from '../unit/metadata-store.contract';
 
-let server: EmbeddedServer;
-let client: DynamoDBClient;
-let tables = 0;
+let dynamo: DynaliteTables;
 
 beforeAll(async () => {
-  server = await startDynalite();
-  client = createDynamoClient(readLocalConfig({ COLDVAULT_DYNAMODB_ENDPOINT: server.endpoint }));
+  dynamo = await startDynaliteTables('coldvault-contract');
 });
 
-afterAll(async () => {
-  client?.destroy();
-  await server?.close();
-});
+afterAll(() => dynamo?.close());
 
 // A fresh table for every test.
 describe('DynamoMetadataStore on dynalite', () => {
-  metadataStoreContract(async () => {
-    tables += 1;
-    const table = `coldvault-contract-${tables}`;
-    await ensureTable(client, table);
-    return new DynamoMetadataStore(client, table);
-  });
+  metadataStoreContract(async () => new DynamoMetadataStore(dynamo.client, await dynamo.freshTable()));
 });

@@ -10,42 +10,22 @@ import {
   GetJobOutputCommand,
   GetVaultNotificationsCommand,
   GlacierClient,
-  GlacierServiceException,
   InitiateJobCommand,
   InitiateMultipartUploadCommand,
   ListJobsCommand,
   SetVaultNotificationsCommand,
   UploadArchiveCommand,
   UploadMultipartPartCommand,
-  type DescribeJobCommandOutput,
 } from '@aws-sdk/client-glacier';
 import { MiB, treeHash } from '../../lambda/domain/checksums';
 import { NOTIFICATIONS_FILE } from '../../lambda/local/server';
+import { failure, waitForJob } from '../support/glacier';
 import { startTestServer, type TestServer } from '../support/local-server';
 
 let server: TestServer;
 let glacier: GlacierClient;
 const VAULT = 'jobs';
 const TOPIC = 'arn:aws:sns:us-east-1:123456789012:restores';
-
-async function failure(promise: Promise<unknown>): Promise<GlacierServiceException> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof GlacierServiceException) return error;
-    throw error;
-  }
-  throw new Error('expected the call to fail');
-}
-
-async function waitForJob(jobId: string): Promise<DescribeJobCommandOutput> {
-  for (let attempt = 0; attempt < 200; attempt += 1) {
-    const job = await glacier.send(new DescribeJobCommand({ accountId: '-', vaultName: VAULT, jobId }));
-    if (job.Completed) return job;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`job ${jobId} did not complete`);
-}
 
 async function retrieve(archiveId: string, extra: { RetrievalByteRange?: string; SNSTopic?: string; Tier?: string } = {}) {
   const out = await glacier.send(
@@ -82,7 +62,7 @@ it('retrieves a single archive whole, with its tree hash and description', async
   const body = randomBytes(3 * MiB + 100);
   const { archiveId } = await glacier.send(new UploadArchiveCommand({ accountId: '-', vaultName: VAULT, body, archiveDescription: 'photos 2026' }));
   const jobId = await retrieve(archiveId as string);
-  const job = await waitForJob(jobId);
+  const job = await waitForJob(glacier, VAULT, jobId);
   expect(job).toEqual(
     expect.objectContaining({
       Action: 'ArchiveRetrieval',
@@ -108,7 +88,7 @@ it('retrieves a multipart archive in aligned and unaligned ranges, with checksum
   const archive = randomBytes(9 * MiB + 12345);
   const archiveId = await uploadMultipart(archive, 2 * MiB);
   const jobId = await retrieve(archiveId);
-  await waitForJob(jobId);
+  await waitForJob(glacier, VAULT, jobId);
 
   const aligned = await output(jobId, `bytes=${MiB}-${3 * MiB - 1}`);
   expect(aligned.status).toBe(206);
@@ -132,13 +112,13 @@ it('retrieves a multipart archive in aligned and unaligned ranges, with checksum
 it('retrieves a byte range of an archive; its tree hash is given when the range is tree-hash aligned', async () => {
   const archive = randomBytes(6 * MiB);
   const archiveId = await uploadMultipart(archive, MiB);
-  const alignedJob = await waitForJob(await retrieve(archiveId, { RetrievalByteRange: `${2 * MiB}-${4 * MiB - 1}` }));
+  const alignedJob = await waitForJob(glacier, VAULT, await retrieve(archiveId, { RetrievalByteRange: `${2 * MiB}-${4 * MiB - 1}` }));
   expect(alignedJob.RetrievalByteRange).toBe(`${2 * MiB}-${4 * MiB - 1}`);
   expect(alignedJob.SHA256TreeHash).toBe(treeHash(archive.subarray(2 * MiB, 4 * MiB)).toString('hex'));
   const bytes = (await output(alignedJob.JobId as string)).bytes;
   expect(bytes.equals(archive.subarray(2 * MiB, 4 * MiB))).toBe(true);
 
-  const notAligned = await waitForJob(await retrieve(archiveId, { RetrievalByteRange: `${MiB}-${3 * MiB - 1}` }));
+  const notAligned = await waitForJob(glacier, VAULT, await retrieve(archiveId, { RetrievalByteRange: `${MiB}-${3 * MiB - 1}` }));
   expect(notAligned.SHA256TreeHash).toBeUndefined();
 
   const error = await failure(retrieve(archiveId, { RetrievalByteRange: '1-100' }));
@@ -189,15 +169,9 @@ it('produces the inventory in JSON and CSV, with date filters and paging', async
 
   const inventoryJob = async (parameters: Record<string, unknown>) => {
     const { jobId } = await glacier.send(new InitiateJobCommand({ accountId: '-', vaultName, jobParameters: { Type: 'inventory-retrieval', ...parameters } }));
-    for (let attempt = 0; attempt < 200; attempt += 1) {
-      const job = await glacier.send(new DescribeJobCommand({ accountId: '-', vaultName, jobId }));
-      if (job.Completed) {
-        const out = await glacier.send(new GetJobOutputCommand({ accountId: '-', vaultName, jobId }));
-        return { job, out, text: await (out.body as { transformToString(): Promise<string> }).transformToString() };
-      }
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error('inventory job did not complete');
+    const job = await waitForJob(glacier, vaultName, jobId);
+    const out = await glacier.send(new GetJobOutputCommand({ accountId: '-', vaultName, jobId }));
+    return { job, out, text: await (out.body as { transformToString(): Promise<string> }).transformToString() };
   };
 
   const json = await inventoryJob({});
@@ -234,10 +208,10 @@ it('follows Glacier on deletes: a later job fails, a pending one fails, a finish
 
   const finishedArchive = (await upload()).archiveId as string;
   const finished = await retrieve(finishedArchive);
-  await waitForJob(finished);
+  await waitForJob(glacier, VAULT, finished);
   await glacier.send(new DeleteArchiveCommand({ accountId: '-', vaultName: VAULT, archiveId: finishedArchive }));
   expect((await output(finished)).bytes.equals(body)).toBe(true);
-  const later = await waitForJob(await retrieve(finishedArchive));
+  const later = await waitForJob(glacier, VAULT, await retrieve(finishedArchive));
   expect(later.StatusCode).toBe('Failed');
   expect(later.StatusMessage).toMatch(/was deleted/);
 
@@ -249,13 +223,9 @@ it('follows Glacier on deletes: a later job fails, a pending one fails, a finish
     const { jobId } = await client.send(new InitiateJobCommand({ accountId: '-', vaultName: VAULT, jobParameters: { Type: 'archive-retrieval', ArchiveId: archiveId } }));
     await client.send(new DeleteArchiveCommand({ accountId: '-', vaultName: VAULT, archiveId }));
     expect((await client.send(new DescribeJobCommand({ accountId: '-', vaultName: VAULT, jobId }))).StatusCode).toBe('InProgress');
-    let job: DescribeJobCommandOutput | undefined;
-    for (let attempt = 0; attempt < 100 && !job?.Completed; attempt += 1) {
-      await new Promise((r) => setTimeout(r, 100));
-      job = await client.send(new DescribeJobCommand({ accountId: '-', vaultName: VAULT, jobId }));
-    }
-    expect(job?.StatusCode).toBe('Failed');
-    expect(job?.StatusMessage).toMatch(/was deleted before the job completed/);
+    const job = await waitForJob(client, VAULT, jobId);
+    expect(job.StatusCode).toBe('Failed');
+    expect(job.StatusMessage).toMatch(/was deleted before the job completed/);
   } finally {
     await slow.destroy();
   }
@@ -271,7 +241,7 @@ it('notifies the job topic and the vault configuration, and manages the configur
   const { archiveId } = await glacier.send(new UploadArchiveCommand({ accountId: '-', vaultName: VAULT, body: randomBytes(10) }));
   const jobTopic = 'arn:aws:sns:us-east-1:123456789012:job-topic';
   const jobId = await retrieve(archiveId as string, { SNSTopic: jobTopic });
-  await waitForJob(jobId);
+  await waitForJob(glacier, VAULT, jobId);
   const deliveries = readFileSync(join(server.dataDir, NOTIFICATIONS_FILE), 'utf8')
     .trim()
     .split('\n')

@@ -1,17 +1,18 @@
 // Runs the api Lambda as deployed: bundled with the stack's esbuild settings, loaded in a
 // fresh Node process with only the Lambda's environment, fed API Gateway REST (v1) events.
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { build } from 'esbuild';
-import { ensureTable, startEmbeddedStores, type EmbeddedStores } from '../../lambda/local/embedded-stores';
+import { startEmbeddedStores, type EmbeddedStores } from '../../lambda/local/embedded-stores';
 import { LAMBDA_ESBUILD } from '../../lib/bundling';
+import { invokeBundled, lambdaEnvironment, writeRunner } from '../support/bundled-lambda';
+import { createTable } from '../support/embedded';
 
 const ACCOUNT = '123456789012';
 const REGION = 'us-east-1';
@@ -21,30 +22,15 @@ const TABLE = 'coldvault-bundle';
 const BUCKET = 'coldvault-bundle-archives';
 const ROOT = { accessKeyId: 'AKIDCOLDVAULTBUNDLE1', secretAccessKey: 'bundle-test-secret-access-key-0123456789' };
 
-const RUNNER = `
-const { handler } = require('./index.js');
-let input = '';
-process.stdin.setEncoding('utf8');
-process.stdin.on('data', (chunk) => { input += chunk; });
-process.stdin.on('end', () => {
-  handler(JSON.parse(input)).then(
-    (result) => process.stdout.write(JSON.stringify(result)),
-    (error) => { console.error(error); process.exitCode = 1; },
-  );
-});
-`;
-
 let dir: string;
 let stores: EmbeddedStores;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'coldvault-bundle-'));
   await build({ ...LAMBDA_ESBUILD, entryPoints: [join(__dirname, '..', '..', 'lambda', 'handlers', 'api.ts')], outfile: join(dir, 'bundle', 'index.js'), logLevel: 'silent' });
-  writeFileSync(join(dir, 'bundle', 'runner.js'), RUNNER);
+  writeRunner(join(dir, 'bundle'));
   stores = await startEmbeddedStores(join(dir, 'data'), BUCKET);
-  const db = new DynamoDBClient({ region: REGION, endpoint: stores.dynamoEndpoint, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
-  await ensureTable(db, TABLE);
-  db.destroy();
+  await createTable(stores, TABLE, REGION);
 });
 
 afterAll(async () => {
@@ -53,32 +39,9 @@ afterAll(async () => {
 });
 
 /** Runs the bundled handler on one event in a new Node process, with the Lambda's environment and nothing else. */
-function invoke(event: unknown): Promise<APIGatewayProxyResult> {
-  const env = {
-    PATH: process.env.PATH ?? '',
-    NODE_OPTIONS: '--enable-source-maps',
-    COLDVAULT_ACCOUNT_ID: ACCOUNT,
-    AWS_REGION: REGION,
-    COLDVAULT_TABLE: TABLE,
-    COLDVAULT_BUCKET: BUCKET,
-    COLDVAULT_ACCESS_KEY_ID: ROOT.accessKeyId,
-    COLDVAULT_SECRET_ACCESS_KEY: ROOT.secretAccessKey,
-    COLDVAULT_DYNAMODB_ENDPOINT: stores.dynamoEndpoint,
-    COLDVAULT_S3_ENDPOINT: stores.s3Endpoint,
-  };
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['runner.js'], { cwd: join(dir, 'bundle'), env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code !== 0) reject(new Error(`bundled handler exited with ${code}: ${stderr}`));
-      else resolve(JSON.parse(stdout) as APIGatewayProxyResult);
-    });
-    child.stdin.end(JSON.stringify(event));
-  });
+async function invoke(event: unknown): Promise<APIGatewayProxyResult> {
+  const env = { NODE_OPTIONS: '--enable-source-maps', ...lambdaEnvironment(stores, { account: ACCOUNT, region: REGION, table: TABLE, bucket: BUCKET, root: ROOT }) };
+  return (await invokeBundled(join(dir, 'bundle'), 'index.js', env, event)) as APIGatewayProxyResult;
 }
 
 /** A REST API (v1) proxy event for a request signed, as a client would, for the stage URL of an execute-api domain. */
@@ -136,7 +99,8 @@ describe('bundled api Lambda', () => {
     const code = readFileSync(join(dir, 'bundle', 'index.js'), 'utf8');
     const required = new Set([...code.matchAll(/require\("([^"]+)"\)/g)].map((match) => match[1]));
     expect(required.size).toBeGreaterThan(0);
-    expect([...required].filter((name) => !name.startsWith('node:') && name !== '@aws-sdk/signature-v4-crt')).toEqual([]);
+    const builtIn = (name: string) => builtinModules.includes(name.replace(/^node:/, ''));
+    expect([...required].filter((name) => !builtIn(name) && name !== '@aws-sdk/signature-v4-crt')).toEqual([]);
     expect(existsSync(join(dir, 'bundle', 'index.js.map'))).toBe(true);
   });
 

@@ -6,7 +6,6 @@ import {
   DeleteArchiveCommand,
   DescribeVaultCommand,
   GlacierClient,
-  GlacierServiceException,
   InitiateMultipartUploadCommand,
   ListMultipartUploadsCommand,
   ListPartsCommand,
@@ -15,6 +14,7 @@ import {
 } from '@aws-sdk/client-glacier';
 import { MiB, treeHash } from '../../lambda/domain/checksums';
 import { createServices } from '../../lambda/wiring';
+import { failure } from '../support/glacier';
 import { startTestServer, type TestServer } from '../support/local-server';
 import { oracleTreeHash } from '../support/tree-hash-oracle';
 
@@ -22,16 +22,6 @@ let server: TestServer;
 let glacier: GlacierClient;
 const VAULT = 'multipart';
 const ACCOUNT = '123456789012';
-
-async function failure(promise: Promise<unknown>): Promise<GlacierServiceException> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof GlacierServiceException) return error;
-    throw error;
-  }
-  throw new Error('expected the call to fail');
-}
 
 async function initiate(partSize: number, archiveDescription?: string) {
   const out = await glacier.send(new InitiateMultipartUploadCommand({ accountId: '-', vaultName: VAULT, partSize: String(partSize), archiveDescription }));

@@ -48,10 +48,10 @@ function startPartialUpload(url: string, size: number): Promise<void> {
   });
 }
 
-async function inventoryAfter(server: ServerProcess, since: number) {
+async function inventoryAfter(server: ServerProcess, since: number, vaultName = 'crash') {
   const client = server.client();
   for (let attempt = 0; attempt < 200; attempt += 1) {
-    const vault = await client.send(new DescribeVaultCommand({ accountId: '-', vaultName: 'crash' }));
+    const vault = await client.send(new DescribeVaultCommand({ accountId: '-', vaultName }));
     if (vault.LastInventoryDate && Date.parse(vault.LastInventoryDate) > since) return vault;
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -161,5 +161,39 @@ it('a multipart upload survives a SIGKILL: every acknowledged part is listed, th
     .client()
     .send(new CompleteMultipartUploadCommand({ accountId: '-', vaultName: 'resume', uploadId, archiveSize: String(archive.length), checksum: expected }));
   expect(done.checksum).toBe(expected);
+  await kill(server);
+});
+
+it('a server killed during a Complete keeps the upload: after a restart the Complete succeeds with the archive\'s tree hash', async () => {
+  const port = String(await freePort());
+  const env = { PORT: port, COLDVAULT_DATA_DIR: dataDir, COLDVAULT_INVENTORY_INTERVAL_SECONDS: '1' };
+  let server = spawnServer({ ...env, COLDVAULT_TEST_KILL_AT: 'complete-upload:after-record' });
+  running.push(server);
+  await waitUntilServing(server);
+  const client = server.client();
+  await client.send(new CreateVaultCommand({ accountId: '-', vaultName: 'complete-kill' }));
+  const { uploadId } = await client.send(new InitiateMultipartUploadCommand({ accountId: '-', vaultName: 'complete-kill', partSize: String(MiB) }));
+  const archive = randomBytes(5 * MiB + 77);
+  for (let start = 0; start < archive.length; start += MiB) {
+    const body = archive.subarray(start, start + MiB);
+    await client.send(
+      new UploadMultipartPartCommand({ accountId: '-', vaultName: 'complete-kill', uploadId, range: `bytes ${start}-${start + body.length - 1}/*`, body }),
+    );
+  }
+  const expected = treeHash(archive).toString('hex');
+  const complete = (c: GlacierClient) =>
+    c.send(new CompleteMultipartUploadCommand({ accountId: '-', vaultName: 'complete-kill', uploadId, archiveSize: String(archive.length), checksum: expected }));
+  await expect(complete(client)).rejects.toThrow();
+  expect(await server.exited).toBeNull();
+
+  server = spawnServer(env);
+  running.push(server);
+  await waitUntilServing(server);
+  const done = await complete(server.client());
+  expect(done.checksum).toBe(expected);
+  const again = await complete(server.client());
+  expect(again.archiveId).toBe(done.archiveId);
+  const vault = await inventoryAfter(server, Date.now(), 'complete-kill');
+  expect([vault.NumberOfArchives, vault.SizeInBytes]).toEqual([1, archive.length]);
   await kill(server);
 });

@@ -3,7 +3,6 @@ import {
   CreateVaultCommand,
   GetDataRetrievalPolicyCommand,
   GlacierClient,
-  GlacierServiceException,
   InitiateJobCommand,
   ListProvisionedCapacityCommand,
   ListTagsForVaultCommand,
@@ -12,22 +11,13 @@ import {
   SetDataRetrievalPolicyCommand,
   UploadArchiveCommand,
 } from '@aws-sdk/client-glacier';
+import { failure } from '../support/glacier';
 import { startTestServer, type TestServer } from '../support/local-server';
 
 let server: TestServer;
 let glacier: GlacierClient;
 const VAULT = 'tagged';
 const OWN_ACCOUNT = '123456789012';
-
-async function failure(promise: Promise<unknown>): Promise<GlacierServiceException> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof GlacierServiceException) return error;
-    throw error;
-  }
-  throw new Error('expected the call to fail');
-}
 
 const expectError = async (promise: Promise<unknown>, name: string, status: number, message?: string | RegExp) => {
   const error = await failure(promise);

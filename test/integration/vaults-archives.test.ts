@@ -5,7 +5,6 @@ import {
   DeleteVaultCommand,
   DescribeVaultCommand,
   GlacierClient,
-  GlacierServiceException,
   ListVaultsCommand,
   UploadArchiveCommand,
   paginateListVaults,
@@ -13,22 +12,13 @@ import {
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { treeHash } from '../../lambda/domain/checksums';
 import { createS3Client } from '../../lambda/wiring';
+import { failure } from '../support/glacier';
 import { startTestServer, type TestServer } from '../support/local-server';
 
 let server: TestServer;
 let glacier: GlacierClient;
 const ACCOUNT = '123456789012';
 const arn = (name: string) => `arn:aws:glacier:us-east-1:${ACCOUNT}:vaults/${name}`;
-
-async function failure(promise: Promise<unknown>): Promise<GlacierServiceException> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof GlacierServiceException) return error;
-    throw error;
-  }
-  throw new Error('expected the call to fail');
-}
 
 async function upload(vaultName: string, body: Buffer, archiveDescription?: string) {
   return glacier.send(new UploadArchiveCommand({ accountId: '-', vaultName, body, archiveDescription }));

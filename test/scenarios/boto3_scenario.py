@@ -1,5 +1,6 @@
 """boto3 against a running coldvault: vault and archive lifecycle, multipart uploads, retrieval
-jobs and notifications (client and resource API), and rejected requests.
+jobs and notifications (client and resource API), tags, vault access policies, vault locks,
+account settings, and rejected requests; every operation of the service is called.
 
 Usage: SCENARIO_NOTIFICATIONS_FILE=... python3 boto3_scenario.py ENDPOINT_URL
 (the notifications file is where the local server delivers SNS notifications)
@@ -380,6 +381,80 @@ def inventory_retrieval(glacier, resource_vault, archives, earlier_jobs):
     passed()
 
 
+def lock_policy(vault_arn):
+    """A vault lock policy refusing DeleteArchive, for everyone, of archives younger than 365 days."""
+    return json.dumps({'Version': '2012-10-17', 'Statement': [{
+        'Sid': 'no-early-deletes', 'Effect': 'Deny', 'Principal': '*', 'Action': 'glacier:DeleteArchive', 'Resource': vault_arn,
+        'Condition': {'NumericLessThan': {'glacier:ArchiveAgeInDays': '365'}}}]})
+
+
+def settings_and_access_control(glacier, vault):
+    """Tags, the vault access policy, vault locks (one aborted on `vault`, one completed on a vault
+    of its own that stays behind), the data retrieval policy and provisioned capacity."""
+    global step
+    vault_arn = f'arn:aws:glacier:us-east-1:{ACCOUNT}:vaults/{vault}'
+
+    step = 'add_tags_to_vault, list_tags_for_vault, remove_tags_from_vault'
+    glacier.add_tags_to_vault(vaultName=vault, Tags={'owner': 'boto3', 'purpose': 'scenario', 'empty': ''})
+    tags = glacier.list_tags_for_vault(vaultName=vault)['Tags']
+    check(tags == {'owner': 'boto3', 'purpose': 'scenario', 'empty': ''}, f'list_tags_for_vault: {tags}')
+    glacier.remove_tags_from_vault(vaultName=vault, TagKeys=['purpose', 'empty'])
+    tags = glacier.list_tags_for_vault(vaultName=vault)['Tags']
+    check(tags == {'owner': 'boto3'}, f'list_tags_for_vault after remove: {tags}')
+    passed()
+
+    step = 'set_vault_access_policy, get_vault_access_policy, delete_vault_access_policy'
+    policy = json.dumps({'Version': '2012-10-17', 'Statement': [{
+        'Effect': 'Allow', 'Principal': {'AWS': 'arn:aws:iam::210987654321:root'}, 'Action': 'glacier:DescribeVault', 'Resource': vault_arn}]})
+    glacier.set_vault_access_policy(vaultName=vault, policy={'Policy': policy})
+    got = glacier.get_vault_access_policy(vaultName=vault)['policy']
+    check(got == {'Policy': policy}, f'get_vault_access_policy: {got}')
+    glacier.delete_vault_access_policy(vaultName=vault)
+    code, message = error_code(glacier.get_vault_access_policy, vaultName=vault)
+    check(code == 'ResourceNotFoundException', f'error code {code}: {message}')
+    passed()
+
+    step = 'initiate_vault_lock, get_vault_lock, abort_vault_lock'
+    lock_id = glacier.initiate_vault_lock(vaultName=vault, policy={'Policy': lock_policy(vault_arn)})['lockId']
+    check(lock_id, 'no lockId')
+    lock = glacier.get_vault_lock(vaultName=vault)
+    check((lock['State'], lock['Policy']) == ('InProgress', lock_policy(vault_arn)), f'get_vault_lock: {lock}')
+    glacier.abort_vault_lock(vaultName=vault)
+    code, message = error_code(glacier.get_vault_lock, vaultName=vault)
+    check(code == 'ResourceNotFoundException', f'error code {code}: {message}')
+    passed()
+
+    step = 'complete_vault_lock: a locked vault refuses deleting a young archive'
+    # A locked vault can't be deleted while it holds the archive: it stays behind on the local server.
+    locked = f'{vault}-locked'
+    glacier.create_vault(vaultName=locked)
+    archive_id = glacier.upload_archive(vaultName=locked, body=os.urandom(1000))['archiveId']
+    locked_arn = f'arn:aws:glacier:us-east-1:{ACCOUNT}:vaults/{locked}'
+    lock_id = glacier.initiate_vault_lock(vaultName=locked, policy={'Policy': lock_policy(locked_arn)})['lockId']
+    glacier.complete_vault_lock(vaultName=locked, lockId=lock_id)
+    check(glacier.get_vault_lock(vaultName=locked)['State'] == 'Locked', 'the vault lock is not Locked')
+    code, message = error_code(glacier.delete_archive, vaultName=locked, archiveId=archive_id)
+    check(code == 'AccessDeniedException', f'error code {code}: {message}')
+    passed()
+
+    step = 'set_data_retrieval_policy, get_data_retrieval_policy'
+    glacier.set_data_retrieval_policy(Policy={'Rules': [{'Strategy': 'None'}]})
+    got = glacier.get_data_retrieval_policy()['Policy']
+    check(got == {'Rules': [{'Strategy': 'None'}]}, f'get_data_retrieval_policy: {got}')
+    passed()
+
+    step = 'purchase_provisioned_capacity, list_provisioned_capacity'
+    capacity_id = glacier.purchase_provisioned_capacity()['capacityId']
+    listed = [unit['CapacityId'] for unit in glacier.list_provisioned_capacity()['ProvisionedCapacityList']]
+    check(capacity_id in listed, f'{capacity_id} not in {listed}')
+    passed()
+
+
+def track_operations(client, called):
+    """Adds the name of every operation `client` calls (successfully or not) to the set `called`."""
+    client.meta.events.register('before-call.glacier', lambda model, **_: called.add(model.name))
+
+
 def main(endpoint):
     global step
     session_args = dict(
@@ -389,6 +464,8 @@ def main(endpoint):
         aws_secret_access_key='coldvault-local-secret-access-key',
     )
     glacier = boto3.client('glacier', **session_args)
+    called = set()
+    track_operations(glacier, called)
     vault = f'boto3-scenario-{int(time.time())}-{os.getpid()}'
     data = os.urandom(2 * 1024 * 1024 + 54321)
 
@@ -429,6 +506,7 @@ def main(endpoint):
     check(described['SizeInBytes'] == len(data), f'SizeInBytes {described["SizeInBytes"]}, expected {len(data)}')
     passed()
 
+    settings_and_access_control(glacier, vault)
     multipart_archive_id, multipart_data = multipart_with_client(glacier, vault)
     resource, resource_archive, resource_data = multipart_with_resource(session_args, vault)
 
@@ -471,6 +549,12 @@ def main(endpoint):
 
     step = 'vault_not_exists waiter'
     glacier.get_waiter('vault_not_exists').wait(vaultName=vault, WaiterConfig={'Delay': 1, 'MaxAttempts': 5})
+    passed()
+
+    step = 'every operation called'
+    operations = set(glacier.meta.service_model.operation_names)
+    check(called == operations, f'not called: {sorted(operations - called)}; unknown: {sorted(called - operations)}')
+    check(len(operations) == 33, f'{len(operations)} operations in the service model')
     passed()
 
 

@@ -127,11 +127,6 @@ must list-multipart-uploads --vault-name "$vault"
 [ "$(upload_listed "$aborted_id")" = no ] || fail "aborted upload still listed: $(cat "$work/out")"
 pass
 
-# ---- retrieval jobs and notifications ----
-account=123456789012
-vault_topic="arn:aws:sns:us-east-1:$account:cli-scenario-vault-topic"
-job_topic="arn:aws:sns:us-east-1:$account:cli-scenario-job-topic"
-
 # Prints the Python expression $1 over `o`, the JSON in $work/out (a tuple's items space-separated).
 jq_out() {
   "$python" -c '
@@ -140,6 +135,82 @@ o = json.load(open(sys.argv[1]))
 value = eval(sys.argv[2])
 print(*value) if isinstance(value, tuple) else print(value)' "$work/out" "$1"
 }
+
+# ---- tags, access policy, vault lock, account settings ----
+account=123456789012
+vault_arn="arn:aws:glacier:us-east-1:$account:vaults/$vault"
+# Prints {"Policy": "<$1 as a JSON string>"}, the body of set-vault-access-policy and initiate-vault-lock.
+policy_body() { "$python" -c 'import json, sys; print(json.dumps({"Policy": sys.argv[1]}))' "$1"; }
+# A vault lock policy refusing DeleteArchive, for everyone, of archives younger than 365 days.
+lock_policy() {
+  echo "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"no-early-deletes\",\"Effect\":\"Deny\",\"Principal\":\"*\",\"Action\":\"glacier:DeleteArchive\",\"Resource\":\"$1\",\"Condition\":{\"NumericLessThan\":{\"glacier:ArchiveAgeInDays\":\"365\"}}}]}"
+}
+
+step="add-tags-to-vault, list-tags-for-vault, remove-tags-from-vault"
+must add-tags-to-vault --vault-name "$vault" --tags '{"owner":"cli","purpose":"scenario","empty":""}'
+must list-tags-for-vault --vault-name "$vault"
+[ "$(jq_out 'sorted(o["Tags"].items())')" = "[('empty', ''), ('owner', 'cli'), ('purpose', 'scenario')]" ] || fail "list-tags-for-vault: $(cat "$work/out")"
+must remove-tags-from-vault --vault-name "$vault" --tag-keys purpose empty
+must list-tags-for-vault --vault-name "$vault"
+[ "$(jq_out 'o["Tags"]')" = "{'owner': 'cli'}" ] || fail "list-tags-for-vault after remove: $(cat "$work/out")"
+pass
+
+step="set-vault-access-policy, get-vault-access-policy, delete-vault-access-policy"
+access_policy="{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"arn:aws:iam::210987654321:root\"},\"Action\":\"glacier:DescribeVault\",\"Resource\":\"$vault_arn\"}]}"
+must set-vault-access-policy --vault-name "$vault" --policy "$(policy_body "$access_policy")"
+must get-vault-access-policy --vault-name "$vault"
+[ "$(jq_out 'o["policy"]["Policy"]')" = "$access_policy" ] || fail "get-vault-access-policy: $(cat "$work/out")"
+must delete-vault-access-policy --vault-name "$vault"
+if glacier get-vault-access-policy --vault-name "$vault"; then fail "the access policy is still set: $(cat "$work/out")"; fi
+grep -q "ResourceNotFoundException" "$work/err" || fail "unexpected error: $(cat "$work/err")"
+pass
+
+step="initiate-vault-lock, get-vault-lock, abort-vault-lock"
+must initiate-vault-lock --vault-name "$vault" --policy "$(policy_body "$(lock_policy "$vault_arn")")"
+[ -n "$(field lockId)" ] || fail "no lockId in $(cat "$work/out")"
+must get-vault-lock --vault-name "$vault"
+[ "$(field State)" = InProgress ] || fail "get-vault-lock: $(cat "$work/out")"
+[ "$(field Policy)" = "$(lock_policy "$vault_arn")" ] || fail "get-vault-lock policy: $(cat "$work/out")"
+must abort-vault-lock --vault-name "$vault"
+if glacier get-vault-lock --vault-name "$vault"; then fail "the lock is still there: $(cat "$work/out")"; fi
+grep -q "ResourceNotFoundException" "$work/err" || fail "unexpected error: $(cat "$work/err")"
+pass
+
+step="complete-vault-lock: a locked vault refuses deleting a young archive"
+# A locked vault can't be deleted while it holds the archive: it stays behind on the local server.
+locked_vault="$vault-locked"
+locked_arn="arn:aws:glacier:us-east-1:$account:vaults/$locked_vault"
+must create-vault --vault-name "$locked_vault"
+must upload-archive --vault-name "$locked_vault" --body "$work/archive.bin"
+locked_archive="$(field archiveId)"
+must initiate-vault-lock --vault-name "$locked_vault" --policy "$(policy_body "$(lock_policy "$locked_arn")")"
+lock_id="$(field lockId)"
+must complete-vault-lock --vault-name "$locked_vault" --lock-id "$lock_id"
+must get-vault-lock --vault-name "$locked_vault"
+[ "$(field State)" = Locked ] || fail "get-vault-lock: $(cat "$work/out")"
+if glacier delete-archive --vault-name "$locked_vault" --archive-id "$locked_archive"; then fail "the root key deleted an archive of a locked vault"; fi
+grep -q "AccessDeniedException" "$work/err" || fail "unexpected error: $(cat "$work/err")"
+pass
+
+step="set-data-retrieval-policy, get-data-retrieval-policy"
+must set-data-retrieval-policy --policy '{"Rules":[{"Strategy":"None"}]}'
+must get-data-retrieval-policy
+[ "$(jq_out 'o["Policy"]["Rules"]')" = "[{'Strategy': 'None'}]" ] || fail "get-data-retrieval-policy: $(cat "$work/out")"
+pass
+
+step="purchase-provisioned-capacity, list-provisioned-capacity"
+must purchase-provisioned-capacity
+capacity_id="$(field capacityId)"
+[ -n "$capacity_id" ] || fail "no capacityId in $(cat "$work/out")"
+must list-provisioned-capacity
+"$python" -c 'import json, sys; sys.exit(sys.argv[2] not in [u["CapacityId"] for u in json.load(open(sys.argv[1]))["ProvisionedCapacityList"]])' \
+  "$work/out" "$capacity_id" || fail "$capacity_id not in $(cat "$work/out")"
+pass
+
+# ---- retrieval jobs and notifications ----
+vault_topic="arn:aws:sns:us-east-1:$account:cli-scenario-vault-topic"
+job_topic="arn:aws:sns:us-east-1:$account:cli-scenario-job-topic"
+
 # Polls describe-job for job $1 until it is completed (at most 30 s); leaves the description in $work/out.
 wait_job() {
   local deadline=$((SECONDS + 30))

@@ -5,8 +5,12 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import S3rver from 's3rver';
+import { readLocalConfig } from '../../lambda/config';
+import { ensureTable, type EmbeddedStores } from '../../lambda/local/embedded-stores';
+import { createDynamoClient } from '../../lambda/wiring';
 
 export interface EmbeddedServer {
   endpoint: string;
@@ -40,4 +44,41 @@ export async function startS3rver(bucket: string): Promise<EmbeddedServer> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+export interface DynaliteTables {
+  client: DynamoDBClient;
+  /** Creates a new, empty coldvault table and returns its name. */
+  freshTable(): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** Dynalite with a DynamoDB client on it, for store adapter tests that want a fresh table per test. */
+export async function startDynaliteTables(tablePrefix: string): Promise<DynaliteTables> {
+  const server = await startDynalite();
+  const client = createDynamoClient(readLocalConfig({ COLDVAULT_DYNAMODB_ENDPOINT: server.endpoint }));
+  let tables = 0;
+  return {
+    client,
+    async freshTable() {
+      tables += 1;
+      const table = `${tablePrefix}-${tables}`;
+      await ensureTable(client, table);
+      return table;
+    },
+    async close() {
+      client.destroy();
+      await server.close();
+    },
+  };
+}
+
+/** Creates the coldvault table `tableName` in the DynamoDB of `stores`. */
+export async function createTable(stores: EmbeddedStores, tableName: string, region = 'us-east-1'): Promise<void> {
+  const db = new DynamoDBClient({ region, endpoint: stores.dynamoEndpoint, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+  try {
+    await ensureTable(db, tableName);
+  } finally {
+    db.destroy();
+  }
 }

@@ -19,6 +19,21 @@ const failing = <T extends object>(message: string) =>
     get: () => () => Promise.reject(new Error(message)),
   });
 
+/** Services whose every store fails with `message`. */
+const failingServices = (message: string): Services => ({
+  metadata: failing<MetadataStore>(message),
+  uploads: failing<UploadStore>(message),
+  blobs: failing<BlobStore>(message),
+  jobs: failing<JobStore>(message),
+  purges: failing<PurgeQueue>(message),
+  accounts: failing<AccountStore>(message),
+  notifier: failing<Notifier>(message),
+  retrieval: { kind: 'restore' },
+  maxBodyBytes: 1024 * 1024,
+  region: 'us-east-1',
+  now: () => new Date(),
+});
+
 async function signed(method: string, path: string): Promise<HttpRequest> {
   const body = Buffer.alloc(0);
   const headers = {
@@ -33,19 +48,7 @@ async function signed(method: string, path: string): Promise<HttpRequest> {
 
 it('answers an unexpected exception with 500 ServiceUnavailableException and logs it with the request ID', async () => {
   const logged: Record<string, unknown>[] = [];
-  const svc: Services = {
-    metadata: failing<MetadataStore>('connect ECONNREFUSED'),
-    uploads: failing<UploadStore>('connect ECONNREFUSED'),
-    blobs: failing<BlobStore>('connect ECONNREFUSED'),
-    jobs: failing<JobStore>('connect ECONNREFUSED'),
-    purges: failing<PurgeQueue>('connect ECONNREFUSED'),
-    accounts: failing<AccountStore>('connect ECONNREFUSED'),
-    notifier: failing<Notifier>('connect ECONNREFUSED'),
-    retrieval: { kind: 'restore' },
-    maxBodyBytes: 1024 * 1024,
-    region: 'us-east-1',
-    now: () => new Date(),
-  };
+  const svc = failingServices('connect ECONNREFUSED');
   const api = createApi({ svc, keys, users: noUsers, log: (message, detail) => logged.push({ message, ...detail }) });
   const response = await api(await signed('GET', '/-/vaults/some-vault'));
 
@@ -60,19 +63,7 @@ it('answers an unexpected exception with 500 ServiceUnavailableException and log
 
 it('does not log client errors', async () => {
   const logged: unknown[] = [];
-  const svc: Services = {
-    metadata: failing<MetadataStore>('x'),
-    uploads: failing<UploadStore>('x'),
-    blobs: failing<BlobStore>('x'),
-    jobs: failing<JobStore>('x'),
-    purges: failing<PurgeQueue>('x'),
-    accounts: failing<AccountStore>('x'),
-    notifier: failing<Notifier>('x'),
-    retrieval: { kind: 'restore' },
-    maxBodyBytes: 1024 * 1024,
-    region: 'us-east-1',
-    now: () => new Date(),
-  };
+  const svc = failingServices('x');
   const api = createApi({ svc, keys, users: noUsers, log: (message) => logged.push(message) });
   const response = await api(await signed('GET', '/-/vaults/bad%2Fname'));
   expect(response.statusCode).toBe(400);

@@ -18,3 +18,14 @@ export function upload(svc: Services, vaultName: string, body: Buffer | string, 
     description,
   });
 }
+
+/** Runs `between` once, just before the next call of `target[method]`: another request landing between two steps of this one. */
+export function interleave<T extends object>(target: T, method: keyof T, between: () => Promise<unknown>): void {
+  const own = target as Partial<Record<keyof T, unknown>>;
+  const original = target[method] as (...args: unknown[]) => Promise<unknown>;
+  own[method] = async (...args: unknown[]) => {
+    delete own[method];
+    await between();
+    return original.apply(target, args);
+  };
+}

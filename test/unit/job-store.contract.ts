@@ -2,6 +2,7 @@
 // DynamoDB adapter on dynalite (integration), so the fake can stand in for the real one.
 import { newArchiveId, newJobId, newUploadId } from '../../lambda/domain/ids';
 import type { JobRecord, JobStatus, JobStore, Page } from '../../lambda/store/ports';
+import { listAfterLastId, readAllItems } from '../support/paging';
 
 const ACCOUNT = '111122223333';
 const OTHER_ACCOUNT = '444455556666';
@@ -34,19 +35,6 @@ function finished(record: JobRecord, status: 'Succeeded' | 'Failed', atMs: numbe
 const ref = (record: JobRecord) => ({ accountId: record.accountId, vaultName: record.vaultName, jobId: record.jobId });
 const byJobId = (a: { jobId: string }, b: { jobId: string }) => (a.jobId < b.jobId ? -1 : a.jobId > b.jobId ? 1 : 0);
 
-async function readAll<T>(read: (cursor?: string) => Promise<Page<T>>): Promise<T[]> {
-  const items: T[] = [];
-  let cursor: string | undefined;
-  let pages = 0;
-  do {
-    const page = await read(cursor);
-    items.push(...page.items);
-    cursor = page.cursor;
-    if ((pages += 1) > 10_000) throw new Error('paging does not end');
-  } while (cursor);
-  return items;
-}
-
 export function jobStoreContract(makeStore: () => Promise<JobStore>): void {
   let store: JobStore;
 
@@ -55,16 +43,8 @@ export function jobStoreContract(makeStore: () => Promise<JobStore>): void {
   });
 
   /** Reads every listJobs page the way ListJobs does: from the last job ID returned. */
-  async function listAllJobs(vaultName: string, filter: { status?: JobStatus; completed?: boolean }, limit: number): Promise<Page<JobRecord>[]> {
-    const pages: Page<JobRecord>[] = [];
-    let startAfter: string | undefined;
-    do {
-      const page = await store.listJobs(ACCOUNT, vaultName, filter, startAfter, limit);
-      pages.push(page);
-      startAfter = page.cursor === undefined ? undefined : page.items[page.items.length - 1]?.jobId;
-    } while (startAfter !== undefined && pages.length < 100);
-    return pages;
-  }
+  const listAllJobs = (vaultName: string, filter: { status?: JobStatus; completed?: boolean }, limit: number) =>
+    listAfterLastId((startAfter) => store.listJobs(ACCOUNT, vaultName, filter, startAfter, limit), (item) => item.jobId);
 
   describe('jobs', () => {
     it('stores jobs with every field and reads them back as they were', async () => {
@@ -219,22 +199,22 @@ export function jobStoreContract(makeStore: () => Promise<JobStore>): void {
       for (const record of [early, exact, onTime, late, restoring, done]) await store.createJob(record);
       expect(await store.finishJob(finished(done, 'Succeeded', now - 50_000))).toBe(true);
 
-      const due = await readAll((cursor) => store.listDueJobs(now, cursor));
+      const due = await readAllItems((cursor) => store.listDueJobs(now, cursor));
       expect(due).toEqual([onTime, early, exact]);
-      expect(await readAll((cursor) => store.listDueJobs(now - 40_001, cursor))).toEqual([]);
-      expect((await readAll((cursor) => store.listDueJobs(now + 1, cursor))).map((record) => record.jobId)).toEqual(
+      expect(await readAllItems((cursor) => store.listDueJobs(now - 40_001, cursor))).toEqual([]);
+      expect((await readAllItems((cursor) => store.listDueJobs(now + 1, cursor))).map((record) => record.jobId)).toEqual(
         [onTime, early, exact, late].map((record) => record.jobId),
       );
 
       // A finished job is due no more.
       expect(await store.finishJob(finished(early, 'Succeeded', now))).toBe(true);
-      expect((await readAll((cursor) => store.listDueJobs(now, cursor))).map((record) => record.jobId)).toEqual([onTime.jobId, exact.jobId]);
+      expect((await readAllItems((cursor) => store.listDueJobs(now, cursor))).map((record) => record.jobId)).toEqual([onTime.jobId, exact.jobId]);
     });
 
     it('pages through many due jobs', async () => {
       const jobs = Array.from({ length: 45 }, (_, i) => job(`vault-${i % 4}`, i, { readyAtMs: T0 + (i % 9) * 1000 }));
       for (const record of jobs) await store.createJob(record);
-      const due = await readAll((cursor) => store.listDueJobs(T0 + 8000, cursor));
+      const due = await readAllItems((cursor) => store.listDueJobs(T0 + 8000, cursor));
       expect(due.map((record) => record.jobId).sort()).toEqual(jobs.map((record) => record.jobId).sort());
       const times = due.map((record) => record.readyAtMs as number);
       expect(times).toEqual([...times].sort((a, b) => a - b));

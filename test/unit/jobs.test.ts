@@ -21,7 +21,7 @@ import { createVault } from '../../lambda/domain/vaults';
 import { handleRestoreEvent, objectKey } from '../../lambda/handlers/restore-events';
 import type { InventoryEntry, InventoryRetrieval, JobRecord, VaultRecord } from '../../lambda/store/ports';
 import { MEMORY_JOB_DELAYS_MS, MemoryMetadataStore, memoryServices, type MemoryServices } from '../support/memory-stores';
-import { ACCOUNT, arn, upload } from './domain-helpers';
+import { ACCOUNT, arn, interleave, upload } from './domain-helpers';
 
 const START = Date.parse('2024-06-01T12:00:00.000Z');
 const HOUR = 60 * 60 * 1000;
@@ -103,17 +103,6 @@ function s3Event(keys: string[], eventName = 'ObjectRestore:Completed'): S3Event
         restoreEventData: { lifecycleRestorationExpiryTime: '2024-06-04T00:00:00.000Z', lifecycleRestoreStorageClass: 'DEEP_ARCHIVE' },
       },
     })),
-  };
-}
-
-/** Runs `between` once, just before the next call of `target[method]`: another request landing between two steps of this one. */
-function interleave<T extends object>(target: T, method: keyof T, between: () => Promise<unknown>): void {
-  const own = target as Partial<Record<keyof T, unknown>>;
-  const original = target[method] as (...args: unknown[]) => Promise<unknown>;
-  own[method] = async (...args: unknown[]) => {
-    delete own[method];
-    await between();
-    return original.apply(target, args);
   };
 }
 
@@ -242,7 +231,7 @@ describe('deleting an archive', () => {
 
     // The last instant the job is known: it still serves the archive's bytes.
     svc.advance(completedAt + JOB_OUTPUT_LIFETIME_MS - svc.now().getTime());
-    expect(await runJanitor(svc)).toEqual({ uploads: expect.any(Number), purges: 0 });
+    await runJanitor(svc);
     expect((await output(jobId)).body.equals(data)).toBe(true);
     svc.advance(1);
     await expect(output(jobId)).rejects.toEqual(jobNotFound(jobId));
@@ -736,7 +725,7 @@ describe('inventory output', () => {
     const outputKey = job.outputKey as string;
     expect(outputKey.startsWith(`${ACCOUNT}/jobs/${jobId}/`)).toBe(true);
     expect(svc.blobs.hotKeys()).toEqual([outputKey]);
-    expect(svc.purges.pending()).toEqual([{ dueMs: completedAt + JOB_OUTPUT_LIFETIME_MS + 60_000, task: { kind: 'blob', blobKey: outputKey } }]);
+    expect(svc.purges.pending().filter(({ task }) => task.kind === 'blob')).toEqual([{ dueMs: completedAt + JOB_OUTPUT_LIFETIME_MS + 60_000, task: { kind: 'blob', blobKey: outputKey } }]);
 
     const out = await output(jobId);
     expect(out.contentType).toBe('text/csv');
@@ -746,7 +735,8 @@ describe('inventory output', () => {
 
     svc.advance(JOB_OUTPUT_LIFETIME_MS + 1);
     await expect(output(jobId)).rejects.toEqual(jobNotFound(jobId));
-    expect((await runJanitor(svc)).purges).toBe(0);
+    // Due now: the upload's check for unrecorded bytes, and the inventory run's removal of its snapshot in case it was never committed (left alone: it is the vault's current one).
+    expect((await runJanitor(svc)).purges).toBe(2);
     expect(svc.blobs.keys()).toContain(outputKey);
     svc.advance(60_000 - 1);
     expect((await runJanitor(svc)).purges).toBe(1);

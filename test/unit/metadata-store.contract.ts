@@ -1,7 +1,8 @@
 // The behaviour every MetadataStore must have: run against the in-memory fake (unit) and
 // the DynamoDB adapter on dynalite (integration), so the fake can stand in for the real one.
 import { newArchiveId } from '../../lambda/domain/ids';
-import type { ArchiveRecord, InventoryEntry, InventorySummary, MetadataStore, Page, VaultRecord } from '../../lambda/store/ports';
+import type { ArchiveRecord, InventoryEntry, InventorySummary, MetadataStore, VaultRecord } from '../../lambda/store/ports';
+import { inParallel, listAfterLastId, readAll } from '../support/paging';
 
 const ACCOUNT = '111122223333';
 const OTHER_ACCOUNT = '444455556666';
@@ -36,24 +37,6 @@ function entries(count: number, tag: string): InventoryEntry[] {
     Size: i + 1,
     SHA256TreeHash: 'cd'.repeat(32),
   }));
-}
-
-async function readAll<T>(read: (cursor?: string) => Promise<Page<T>>): Promise<{ items: T[]; pages: number }> {
-  const items: T[] = [];
-  let cursor: string | undefined;
-  let pages = 0;
-  do {
-    const page = await read(cursor);
-    pages += 1;
-    items.push(...page.items);
-    cursor = page.cursor;
-    if (pages > 10_000) throw new Error('paging does not end');
-  } while (cursor);
-  return { items, pages };
-}
-
-async function inParallel<T>(items: T[], width: number, work: (item: T) => Promise<unknown>): Promise<void> {
-  for (let first = 0; first < items.length; first += width) await Promise.all(items.slice(first, first + width).map(work));
 }
 
 // Names that sort differently by case and punctuation: ASCII puts '-' < '.' < digits < upper case < '_' < lower case.
@@ -91,13 +74,7 @@ export function metadataStoreContract(makeStore: () => Promise<MetadataStore>): 
       await inParallel(VAULT_NAMES, 5, (name) => store.createVault(vault(name)));
       await store.createVault(vault('aaa-other-account', OTHER_ACCOUNT));
 
-      const pages: Page<VaultRecord>[] = [];
-      let startAfter: string | undefined;
-      do {
-        const page = await store.listVaults(ACCOUNT, startAfter, 10);
-        pages.push(page);
-        startAfter = page.cursor === undefined ? undefined : page.items[page.items.length - 1].vaultName;
-      } while (startAfter !== undefined && pages.length < 5);
+      const pages = await listAfterLastId((startAfter) => store.listVaults(ACCOUNT, startAfter, 10), (item) => item.vaultName);
 
       expect(pages.map((page) => page.items.length)).toEqual([10, 10, 5]);
       expect(pages.map((page) => page.cursor !== undefined)).toEqual([true, true, false]);

@@ -1,23 +1,11 @@
 // The behaviour every PurgeQueue must have: run against the in-memory fake (unit) and the
 // DynamoDB adapter on dynalite (integration), so the fake can stand in for the real one.
 import { newArchiveId } from '../../lambda/domain/ids';
-import type { Page, PurgeQueue, PurgeTask } from '../../lambda/store/ports';
+import type { PurgeQueue, PurgeTask } from '../../lambda/store/ports';
+import { readAllItems } from '../support/paging';
 
 const ACCOUNT = '111122223333';
 const T0 = Date.parse('2024-03-01T10:00:00.000Z');
-
-async function readAll<T>(read: (cursor?: string) => Promise<Page<T>>): Promise<T[]> {
-  const items: T[] = [];
-  let cursor: string | undefined;
-  let pages = 0;
-  do {
-    const page = await read(cursor);
-    items.push(...page.items);
-    cursor = page.cursor;
-    if ((pages += 1) > 10_000) throw new Error('paging does not end');
-  } while (cursor);
-  return items;
-}
 
 const blob = (name: string): PurgeTask => ({ kind: 'blob', blobKey: `${ACCOUNT}/jobs/${name}` });
 
@@ -28,7 +16,7 @@ export function purgeQueueContract(makeQueue: () => Promise<PurgeQueue>): void {
     queue = await makeQueue();
   });
 
-  const due = async (nowMs: number) => readAll((cursor) => queue.listDue(nowMs, cursor));
+  const due = async (nowMs: number) => readAllItems((cursor) => queue.listDue(nowMs, cursor));
   const dueTasks = async (nowMs: number) => (await due(nowMs)).map((item) => item.task);
 
   it('lists the tasks due up to and including now, in due order, each as it was scheduled', async () => {

@@ -2,6 +2,7 @@
 // DynamoDB adapter on dynalite (integration), so the fake can stand in for the real one.
 import { newArchiveId, newUploadId } from '../../lambda/domain/ids';
 import type { Page, PartRecord, UploadRecord, UploadStore } from '../../lambda/store/ports';
+import { inParallel, listAfterLastId, readAll } from '../support/paging';
 
 const ACCOUNT = '111122223333';
 const OTHER_ACCOUNT = '444455556666';
@@ -27,24 +28,6 @@ function part(index: number, overrides: Partial<PartRecord> = {}): PartRecord {
 
 const completion = (archiveId: string) => ({ archiveId, size: 3 * MiB, treeHash: 'ef'.repeat(32), date: '2024-03-01T11:00:00.000Z' });
 
-async function readAll<T>(read: (cursor?: string) => Promise<Page<T>>): Promise<{ items: T[]; pages: number }> {
-  const items: T[] = [];
-  let cursor: string | undefined;
-  let pages = 0;
-  do {
-    const page = await read(cursor);
-    pages += 1;
-    items.push(...page.items);
-    cursor = page.cursor;
-    if (pages > 10_000) throw new Error('paging does not end');
-  } while (cursor);
-  return { items, pages };
-}
-
-async function inParallel<T>(items: T[], width: number, work: (item: T) => Promise<unknown>): Promise<void> {
-  for (let first = 0; first < items.length; first += width) await Promise.all(items.slice(first, first + width).map(work));
-}
-
 const ids = (uploads: UploadRecord[]) => uploads.map((item) => item.uploadId);
 const ascii = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -56,16 +39,8 @@ export function uploadStoreContract(makeStore: () => Promise<UploadStore>): void
   });
 
   /** Reads every listUploads page the way ListMultipartUploads does: from the last upload ID returned. */
-  async function listAllUploads(vaultName: string, limit: number, accountId = ACCOUNT): Promise<Page<UploadRecord>[]> {
-    const pages: Page<UploadRecord>[] = [];
-    let startAfter: string | undefined;
-    do {
-      const page = await store.listUploads(accountId, vaultName, startAfter, limit);
-      pages.push(page);
-      startAfter = page.cursor === undefined ? undefined : page.items[page.items.length - 1]?.uploadId;
-    } while (startAfter !== undefined && pages.length < 100);
-    return pages;
-  }
+  const listAllUploads = (vaultName: string, limit: number, accountId = ACCOUNT) =>
+    listAfterLastId((startAfter) => store.listUploads(accountId, vaultName, startAfter, limit), (item) => item.uploadId);
 
   describe('uploads', () => {
     it('creates an upload and reads it back, an empty description included', async () => {
