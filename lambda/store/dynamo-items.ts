@@ -7,6 +7,7 @@ import {
   QueryCommand,
   type QueryCommandInput,
 } from '@aws-sdk/client-dynamodb';
+import { TABLE_KEYS } from './table-schema';
 
 export type Item = Record<string, AttributeValue>;
 
@@ -29,6 +30,31 @@ export async function conditionally(write: Promise<unknown>): Promise<boolean> {
     if (isConditionFailure(error)) return false;
     throw error;
   }
+}
+
+/**
+ * One page of a partition of the table's index (vaults, uploads by last activity, due jobs,
+ * purge tasks by due time): with `below`, only entries whose index sort key is less.
+ */
+export async function queryIndexPage<T>(
+  db: DynamoDBClient,
+  table: string,
+  partition: string,
+  below: string | undefined,
+  map: (item: Item) => T,
+  cursor?: string,
+): Promise<{ items: T[]; cursor?: string }> {
+  const out = await db.send(
+    new QueryCommand({
+      TableName: table,
+      IndexName: TABLE_KEYS.vaultIndex,
+      KeyConditionExpression: below === undefined ? '#gpk = :partition' : '#gpk = :partition AND #gsk < :below',
+      ExpressionAttributeNames: { '#gpk': TABLE_KEYS.vaultIndexPartitionKey, ...(below !== undefined && { '#gsk': TABLE_KEYS.vaultIndexSortKey }) },
+      ExpressionAttributeValues: { ':partition': s(partition), ...(below !== undefined && { ':below': s(below) }) },
+      ExclusiveStartKey: decodeCursor(cursor),
+    }),
+  );
+  return { items: (out.Items ?? []).map(map), cursor: encodeCursor(out.LastEvaluatedKey) };
 }
 
 /**

@@ -1,6 +1,6 @@
 import { DeleteItemCommand, type DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { TABLE_KEYS as K } from './table-schema';
-import { queryLimited, batchWrite, decodeCursor, encodeCursor, isConditionFailure, conditionally, type Item, n, num, pad, s, str } from './dynamo-items';
+import { queryIndexPage, queryLimited, batchWrite, isConditionFailure, conditionally, type Item, n, num, pad, s, str } from './dynamo-items';
 import type { JobRecord, JobStatus, JobStore, Page, PurgeQueue, PurgeTask } from './ports';
 import { randomBytes } from 'node:crypto';
 
@@ -101,18 +101,9 @@ export class DynamoJobStore implements JobStore {
   }
 
   async listDueJobs(nowMs: number, cursor?: string): Promise<Page<JobRecord>> {
-    const out = await this.db.send(
-      new QueryCommand({
-        TableName: this.table,
-        IndexName: K.vaultIndex,
-        KeyConditionExpression: '#gpk = :due AND #gsk <= :now',
-        ExpressionAttributeNames: { '#gpk': K.vaultIndexPartitionKey, '#gsk': K.vaultIndexSortKey },
-        ExpressionAttributeValues: { ':due': s('JOBDUE'), ':now': s(`${pad(nowMs, 15)}#~`) },
-        ExclusiveStartKey: decodeCursor(cursor),
-      }),
-    );
-    return { items: (out.Items ?? []).map(toJob), cursor: encodeCursor(out.LastEvaluatedKey) };
+    return queryIndexPage(this.db, this.table, 'JOBDUE', pad(nowMs + 1, 15), toJob, cursor);
   }
+
 
   async addRestoreWaits(job: JobRecord, blobKeys: string[]): Promise<void> {
     const sk = s(`${job.accountId}#${job.vaultName}#${job.jobId}`);
@@ -205,21 +196,10 @@ export class DynamoPurgeQueue implements PurgeQueue {
   }
 
   async listDue(nowMs: number, cursor?: string): Promise<Page<{ handle: string; task: PurgeTask }>> {
-    const out = await this.db.send(
-      new QueryCommand({
-        TableName: this.table,
-        IndexName: K.vaultIndex,
-        KeyConditionExpression: '#gpk = :purge AND #gsk <= :now',
-        ExpressionAttributeNames: { '#gpk': K.vaultIndexPartitionKey, '#gsk': K.vaultIndexSortKey },
-        ExpressionAttributeValues: { ':purge': s('PURGE'), ':now': s(`${pad(nowMs, 15)}#~`) },
-        ExclusiveStartKey: decodeCursor(cursor),
-      }),
-    );
-    return {
-      items: (out.Items ?? []).map((item) => ({ handle: str(item, K.vaultIndexSortKey) as string, task: JSON.parse(str(item, 'task') as string) as PurgeTask })),
-      cursor: encodeCursor(out.LastEvaluatedKey),
-    };
+    const toTask = (item: Item) => ({ handle: str(item, K.vaultIndexSortKey) as string, task: JSON.parse(str(item, 'task') as string) as PurgeTask });
+    return queryIndexPage(this.db, this.table, 'PURGE', pad(nowMs + 1, 15), toTask, cursor);
   }
+
 
   async remove(handle: string): Promise<void> {
     await this.db.send(new DeleteItemCommand({ TableName: this.table, Key: { [K.partitionKey]: s(`Q#${handle}`), [K.sortKey]: s('-') } }));

@@ -1,6 +1,6 @@
 import { DeleteItemCommand, type DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { TABLE_KEYS as K } from './table-schema';
-import { queryLimited, batchDelete, decodeCursor, encodeCursor, isConditionFailure, conditionally, type Item, n, num, pad, s, str } from './dynamo-items';
+import { queryIndexPage, queryLimited, batchDelete, decodeCursor, encodeCursor, isConditionFailure, conditionally, type Item, n, num, pad, s, str } from './dynamo-items';
 import type {
   ArchiveLayout,
   ArchiveRecord,
@@ -131,18 +131,9 @@ export class DynamoMetadataStore implements MetadataStore {
 
 
   async scanVaults(cursor?: string): Promise<Page<VaultRecord>> {
-    const out = await this.db.send(
-      new QueryCommand({
-        TableName: this.table,
-        IndexName: K.vaultIndex,
-        KeyConditionExpression: '#gpk = :vault',
-        ExpressionAttributeNames: { '#gpk': K.vaultIndexPartitionKey },
-        ExpressionAttributeValues: { ':vault': s('VAULT') },
-        ExclusiveStartKey: decodeCursor(cursor),
-      }),
-    );
-    return { items: (out.Items ?? []).map(toVault), cursor: encodeCursor(out.LastEvaluatedKey) };
+    return queryIndexPage(this.db, this.table, 'VAULT', undefined, toVault, cursor);
   }
+
 
   async deleteVaultIfIdle(accountId: string, vaultName: string): Promise<DeleteVaultOutcome> {
     try {

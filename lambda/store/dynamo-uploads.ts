@@ -1,6 +1,6 @@
 import { type DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { TABLE_KEYS as K } from './table-schema';
-import { queryLimited, batchDelete, decodeCursor, encodeCursor, isConditionFailure, conditionally, type Item, n, num, pad, s, str } from './dynamo-items';
+import { queryIndexPage, queryLimited, batchDelete, isConditionFailure, conditionally, type Item, n, num, pad, s, str } from './dynamo-items';
 import type { AbortOutcome, Page, PartRecord, UploadRecord, UploadStore } from './ports';
 
 const uploadKey = (accountId: string, vaultName: string, uploadId: string): Item => ({
@@ -220,18 +220,9 @@ export class DynamoUploadStore implements UploadStore {
   }
 
   async listIdleUploads(beforeMs: number, cursor?: string): Promise<Page<UploadRecord>> {
-    const out = await this.db.send(
-      new QueryCommand({
-        TableName: this.table,
-        IndexName: K.vaultIndex,
-        KeyConditionExpression: '#gpk = :upload AND #gsk < :before',
-        ExpressionAttributeNames: { '#gpk': K.vaultIndexPartitionKey, '#gsk': K.vaultIndexSortKey },
-        ExpressionAttributeValues: { ':upload': s('UPLOAD'), ':before': s(pad(beforeMs, 15)) },
-        ExclusiveStartKey: decodeCursor(cursor),
-      }),
-    );
-    return { items: (out.Items ?? []).map(toUpload), cursor: encodeCursor(out.LastEvaluatedKey) };
+    return queryIndexPage(this.db, this.table, 'UPLOAD', pad(beforeMs, 15), toUpload, cursor);
   }
+
 
   async putSegments(accountId: string, vaultName: string, archiveId: string, chunk: number, blobKeys: string[]): Promise<void> {
     await this.db.send(
