@@ -23,6 +23,9 @@ interface Running {
   stop(): Promise<void>;
 }
 
+/** How long a stopping store lets requests under way finish. */
+const DRAIN_MS = 2000;
+
 async function startDynalite(dataDir: string, port: number): Promise<Running> {
   const server: Server = dynalite({ path: join(dataDir, 'dynamodb'), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve, reject) => {
@@ -33,8 +36,11 @@ async function startDynalite(dataDir: string, port: number): Promise<Running> {
     port: (server.address() as AddressInfo).port,
     stop: () =>
       new Promise<void>((resolve) => {
+        // dynalite closes its database when the server closes: requests under way finish first,
+        // or an operation still running would throw (an uncaught "Database is closed").
         server.close(() => resolve());
-        server.closeAllConnections();
+        server.closeIdleConnections();
+        setTimeout(() => server.closeAllConnections(), DRAIN_MS).unref();
       }),
   };
 }
