@@ -2,7 +2,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { Config } from './config';
+import { readConfig, type Config } from './config';
 import type { Services } from './domain/services';
 import { DynamoMetadataStore } from './store/dynamo-metadata';
 import { DynamoUploadStore } from './store/dynamo-uploads';
@@ -40,6 +40,14 @@ export function createS3Client(config: Config): S3Client {
     responseChecksumValidation: 'WHEN_REQUIRED',
     ...(config.s3Endpoint && { endpoint: config.s3Endpoint, forcePathStyle: true, credentials: EMBEDDED_CREDENTIALS }),
   });
+}
+
+let lambdaServices: Services | undefined;
+
+/** A Lambda's services, built once per container from its environment and reused by every invocation. */
+export function servicesFromEnvironment(): Services {
+  lambdaServices ??= createServices(readConfig());
+  return lambdaServices;
 }
 
 /** `notifier` defaults to SNS; local mode passes its file notifier. */

@@ -3,6 +3,7 @@ import { MiB, combineTreeHashes, sha256, treeHash } from './checksums';
 import { newJobId, randomSuffix } from './ids';
 import { failpoint } from './failpoints';
 import { formatInventory } from './inventory-output';
+import { parseJsonObject } from './json-body';
 import { validateDescription, vaultArn, vaultPath } from './names';
 import { belongsTo } from './archives';
 import { SEGMENTS_PER_CHUNK } from './multipart';
@@ -41,17 +42,6 @@ interface JobParameters {
   InventoryRetrievalParameters?: { StartDate?: unknown; EndDate?: unknown; Limit?: unknown; Marker?: unknown };
   SelectParameters?: unknown;
   OutputLocation?: unknown;
-}
-
-function parseBody(body: Buffer): JobParameters {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body.length ? body.toString('utf8') : '{}');
-  } catch {
-    throw invalidParameter('The request body is not valid JSON.');
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw invalidParameter('The request body must be a JSON object of job parameters.');
-  return parsed as JobParameters;
 }
 
 function optionalString(value: unknown, name: string): string | undefined {
@@ -182,7 +172,7 @@ async function rangeTreeHash(svc: Services, job: JobRecord, start: number, end: 
 }
 
 export async function initiateJob(svc: Services, accountId: string, vaultName: string, body: Buffer): Promise<{ jobId: string; location: string }> {
-  const params = parseBody(body);
+  const params = parseJsonObject(body) as JobParameters;
   const type = optionalString(params.Type, 'Type');
   if (type === undefined) throw missingParameter('Required parameter missing: Type');
   if (type === 'select') throw new GlacierError('NotImplementedException', 'coldvault does not support select jobs yet.');

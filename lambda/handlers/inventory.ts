@@ -1,11 +1,10 @@
 // Scheduled Lambda: regenerates every vault's inventory.
-import { readConfig } from '../config';
 import { inventoryAllVaults, type InventoryRun } from '../domain/inventory';
 import { METRIC, count, instrumented, log, logger } from '../observability';
-import { createServices } from '../wiring';
+import { servicesFromEnvironment } from '../wiring';
 
 export const handler = instrumented('inventory', async (): Promise<InventoryRun> => {
-  const run = await inventoryAllVaults(createServices(readConfig()), log);
+  const run = await inventoryAllVaults(servicesFromEnvironment(), log);
   count(METRIC.inventoryFailures, run.failed.length);
   logger.info('inventory finished', { vaults: run.vaults, failed: run.failed.length });
   if (run.failed.length > 0) throw new Error(`Inventory failed for ${run.failed.length} vault(s)`);

@@ -1,11 +1,10 @@
 // Scheduled Lambda: removes idle multipart uploads and runs the deferred deletions that are due.
-import { readConfig } from '../config';
 import { runJanitor } from '../domain/janitor';
 import { METRIC, count, instrumented, logger } from '../observability';
-import { createServices } from '../wiring';
+import { servicesFromEnvironment } from '../wiring';
 
 export const handler = instrumented('janitor', async (): Promise<{ uploads: number; purges: number }> => {
-  const done = await runJanitor(createServices(readConfig()));
+  const done = await runJanitor(servicesFromEnvironment());
   count(METRIC.uploadsPurged, done.uploads);
   logger.info('janitor finished', done);
   return done;

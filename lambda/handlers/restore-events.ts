@@ -1,12 +1,9 @@
 // S3 event notification (s3:ObjectRestore:Completed) -> the jobs waiting for that object.
 import type { S3Event } from 'aws-lambda';
-import { readConfig } from '../config';
 import { restoreCompleted } from '../domain/jobs';
 import type { Services } from '../domain/services';
 import { instrumented, logger } from '../observability';
-import { createServices } from '../wiring';
-
-let services: Services | undefined;
+import { servicesFromEnvironment } from '../wiring';
 
 /** S3 event keys are URL-encoded, with '+' for a space. */
 export function objectKey(encoded: string): string {
@@ -23,8 +20,7 @@ export async function handleRestoreEvent(svc: Services, event: S3Event): Promise
 }
 
 export const handler = instrumented('restore-events', async (event: S3Event): Promise<{ released: number }> => {
-  services ??= createServices(readConfig());
-  const done = await handleRestoreEvent(services, event);
+  const done = await handleRestoreEvent(servicesFromEnvironment(), event);
   if (done.released > 0) logger.info('restores completed', done);
   return done;
 });

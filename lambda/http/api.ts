@@ -6,6 +6,7 @@ import type { Services } from '../domain/services';
 import { OPERATIONS } from '../ops';
 import type { Operation } from '../ops/operation';
 import type { KeyStore, UserRecord } from '../store/ports';
+import { cachingVaultReads } from '../store/vault-read-cache';
 import { errorResponse, jsonLogger, jsonResponse, type Logger } from './responses';
 import { matchRoute, type RouteResult } from './router';
 import { authenticate, type Caller } from './sigv4';
@@ -64,12 +65,14 @@ async function handle(deps: ApiDeps, request: HttpRequest, routed: RouteResult):
   const { route, params } = routed.match;
   const accountId = resolveAccount(params.accountId, caller);
   if (params.vaultName !== undefined) validateVaultName(params.vaultName);
-  await authorize(deps.svc, deps.users, caller, { operation: route.operation, accountId, vaultName: params.vaultName, archiveId: params.archiveId });
+  // One view of the store for the request, so that its vault is read once for authorization and the operation.
+  const svc: Services = { ...deps.svc, metadata: cachingVaultReads(deps.svc.metadata) };
+  await authorize(svc, deps.users, caller, { operation: route.operation, accountId, vaultName: params.vaultName, archiveId: params.archiveId });
 
   const operation = (deps.operations ?? OPERATIONS)[route.operation];
   if (!operation) throw new GlacierError('NotImplementedException', `coldvault does not support ${route.operation} yet.`);
   const result =
-    (await operation({ svc: deps.svc, request, route, params: { ...params, accountId }, accountId, bodySha256: caller.bodySha256 })) ?? {};
+    (await operation({ svc, request, route, params: { ...params, accountId }, accountId, bodySha256: caller.bodySha256 })) ?? {};
   const status = result.status ?? route.status;
   if (result.json !== undefined) return jsonResponse(status, result.json, result.headers);
   return { statusCode: status, headers: { ...result.headers }, body: result.body ?? Buffer.alloc(0) };
