@@ -31,6 +31,12 @@ export interface Config {
    */
   retrieval: 'delay' | 'restore';
   jobDelaySeconds: { Expedited: number; Standard: number; Bulk: number };
+  /**
+   * How long a store request may wait to connect, and then sit idle, before it fails and the
+   * SDK retries it: without limits a store that accepts connections but never answers holds
+   * a request forever.
+   */
+  storeTimeoutsMs: { connection: number; socket: number };
   /** Endpoints of S3- and DynamoDB-compatible servers (local mode and tests). */
   s3Endpoint?: string;
   dynamoEndpoint?: string;
@@ -124,6 +130,9 @@ export function readConfig(env: Env = process.env): Config {
     // Glacier's lower bounds, for storage classes that need no restore.
     jobDelaySeconds: jobDelays(env, { Expedited: 60, Standard: 3 * 3600, Bulk: 5 * 3600 }),
     retrieval: COLD_CLASSES.includes(base.storageClass) ? 'restore' : 'delay',
+    // An idle limit leaves long transfers alone; over the SDK's attempts (4 for DynamoDB) a
+    // request still fails well inside the API function's 29 s.
+    storeTimeoutsMs: { connection: 2_000, socket: 3_000 },
     accountId: accountId(env),
     region: text(env, 'COLDVAULT_REGION') ?? required(env, 'AWS_REGION'),
     rootAccessKeyId: text(env, 'COLDVAULT_ACCESS_KEY_ID'),
@@ -149,6 +158,11 @@ export function readLocalConfig(env: Env = process.env): Config {
     ...common(env),
     jobDelaySeconds: jobDelays(env, { Expedited: 1, Standard: 3, Bulk: 5 }),
     retrieval: 'delay',
+    // The embedded stores run in this process, on this machine's disk: an idle socket more
+    // often means a busy laptop than a hung store, so the idle limit is longer than deployed.
+    // DynamoDB's 4 attempts still end a request to a hung store inside 30 s (the SDK defers
+    // idle limits of 6 s or more by 3 s, so 5 s is the most that stays exact).
+    storeTimeoutsMs: { connection: 2_000, socket: 5_000 },
     accountId: accountId(env, LOCAL_DEFAULTS.accountId),
     region: text(env, 'COLDVAULT_REGION', LOCAL_DEFAULTS.region) as string,
     rootAccessKeyId: text(env, 'COLDVAULT_ACCESS_KEY_ID', LOCAL_DEFAULTS.accessKeyId),

@@ -18,15 +18,14 @@ import { S3BlobStore } from './store/s3-blobs';
 // Embedded servers accept any key; these only make the SDK sign.
 const EMBEDDED_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 
-// Without these a store that accepts connections but never answers holds a request forever.
-// The idle limit leaves long transfers alone; over the SDK's attempts (4 for DynamoDB) a request
-// still fails well inside the API function's 29 s.
-const STORE_TIMEOUTS = { requestHandler: { connectionTimeout: 2_000, socketTimeout: 3_000 } };
+const storeTimeouts = (config: Config) => ({
+  requestHandler: { connectionTimeout: config.storeTimeoutsMs.connection, socketTimeout: config.storeTimeoutsMs.socket },
+});
 
 export function createDynamoClient(config: Config): DynamoDBClient {
   return new DynamoDBClient({
     region: config.region,
-    ...STORE_TIMEOUTS,
+    ...storeTimeouts(config),
     ...(config.dynamoEndpoint && { endpoint: config.dynamoEndpoint, credentials: EMBEDDED_CREDENTIALS }),
   });
 }
@@ -34,7 +33,7 @@ export function createDynamoClient(config: Config): DynamoDBClient {
 export function createS3Client(config: Config): S3Client {
   return new S3Client({
     region: config.region,
-    ...STORE_TIMEOUTS,
+    ...storeTimeouts(config),
     // Checksums are sent explicitly; aws-chunked trailers are not understood by embedded servers.
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { limitExceeded, serviceUnavailable } from './errors';
+import { limitExceeded } from './errors';
+import { CONFLICT, retryOnConflict } from './compare-and-set';
 import type { Services } from './services';
 import type { CapacityUnit } from '../store/account-ports';
 
 /** Glacier's limit of provisioned capacity units an account may hold at once. */
 export const MAX_CAPACITY_UNITS = 2;
-const MAX_ATTEMPTS = 10;
 const ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
 /** A 24-character ID of letters and digits, like Glacier's capacity IDs. */
@@ -29,7 +29,7 @@ const active = (unit: CapacityUnit, nowMs: number) => Date.parse(unit.expiration
 
 /** Expired units don't count against the limit; the limit holds under concurrent purchases (compare-and-set). */
 export async function purchaseProvisionedCapacity(svc: Services, accountId: string): Promise<string> {
-  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
+  return retryOnConflict(async () => {
     const now = svc.now();
     const stored = await svc.accounts.getAccountSetting(accountId, 'capacity');
     const units = stored ?? [];
@@ -37,9 +37,8 @@ export async function purchaseProvisionedCapacity(svc: Services, accountId: stri
       throw limitExceeded(`The account ${accountId} already has the maximum number of provisioned capacity units (${MAX_CAPACITY_UNITS}).`);
     }
     const unit: CapacityUnit = { capacityId: newCapacityId(), startDate: now.toISOString(), expirationDate: capacityExpiration(now).toISOString() };
-    if (await svc.accounts.setAccountSetting(accountId, 'capacity', [...units, unit], stored ?? null)) return unit.capacityId;
-  }
-  throw serviceUnavailable('Provisioned capacity is being purchased concurrently on this account; try again.');
+    return (await svc.accounts.setAccountSetting(accountId, 'capacity', [...units, unit], stored ?? null)) ? unit.capacityId : CONFLICT;
+  }, 'Provisioned capacity is being purchased concurrently on this account; try again.');
 }
 
 /** Every unit purchased, expired ones included (as the Developer Guide's example lists them), newest first. */

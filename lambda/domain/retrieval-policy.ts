@@ -1,5 +1,6 @@
 import { parseJsonObject } from './json-body';
-import { GlacierError, invalidParameter, missingParameter, serviceUnavailable } from './errors';
+import { GlacierError, invalidParameter, missingParameter } from './errors';
+import { CONFLICT, retryOnConflict } from './compare-and-set';
 import type { Services } from './services';
 import type { DataRetrievalRule, RetrievalLedger, RetrievalStrategy } from '../store/account-ports';
 import type { Tier } from '../store/ports';
@@ -13,7 +14,6 @@ export const FREE_TIER_BYTES_PER_MONTH = 10 * 2 ** 30;
 export const DEFAULT_RETRIEVAL_POLICY: DataRetrievalRule = { strategy: 'None' };
 const MAX_BYTES_PER_HOUR = 2n ** 63n - 1n;
 const STRATEGIES: readonly RetrievalStrategy[] = ['BytesPerHour', 'FreeTier', 'None'];
-const MAX_ATTEMPTS = 10;
 
 export const POLICY_ENFORCED_MESSAGE = 'InitiateJob request denied by current data retrieval policy.';
 
@@ -121,13 +121,12 @@ export async function enforceRetrievalPolicy(svc: Services, accountId: string, t
   const first = Math.floor(svc.now().getTime() / HOUR_MS);
   const hours = Array.from({ length: STANDARD_RETRIEVAL_HOURS }, (_, i) => first + i);
   const keepFrom = Math.floor(first / 24) * 24;
-  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
+  await retryOnConflict(async () => {
     const stored = await svc.accounts.getAccountSetting(accountId, 'retrievalLedger');
     const ledger = new Map((stored ?? []).filter((entry) => entry.hour >= keepFrom).map((entry) => [entry.hour, entry.bytes]));
     shares(bytes, hours.length).forEach((share, i) => ledger.set(hours[i], (ledger.get(hours[i]) ?? 0) + share));
     if (refuses(rule, ledger, hours)) throw new GlacierError('PolicyEnforcedException', POLICY_ENFORCED_MESSAGE);
     const next: RetrievalLedger = [...ledger].sort(([a], [b]) => a - b).map(([hour, total]) => ({ hour, bytes: total }));
-    if (await svc.accounts.setAccountSetting(accountId, 'retrievalLedger', next, stored ?? null)) return;
-  }
-  throw serviceUnavailable('Retrievals are being started concurrently on this account; try again.');
+    return (await svc.accounts.setAccountSetting(accountId, 'retrievalLedger', next, stored ?? null)) ? undefined : CONFLICT;
+  }, 'Retrievals are being started concurrently on this account; try again.');
 }

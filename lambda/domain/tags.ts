@@ -1,5 +1,6 @@
 import { parseJsonObject } from './json-body';
-import { invalidParameter, limitExceeded, missingParameter, serviceUnavailable } from './errors';
+import { invalidParameter, limitExceeded, missingParameter } from './errors';
+import { CONFLICT, retryOnConflict } from './compare-and-set';
 import { vaultArn } from './names';
 import { requireVault } from './vaults';
 import type { Services } from './services';
@@ -10,8 +11,6 @@ const MAX_KEY_LENGTH = 128;
 const MAX_VALUE_LENGTH = 255;
 /** Unicode letters, digits, spaces and _ . / = + - @ (the guide's character set for keys and values). */
 const TAG_CHARACTERS = /^[\p{L}\p{M}\p{N} _./=+\-@]*$/u;
-/** Concurrent edits of one vault's tags retry this often before giving up. */
-const MAX_ATTEMPTS = 10;
 
 /** Length in Unicode characters, as the guide counts, not UTF-16 code units. */
 const length = (text: string) => [...text].length;
@@ -37,15 +36,14 @@ async function updateTags(
   vaultName: string,
   change: (current: Record<string, string>) => Record<string, string>,
 ): Promise<void> {
-  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
+  await retryOnConflict(async () => {
     const vault = await requireVault(svc, accountId, vaultName);
     const current = vault.tags ?? {};
     const next = change(current);
-    if (JSON.stringify(next) === JSON.stringify(current)) return;
+    if (JSON.stringify(next) === JSON.stringify(current)) return undefined;
     const value = Object.keys(next).length > 0 ? next : undefined;
-    if (await svc.metadata.setVaultSetting(accountId, vaultName, 'tags', value, vault.tags ?? null)) return;
-  }
-  throw serviceUnavailable(`The tags of ${vaultArn(svc.region, accountId, vaultName)} are being changed concurrently; try again.`);
+    return (await svc.metadata.setVaultSetting(accountId, vaultName, 'tags', value, vault.tags ?? null)) ? undefined : CONFLICT;
+  }, `The tags of ${vaultArn(svc.region, accountId, vaultName)} are being changed concurrently; try again.`);
 }
 
 export async function addTagsToVault(svc: Services, accountId: string, vaultName: string, body: Buffer): Promise<void> {

@@ -9,6 +9,8 @@ export const ROOT_CREDENTIALS = { accessKeyId: LOCAL_DEFAULTS.accessKeyId, secre
 
 export interface TestServer extends LocalServer {
   dataDir: string;
+  /** What the server logged at level error (a 500's cause), kept so that a failing test can show it. */
+  errorsLogged: string[];
   client(options?: { credentials?: { accessKeyId: string; secretAccessKey: string }; region?: string }): GlacierClient;
   /** Stops the server and deletes its data directory. */
   destroy(): Promise<void>;
@@ -18,10 +20,14 @@ export interface TestServer extends LocalServer {
 export async function startTestServer(env: Record<string, string> = {}, dataDir?: string): Promise<TestServer> {
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'coldvault-test-'));
   const config: Config = readLocalConfig({ COLDVAULT_DATA_DIR: dir, PORT: '0', ...env });
-  const server = await startLocalServer(config, () => undefined);
+  const errorsLogged: string[] = [];
+  const server = await startLocalServer(config, (message, detail, level = 'error') => {
+    if (level === 'error') errorsLogged.push(`${message}: ${JSON.stringify(detail)}`);
+  });
   return {
     ...server,
     dataDir: dir,
+    errorsLogged,
     client: (options = {}) =>
       new GlacierClient({
         endpoint: server.url,

@@ -169,6 +169,12 @@ describe('the Max Retrieval Rate (BytesPerHour) policy', () => {
     expect(Object.values(await ledger())).toEqual([800, 800, 800, 800]);
   });
 
+  it('counts every one of many retrievals started at once on one account', async () => {
+    // All of them collide on the account's ledger; backing off lets each write in turn.
+    await Promise.all(Array.from({ length: 40 }, () => retrieve(4)));
+    expect(Object.values(await ledger())).toEqual([40, 40, 40, 40]);
+  });
+
   it('keeps only the hours from the start of the current UTC day', async () => {
     moveTo('2024-06-01T22:00:00.000Z');
     await retrieve(4000); // 22, 23, then 00 and 01 of June 2
