@@ -119,6 +119,8 @@ export class Functions extends Construct {
     });
     table.grantReadWriteData(this.jobSweeper);
     for (const statement of jobCompletion()) this.jobSweeper.addToRolePolicy(statement);
+    // Its re-check of jobs whose restores S3 never reported asks again for a restore that never started.
+    this.jobSweeper.addToRolePolicy(objects('s3:RestoreObject'));
     if (key) key.grant(this.jobSweeper, ...OBJECT_KEY_ACTIONS);
 
     this.restoreEvents = this.nodeFunction('RestoreEvents', 'restore-events.ts', { memorySize: 1024, timeout: Duration.minutes(5), environment, async: { retryAttempts: 2 }, ...logging });

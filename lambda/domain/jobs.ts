@@ -6,6 +6,7 @@ import { formatInventory } from './inventory-output';
 import { parseJsonObject } from './json-body';
 import { validateDescription, vaultArn, vaultPath } from './names';
 import { belongsTo } from './archives';
+import { mapConcurrently } from './concurrency';
 import { SEGMENTS_PER_CHUNK } from './multipart';
 import { enforceRetrievalPolicy } from './retrieval-policy';
 import { requireVault } from './vaults';
@@ -20,6 +21,11 @@ export const RESTORE_DAYS = 2;
 const READ_CONCURRENCY = 8;
 
 const TIERS: readonly Tier[] = ['Expedited', 'Standard', 'Bulk'];
+/**
+ * Restore timing: how long after it starts, and then how often, the sweep asks S3 itself
+ * about a job's restores (S3 restores Expedited in minutes, the others in hours).
+ */
+const RESTORE_RECHECK_MS: Record<Tier, number> = { Expedited: 15 * 60_000, Standard: 60 * 60_000, Bulk: 60 * 60_000 };
 export const JOB_EVENTS = { ArchiveRetrieval: 'ArchiveRetrievalCompleted', InventoryRetrieval: 'InventoryRetrievalCompleted' } as const;
 
 export function jobLocation(accountId: string, vaultName: string, jobId: string): string {
@@ -138,12 +144,7 @@ async function objectsFor(
 
 async function readArchiveRange(svc: Services, job: JobRecord, start: number, end: number): Promise<Buffer> {
   const pieces = await objectsFor(svc, job.archive as NonNullable<JobRecord['archive']>, job.accountId, job.vaultName, start, end);
-  const buffers: Buffer[] = new Array(pieces.length);
-  let next = 0;
-  const worker = async () => {
-    for (let i = next++; i < pieces.length; i = next++) buffers[i] = await svc.blobs.get(pieces[i].key, { start: pieces[i].start, end: pieces[i].end });
-  };
-  await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, pieces.length) }, worker));
+  const buffers = await mapConcurrently(pieces, READ_CONCURRENCY, (piece) => svc.blobs.get(piece.key, { start: piece.start, end: piece.end }));
   return Buffer.concat(buffers);
 }
 
@@ -221,8 +222,9 @@ export async function initiateJob(svc: Services, accountId: string, vaultName: s
     } else {
       await enforceRetrievalPolicy(svc, accountId, tier, job.range.end - job.range.start + 1);
       if (svc.retrieval.kind === 'restore') {
-        restoreKeys = (await objectsFor(svc, job.archive, accountId, vaultName, job.range.start, job.range.end)).map((piece) => piece.key);
+        restoreKeys = await restoreKeysOf(svc, job);
         job.pendingRestores = restoreKeys.length;
+        job.recheckAtMs = now.getTime() + RESTORE_RECHECK_MS[tier];
       }
     }
   } else {
@@ -248,13 +250,39 @@ export async function initiateJob(svc: Services, accountId: string, vaultName: s
 
 /** Asks S3 for the restores; an object already restored is released at once, as its event would. */
 async function requestRestores(svc: Services, job: JobRecord, keys: string[]): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    for (let i = next++; i < keys.length; i = next++) {
-      if ((await svc.blobs.restore(keys[i], job.tier, RESTORE_DAYS)) === 'restored') await restoreCompleted(svc, keys[i]);
+  await mapConcurrently(keys, READ_CONCURRENCY, async (key) => {
+    if ((await svc.blobs.restore(key, job.tier, RESTORE_DAYS)) === 'restored') await restoreCompleted(svc, key);
+  });
+}
+
+async function restoreKeysOf(svc: Services, job: JobRecord): Promise<string[]> {
+  const archive = job.archive as NonNullable<JobRecord['archive']>;
+  const range = job.range as { start: number; end: number };
+  return (await objectsFor(svc, archive, job.accountId, job.vaultName, range.start, range.end)).map((piece) => piece.key);
+}
+
+/**
+ * The sweep's safety net for restore timing: a job whose restores S3 never reported (an event
+ * lost, a RestoreObject call that failed after the job was stored, a crash between releasing a
+ * wait and counting it) asks S3 itself. Restores never started are asked for again; when all
+ * objects are readable the job completes, else it is looked at again later.
+ */
+async function recheckRestores(svc: Services, job: JobRecord): Promise<boolean> {
+  const archive = await svc.metadata.getArchive(job.accountId, job.vaultName, (job.archive as NonNullable<JobRecord['archive']>).archiveId);
+  if (archive && !archive.deletedDate) {
+    const states = await mapConcurrently(await restoreKeysOf(svc, job), READ_CONCURRENCY, async (key) => {
+      const state = await svc.blobs.restoreStatus(key);
+      if (state !== 'none') return state;
+      return (await svc.blobs.restore(key, job.tier, RESTORE_DAYS)) === 'restored' ? 'restored' : 'in-progress';
+    });
+    if (states.some((state) => state !== 'restored')) {
+      await svc.jobs.scheduleRecheck(job, svc.now().getTime() + RESTORE_RECHECK_MS[job.tier]);
+      return false;
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(READ_CONCURRENCY, keys.length) }, worker));
+  }
+  // Readable, or (archive deleted) failed: completeJob decides which.
+  await completeJob(svc, job);
+  return true;
 }
 
 /** An S3 object's restore completed: jobs that were waiting only for it complete now. */
@@ -416,6 +444,8 @@ export async function completeDueJobs(svc: Services): Promise<number> {
       if (current && isReady(svc, current)) {
         await completeJob(svc, current);
         completed += 1;
+      } else if (current?.status === 'InProgress' && current.pendingRestores !== undefined) {
+        if (await recheckRestores(svc, current)) completed += 1;
       }
     }
     cursor = page.cursor;

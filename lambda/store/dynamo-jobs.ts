@@ -1,7 +1,7 @@
 import { DeleteItemCommand, type DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { TABLE_KEYS as K } from './table-schema';
 import { queryIndexPage, queryLimited, batchWrite, isConditionFailure, conditionally, type Item, n, num, pad, s, str } from './dynamo-items';
-import type { JobRecord, JobStatus, JobStore, Page, PurgeQueue, PurgeTask } from './ports';
+import type { JobRecord, JobRef, JobStatus, JobStore, Page, PurgeQueue, PurgeTask } from './ports';
 import { randomBytes } from 'node:crypto';
 
 /** Job records stay this long after creation at most (then DynamoDB's TTL removes them). */
@@ -11,7 +11,8 @@ const jobKey = (accountId: string, vaultName: string, jobId: string): Item => ({
   [K.partitionKey]: s(`J#${accountId}#${vaultName}`),
   [K.sortKey]: s(jobId),
 });
-const dueKey = (readyAtMs: number, job: JobRecord) => s(`${pad(readyAtMs, 15)}#${job.accountId}#${job.vaultName}#${job.jobId}`);
+const expiresAt = (job: JobRecord) => Math.floor(Date.parse(job.creationDate) / 1000) + JOB_RECORD_DAYS * 86400;
+const dueKey = (readyAtMs: number, job: JobRef) => s(`${pad(readyAtMs, 15)}#${job.accountId}#${job.vaultName}#${job.jobId}`);
 
 function toJob(item: Item): JobRecord {
   const job = JSON.parse(str(item, 'job') as string) as JobRecord;
@@ -26,12 +27,13 @@ function jobItem(job: JobRecord): Item {
     ...jobKey(job.accountId, job.vaultName, job.jobId),
     job: s(JSON.stringify(rest)),
     status: s(job.status),
-    [K.ttlAttribute]: n(Math.floor(Date.parse(job.creationDate) / 1000) + JOB_RECORD_DAYS * 86400),
+    [K.ttlAttribute]: n(expiresAt(job)),
   };
   if (pendingRestores !== undefined) item.pendingRestores = n(pendingRestores);
-  if (job.status === 'InProgress' && job.readyAtMs !== undefined) {
+  const dueAtMs = job.readyAtMs ?? job.recheckAtMs;
+  if (job.status === 'InProgress' && dueAtMs !== undefined) {
     item[K.vaultIndexPartitionKey] = s('JOBDUE');
-    item[K.vaultIndexSortKey] = dueKey(job.readyAtMs, job);
+    item[K.vaultIndexSortKey] = dueKey(dueAtMs, job);
   }
   return item;
 }
@@ -105,17 +107,34 @@ export class DynamoJobStore implements JobStore {
   }
 
 
+  async scheduleRecheck(job: JobRef, atMs: number): Promise<void> {
+    // Only the index entry moves: the job's own attributes (its pending count) are left alone.
+    await conditionally(
+      this.db.send(
+        new UpdateItemCommand({
+          TableName: this.table,
+          Key: jobKey(job.accountId, job.vaultName, job.jobId),
+          UpdateExpression: 'SET #gpk = :due, #gsk = :at',
+          ConditionExpression: '#status = :open',
+          ExpressionAttributeNames: { '#gpk': K.vaultIndexPartitionKey, '#gsk': K.vaultIndexSortKey, '#status': 'status' },
+          ExpressionAttributeValues: { ':due': s('JOBDUE'), ':at': dueKey(atMs, job), ':open': s('InProgress') },
+        }),
+      ),
+    );
+  }
+
   async addRestoreWaits(job: JobRecord, blobKeys: string[]): Promise<void> {
     const sk = s(`${job.accountId}#${job.vaultName}#${job.jobId}`);
     await batchWrite(
       this.db,
       this.table,
-      blobKeys.map((key) => ({ PutRequest: { Item: { [K.partitionKey]: s(`W#${key}`), [K.sortKey]: sk } } })),
+      // A wait whose restore never reports (the sweep's re-check completed its job) expires with the job's record.
+      blobKeys.map((key) => ({ PutRequest: { Item: { [K.partitionKey]: s(`W#${key}`), [K.sortKey]: sk, [K.ttlAttribute]: n(expiresAt(job)) } } })),
     );
   }
 
-  async releaseRestoreWaits(blobKey: string): Promise<{ accountId: string; vaultName: string; jobId: string }[]> {
-    const ready: { accountId: string; vaultName: string; jobId: string }[] = [];
+  async releaseRestoreWaits(blobKey: string): Promise<JobRef[]> {
+    const ready: JobRef[] = [];
     let start: Item | undefined;
     do {
       const out = await this.db.send(
@@ -148,18 +167,7 @@ export class DynamoJobStore implements JobStore {
             }),
           );
           if (num(updated.Attributes ?? {}, 'pendingRestores') === 0) {
-            await this.db.send(
-              new UpdateItemCommand({
-                TableName: this.table,
-                Key: jobKey(accountId, vaultName, jobId),
-                UpdateExpression: 'SET #gpk = :due, #gsk = :at',
-                ConditionExpression: '#status = :open',
-                ExpressionAttributeNames: { '#gpk': K.vaultIndexPartitionKey, '#gsk': K.vaultIndexSortKey, '#status': 'status' },
-                ExpressionAttributeValues: { ':due': s('JOBDUE'), ':at': s(`${pad(0, 15)}#${accountId}#${vaultName}#${jobId}`), ':open': s('InProgress') },
-              }),
-            ).catch((error) => {
-              if (!isConditionFailure(error)) throw error;
-            });
+            await this.scheduleRecheck({ accountId, vaultName, jobId }, 0);
             ready.push({ accountId, vaultName, jobId });
           }
         } catch (error) {

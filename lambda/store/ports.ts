@@ -117,6 +117,8 @@ export interface MetadataStore {
 }
 
 export type RestoreState = 'started' | 'in-progress' | 'restored';
+/** Where a blob's restore stands: never asked for (or its copy expired), under way, or readable. */
+export type RestoreStatus = 'none' | 'in-progress' | 'restored';
 
 export interface BlobStore {
   /**
@@ -126,6 +128,8 @@ export interface BlobStore {
   put(key: string, body: Buffer, sha256: Buffer, options?: { hot?: boolean }): Promise<void>;
   /** Asks for a readable copy of a blob in a cold storage class, for `days`. */
   restore(key: string, tier: Tier, days: number): Promise<RestoreState>;
+  /** Where the restore of a blob stands; a blob in an instant storage class is always 'restored'. */
+  restoreStatus(key: string): Promise<RestoreStatus>;
   get(key: string, range?: { start: number; end: number }): Promise<Buffer>;
   delete(key: string): Promise<void>;
   /** Every key that starts with `prefix`. */
@@ -229,6 +233,11 @@ export interface JobRecord {
   readyAtMs?: number;
   /** Restore timing: how many S3 objects are still being restored. */
   pendingRestores?: number;
+  /**
+   * Restore timing: when the sweep first asks S3 itself whether the restores are done, in
+   * case their events never come. The store keeps later re-check times (scheduleRecheck).
+   */
+  recheckAtMs?: number;
   /** Archive retrieval: what the job reads, as it was when the job started. */
   archive?: { archiveId: string; size: number; treeHash: string; layout: ArchiveLayout; creationDate: string; description: string };
   /** Archive retrieval: the inclusive byte range retrieved. */
@@ -240,6 +249,9 @@ export interface JobRecord {
   outputKey?: string;
   outputSize?: number;
 }
+
+/** Where a job is. */
+export type JobRef = Pick<JobRecord, 'accountId' | 'vaultName' | 'jobId'>;
 
 export interface JobStore {
   createJob(job: JobRecord): Promise<void>;
@@ -254,8 +266,13 @@ export interface JobStore {
   ): Promise<Page<JobRecord>>;
   /** Moves an InProgress job to its final state; false if it was not InProgress any more. */
   finishJob(job: JobRecord): Promise<boolean>;
-  /** InProgress jobs with delay timing that are due at `nowMs`. */
+  /**
+   * InProgress jobs due at `nowMs`: delay timing past its readyAtMs; restore timing waiting
+   * for nothing, or due for a re-check.
+   */
   listDueJobs(nowMs: number, cursor?: string): Promise<Page<JobRecord>>;
+  /** Restore timing: lists the job again at `atMs` for another re-check, if it is still InProgress. */
+  scheduleRecheck(job: JobRef, atMs: number): Promise<void>;
   /** Restore timing: records that the job waits for the restore of `blobKey`. */
   addRestoreWaits(job: JobRecord, blobKeys: string[]): Promise<void>;
   /**
@@ -263,7 +280,7 @@ export interface JobStore {
    * waiting for nothing, which from then on are also listed by listDueJobs (so the sweep
    * completes them if the caller can't).
    */
-  releaseRestoreWaits(blobKey: string): Promise<{ accountId: string; vaultName: string; jobId: string }[]>;
+  releaseRestoreWaits(blobKey: string): Promise<JobRef[]>;
 }
 
 /** Work the janitor does later: bytes and records that must outlive something for a while. */

@@ -1,6 +1,20 @@
-import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, RestoreObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, RestoreObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { StorageClass } from '../config';
-import type { BlobStore, RestoreState, Tier } from './ports';
+import type { BlobStore, RestoreState, RestoreStatus, Tier } from './ports';
+
+/** Storage classes whose objects must be restored before they can be read. */
+const ARCHIVE_CLASSES = new Set(['GLACIER', 'DEEP_ARCHIVE']);
+
+/**
+ * HeadObject's answer about a restore: its `x-amz-restore` header is `ongoing-request="true"`
+ * while S3 restores, `ongoing-request="false", expiry-date=...` once the copy is readable, and
+ * absent when no restore was asked for or the copy expired.
+ */
+export function restoreStatusOf(head: { StorageClass?: string; Restore?: string }): RestoreStatus {
+  if (!ARCHIVE_CLASSES.has(head.StorageClass ?? 'STANDARD')) return 'restored';
+  if (head.Restore === undefined) return 'none';
+  return /ongoing-request="true"/.test(head.Restore) ? 'in-progress' : 'restored';
+}
 
 /** Archive bytes as S3 objects in the deployment's storage class. */
 export class S3BlobStore implements BlobStore {
@@ -52,6 +66,10 @@ export class S3BlobStore implements BlobStore {
       if (name === 'InvalidObjectState') return 'restored';
       throw error;
     }
+  }
+
+  async restoreStatus(key: string): Promise<RestoreStatus> {
+    return restoreStatusOf(await this.s3.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key })));
   }
 
   async delete(key: string): Promise<void> {

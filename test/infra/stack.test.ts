@@ -298,7 +298,7 @@ describe('least privilege', () => {
     ],
     inventory: failureQueue,
     janitor: ['s3:DeleteObject on objects', 's3:ListBucket on bucket', ...failureQueue],
-    jobSweeper: [...jobCompletion, ...failureQueue],
+    jobSweeper: [...jobCompletion, 's3:RestoreObject on objects', ...failureQueue],
     restoreEvents: [...jobCompletion, ...failureQueue],
   };
 

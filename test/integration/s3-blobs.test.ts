@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { readLocalConfig } from '../../lambda/config';
 import { sha256 } from '../../lambda/domain/checksums';
-import { S3BlobStore } from '../../lambda/store/s3-blobs';
+import { S3BlobStore, restoreStatusOf } from '../../lambda/store/s3-blobs';
 import { createS3Client } from '../../lambda/wiring';
 import { startS3rver, type EmbeddedServer } from '../support/embedded';
 
@@ -56,6 +56,22 @@ describe('S3BlobStore on s3rver', () => {
     const head = await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'acct/vault/classed' }));
     expect(head.StorageClass).toBe('DEEP_ARCHIVE');
     expect(head.ContentLength).toBe(1);
+  });
+
+  it('reports an archive-class object never restored as such, and a hot one as readable', async () => {
+    await put('acct/vault/cold', Buffer.from('cold'));
+    await blobs.put('acct/vault/hot', Buffer.from('hot'), sha256(Buffer.from('hot')), { hot: true });
+    expect(await blobs.restoreStatus('acct/vault/cold')).toBe('none');
+    expect(await blobs.restoreStatus('acct/vault/hot')).toBe('restored');
+    await expect(blobs.restoreStatus('acct/vault/missing')).rejects.toMatchObject({ name: 'NotFound' });
+  });
+
+  it('reads the x-amz-restore header as S3 sends it', () => {
+    expect(restoreStatusOf({ StorageClass: 'GLACIER', Restore: 'ongoing-request="true"' })).toBe('in-progress');
+    expect(restoreStatusOf({ StorageClass: 'GLACIER', Restore: 'ongoing-request="false", expiry-date="Fri, 21 Dec 2012 00:00:00 GMT"' })).toBe('restored');
+    expect(restoreStatusOf({ StorageClass: 'DEEP_ARCHIVE' })).toBe('none');
+    expect(restoreStatusOf({ StorageClass: 'GLACIER_IR' })).toBe('restored');
+    expect(restoreStatusOf({})).toBe('restored');
   });
 
   it('deletes an object, and deleting a missing key succeeds', async () => {

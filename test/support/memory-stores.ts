@@ -23,6 +23,8 @@ import type {
   PurgeQueue,
   PurgeTask,
   RestoreState,
+  RestoreStatus,
+  JobRef,
   Tier,
   UploadRecord,
   UploadStore,
@@ -226,6 +228,14 @@ export class MemoryBlobStore implements BlobStore {
     return this.restoreAnswers.get(key) ?? 'restored';
   }
 
+  /** 'in-progress' once a restore was asked for (until answerRestores says 'restored'); 'none' before. */
+  async restoreStatus(key: string): Promise<RestoreStatus> {
+    if (!this.blobs.has(key)) throw new Error(`NotFound: ${key}`);
+    const answer = this.restoreAnswers.get(key) ?? 'restored';
+    if (answer === 'restored') return 'restored';
+    return this.restores.some((call) => call.key === key) ? 'in-progress' : 'none';
+  }
+
   async get(key: string, range?: { start: number; end: number }): Promise<Buffer> {
     const blob = this.blobs.get(key);
     if (!blob) throw new Error(`NoSuchKey: ${key}`);
@@ -377,13 +387,14 @@ export interface MemoryJobOptions {
   duePageSize?: number;
 }
 
-type JobRef = { accountId: string; vaultName: string; jobId: string };
 
 /** Retrieval jobs and the restores they wait for. */
 export class MemoryJobStore implements JobStore {
   private readonly jobs = new Map<string, JobRecord>();
   /** Blob key -> the jobs waiting for its restore, by job key. */
   private readonly waits = new Map<string, Map<string, JobRef>>();
+  /** Re-check times set after creation, by job key. */
+  private readonly rechecks = new Map<string, number>();
   private readonly duePageSize: number;
 
   constructor(options: MemoryJobOptions = {}) {
@@ -423,16 +434,28 @@ export class MemoryJobStore implements JobStore {
     return true;
   }
 
+  /** Like the adapter's index entry: the delay's end; for restore timing 0 once nothing is pending, else the re-check time. */
+  private dueAt(job: JobRecord): number | undefined {
+    if (job.readyAtMs !== undefined) return job.readyAtMs;
+    if (job.pendingRestores === 0) return 0;
+    return this.rechecks.get(key(job.accountId, job.vaultName, job.jobId)) ?? job.recheckAtMs;
+  }
+
   async listDueJobs(nowMs: number, cursor?: string): Promise<Page<JobRecord>> {
     // Ordered like the adapter's index: by due time, then by where the job is.
-    const order = (job: JobRecord) => key(String(job.readyAtMs).padStart(15, '0'), job.accountId, job.vaultName, job.jobId);
+    const order = (job: JobRecord) => key(String(this.dueAt(job)).padStart(15, '0'), job.accountId, job.vaultName, job.jobId);
     const rest = [...this.jobs.values()]
-      .filter((job) => job.status === 'InProgress' && job.readyAtMs !== undefined && job.readyAtMs <= nowMs)
+      .filter((job) => job.status === 'InProgress' && (this.dueAt(job) ?? Infinity) <= nowMs)
       .filter((job) => cursor === undefined || ascii(order(job), cursor) > 0)
       .sort((a, b) => ascii(order(a), order(b)));
     const items = rest.slice(0, this.duePageSize);
     const last = items[items.length - 1];
     return { items: items.map(copy), cursor: rest.length > items.length && last ? order(last) : undefined };
+  }
+
+  async scheduleRecheck(job: JobRef, atMs: number): Promise<void> {
+    const id = key(job.accountId, job.vaultName, job.jobId);
+    if (this.jobs.get(id)?.status === 'InProgress') this.rechecks.set(id, atMs);
   }
 
   async addRestoreWaits(job: JobRecord, blobKeys: string[]): Promise<void> {

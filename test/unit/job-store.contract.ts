@@ -221,6 +221,44 @@ export function jobStoreContract(makeStore: () => Promise<JobStore>): void {
     });
   });
 
+  describe('restore re-checks', () => {
+    const dueIds = async (nowMs: number) => (await readAllItems((cursor) => store.listDueJobs(nowMs, cursor))).map((record) => record.jobId);
+
+    it('lists a restoring job at its first re-check time, and again at each time scheduleRecheck sets', async () => {
+      const restoring = job('v', 0, { action: 'ArchiveRetrieval', pendingRestores: 2, recheckAtMs: T0 + 60_000 });
+      await store.createJob(restoring);
+      expect(await dueIds(T0 + 59_999)).toEqual([]);
+      expect(await dueIds(T0 + 60_000)).toEqual([restoring.jobId]);
+
+      await store.scheduleRecheck(ref(restoring), T0 + 120_000);
+      expect(await dueIds(T0 + 119_999)).toEqual([]);
+      expect(await dueIds(T0 + 120_000)).toEqual([restoring.jobId]);
+      // Moving the index entry leaves the job itself as it was.
+      expect(await store.getJob(ACCOUNT, 'v', restoring.jobId)).toEqual(restoring);
+    });
+
+    it('lists a job at once when its last wait is released, and never once it is finished', async () => {
+      const key = `${ACCOUNT}/archives/${newArchiveId()}`;
+      const restoring = job('v', 0, { action: 'ArchiveRetrieval', pendingRestores: 1, recheckAtMs: T0 + 3_600_000 });
+      await store.createJob(restoring);
+      await store.addRestoreWaits(restoring, [key]);
+      expect(await dueIds(T0)).toEqual([]);
+      expect(await store.releaseRestoreWaits(key)).toEqual([ref(restoring)]);
+      expect(await dueIds(T0)).toEqual([restoring.jobId]);
+
+      expect(await store.finishJob(finished(restoring, 'Succeeded', T0))).toBe(true);
+      await store.scheduleRecheck(ref(restoring), T0);
+      expect(await dueIds(T0 + 7_200_000)).toEqual([]);
+    });
+
+    it('does not create a job that was never stored when asked to re-check it', async () => {
+      const ghost = job('v', 0, { pendingRestores: 1 });
+      await store.scheduleRecheck(ref(ghost), T0);
+      expect(await store.getJob(ACCOUNT, 'v', ghost.jobId)).toBeUndefined();
+      expect(await dueIds(T0 + 1)).toEqual([]);
+    });
+  });
+
   describe('restore waits', () => {
     const keyOf = (name: string) => `${ACCOUNT}/uploads/${newUploadId()}/${name}`;
 

@@ -467,6 +467,94 @@ describe('restore timing', () => {
     expect(await stored(jobId)).toEqual(expect.objectContaining({ status: 'Failed', statusMessage: `The archive ${archiveId} was deleted before the job completed.` }));
   });
 
+  describe('when S3 never reports a restore, the sweep asks S3 itself', () => {
+    it('completes the job at a re-check once the copy is readable (an event lost, or a release that crashed before it was counted)', async () => {
+      const body = randomBytes(5000);
+      const { archiveId } = await upload(svc, 'v', body);
+      const blobKey = `${ACCOUNT}/archives/${archiveId}`;
+      svc.blobs.answerRestores([blobKey], 'started');
+      const jobId = await retrieve(archiveId, { Tier: 'Standard', SNSTopic: JOB_TOPIC });
+
+      // Re-checked every hour for Standard: still restoring, so nothing changes and nothing more is asked of S3.
+      svc.advance(HOUR - 1);
+      expect(await completeDueJobs(svc)).toBe(0);
+      svc.advance(1);
+      expect(await completeDueJobs(svc)).toBe(0);
+      expect((await described(jobId)).StatusCode).toBe('InProgress');
+      expect(svc.blobs.restores).toHaveLength(1);
+
+      // The copy is there but its event never comes.
+      svc.blobs.answerRestores([blobKey], 'restored');
+      svc.advance(HOUR - 1);
+      expect(await completeDueJobs(svc)).toBe(0);
+      svc.advance(1);
+      expect(await completeDueJobs(svc)).toBe(1);
+      const job = await described(jobId);
+      expect(job).toEqual(expect.objectContaining({ StatusCode: 'Succeeded', SHA256TreeHash: treeHash(body).toString('hex') }));
+      expect((await output(jobId)).body.equals(body)).toBe(true);
+      expect(deliveries()).toEqual([expect.objectContaining({ topicArn: JOB_TOPIC, message: job })]);
+
+      // The late event only clears the wait left behind; it and later sweeps change nothing.
+      await handleRestoreEvent(svc, s3Event([blobKey]));
+      expect(svc.jobs.waitCount()).toBe(0);
+      svc.advance(2 * HOUR);
+      expect(await completeDueJobs(svc)).toBe(0);
+      expect(await described(jobId)).toEqual(job);
+      expect(deliveries()).toHaveLength(1);
+    });
+
+    it('asks again for a restore whose request failed after the job was stored, and completes the job when it is done', async () => {
+      const body = randomBytes(2000);
+      const { archiveId } = await upload(svc, 'v', body);
+      const blobKey = `${ACCOUNT}/archives/${archiveId}`;
+      svc.blobs.answerRestores([blobKey], 'started');
+      const restore = svc.blobs.restore.bind(svc.blobs);
+      svc.blobs.restore = async () => {
+        throw new Error('S3 is unavailable');
+      };
+      await expect(retrieve(archiveId, { Tier: 'Expedited' })).rejects.toThrow('S3 is unavailable');
+      svc.blobs.restore = restore;
+      const [orphan] = (await svc.jobs.listJobs(ACCOUNT, 'v', {}, undefined, 10)).items;
+      expect(orphan).toEqual(expect.objectContaining({ status: 'InProgress', pendingRestores: 1 }));
+      expect(svc.blobs.restores).toEqual([]);
+
+      // Expedited is re-checked every 15 minutes: the restore was never started, so it is asked for now.
+      svc.advance(15 * 60_000);
+      expect(await completeDueJobs(svc)).toBe(0);
+      expect(svc.blobs.restores).toEqual([{ key: blobKey, tier: 'Expedited', days: 2 }]);
+
+      svc.blobs.answerRestores([blobKey], 'restored');
+      svc.advance(15 * 60_000);
+      expect(await completeDueJobs(svc)).toBe(1);
+      expect((await output(orphan.jobId)).body.equals(body)).toBe(true);
+    });
+
+    it('waits for every part of a multipart archive, and completes after the last', async () => {
+      const data = randomBytes(3 * MiB + 10);
+      const { archiveId, partKeys } = await uploadMultipart(data);
+      svc.blobs.answerRestores(partKeys, 'started');
+      const jobId = await retrieve(archiveId, { Tier: 'Bulk' });
+      svc.blobs.answerRestores(partKeys.slice(0, 3), 'restored');
+      svc.advance(HOUR);
+      expect(await completeDueJobs(svc)).toBe(0);
+      expect((await described(jobId)).StatusCode).toBe('InProgress');
+      svc.blobs.answerRestores(partKeys.slice(3), 'restored');
+      svc.advance(HOUR);
+      expect(await completeDueJobs(svc)).toBe(1);
+      expect((await output(jobId)).body.equals(data)).toBe(true);
+    });
+
+    it('fails the job at a re-check when the archive was deleted meanwhile', async () => {
+      const { archiveId } = await upload(svc, 'v', 'bytes');
+      svc.blobs.answerRestores([`${ACCOUNT}/archives/${archiveId}`], 'started');
+      const jobId = await retrieve(archiveId);
+      await deleteArchive(svc, ACCOUNT, 'v', archiveId);
+      svc.advance(HOUR);
+      expect(await completeDueJobs(svc)).toBe(1);
+      expect(await stored(jobId)).toEqual(expect.objectContaining({ status: 'Failed', statusMessage: `The archive ${archiveId} was deleted before the job completed.` }));
+    });
+  });
+
   it('completes an inventory job without any restore', async () => {
     await upload(svc, 'v', 'bytes');
     svc.advance(1000);
