@@ -241,9 +241,10 @@ export async function initiateJob(svc: Services, accountId: string, vaultName: s
   // The job is stored before its waits: a restore event that lands in between then finds no
   // wait (and the restore asked for next answers 'restored'), instead of spending a wait on a
   // job that is not there yet.
+  if (job.status !== 'InProgress') setNotifyTopics(job, vault);
   await svc.jobs.createJob(job);
   if (restoreKeys.length > 0) await svc.jobs.addRestoreWaits(job, restoreKeys);
-  if (job.status !== 'InProgress') await notify(svc, job, vault);
+  if (job.status !== 'InProgress') await publishNotifications(svc, job);
   await requestRestores(svc, job, restoreKeys);
   return { jobId: job.jobId, location: jobLocation(accountId, vaultName, job.jobId) };
 }
@@ -326,12 +327,13 @@ async function completeJob(svc: Services, job: JobRecord): Promise<JobRecord> {
   } else {
     done = await prepareInventoryOutput(svc, job, vault, now);
   }
+  setNotifyTopics(done, vault);
   if (!(await svc.jobs.finishJob(done))) {
     if (done.outputKey) await svc.blobs.delete(done.outputKey);
     return (await svc.jobs.getJob(job.accountId, job.vaultName, job.jobId)) ?? done;
   }
   failpoint('job:after-finish');
-  await notify(svc, done, vault);
+  await publishNotifications(svc, done);
   return done;
 }
 
@@ -368,13 +370,47 @@ async function prepareInventoryOutput(svc: Services, job: JobRecord, vault: Vaul
   };
 }
 
-async function notify(svc: Services, job: JobRecord, vault: VaultRecord | undefined): Promise<void> {
-  const message = JSON.stringify(describeJob(svc, job));
-  const event = JOB_EVENTS[job.action];
+/** Who hears of the job's completion: its own topic, and the vault's if it asks for this event. */
+function setNotifyTopics(job: JobRecord, vault: VaultRecord | undefined): void {
   const topics = new Set<string>();
   if (job.snsTopic) topics.add(job.snsTopic);
-  if (vault?.notifications?.events.includes(event)) topics.add(vault.notifications.snsTopic);
-  for (const topic of topics) await svc.notifier.publish(topic, `Notification from Amazon Glacier: ${event}`, message);
+  if (vault?.notifications?.events.includes(JOB_EVENTS[job.action])) topics.add(vault.notifications.snsTopic);
+  if (topics.size > 0) job.notifyTopics = [...topics];
+}
+
+async function publishNotifications(svc: Services, job: JobRecord): Promise<void> {
+  if (!job.notifyTopics?.length) return;
+  const message = JSON.stringify(describeJob(svc, job));
+  const event = JOB_EVENTS[job.action];
+  for (const topic of job.notifyTopics) await svc.notifier.publish(topic, `Notification from Amazon Glacier: ${event}`, message);
+  await svc.jobs.markNotified(job);
+}
+
+/**
+ * A job finished this long ago whose notifications are not marked published was interrupted
+ * between finishing and publishing (a crash, SNS failing): the sweep publishes them. Like SNS
+ * itself this delivers at least once: a crash after publishing and before marking repeats it.
+ */
+const NOTIFY_GRACE_MS = 5 * 60_000;
+
+export async function publishLostNotifications(svc: Services): Promise<number> {
+  let published = 0;
+  let cursor: string | undefined;
+  do {
+    const page = await svc.jobs.listUnnotifiedJobs(svc.now().getTime() - NOTIFY_GRACE_MS, cursor);
+    for (const job of page.items) {
+      await publishNotifications(svc, job);
+      published += 1;
+    }
+    cursor = page.cursor;
+  } while (cursor);
+  return published;
+}
+
+/** What the scheduled sweep does: completes due jobs, then publishes notifications that were lost. */
+export async function sweepJobs(svc: Services): Promise<{ completed: number; notified: number }> {
+  const completed = await completeDueJobs(svc);
+  return { completed, notified: await publishLostNotifications(svc) };
 }
 
 function expired(svc: Services, job: JobRecord): boolean {

@@ -1,11 +1,12 @@
-// Scheduled Lambda (every minute): completes retrieval jobs whose delay has passed.
-import { completeDueJobs } from '../domain/jobs';
+// Scheduled Lambda (every minute): completes retrieval jobs whose time has come, and publishes
+// job notifications that a crash kept from going out.
+import { sweepJobs } from '../domain/jobs';
 import { METRIC, count, instrumented, logger } from '../observability';
 import { servicesFromEnvironment } from '../wiring';
 
-export const handler = instrumented('job-sweeper', async (): Promise<{ completed: number }> => {
-  const completed = await completeDueJobs(servicesFromEnvironment());
-  count(METRIC.jobsCompleted, completed);
-  if (completed > 0) logger.info('jobs completed', { completed });
-  return { completed };
+export const handler = instrumented('job-sweeper', async (): Promise<{ completed: number; notified: number }> => {
+  const result = await sweepJobs(servicesFromEnvironment());
+  count(METRIC.jobsCompleted, result.completed);
+  if (result.completed > 0 || result.notified > 0) logger.info('jobs swept', result);
+  return result;
 });

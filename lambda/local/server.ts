@@ -6,7 +6,7 @@ import type { Config } from '../config';
 import type { Services } from '../domain/services';
 import { inventoryAllVaults, type InventoryRun } from '../domain/inventory';
 import { runJanitor } from '../domain/janitor';
-import { completeDueJobs } from '../domain/jobs';
+import { sweepJobs } from '../domain/jobs';
 import { FileNotifier } from '../store/notifiers';
 import { createApi } from '../http/api';
 import { apiGatewayHandler } from '../http/apigw';
@@ -27,7 +27,7 @@ export interface LocalServer {
   config: Config;
   runInventory(): Promise<InventoryRun>;
   runJanitor(): Promise<{ uploads: number; purges: number }>;
-  runJobSweep(): Promise<number>;
+  runJobSweep(): Promise<{ completed: number; notified: number }>;
   /** The services the server runs on (tests look at stored state through them). */
   services: Services;
   /** The embedded stores (tests stop and restart them to stand in for outages). */
@@ -72,7 +72,7 @@ export async function startLocalServer(base: Config, log: Logger = jsonLogger): 
     // Timers stand in for the deployed schedules.
     const runInventory = every(config.inventoryIntervalSeconds, () => inventoryAllVaults(svc, log), 'inventory', log, cleanup);
     const janitor = every(config.janitorIntervalSeconds, () => runJanitor(svc), 'janitor', log, cleanup);
-    const jobSweep = every(JOB_SWEEP_SECONDS, () => completeDueJobs(svc), 'job sweep', log, cleanup);
+    const jobSweep = every(JOB_SWEEP_SECONDS, () => sweepJobs(svc), 'job sweep', log, cleanup);
 
     const { port } = server.address() as AddressInfo;
     const host = config.local.host.includes(':') ? `[${config.local.host}]` : config.local.host;

@@ -11,6 +11,7 @@ const jobKey = (accountId: string, vaultName: string, jobId: string): Item => ({
   [K.partitionKey]: s(`J#${accountId}#${vaultName}`),
   [K.sortKey]: s(jobId),
 });
+const NOTIFY_PARTITION = 'JOBNOTIFY';
 const expiresAt = (job: JobRecord) => Math.floor(Date.parse(job.creationDate) / 1000) + JOB_RECORD_DAYS * 86400;
 const dueKey = (readyAtMs: number, job: JobRef) => s(`${pad(readyAtMs, 15)}#${job.accountId}#${job.vaultName}#${job.jobId}`);
 
@@ -34,6 +35,9 @@ function jobItem(job: JobRecord): Item {
   if (job.status === 'InProgress' && dueAtMs !== undefined) {
     item[K.vaultIndexPartitionKey] = s('JOBDUE');
     item[K.vaultIndexSortKey] = dueKey(dueAtMs, job);
+  } else if (job.status !== 'InProgress' && job.notifyTopics?.length) {
+    item[K.vaultIndexPartitionKey] = s(NOTIFY_PARTITION);
+    item[K.vaultIndexSortKey] = dueKey(Date.parse(job.completionDate ?? job.creationDate), job);
   }
   return item;
 }
@@ -106,6 +110,25 @@ export class DynamoJobStore implements JobStore {
     return queryIndexPage(this.db, this.table, 'JOBDUE', pad(nowMs + 1, 15), toJob, cursor);
   }
 
+
+  async listUnnotifiedJobs(finishedBeforeMs: number, cursor?: string): Promise<Page<JobRecord>> {
+    return queryIndexPage(this.db, this.table, NOTIFY_PARTITION, pad(finishedBeforeMs + 1, 15), toJob, cursor);
+  }
+
+  async markNotified(job: JobRef): Promise<void> {
+    await conditionally(
+      this.db.send(
+        new UpdateItemCommand({
+          TableName: this.table,
+          Key: jobKey(job.accountId, job.vaultName, job.jobId),
+          UpdateExpression: 'REMOVE #gpk, #gsk',
+          ConditionExpression: '#gpk = :notify',
+          ExpressionAttributeNames: { '#gpk': K.vaultIndexPartitionKey, '#gsk': K.vaultIndexSortKey },
+          ExpressionAttributeValues: { ':notify': s(NOTIFY_PARTITION) },
+        }),
+      ),
+    );
+  }
 
   async scheduleRecheck(job: JobRef, atMs: number): Promise<void> {
     // Only the index entry moves: the job's own attributes (its pending count) are left alone.

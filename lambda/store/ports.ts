@@ -238,6 +238,12 @@ export interface JobRecord {
    * case their events never come. The store keeps later re-check times (scheduleRecheck).
    */
   recheckAtMs?: number;
+  /**
+   * A finished job's SNS topics, recorded in the same write that finishes it: until
+   * markNotified, listUnnotifiedJobs offers the job to the sweep, so that a crash between
+   * finishing and publishing delays the notification instead of losing it.
+   */
+  notifyTopics?: string[];
   /** Archive retrieval: what the job reads, as it was when the job started. */
   archive?: { archiveId: string; size: number; treeHash: string; layout: ArchiveLayout; creationDate: string; description: string };
   /** Archive retrieval: the inclusive byte range retrieved. */
@@ -273,6 +279,10 @@ export interface JobStore {
   listDueJobs(nowMs: number, cursor?: string): Promise<Page<JobRecord>>;
   /** Restore timing: lists the job again at `atMs` for another re-check, if it is still InProgress. */
   scheduleRecheck(job: JobRef, atMs: number): Promise<void>;
+  /** Finished jobs with notifyTopics that are not marked notified, finished at or before `finishedBeforeMs`. */
+  listUnnotifiedJobs(finishedBeforeMs: number, cursor?: string): Promise<Page<JobRecord>>;
+  /** The job's notifications are published: listUnnotifiedJobs offers it no more. */
+  markNotified(job: JobRef): Promise<void>;
   /** Restore timing: records that the job waits for the restore of `blobKey`. */
   addRestoreWaits(job: JobRecord, blobKeys: string[]): Promise<void>;
   /**

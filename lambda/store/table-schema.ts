@@ -7,8 +7,9 @@
 //   upload            M#{account}#{vaultName}              {uploadId}             gsi1: UPLOAD, {lastActivityMs}#...
 //   part              P#{account}#{vaultName}#{uploadId}   {index}
 //   segment list      G#{account}#{vaultName}              {archiveId}#{chunk}
-//   job               J#{account}#{vaultName}              {jobId}                gsi1: JOBDUE, {readyAtMs}#... while due
-//   restore wait      W#{blobKey}                          {account}#{vaultName}#{jobId}
+//   job               J#{account}#{vaultName}              {jobId}                gsi1: JOBDUE, {readyAtMs | recheckAtMs}#... while in progress;
+//                                                                                 JOBNOTIFY, {completionMs}#... finished, until notified
+//   restore wait      W#{blobKey}                          {account}#{vaultName}#{jobId}   (expires with its job)
 //   purge task        Q#{dueMs}#{random}                   -                      gsi1: PURGE, {dueMs}#{random}
 //   account setting   C#{account}                          retrievalPolicy | retrievalLedger | capacity   (JSON in `value`)
 //   access key        K#{accessKeyId}                      -

@@ -417,7 +417,7 @@ describe('scheduled Lambdas, bundled, on an EventBridge scheduled event', () => 
     const initiated = await handler(restEvent(initiate));
     expect({ status: initiated.statusCode, body: initiated.body }).toEqual({ status: 202, body: '' });
 
-    expect(await invoke('job-sweeper.js', { ...scheduledEvent, resources: [`arn:aws:events:${REGION}:${ACCOUNT}:rule/coldvault-jobs`] })).toEqual({ completed: 1 });
+    expect(await invoke('job-sweeper.js', { ...scheduledEvent, resources: [`arn:aws:events:${REGION}:${ACCOUNT}:rule/coldvault-jobs`] })).toEqual({ completed: 1, notified: 0 });
     const jobId = initiated.headers?.['x-amz-job-id'] as string;
     const described = await handler(await vaultEvent('GET', `/jobs/${jobId}`));
     expect(JSON.parse(described.body)).toMatchObject({ JobId: jobId, Action: 'InventoryRetrieval', Completed: true, StatusCode: 'Succeeded' });

@@ -393,6 +393,8 @@ export class MemoryJobStore implements JobStore {
   private readonly jobs = new Map<string, JobRecord>();
   /** Blob key -> the jobs waiting for its restore, by job key. */
   private readonly waits = new Map<string, Map<string, JobRef>>();
+  /** Jobs whose notifications were published, by job key. */
+  private readonly notified = new Set<string>();
   /** Re-check times set after creation, by job key. */
   private readonly rechecks = new Map<string, number>();
   private readonly duePageSize: number;
@@ -444,13 +446,30 @@ export class MemoryJobStore implements JobStore {
   async listDueJobs(nowMs: number, cursor?: string): Promise<Page<JobRecord>> {
     // Ordered like the adapter's index: by due time, then by where the job is.
     const order = (job: JobRecord) => key(String(this.dueAt(job)).padStart(15, '0'), job.accountId, job.vaultName, job.jobId);
+    return this.indexPage((job) => job.status === 'InProgress' && (this.dueAt(job) ?? Infinity) <= nowMs, order, cursor);
+  }
+
+  async listUnnotifiedJobs(finishedBeforeMs: number, cursor?: string): Promise<Page<JobRecord>> {
+    const finishedAt = (job: JobRecord) => Date.parse(job.completionDate ?? job.creationDate);
+    const order = (job: JobRecord) => key(String(finishedAt(job)).padStart(15, '0'), job.accountId, job.vaultName, job.jobId);
+    const unnotified = (job: JobRecord) =>
+      job.status !== 'InProgress' && Boolean(job.notifyTopics?.length) && !this.notified.has(key(job.accountId, job.vaultName, job.jobId));
+    return this.indexPage((job) => unnotified(job) && finishedAt(job) <= finishedBeforeMs, order, cursor);
+  }
+
+  /** A page of the jobs an index partition holds (`included`), in the index's `order`, after `cursor`. */
+  private indexPage(included: (job: JobRecord) => boolean, order: (job: JobRecord) => string, cursor: string | undefined): Page<JobRecord> {
     const rest = [...this.jobs.values()]
-      .filter((job) => job.status === 'InProgress' && (this.dueAt(job) ?? Infinity) <= nowMs)
-      .filter((job) => cursor === undefined || ascii(order(job), cursor) > 0)
+      .filter((job) => included(job) && (cursor === undefined || ascii(order(job), cursor) > 0))
       .sort((a, b) => ascii(order(a), order(b)));
     const items = rest.slice(0, this.duePageSize);
     const last = items[items.length - 1];
     return { items: items.map(copy), cursor: rest.length > items.length && last ? order(last) : undefined };
+  }
+
+  async markNotified(job: JobRef): Promise<void> {
+    const id = key(job.accountId, job.vaultName, job.jobId);
+    if (this.jobs.get(id)?.notifyTopics?.length) this.notified.add(id);
   }
 
   async scheduleRecheck(job: JobRef, atMs: number): Promise<void> {

@@ -221,6 +221,42 @@ export function jobStoreContract(makeStore: () => Promise<JobStore>): void {
     });
   });
 
+  describe('notifications not yet published', () => {
+    const unnotified = async (finishedBeforeMs: number) =>
+      (await readAllItems((cursor) => store.listUnnotifiedJobs(finishedBeforeMs, cursor))).map((record) => record.jobId);
+
+    it('offers finished jobs with topics, by finish time, until they are marked notified', async () => {
+      const topics = [`arn:aws:sns:us-east-1:${ACCOUNT}:jobs`];
+      const first = job('v', 0, { readyAtMs: T0 });
+      const second = job('w', 1, { readyAtMs: T0, accountId: OTHER_ACCOUNT });
+      const silent = job('v', 2, { readyAtMs: T0 });
+      const running = job('v', 3, { readyAtMs: T0, notifyTopics: topics });
+      for (const record of [first, second, silent, running]) await store.createJob(record);
+      expect(await store.finishJob({ ...finished(second, 'Failed', T0 + 1000), notifyTopics: topics })).toBe(true);
+      expect(await store.finishJob({ ...finished(first, 'Succeeded', T0 + 2000), notifyTopics: topics })).toBe(true);
+      expect(await store.finishJob(finished(silent, 'Succeeded', T0 + 500))).toBe(true);
+
+      expect(await unnotified(T0 + 999)).toEqual([]);
+      expect(await unnotified(T0 + 1000)).toEqual([second.jobId]);
+      expect(await unnotified(T0 + 5000)).toEqual([second.jobId, first.jobId]);
+      expect((await store.listUnnotifiedJobs(T0 + 5000)).items[0].notifyTopics).toEqual(topics);
+
+      await store.markNotified(ref(second));
+      await store.markNotified(ref(second));
+      await store.markNotified(ref(silent));
+      expect(await unnotified(T0 + 5000)).toEqual([first.jobId]);
+      expect((await store.getJob(OTHER_ACCOUNT, 'w', second.jobId))?.status).toBe('Failed');
+    });
+
+    it('offers a job created finished (failed at once) with topics', async () => {
+      const failedAtOnce = finished(job('v', 0), 'Failed', T0);
+      await store.createJob({ ...failedAtOnce, notifyTopics: [`arn:aws:sns:us-east-1:${ACCOUNT}:jobs`] });
+      expect(await unnotified(T0)).toEqual([failedAtOnce.jobId]);
+      await store.markNotified(ref(failedAtOnce));
+      expect(await unnotified(T0)).toEqual([]);
+    });
+  });
+
   describe('restore re-checks', () => {
     const dueIds = async (nowMs: number) => (await readAllItems((cursor) => store.listDueJobs(nowMs, cursor))).map((record) => record.jobId);
 

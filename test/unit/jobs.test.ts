@@ -14,7 +14,9 @@ import {
   initiateJob,
   isTreeHashAligned,
   listJobs,
+  sweepJobs,
 } from '../../lambda/domain/jobs';
+import { disableFailpoints, enableFailpoints } from '../../lambda/domain/failpoints';
 import { SEGMENTS_PER_CHUNK, completeUpload, initiateUpload, uploadPart } from '../../lambda/domain/multipart';
 import { getVaultNotifications, removeVaultNotifications, setVaultNotifications } from '../../lambda/domain/notifications';
 import { createVault } from '../../lambda/domain/vaults';
@@ -764,6 +766,59 @@ describe('notifications', () => {
     expect(await completeDueJobs(svc)).toBe(1);
     expect(topicsFor(pending)).toEqual([JOB_TOPIC, VAULT_TOPIC].sort());
     expect(deliveries().map((delivery) => delivery.message.StatusCode)).toEqual(['Failed', 'Failed']);
+  });
+
+  describe('interrupted between finishing a job and publishing', () => {
+    afterEach(() => disableFailpoints());
+
+    it('publishes, once, from the sweep five minutes later when the process died after the job was finished', async () => {
+      await configure(['ArchiveRetrievalCompleted']);
+      const { archiveId } = await upload(svc, 'v', 'bytes');
+      const jobId = await retrieve(archiveId, { SNSTopic: JOB_TOPIC });
+      svc.advance(MEMORY_JOB_DELAYS_MS.Standard);
+      enableFailpoints((name) => {
+        if (name === 'job:after-finish') throw new Error('crash');
+      });
+      await expect(completeDueJobs(svc)).rejects.toThrow('crash');
+      disableFailpoints();
+      expect((await described(jobId)).StatusCode).toBe('Succeeded');
+      expect(deliveries()).toEqual([]);
+
+      svc.advance(5 * 60_000 - 1);
+      expect(await sweepJobs(svc)).toEqual({ completed: 0, notified: 0 });
+      svc.advance(1);
+      expect(await sweepJobs(svc)).toEqual({ completed: 0, notified: 1 });
+      const message = await described(jobId);
+      expect(deliveries()).toEqual(
+        [JOB_TOPIC, VAULT_TOPIC].map((topicArn) => ({ topicArn, subject: 'Notification from Amazon Glacier: ArchiveRetrievalCompleted', message })),
+      );
+      svc.advance(HOUR);
+      expect(await sweepJobs(svc)).toEqual({ completed: 0, notified: 0 });
+      expect(deliveries()).toHaveLength(2);
+    });
+
+    it('publishes again from the sweep when SNS refused the first time', async () => {
+      const { archiveId } = await upload(svc, 'v', 'bytes');
+      const jobId = await retrieve(archiveId, { SNSTopic: JOB_TOPIC });
+      const publish = svc.notifier.publish.bind(svc.notifier);
+      svc.notifier.publish = async () => {
+        throw new Error('SNS is unavailable');
+      };
+      svc.advance(MEMORY_JOB_DELAYS_MS.Standard);
+      await expect(completeDueJobs(svc)).rejects.toThrow('SNS is unavailable');
+      svc.notifier.publish = publish;
+      svc.advance(5 * 60_000);
+      expect(await sweepJobs(svc)).toEqual({ completed: 0, notified: 1 });
+      expect(topicsFor(jobId)).toEqual([JOB_TOPIC]);
+    });
+
+    it('offers nothing to the sweep once a job is notified, nor for a job nobody listens to', async () => {
+      await completedJobs({ SNSTopic: JOB_TOPIC });
+      expect(deliveries()).toHaveLength(1);
+      svc.advance(HOUR);
+      expect(await sweepJobs(svc)).toEqual({ completed: 0, notified: 0 });
+      expect(deliveries()).toHaveLength(1);
+    });
   });
 
   it('sets, reads, replaces and removes the configuration of a vault', async () => {
