@@ -1,6 +1,6 @@
-import { type DynamoDBClient, DeleteItemCommand, GetItemCommand, PutItemCommand, QueryCommand, ScanCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBClient, DeleteItemCommand, GetItemCommand, PutItemCommand, ScanCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { TABLE_KEYS as K } from './table-schema';
-import { conditionally, type Item, s, str } from './dynamo-items';
+import { conditionally, queryAll, type Item, s, str } from './dynamo-items';
 import type { AccessKeyRecord, Credentials, IdentityStore, UserRecord } from './ports';
 
 const keyKey = (accessKeyId: string): Item => ({ [K.partitionKey]: s(`K#${accessKeyId}`), [K.sortKey]: s('-') });
@@ -114,16 +114,11 @@ export class DynamoIdentityStore implements IdentityStore {
   }
 
   async listUsers(accountId: string): Promise<UserRecord[]> {
-    const out = await this.db.send(
-      new QueryCommand({
-        TableName: this.table,
-        KeyConditionExpression: '#pk = :pk',
-        ExpressionAttributeNames: { '#pk': K.partitionKey },
-        ExpressionAttributeValues: { ':pk': s(`U#${accountId}`) },
-        ConsistentRead: true,
-      }),
+    return queryAll(
+      this.db,
+      { TableName: this.table, KeyConditionExpression: '#pk = :pk', ExpressionAttributeNames: { '#pk': K.partitionKey }, ExpressionAttributeValues: { ':pk': s(`U#${accountId}`) } },
+      toUser,
     );
-    return (out.Items ?? []).map(toUser);
   }
 
   async deleteUser(accountId: string, userName: string): Promise<boolean> {

@@ -81,6 +81,18 @@ export async function queryLimited<T>(
   return { items: items.slice(0, limit), cursor: items.length > limit ? 'more' : undefined };
 }
 
+/** Every item of a query, page after page, read consistently. */
+export async function queryAll<T>(db: DynamoDBClient, input: Omit<QueryCommandInput, 'ExclusiveStartKey'>, map: (item: Item) => T): Promise<T[]> {
+  const items: T[] = [];
+  let start: Item | undefined;
+  do {
+    const out = await db.send(new QueryCommand({ ...input, ConsistentRead: true, ExclusiveStartKey: start }));
+    items.push(...(out.Items ?? []).map(map));
+    start = out.LastEvaluatedKey;
+  } while (start);
+  return items;
+}
+
 export const encodeCursor = (key: Item | undefined) => (key ? Buffer.from(JSON.stringify(key)).toString('base64url') : undefined);
 export const decodeCursor = (cursor: string | undefined): Item | undefined =>
   cursor ? (JSON.parse(Buffer.from(cursor, 'base64url').toString()) as Item) : undefined;

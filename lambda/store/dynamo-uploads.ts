@@ -1,6 +1,6 @@
-import { type DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { type DynamoDBClient, GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { TABLE_KEYS as K } from './table-schema';
-import { queryIndexPage, queryLimited, batchDelete, isConditionFailure, conditionally, type Item, n, num, pad, s, str } from './dynamo-items';
+import { queryAll, queryIndexPage, queryLimited, batchDelete, isConditionFailure, conditionally, type Item, n, num, pad, s, str } from './dynamo-items';
 import type { AbortOutcome, Page, PartRecord, UploadRecord, UploadStore } from './ports';
 
 const uploadKey = (accountId: string, vaultName: string, uploadId: string): Item => ({
@@ -198,24 +198,18 @@ export class DynamoUploadStore implements UploadStore {
   }
 
   async removeUpload(accountId: string, vaultName: string, uploadId: string): Promise<void> {
-    const keys: Item[] = [];
-    let start: Item | undefined;
-    do {
-      const out = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: '#pk = :pk',
-          ExpressionAttributeNames: { '#pk': K.partitionKey, '#sk': K.sortKey },
-          ExpressionAttributeValues: { ':pk': partPk(accountId, vaultName, uploadId) },
-          ProjectionExpression: '#pk, #sk',
-          // A part recorded just before the abort must not be missed: nothing finds it once the upload is gone.
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-        }),
-      );
-      keys.push(...(out.Items ?? []));
-      start = out.LastEvaluatedKey;
-    } while (start);
+    // Read consistently: a part recorded just before the abort must not be missed, as nothing finds it once the upload is gone.
+    const keys = await queryAll(
+      this.db,
+      {
+        TableName: this.table,
+        KeyConditionExpression: '#pk = :pk',
+        ExpressionAttributeNames: { '#pk': K.partitionKey, '#sk': K.sortKey },
+        ExpressionAttributeValues: { ':pk': partPk(accountId, vaultName, uploadId) },
+        ProjectionExpression: '#pk, #sk',
+      },
+      (item) => item,
+    );
     await batchDelete(this.db, this.table, [...keys, uploadKey(accountId, vaultName, uploadId)]);
   }
 
