@@ -469,7 +469,7 @@ export async function listJobs(
   return { jobs, marker: page.cursor && last ? last.jobId : undefined };
 }
 
-/** The sweep (a timer locally, a schedule deployed): completes the jobs whose delay has passed. */
+/** The sweep (a timer locally, a schedule deployed): completes the jobs whose time has come, and re-checks restores S3 has not reported. */
 export async function completeDueJobs(svc: Services): Promise<number> {
   let completed = 0;
   let cursor: string | undefined;
