@@ -378,17 +378,26 @@ function setNotifyTopics(job: JobRecord, vault: VaultRecord | undefined): void {
   if (topics.size > 0) job.notifyTopics = [...topics];
 }
 
-async function publishNotifications(svc: Services, job: JobRecord): Promise<void> {
-  if (!job.notifyTopics?.length) return;
+/**
+ * Publishes to the job's topics and marks it notified. A delivery that fails for now leaves the
+ * job unmarked, for the sweep to publish again: it never fails the request that finished the job.
+ */
+async function publishNotifications(svc: Services, job: JobRecord): Promise<boolean> {
+  if (!job.notifyTopics?.length) return false;
   const message = JSON.stringify(describeJob(svc, job));
   const event = JOB_EVENTS[job.action];
-  for (const topic of job.notifyTopics) await svc.notifier.publish(topic, `Notification from Amazon Glacier: ${event}`, message);
+  try {
+    for (const topic of job.notifyTopics) await svc.notifier.publish(topic, `Notification from Amazon Glacier: ${event}`, message);
+  } catch {
+    return false;
+  }
   await svc.jobs.markNotified(job);
+  return true;
 }
 
 /**
  * A job finished this long ago whose notifications are not marked published was interrupted
- * between finishing and publishing (a crash, SNS failing): the sweep publishes them. Like SNS
+ * between finishing and publishing (a crash, SNS failing for now): the sweep publishes them. Like SNS
  * itself this delivers at least once: a crash after publishing and before marking repeats it.
  */
 const NOTIFY_GRACE_MS = 5 * 60_000;
@@ -398,10 +407,7 @@ export async function publishLostNotifications(svc: Services): Promise<number> {
   let cursor: string | undefined;
   do {
     const page = await svc.jobs.listUnnotifiedJobs(svc.now().getTime() - NOTIFY_GRACE_MS, cursor);
-    for (const job of page.items) {
-      await publishNotifications(svc, job);
-      published += 1;
-    }
+    for (const job of page.items) if (await publishNotifications(svc, job)) published += 1;
     cursor = page.cursor;
   } while (cursor);
   return published;

@@ -315,7 +315,11 @@ export interface VaultNotificationConfig {
 }
 
 export interface Notifier {
-  /** Delivers a message; a failed delivery is the notifier's to report, never the caller's error. */
+  /**
+   * Delivers a message. A delivery that can never succeed (no such topic, no permission) is the
+   * notifier's to report and resolves; one that may succeed later (throttling, an outage) rejects,
+   * so that the caller tries again.
+   */
   publish(topicArn: string, subject: string, message: string): Promise<void>;
 }
 
