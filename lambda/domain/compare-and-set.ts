@@ -5,7 +5,7 @@ export const CONFLICT = Symbol('conflict');
 
 const MAX_ATTEMPTS = 16;
 const FIRST_DELAY_MS = 5;
-const MAX_DELAY_MS = 400;
+const MAX_DELAY_MS = 1000;
 
 export interface Backoff {
   sleep(ms: number): Promise<void>;

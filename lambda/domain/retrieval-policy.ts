@@ -111,7 +111,8 @@ function refuses(rule: DataRetrievalRule, ledger: Map<number, number>, hours: nu
  *   is exactly when Glacier's bill had a free peak hour: the billable peak was
  *   peakHour - (peakHour / peakDay) * dailyAllowance, zero or less iff peakDay <= allowance.
  * - None refuses nothing. Every Standard retrieval is counted whatever the policy, because a
- *   policy set later still sees the jobs in progress; a refused one is not counted.
+ *   policy set later still sees the jobs in progress; a refused one is not counted. Under None
+ *   the count is best effort: a retrieval is never refused for want of it.
  * The ledger keeps hours from the start of the current UTC day on, in one account item
  * updated by compare-and-set, so concurrent retrievals can't both take the last room.
  */
@@ -121,7 +122,7 @@ export async function enforceRetrievalPolicy(svc: Services, accountId: string, t
   const first = Math.floor(svc.now().getTime() / HOUR_MS);
   const hours = Array.from({ length: STANDARD_RETRIEVAL_HOURS }, (_, i) => first + i);
   const keepFrom = Math.floor(first / 24) * 24;
-  await retryOnConflict(async () => {
+  const counted = retryOnConflict(async () => {
     const stored = await svc.accounts.getAccountSetting(accountId, 'retrievalLedger');
     const ledger = new Map((stored ?? []).filter((entry) => entry.hour >= keepFrom).map((entry) => [entry.hour, entry.bytes]));
     shares(bytes, hours.length).forEach((share, i) => ledger.set(hours[i], (ledger.get(hours[i]) ?? 0) + share));
@@ -129,4 +130,12 @@ export async function enforceRetrievalPolicy(svc: Services, accountId: string, t
     const next: RetrievalLedger = [...ledger].sort(([a], [b]) => a - b).map(([hour, total]) => ({ hour, bytes: total }));
     return (await svc.accounts.setAccountSetting(accountId, 'retrievalLedger', next, stored ?? null)) ? undefined : CONFLICT;
   }, 'Retrievals are being started concurrently on this account; try again.');
+  try {
+    await counted;
+  } catch (error) {
+    // With no limit to keep, a retrieval never waits on the count: under heavy contention for
+    // the account's ledger it goes ahead uncounted (only a policy set within hours would miss it).
+    if (rule.strategy === 'None' && error instanceof GlacierError && error.code === 'ServiceUnavailableException') return;
+    throw error;
+  }
 }

@@ -15,10 +15,10 @@ describe('retryOnConflict', () => {
     expect(backoff.waits).toEqual([5, 10]);
   });
 
-  it('waits a random share of a doubling delay, capped at 400 ms', async () => {
+  it('waits a random share of a doubling delay, capped at 1 s', async () => {
     const full = recordingBackoff(1);
     await expect(retryOnConflict(async () => CONFLICT, 'busy', full)).rejects.toThrow();
-    expect(full.waits).toEqual([5, 10, 20, 40, 80, 160, 320, 400, 400, 400, 400, 400, 400, 400, 400]);
+    expect(full.waits).toEqual([5, 10, 20, 40, 80, 160, 320, 640, 1000, 1000, 1000, 1000, 1000, 1000, 1000]);
     const half = recordingBackoff(0.5);
     await expect(retryOnConflict(async () => CONFLICT, 'busy', half)).rejects.toThrow();
     expect(half.waits.slice(0, 3)).toEqual([2.5, 5, 10]);

@@ -175,6 +175,38 @@ describe('the Max Retrieval Rate (BytesPerHour) policy', () => {
     expect(Object.values(await ledger())).toEqual([40, 40, 40, 40]);
   });
 
+  describe('when the ledger stays contended past every retry', () => {
+    beforeEach(() => {
+      // The backoff's waits run on fake timers, run out at once by settled().
+      jest.useFakeTimers();
+      const set = svc.accounts.setAccountSetting.bind(svc.accounts) as (...args: unknown[]) => Promise<boolean>;
+      // Another writer always comes first to the ledger; other settings are written as usual.
+      jest.spyOn(svc.accounts, 'setAccountSetting').mockImplementation(async (accountId, name, value, expected) =>
+        name === 'retrievalLedger' ? false : set(accountId, name, value, expected),
+      );
+    });
+    afterEach(() => jest.useRealTimers());
+    const settled = async <T>(promise: Promise<T>) => {
+      const outcome = promise.then(
+        (value) => ({ value }),
+        (reason: unknown) => ({ reason }),
+      );
+      await jest.runAllTimersAsync();
+      return outcome;
+    };
+
+    it('lets a retrieval go ahead uncounted under No Retrieval Limit', async () => {
+      await setPolicy({ Strategy: 'None' });
+      expect(await settled(retrieve(4000))).toEqual({ value: undefined });
+      expect(await ledger()).toEqual({});
+    });
+
+    it('refuses with a retryable ServiceUnavailableException under a limit, rather than risk exceeding it', async () => {
+      await setPolicy({ Strategy: 'BytesPerHour', BytesPerHour: 1_000_000 });
+      expect(await settled(retrieve(4000))).toEqual({ reason: error('ServiceUnavailableException', 'Retrievals are being started concurrently on this account; try again.') });
+    });
+  });
+
   it('keeps only the hours from the start of the current UTC day', async () => {
     moveTo('2024-06-01T22:00:00.000Z');
     await retrieve(4000); // 22, 23, then 00 and 01 of June 2
