@@ -1,15 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { CompleteMultipartUploadCommand, CreateVaultCommand, InitiateMultipartUploadCommand, type GlacierClient } from '@aws-sdk/client-glacier';
-import { readLocalConfig } from '../lambda/config';
 import { combineTreeHashes } from '../lambda/domain/checksums';
-import { startLocalServer, type LocalServer } from '../lambda/local/server';
 import type { UploadStore } from '../lambda/store/ports';
-import { createServices } from '../lambda/wiring';
-import { benchClient } from './client';
+import { withInProcessServer } from './in-process-server';
 import { MiB, round, runPool } from './measure';
 
 const VAULT = 'bench-complete';
@@ -28,15 +22,8 @@ const WARM_UP_PARTS = 10;
  * stopped; its figures are latencies only, as its CPU is shared with the client.
  */
 export async function completeSeededLatencies(partCounts: number[]) {
-  const dataDir = mkdtempSync(join(tmpdir(), 'coldvault-bench-'));
-  const removeDataDir = () => rmSync(dataDir, { recursive: true, force: true });
-  process.once('exit', removeDataDir);
-  let server: LocalServer | undefined;
-  let client: GlacierClient | undefined;
-  try {
-    server = await startLocalServer(readLocalConfig({ COLDVAULT_DATA_DIR: dataDir, PORT: '0' }), () => undefined);
-    client = benchClient(server.url);
-    const { uploads } = createServices(server.config);
+  return withInProcessServer({}, async (server, client) => {
+    const { uploads } = server.services;
     const account = server.config.accountId;
     await client.send(new CreateVaultCommand({ accountId: '-', vaultName: VAULT }));
     // Warm-up: the server's Complete path and the client's connection, before any clock starts.
@@ -44,12 +31,7 @@ export async function completeSeededLatencies(partCounts: number[]) {
     const results = [];
     for (const parts of partCounts) results.push(await seededComplete(client, uploads, account, parts));
     return results;
-  } finally {
-    client?.destroy();
-    await server?.close();
-    removeDataDir();
-    process.off('exit', removeDataDir);
-  }
+  });
 }
 
 async function seededComplete(client: GlacierClient, uploads: UploadStore, account: string, parts: number) {

@@ -1,16 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { CreateVaultCommand, InitiateJobCommand, type GlacierClient } from '@aws-sdk/client-glacier';
-import { readLocalConfig } from '../lambda/config';
 import { newArchiveId } from '../lambda/domain/ids';
 import { CSV_HEADER } from '../lambda/domain/inventory-output';
-import { startLocalServer, type LocalServer } from '../lambda/local/server';
-import { benchClient } from './client';
+import type { LocalServer } from '../lambda/local/server';
+import { withInProcessServer } from './in-process-server';
 import { outputRange, RANGE_BYTES, waitForJob } from './jobs';
 import { MiB, round, runPool } from './measure';
 
@@ -33,27 +29,19 @@ const SAMPLE_MS = 20;
  * process's, the embedded DynamoDB and S3 servers included.
  */
 export async function inventoryAtScale(archives: number) {
-  const dataDir = mkdtempSync(join(tmpdir(), 'coldvault-bench-'));
-  const removeDataDir = () => rmSync(dataDir, { recursive: true, force: true });
-  process.once('exit', removeDataDir);
-  let server: LocalServer | undefined;
-  let client: GlacierClient | undefined;
-  try {
-    const local = await startLocalServer(readLocalConfig({ COLDVAULT_DATA_DIR: dataDir, PORT: '0', COLDVAULT_JOB_DELAY_SECONDS: '0' }), () => undefined);
-    server = local;
-    client = benchClient(local.url);
+  return withInProcessServer({ COLDVAULT_JOB_DELAY_SECONDS: '0' }, async (server, client) => {
     await client.send(new CreateVaultCommand({ accountId: '-', vaultName: VAULT }));
     const ids = Array.from({ length: archives }, () => newArchiveId());
-    const seedSeconds = await seed(local, ids);
+    const seedSeconds = await seed(server, ids);
 
-    const run = await withPeakMemory(() => local.runInventory());
+    const run = await withPeakMemory(() => server.runInventory());
     if (run.value.failed.length > 0 || run.value.vaults !== 1) throw new Error(`The inventory failed: ${JSON.stringify(run.value)}`);
-    const vault = await local.services.metadata.getVault(local.config.accountId, VAULT);
+    const vault = await server.services.metadata.getVault(server.config.accountId, VAULT);
     if (vault?.inventory?.numberOfArchives !== archives) throw new Error(`The inventory counted ${vault?.inventory?.numberOfArchives} archives, expected ${archives}`);
 
     const known = new Set(ids);
     const jobs = [];
-    for (const format of ['JSON', 'CSV'] as const) jobs.push(await inventoryJob(local, client, format, known));
+    for (const format of ['JSON', 'CSV'] as const) jobs.push(await inventoryJob(server, client, format, known));
     return {
       archives,
       seedConcurrency: SEED_CONCURRENCY,
@@ -64,12 +52,7 @@ export async function inventoryAtScale(archives: number) {
       inventoryMemory: run.memory,
       jobs,
     };
-  } finally {
-    client?.destroy();
-    await server?.close();
-    removeDataDir();
-    process.off('exit', removeDataDir);
-  }
+  });
 }
 
 /** What an upload of each archive would have written: the archive record, then the vault's write stamp. */

@@ -32,6 +32,16 @@ export async function measured<T extends Timings>(server: { cpuSeconds(): number
   return { ...timings, serverCpuSeconds: server.cpuSeconds() - before };
 }
 
+/** The figures every byte-moving measurement reports: its time, its rate, and the server CPU per GiB. */
+export function transferFigures(result: { seconds: number; serverCpuSeconds: number }, mib: number) {
+  return {
+    seconds: round(result.seconds, 2),
+    mibPerSecond: round(mib / result.seconds),
+    serverCpuSeconds: round(result.serverCpuSeconds, 2),
+    serverCpuSecondsPerGiB: round(result.serverCpuSeconds / (mib / 1024), 2),
+  };
+}
+
 /** Nearest-rank percentile. */
 export function percentile(values: number[], p: number): number {
   if (values.length === 0) return NaN;

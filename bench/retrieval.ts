@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { InitiateJobCommand, type GlacierClient } from '@aws-sdk/client-glacier';
 import { treeHash } from '../lambda/domain/checksums';
 import { outputRange, RANGE_BYTES, waitForJob } from './jobs';
-import { MiB, measured, percentile, round, runPool } from './measure';
+import { MiB, measured, percentile, round, runPool, transferFigures } from './measure';
 import type { ServerProcess } from './server-process';
 
 const RANGE_CONCURRENCY = 4;
@@ -51,11 +51,8 @@ export async function retrieval(client: GlacierClient, server: ServerProcess, ar
     rangeMiB: RANGE_BYTES / MiB,
     concurrency: RANGE_CONCURRENCY,
     jobCompletedMs: round(jobMs),
-    seconds: round(result.seconds, 2),
-    mibPerSecond: round(mib / result.seconds),
+    ...transferFigures(result, mib),
     rangeP50Ms: round(percentile(result.latenciesMs, 50)),
     rangeP95Ms: round(percentile(result.latenciesMs, 95)),
-    serverCpuSeconds: round(result.serverCpuSeconds, 2),
-    serverCpuSecondsPerGiB: round(result.serverCpuSeconds / (mib / 1024), 2),
   };
 }

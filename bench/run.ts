@@ -18,7 +18,7 @@ import { bundleRows, lambdaBundles } from './bundles';
 import { benchClient, randomBodies } from './client';
 import { completeSeededLatencies } from './complete-seeded';
 import { inventoryAtScale } from './inventory';
-import { MiB, measured, percentile, round, runPool, sha256MibPerSecond } from './measure';
+import { MiB, measured, percentile, round, runPool, sha256MibPerSecond, transferFigures } from './measure';
 import { retrieval, type PartsArchive } from './retrieval';
 import { startServerProcess, type ServerProcess } from './server-process';
 
@@ -84,12 +84,9 @@ async function uploads(client: GlacierClient, server: ServerProcess, count: numb
     count,
     bodyMiB: BODY_MIB,
     concurrency: UPLOAD_CONCURRENCY,
-    seconds: round(result.seconds, 2),
-    mibPerSecond: round(mib / result.seconds),
+    ...transferFigures(result, mib),
     p50Ms: round(percentile(result.latenciesMs, 50)),
     p95Ms: round(percentile(result.latenciesMs, 95)),
-    serverCpuSeconds: round(result.serverCpuSeconds, 2),
-    serverCpuSecondsPerGiB: round(result.serverCpuSeconds / (mib / 1024), 2),
   };
 }
 
@@ -143,13 +140,10 @@ async function multipart(client: GlacierClient, server: ServerProcess, count: nu
     parts: count,
     partMiB: PART_MIB,
     concurrency: PART_CONCURRENCY,
-    seconds: round(result.seconds, 2),
-    mibPerSecond: round(mib / result.seconds),
+    ...transferFigures(result, mib),
     partP50Ms: round(percentile(result.latenciesMs, 50)),
     partP95Ms: round(percentile(result.latenciesMs, 95)),
     completeMs: round(result.completeMs, 1),
-    serverCpuSeconds: round(result.serverCpuSeconds, 2),
-    serverCpuSecondsPerGiB: round(result.serverCpuSeconds / (mib / 1024), 2),
   };
   return { figures, archive: result.archive };
 }

@@ -1,8 +1,8 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { freePort, spawnServer, waitUntilServing } from '../test/support/server-process';
 
 export interface ServerProcess {
   url: string;
@@ -13,8 +13,6 @@ export interface ServerProcess {
   stop(): Promise<void>;
 }
 
-const ROOT = resolve(__dirname, '..');
-const START_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 10_000;
 
 function clockTicksPerSecond(): number {
@@ -34,17 +32,6 @@ export function processCpuSeconds(pid: number, ticksPerSecond: number): number {
   return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolvePort(port));
-    });
-  });
-}
-
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
 /** Starts `lambda/local/main.ts` as its own process on a free port and a fresh data directory. */
@@ -52,17 +39,9 @@ export async function startServerProcess(options: { cpuProfileDir?: string } = {
   const dataDir = mkdtempSync(join(tmpdir(), 'coldvault-bench-'));
   const port = await freePort();
   const profiling = options.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', resolve(options.cpuProfileDir)] : [];
-  const child = spawn(process.execPath, [...profiling, '--import', 'tsx', 'lambda/local/main.ts'], {
-    cwd: ROOT,
-    // Retrieval jobs complete as soon as they are asked about: the bench measures the work, not the wait.
-    env: { ...process.env, PORT: String(port), COLDVAULT_HOST: '127.0.0.1', COLDVAULT_DATA_DIR: dataDir, COLDVAULT_JOB_DELAY_SECONDS: '0' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-8000));
-  child.stdout.on('data', keep);
-  child.stderr.on('data', keep);
-  const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  // Retrieval jobs complete as soon as they are asked about: the bench measures the work, not the wait.
+  const server = spawnServer({ PORT: String(port), COLDVAULT_HOST: '127.0.0.1', COLDVAULT_DATA_DIR: dataDir, COLDVAULT_JOB_DELAY_SECONDS: '0' }, profiling);
+  const { child, exited } = server;
   let exitedYet = false;
   void exited.then(() => (exitedYet = true));
 
@@ -88,20 +67,8 @@ export async function startServerProcess(options: { cpuProfileDir?: string } = {
       rmSync(dataDir, { recursive: true, force: true });
     })());
 
-  const url = `http://127.0.0.1:${port}`;
   try {
-    const deadline = Date.now() + START_TIMEOUT_MS;
-    for (;;) {
-      if (exitedYet) throw new Error(`the server exited during start-up:\n${output}`);
-      if (Date.now() > deadline) throw new Error(`the server did not answer within ${START_TIMEOUT_MS / 1000} s:\n${output}`);
-      // Any HTTP answer (an unsigned request gets a 403) means it serves.
-      const answered = await fetch(url, { signal: AbortSignal.timeout(1000) }).then(
-        () => true,
-        () => false,
-      );
-      if (answered) break;
-      await sleep(100);
-    }
+    await waitUntilServing(server);
   } catch (error) {
     await stop();
     throw error;
@@ -109,5 +76,5 @@ export async function startServerProcess(options: { cpuProfileDir?: string } = {
 
   const ticks = clockTicksPerSecond();
   const pid = child.pid as number;
-  return { url, pid, cpuSeconds: () => processCpuSeconds(pid, ticks), stop };
+  return { url: server.url, pid, cpuSeconds: () => processCpuSeconds(pid, ticks), stop };
 }

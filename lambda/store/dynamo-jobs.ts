@@ -1,6 +1,6 @@
-import { DeleteItemCommand, type DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteItemCommand, type DynamoDBClient, GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { TABLE_KEYS as K } from './table-schema';
-import { queryIndexPage, queryLimited, batchWrite, isConditionFailure, conditionally, type Item, n, num, pad, s, str } from './dynamo-items';
+import { queryAll, queryIndexPage, queryLimited, batchWrite, isConditionFailure, conditionally, type Item, n, num, pad, s, str } from './dynamo-items';
 import type { JobRecord, JobRef, JobStatus, JobStore, Page, PurgeQueue, PurgeTask } from './ports';
 import { randomBytes } from 'node:crypto';
 
@@ -157,48 +157,40 @@ export class DynamoJobStore implements JobStore {
   }
 
   async releaseRestoreWaits(blobKey: string): Promise<JobRef[]> {
+    const waits = await queryAll(
+      this.db,
+      { TableName: this.table, KeyConditionExpression: '#pk = :pk', ExpressionAttributeNames: { '#pk': K.partitionKey }, ExpressionAttributeValues: { ':pk': s(`W#${blobKey}`) } },
+      (item) => item,
+    );
     const ready: JobRef[] = [];
-    let start: Item | undefined;
-    do {
-      const out = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: '#pk = :pk',
-          ExpressionAttributeNames: { '#pk': K.partitionKey },
-          ExpressionAttributeValues: { ':pk': s(`W#${blobKey}`) },
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-        }),
+    for (const wait of waits) {
+      // Deleting the wait first makes each release count once, however often S3 reports.
+      const removed = await this.db.send(
+        new DeleteItemCommand({ TableName: this.table, Key: { [K.partitionKey]: wait[K.partitionKey], [K.sortKey]: wait[K.sortKey] }, ReturnValues: 'ALL_OLD' }),
       );
-      for (const wait of out.Items ?? []) {
-        // Deleting the wait first makes each release count once, however often S3 reports.
-        const removed = await this.db.send(
-          new DeleteItemCommand({ TableName: this.table, Key: { [K.partitionKey]: wait[K.partitionKey], [K.sortKey]: wait[K.sortKey] }, ReturnValues: 'ALL_OLD' }),
+      if (!removed.Attributes) continue;
+      const [accountId, vaultName, jobId] = (str(wait, K.sortKey) as string).split('#');
+      try {
+        const updated = await this.db.send(
+          new UpdateItemCommand({
+            TableName: this.table,
+            Key: jobKey(accountId, vaultName, jobId),
+            UpdateExpression: 'ADD pendingRestores :minusOne',
+            ConditionExpression: 'attribute_exists(#pk)',
+            ExpressionAttributeNames: { '#pk': K.partitionKey },
+            ExpressionAttributeValues: { ':minusOne': n(-1) },
+            ReturnValues: 'UPDATED_NEW',
+          }),
         );
-        if (!removed.Attributes) continue;
-        const [accountId, vaultName, jobId] = (str(wait, K.sortKey) as string).split('#');
-        try {
-          const updated = await this.db.send(
-            new UpdateItemCommand({
-              TableName: this.table,
-              Key: jobKey(accountId, vaultName, jobId),
-              UpdateExpression: 'ADD pendingRestores :minusOne',
-              ConditionExpression: 'attribute_exists(#pk)',
-              ExpressionAttributeNames: { '#pk': K.partitionKey },
-              ExpressionAttributeValues: { ':minusOne': n(-1) },
-              ReturnValues: 'UPDATED_NEW',
-            }),
-          );
-          if (num(updated.Attributes ?? {}, 'pendingRestores') === 0) {
-            await this.scheduleRecheck({ accountId, vaultName, jobId }, 0);
-            ready.push({ accountId, vaultName, jobId });
-          }
-        } catch (error) {
-          if (!isConditionFailure(error)) throw error;
+        if (num(updated.Attributes ?? {}, 'pendingRestores') === 0) {
+          // Due at once: the sweep completes it should the caller not.
+          await this.scheduleRecheck({ accountId, vaultName, jobId }, 0);
+          ready.push({ accountId, vaultName, jobId });
         }
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
       }
-      start = out.LastEvaluatedKey;
-    } while (start);
+    }
     return ready;
   }
 }

@@ -144,6 +144,14 @@ function exchange(bytes: Buffer, options: { answers?: number; waitMs?: number } 
   });
 }
 
+/** The one answer the server gives before it closes the connection. */
+async function onlyAnswerThenClosed(bytes: Buffer): Promise<Answer> {
+  const { answers, closed } = await exchange(bytes);
+  expect(closed).toBe(true);
+  expect(answers).toHaveLength(1);
+  return answers[0];
+}
+
 /** One upload request written byte by byte, signed over `signedBody`. */
 async function rawUpload(options: { description?: string; signedBody: Buffer; sentBody?: Buffer; contentLength?: number }) {
   const extra: Record<string, string> = options.description === undefined ? {} : { 'x-amz-archive-description': options.description };
@@ -307,12 +315,7 @@ describe('headers', () => {
     for (const size of [100 * 1024, 1024 * 1024]) {
       const bytes = await rawUpload({ description: 'd'.repeat(size), signedBody: body });
       await rejects(
-        async () => {
-          const { answers, closed } = await exchange(bytes);
-          expect(closed).toBe(true);
-          expect(answers).toHaveLength(1);
-          return answers[0];
-        },
+        () => onlyAnswerThenClosed(bytes),
         400,
         'InvalidParameterValueException',
         /^The request's headers are larger than the \d+ bytes this endpoint accepts\.$/,
@@ -380,12 +383,7 @@ describe('headers', () => {
     // Signed over the whole body, of which only the declared 600 bytes are the request's.
     const bytes = await rawUpload({ signedBody: body, contentLength: 600 });
     await rejects(
-      async () => {
-        const { answers, closed } = await exchange(bytes);
-        expect(closed).toBe(true);
-        expect(answers).toHaveLength(1);
-        return answers[0];
-      },
+      () => onlyAnswerThenClosed(bytes),
       400,
       'InvalidParameterValueException',
       /^The request is not well-formed HTTP \(HPE_INVALID_METHOD\).*exactly Content-Length bytes/,

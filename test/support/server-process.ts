@@ -25,9 +25,9 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** `npm start`'s entry point in a child process of its own, so that tests can SIGKILL it. */
-export function spawnServer(env: Record<string, string>): ServerProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'lambda/local/main.ts'], {
+/** `npm start`'s entry point in a child process of its own, so that tests can SIGKILL it; `nodeArgs` go to node (a profiler's, say). */
+export function spawnServer(env: Record<string, string>, nodeArgs: string[] = []): ServerProcess {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'lambda/local/main.ts'], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
