@@ -34,13 +34,19 @@ function loadMs(file: string, nodeOptions: string): number {
   return Number(out.trim().split('\n').pop());
 }
 
-const medianLoadMs = (file: string, nodeOptions: string) => percentile(Array.from({ length: LOADS }, () => loadMs(file, nodeOptions)), 50);
+const medianLoadMs = (file: string, nodeOptions: string) =>
+  percentile(
+    Array.from({ length: LOADS }, () => loadMs(file, nodeOptions)),
+    50,
+  );
 
 export async function lambdaBundles(): Promise<BundleFigures[]> {
   const dir = mkdtempSync(join(tmpdir(), 'coldvault-bundles-'));
   try {
     const figures: BundleFigures[] = [];
-    for (const entry of readdirSync(HANDLERS).filter((name) => name.endsWith('.ts')).sort()) {
+    for (const entry of readdirSync(HANDLERS)
+      .filter((name) => name.endsWith('.ts'))
+      .sort()) {
       const handler = basename(entry, '.ts');
       const outfile = join(dir, handler, 'index.js');
       await build({ ...LAMBDA_ESBUILD, entryPoints: [join(HANDLERS, entry)], outfile, logLevel: 'silent' });
@@ -63,6 +69,9 @@ export async function lambdaBundles(): Promise<BundleFigures[]> {
 export function bundleRows(bundles: BundleFigures[]): [string, string][] {
   return [
     [`Lambda bundles (minified; init = median of ${LOADS} loads)`, 'size / gzip (source map), init with / without source maps'],
-    ...bundles.map((b): [string, string] => [`  ${b.handler}`, `${b.kib} KiB / ${b.gzipKiB} KiB (${b.sourceMapKiB} KiB), ${b.initMs} ms / ${b.initMsWithoutSourceMaps} ms`]),
+    ...bundles.map((b): [string, string] => [
+      `  ${b.handler}`,
+      `${b.kib} KiB / ${b.gzipKiB} KiB (${b.sourceMapKiB} KiB), ${b.initMs} ms / ${b.initMsWithoutSourceMaps} ms`,
+    ]),
   ];
 }

@@ -21,7 +21,10 @@ function rememberingChecksums(): ChecksumGenerator {
       const tree = new TreeHash(sha256, utf8Decoder);
       content.update(body);
       tree.update(body);
-      hashes = Promise.all([content.digest(), tree.digest()]).then(([c, t]) => [Buffer.from(c).toString('hex'), Buffer.from(t).toString('hex')]);
+      hashes = Promise.all([content.digest(), tree.digest()]).then(([c, t]) => [
+        Buffer.from(c).toString('hex'),
+        Buffer.from(t).toString('hex'),
+      ]);
       known.set(body, hashes);
     }
     return hashes;

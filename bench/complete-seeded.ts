@@ -1,6 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { CompleteMultipartUploadCommand, CreateVaultCommand, InitiateMultipartUploadCommand, type GlacierClient } from '@aws-sdk/client-glacier';
+import {
+  CompleteMultipartUploadCommand,
+  CreateVaultCommand,
+  InitiateMultipartUploadCommand,
+  type GlacierClient,
+} from '@aws-sdk/client-glacier';
 import { combineTreeHashes } from '../lambda/domain/checksums';
 import type { UploadStore } from '../lambda/store/ports';
 import { withInProcessServer } from './in-process-server';
@@ -54,7 +59,13 @@ async function seededComplete(client: GlacierClient, uploads: UploadStore, accou
   const expected = combineTreeHashes(Array.from({ length: parts }, (_, index) => partHash(index))).toString('hex');
   const started = performance.now();
   const done = await client.send(
-    new CompleteMultipartUploadCommand({ accountId: '-', vaultName: VAULT, uploadId, archiveSize: String(parts * MiB), checksum: expected }),
+    new CompleteMultipartUploadCommand({
+      accountId: '-',
+      vaultName: VAULT,
+      uploadId,
+      archiveSize: String(parts * MiB),
+      checksum: expected,
+    }),
   );
   const completeMs = performance.now() - started;
   if (done.checksum !== expected) throw new Error(`Complete of ${parts} parts returned tree hash ${done.checksum}, expected ${expected}`);

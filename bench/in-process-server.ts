@@ -11,7 +11,10 @@ import { benchClient } from './client';
  * afterwards (or when the bench exits first). For figures that need the server's stores at
  * hand; its CPU is shared with the client, so such figures are latencies and memory only.
  */
-export async function withInProcessServer<T>(env: Record<string, string>, run: (server: LocalServer, client: GlacierClient) => Promise<T>): Promise<T> {
+export async function withInProcessServer<T>(
+  env: Record<string, string>,
+  run: (server: LocalServer, client: GlacierClient) => Promise<T>,
+): Promise<T> {
   const dataDir = mkdtempSync(join(tmpdir(), 'coldvault-bench-'));
   const removeDataDir = () => rmSync(dataDir, { recursive: true, force: true });
   process.once('exit', removeDataDir);

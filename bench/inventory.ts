@@ -37,7 +37,8 @@ export async function inventoryAtScale(archives: number) {
     const run = await withPeakMemory(() => server.runInventory());
     if (run.value.failed.length > 0 || run.value.vaults !== 1) throw new Error(`The inventory failed: ${JSON.stringify(run.value)}`);
     const vault = await server.services.metadata.getVault(server.config.accountId, VAULT);
-    if (vault?.inventory?.numberOfArchives !== archives) throw new Error(`The inventory counted ${vault?.inventory?.numberOfArchives} archives, expected ${archives}`);
+    if (vault?.inventory?.numberOfArchives !== archives)
+      throw new Error(`The inventory counted ${vault?.inventory?.numberOfArchives} archives, expected ${archives}`);
 
     const known = new Set(ids);
     const jobs = [];
@@ -82,7 +83,9 @@ async function seed(server: LocalServer, ids: string[]): Promise<number> {
 /** Initiate to completion, then a download in ranges; the output must list every seeded archive once. */
 async function inventoryJob(server: LocalServer, client: GlacierClient, format: 'JSON' | 'CSV', known: Set<string>) {
   const completing = await withPeakMemory(async () => {
-    const { jobId } = await client.send(new InitiateJobCommand({ accountId: '-', vaultName: VAULT, jobParameters: { Type: 'inventory-retrieval', Format: format } }));
+    const { jobId } = await client.send(
+      new InitiateJobCommand({ accountId: '-', vaultName: VAULT, jobParameters: { Type: 'inventory-retrieval', Format: format } }),
+    );
     if (!jobId) throw new Error('InitiateJob returned no job ID');
     // The job is completed by the sweep, as deployed, and only then described: a DescribeJob
     // of a due job completes it as well, and the two completions would both write the output.

@@ -27,11 +27,14 @@ export async function retrieval(client: GlacierClient, server: ServerProcess, ar
   const { vaultName, archiveId, bodies } = archive;
 
   const jobStarted = performance.now();
-  const { jobId } = await client.send(new InitiateJobCommand({ accountId: '-', vaultName, jobParameters: { Type: 'archive-retrieval', ArchiveId: archiveId } }));
+  const { jobId } = await client.send(
+    new InitiateJobCommand({ accountId: '-', vaultName, jobParameters: { Type: 'archive-retrieval', ArchiveId: archiveId } }),
+  );
   if (!jobId) throw new Error('InitiateJob returned no job ID');
   const job = await waitForJob(client, vaultName, jobId);
   const jobMs = performance.now() - jobStarted;
-  if (job.SHA256TreeHash !== archive.treeHash) throw new Error(`The job reports tree hash ${job.SHA256TreeHash}, expected ${archive.treeHash}`);
+  if (job.SHA256TreeHash !== archive.treeHash)
+    throw new Error(`The job reports tree hash ${job.SHA256TreeHash}, expected ${archive.treeHash}`);
 
   const total = archive.parts * RANGE_BYTES;
   const download = (index: number) => outputRange(client, vaultName, jobId, index, total);

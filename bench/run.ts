@@ -55,12 +55,14 @@ function options() {
   if (values.only !== undefined && values.only !== 'bundles') throw new UsageError(`--only takes "bundles", got "${values.only}"`);
   const count = (name: string, raw: string, max = Number.MAX_SAFE_INTEGER) => {
     const value = Number(raw);
-    if (!Number.isInteger(value) || value < 1 || value > max) throw new UsageError(`--${name} must be a whole number from 1 to ${max}, got "${raw}"`);
+    if (!Number.isInteger(value) || value < 1 || value > max)
+      throw new UsageError(`--${name} must be a whole number from 1 to ${max}, got "${raw}"`);
     return value;
   };
   // The retrieved archive is made of whole parts, so that every range is one part.
   const retrieveMiB = count('retrieve-mib', values['retrieve-mib'], MAX_PARTS * PART_MIB);
-  if (retrieveMiB % PART_MIB !== 0) throw new UsageError(`--retrieve-mib must be a multiple of ${PART_MIB} (the part size), got ${retrieveMiB}`);
+  if (retrieveMiB % PART_MIB !== 0)
+    throw new UsageError(`--retrieve-mib must be a multiple of ${PART_MIB} (the part size), got ${retrieveMiB}`);
   return {
     uploads: count('uploads', values.uploads),
     describes: count('describes', values.describes),
@@ -75,7 +77,8 @@ function options() {
 }
 
 async function uploads(client: GlacierClient, server: ServerProcess, count: number, bodies: Buffer[]) {
-  const upload = (index: number) => client.send(new UploadArchiveCommand({ accountId: '-', vaultName: VAULT, body: bodies[index % bodies.length] }));
+  const upload = (index: number) =>
+    client.send(new UploadArchiveCommand({ accountId: '-', vaultName: VAULT, body: bodies[index % bodies.length] }));
   // Warm-up: every body once, so the client's hashes are remembered before the clock starts.
   await runPool(BODY_POOL, UPLOAD_CONCURRENCY, upload);
   const result = await measured(server, () => runPool(count, UPLOAD_CONCURRENCY, upload));
@@ -117,7 +120,13 @@ async function multipartArchive(client: GlacierClient, count: number, bodies: Bu
   const checksum = combineTreeHashes(treeHashes).toString('hex');
   const completeStarted = performance.now();
   const done = await client.send(
-    new CompleteMultipartUploadCommand({ accountId: '-', vaultName: VAULT, uploadId, archiveSize: String(count * PART_MIB * MiB), checksum }),
+    new CompleteMultipartUploadCommand({
+      accountId: '-',
+      vaultName: VAULT,
+      uploadId,
+      archiveSize: String(count * PART_MIB * MiB),
+      checksum,
+    }),
   );
   const completeMs = performance.now() - completeStarted;
   if (done.checksum !== checksum) throw new Error(`Complete returned tree hash ${done.checksum}, expected ${checksum}`);
@@ -177,7 +186,9 @@ async function onServerProcess(opts: ReturnType<typeof options>, started: (serve
     const multipartUpload = await multipart(client, server, opts.parts, bodies);
     // The multipart archive is retrieved if it has the size asked for; otherwise one is uploaded for it.
     const retrieved =
-      opts.retrieveMiB === opts.parts * PART_MIB ? multipartUpload.archive : (await multipartArchive(client, opts.retrieveMiB / PART_MIB, bodies)).archive;
+      opts.retrieveMiB === opts.parts * PART_MIB
+        ? multipartUpload.archive
+        : (await multipartArchive(client, opts.retrieveMiB / PART_MIB, bodies)).archive;
     const retrieve = await retrieval(client, server, retrieved);
     return { upload, describe, multipartUpload: multipartUpload.figures, retrieval: retrieve };
   } finally {
@@ -186,7 +197,12 @@ async function onServerProcess(opts: ReturnType<typeof options>, started: (serve
   }
 }
 
-const machine = (loadAtStart: number) => ({ cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', node: process.version, loadAverage1m: round(loadAtStart, 2) });
+const machine = (loadAtStart: number) => ({
+  cpus: cpus().length,
+  cpuModel: cpus()[0]?.model ?? 'unknown',
+  node: process.version,
+  loadAverage1m: round(loadAtStart, 2),
+});
 
 async function bench(opts: ReturnType<typeof options>, started: (server: ServerProcess) => void) {
   // Other processes' load makes every figure lower; it is reported with them.
@@ -223,8 +239,14 @@ function table(r: Results): string {
   const rows: [string, string][] = [
     ['machine', `${r.machine.cpus} x ${r.machine.cpuModel}, node ${r.machine.node}, load average ${r.machine.loadAverage1m} at start`],
     ['SHA-256, 1 core (the floor)', `${r.sha256.mibPerSecond} MiB/s`],
-    ['best upload rate per core (floor/2)', `${r.sha256.uploadCeilingMibPerSecondPerCore} MiB/s = ${r.sha256.cpuSecondsPerGiBAtCeiling} CPU s/GiB`],
-    [`UploadArchive ${r.upload.count} x ${r.upload.bodyMiB} MiB, conc ${r.upload.concurrency}`, `${r.upload.mibPerSecond} MiB/s (${r.upload.seconds} s)`],
+    [
+      'best upload rate per core (floor/2)',
+      `${r.sha256.uploadCeilingMibPerSecondPerCore} MiB/s = ${r.sha256.cpuSecondsPerGiBAtCeiling} CPU s/GiB`,
+    ],
+    [
+      `UploadArchive ${r.upload.count} x ${r.upload.bodyMiB} MiB, conc ${r.upload.concurrency}`,
+      `${r.upload.mibPerSecond} MiB/s (${r.upload.seconds} s)`,
+    ],
     ['  latency p50 / p95', `${r.upload.p50Ms} ms / ${r.upload.p95Ms} ms`],
     ['  server CPU', `${r.upload.serverCpuSecondsPerGiB} s per GiB (${r.upload.serverCpuSeconds} s)`],
     [`DescribeVault x ${r.describe.count}, conc ${r.describe.concurrency}`, `${r.describe.opsPerSecond} ops/s (${r.describe.seconds} s)`],
@@ -243,13 +265,20 @@ function table(r: Results): string {
     ],
     ['  range latency p50 / p95', `${r.retrieval.rangeP50Ms} ms / ${r.retrieval.rangeP95Ms} ms`],
     ['  server CPU', `${r.retrieval.serverCpuSecondsPerGiB} s per GiB (${r.retrieval.serverCpuSeconds} s)`],
-    ...r.completeSeeded.map(
-      (c): [string, string] => [`Complete, ${c.parts.toLocaleString('en-US')} seeded ${c.partMiB} MiB parts`, `${c.completeMs} ms (seeded in ${c.seedSeconds} s)`],
-    ),
-    [`Inventory of ${r.inventory.archives.toLocaleString('en-US')} seeded archives`, `${r.inventory.inventorySeconds} s, ${r.inventory.inventoryChunks} chunks (seeded in ${r.inventory.seedSeconds} s, ${r.inventory.seedPerSecond}/s, conc ${r.inventory.seedConcurrency})`],
+    ...r.completeSeeded.map((c): [string, string] => [
+      `Complete, ${c.parts.toLocaleString('en-US')} seeded ${c.partMiB} MiB parts`,
+      `${c.completeMs} ms (seeded in ${c.seedSeconds} s)`,
+    ]),
+    [
+      `Inventory of ${r.inventory.archives.toLocaleString('en-US')} seeded archives`,
+      `${r.inventory.inventorySeconds} s, ${r.inventory.inventoryChunks} chunks (seeded in ${r.inventory.seedSeconds} s, ${r.inventory.seedPerSecond}/s, conc ${r.inventory.seedConcurrency})`,
+    ],
     ['  memory above baseline: RSS / heap', memory(r.inventory.inventoryMemory)],
     ...r.inventory.jobs.flatMap((job): [string, string][] => [
-      [`  ${job.format} retrieval job`, `${round(job.outputBytes / MiB, 2)} MiB (${job.outputBytes} bytes), initiate to completed ${job.jobSeconds} s`],
+      [
+        `  ${job.format} retrieval job`,
+        `${round(job.outputBytes / MiB, 2)} MiB (${job.outputBytes} bytes), initiate to completed ${job.jobSeconds} s`,
+      ],
       ['    memory above baseline: RSS / heap', memory(job.jobMemory)],
       [`    download, ${job.ranges} ranges, conc ${job.concurrency}`, `${job.downloadSeconds} s (${job.downloadMibPerSecond} MiB/s)`],
     ]),
@@ -278,7 +307,12 @@ async function main() {
     if (opts.onlyBundles) {
       const results = { machine: machine(loadavg()[0]), bundles: await lambdaBundles() };
       const m = results.machine;
-      console.log(aligned([['machine', `${m.cpus} x ${m.cpuModel}, node ${m.node}, load average ${m.loadAverage1m} at start`], ...bundleRows(results.bundles)]));
+      console.log(
+        aligned([
+          ['machine', `${m.cpus} x ${m.cpuModel}, node ${m.node}, load average ${m.loadAverage1m} at start`],
+          ...bundleRows(results.bundles),
+        ]),
+      );
       console.log(`BENCH_JSON ${JSON.stringify(results)}`);
       return;
     }

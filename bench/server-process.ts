@@ -40,7 +40,10 @@ export async function startServerProcess(options: { cpuProfileDir?: string } = {
   const port = await freePort();
   const profiling = options.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', resolve(options.cpuProfileDir)] : [];
   // Retrieval jobs complete as soon as they are asked about: the bench measures the work, not the wait.
-  const server = spawnServer({ PORT: String(port), COLDVAULT_HOST: '127.0.0.1', COLDVAULT_DATA_DIR: dataDir, COLDVAULT_JOB_DELAY_SECONDS: '0' }, profiling);
+  const server = spawnServer(
+    { PORT: String(port), COLDVAULT_HOST: '127.0.0.1', COLDVAULT_DATA_DIR: dataDir, COLDVAULT_JOB_DELAY_SECONDS: '0' },
+    profiling,
+  );
   const { child, exited } = server;
   let exitedYet = false;
   void exited.then(() => (exitedYet = true));

@@ -107,7 +107,12 @@ const COLD_CLASSES: readonly StorageClass[] = ['GLACIER', 'DEEP_ARCHIVE'];
 function jobDelays(env: Env, defaults: { Expedited: number; Standard: number; Bulk: number }) {
   const all = env.COLDVAULT_JOB_DELAY_SECONDS;
   const tier = (name: 'Expedited' | 'Standard' | 'Bulk') =>
-    integer(env, `COLDVAULT_JOB_DELAY_${name.toUpperCase()}_SECONDS`, all ? integer(env, 'COLDVAULT_JOB_DELAY_SECONDS', 0, 0) : defaults[name], 0);
+    integer(
+      env,
+      `COLDVAULT_JOB_DELAY_${name.toUpperCase()}_SECONDS`,
+      all ? integer(env, 'COLDVAULT_JOB_DELAY_SECONDS', 0, 0) : defaults[name],
+      0,
+    );
   return { Expedited: tier('Expedited'), Standard: tier('Standard'), Bulk: tier('Bulk') };
 }
 

@@ -64,7 +64,10 @@ export function createServices(config: Config, notifier?: Notifier): Services {
     retrieval:
       config.retrieval === 'restore'
         ? { kind: 'restore' }
-        : { kind: 'delay', delaysMs: { Expedited: seconds.Expedited * 1000, Standard: seconds.Standard * 1000, Bulk: seconds.Bulk * 1000 } },
+        : {
+            kind: 'delay',
+            delaysMs: { Expedited: seconds.Expedited * 1000, Standard: seconds.Standard * 1000, Bulk: seconds.Bulk * 1000 },
+          },
     maxBodyBytes: config.maxBodyBytes,
     region: config.region,
     now: () => new Date(),
@@ -82,6 +85,8 @@ export async function createKeyStore(config: Config, identities: KeyStore = crea
   else if (config.rootAccessKeyId && config.rootSecretAccessKey) {
     root = { accessKeyId: config.rootAccessKeyId, secretAccessKey: config.rootSecretAccessKey };
   }
-  const rootKeys = new StaticKeyStore(root ? { [root.accessKeyId]: { accountId: config.accountId, secretAccessKey: root.secretAccessKey } } : {});
+  const rootKeys = new StaticKeyStore(
+    root ? { [root.accessKeyId]: { accountId: config.accountId, secretAccessKey: root.secretAccessKey } } : {},
+  );
   return new LayeredKeyStore([rootKeys, identities]);
 }

@@ -37,7 +37,10 @@ export class GlacierApi extends Construct {
 
   constructor(scope: Construct, id: string, props: GlacierApiProps) {
     super(scope, id);
-    this.accessLogs = new logs.LogGroup(this, 'AccessLogs', { retention: props.logRetentionDays as logs.RetentionDays, removalPolicy: props.removalPolicy });
+    this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
+      retention: props.logRetentionDays as logs.RetentionDays,
+      removalPolicy: props.removalPolicy,
+    });
     this.restApi = new apigateway.RestApi(this, 'RestApi', {
       description: 'Amazon Glacier API 2012-06-01',
       endpointConfiguration: { types: [apigateway.EndpointType.REGIONAL] },
@@ -95,9 +98,19 @@ export class GlacierApi extends Construct {
     NagSuppressions.addResourceSuppressions(
       this.restApi,
       [
-        { id: 'AwsSolutions-APIG2', reason: 'The function validates every Glacier request and answers with Glacier\'s own error documents.' },
-        { id: 'AwsSolutions-APIG4', reason: 'Clients sign with SigV4 for the glacier service, which API Gateway IAM auth does not accept; the function verifies the signature.' },
-        { id: 'AwsSolutions-COG4', reason: 'Glacier clients authenticate with SigV4 access keys, not Cognito tokens; the function verifies the signature.' },
+        {
+          id: 'AwsSolutions-APIG2',
+          reason: "The function validates every Glacier request and answers with Glacier's own error documents.",
+        },
+        {
+          id: 'AwsSolutions-APIG4',
+          reason:
+            'Clients sign with SigV4 for the glacier service, which API Gateway IAM auth does not accept; the function verifies the signature.',
+        },
+        {
+          id: 'AwsSolutions-COG4',
+          reason: 'Glacier clients authenticate with SigV4 access keys, not Cognito tokens; the function verifies the signature.',
+        },
         { id: 'AwsSolutions-APIG3', reason: 'A WAF web ACL is an account-level choice with its own cost; the REST API can take one.' },
         { id: 'Serverless-APIGWXrayEnabled', reason: 'X-Ray tracing is left off for cost; access and execution logs are on.' },
         {

@@ -53,7 +53,13 @@ export class ColdvaultStack extends Stack {
       logRetentionDays: settings.logRetentionDays,
       removalPolicy,
       ...(domainName &&
-        certificateArn && { domain: { domainName, certificateArn, ...(hostedZoneId && hostedZoneName && { hostedZone: { id: hostedZoneId, name: hostedZoneName } }) } }),
+        certificateArn && {
+          domain: {
+            domainName,
+            certificateArn,
+            ...(hostedZoneId && hostedZoneName && { hostedZone: { id: hostedZoneId, name: hostedZoneName } }),
+          },
+        }),
     });
     this.schedules = new Schedules(this, 'Schedules', {
       inventory: this.functions.inventory,
@@ -62,7 +68,14 @@ export class ColdvaultStack extends Stack {
       inventorySchedule: settings.inventorySchedule,
     });
     this.storage.bucket.addEventNotification(EventType.OBJECT_RESTORE_COMPLETED, new LambdaDestination(this.functions.restoreEvents));
-    new Monitoring(this, 'Monitoring', { functions: this.functions, restApi: this.api.restApi, table: this.storage.table, failureQueue: this.functions.failedInvocations, alarmEmails: settings.alarmEmails, key: this.storage.key });
+    new Monitoring(this, 'Monitoring', {
+      functions: this.functions,
+      restApi: this.api.restApi,
+      table: this.storage.table,
+      failureQueue: this.functions.failedInvocations,
+      alarmEmails: settings.alarmEmails,
+      key: this.storage.key,
+    });
     // CDK's handler that configures the bucket's notifications.
     for (const child of this.node.children.filter((c) => c.node.id.startsWith('BucketNotificationsHandler'))) {
       NagSuppressions.addResourceSuppressions(
@@ -70,7 +83,7 @@ export class ColdvaultStack extends Stack {
         [
           {
             id: 'AwsSolutions-IAM4',
-            reason: 'CDK\'s bucket notifications handler only writes its own logs with AWSLambdaBasicExecutionRole.',
+            reason: "CDK's bucket notifications handler only writes its own logs with AWSLambdaBasicExecutionRole.",
             appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole'],
           },
         ],

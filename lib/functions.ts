@@ -73,11 +73,19 @@ export class Functions extends Construct {
       removalPolicy: props.removalPolicy,
     });
     NagSuppressions.addResourceSuppressions(this.failedInvocations, [
-      { id: 'AwsSolutions-SQS3', reason: 'This queue is where failed invocation events end up; nothing consumes it automatically, so it needs no dead-letter queue of its own.' },
-      { id: 'Serverless-SQSRedrivePolicy', reason: 'This queue is where failed invocation events end up; nothing consumes it automatically, so it needs no redrive policy.' },
+      {
+        id: 'AwsSolutions-SQS3',
+        reason:
+          'This queue is where failed invocation events end up; nothing consumes it automatically, so it needs no dead-letter queue of its own.',
+      },
+      {
+        id: 'Serverless-SQSRedrivePolicy',
+        reason: 'This queue is where failed invocation events end up; nothing consumes it automatically, so it needs no redrive policy.',
+      },
     ]);
     // Jobs notify the topics users name, in the deployment's account and region.
-    const publish = () => new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [Stack.of(this).formatArn({ service: 'sns', resource: '*' })] });
+    const publish = () =>
+      new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [Stack.of(this).formatArn({ service: 'sns', resource: '*' })] });
     const objects = (...actions: string[]) => new iam.PolicyStatement({ actions, resources: [bucket.arnForObjects('*')] });
     const listBucket = () => new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] });
 
@@ -98,10 +106,22 @@ export class Functions extends Construct {
     props.rootSecret.grantRead(this.api);
     if (key) key.grant(this.api, ...OBJECT_KEY_ACTIONS);
 
-    this.inventory = this.nodeFunction('Inventory', 'inventory.ts', { memorySize: 512, timeout: Duration.minutes(15), environment, async: { retryAttempts: 2 }, ...logging });
+    this.inventory = this.nodeFunction('Inventory', 'inventory.ts', {
+      memorySize: 512,
+      timeout: Duration.minutes(15),
+      environment,
+      async: { retryAttempts: 2 },
+      ...logging,
+    });
     table.grantReadWriteData(this.inventory);
 
-    this.janitor = this.nodeFunction('Janitor', 'janitor.ts', { memorySize: 512, timeout: Duration.minutes(15), environment, async: { retryAttempts: 2 }, ...logging });
+    this.janitor = this.nodeFunction('Janitor', 'janitor.ts', {
+      memorySize: 512,
+      timeout: Duration.minutes(15),
+      environment,
+      async: { retryAttempts: 2 },
+      ...logging,
+    });
     table.grantReadWriteData(this.janitor);
     this.janitor.addToRolePolicy(listBucket());
     // Deferred deletions: archive objects, part objects and job outputs.
@@ -123,14 +143,24 @@ export class Functions extends Construct {
     this.jobSweeper.addToRolePolicy(objects('s3:RestoreObject'));
     if (key) key.grant(this.jobSweeper, ...OBJECT_KEY_ACTIONS);
 
-    this.restoreEvents = this.nodeFunction('RestoreEvents', 'restore-events.ts', { memorySize: 1024, timeout: Duration.minutes(5), environment, async: { retryAttempts: 2 }, ...logging });
+    this.restoreEvents = this.nodeFunction('RestoreEvents', 'restore-events.ts', {
+      memorySize: 1024,
+      timeout: Duration.minutes(5),
+      environment,
+      async: { retryAttempts: 2 },
+      ...logging,
+    });
     table.grantReadWriteData(this.restoreEvents);
     for (const statement of jobCompletion()) this.restoreEvents.addToRolePolicy(statement);
     if (key) key.grant(this.restoreEvents, ...OBJECT_KEY_ACTIONS);
     this.acknowledgeNagFindings();
   }
 
-  private nodeFunction(id: string, handlerFile: string, { async, logRetentionDays, removalPolicy, ...props }: NodeFunctionProps): NodejsFunction {
+  private nodeFunction(
+    id: string,
+    handlerFile: string,
+    { async, logRetentionDays, removalPolicy, ...props }: NodeFunctionProps,
+  ): NodejsFunction {
     const logGroup = new logs.LogGroup(this, `${id}Logs`, { retention: logRetentionDays as logs.RetentionDays, removalPolicy });
     return new NodejsFunction(this, id, {
       entry: join(ROOT, 'lambda', 'handlers', handlerFile),
@@ -156,7 +186,11 @@ export class Functions extends Construct {
       NagSuppressions.addResourceSuppressions(
         fn,
         [
-          { id: 'AwsSolutions-IAM4', reason: 'AWSLambdaBasicExecutionRole only lets the function write its own logs.', appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole'] },
+          {
+            id: 'AwsSolutions-IAM4',
+            reason: 'AWSLambdaBasicExecutionRole only lets the function write its own logs.',
+            appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole'],
+          },
           {
             id: 'AwsSolutions-IAM5',
             reason:
@@ -173,7 +207,10 @@ export class Functions extends Construct {
             ],
           },
           { id: 'AwsSolutions-L1', reason: 'The functions target nodejs22.x, the runtime the bundles are built and tested for.' },
-          { id: 'Serverless-LambdaLatestVersion', reason: 'The functions target nodejs22.x, the runtime the bundles are built and tested for.' },
+          {
+            id: 'Serverless-LambdaLatestVersion',
+            reason: 'The functions target nodejs22.x, the runtime the bundles are built and tested for.',
+          },
           {
             id: 'Serverless-LambdaDLQ',
             reason: async

@@ -46,7 +46,14 @@ const TABLE_OPERATIONS = [
 
 /** A metric the handlers emit, for the whole service (the API's are also emitted per operation). */
 function serviceMetric(metricName: string, statistic = 'Sum', label?: string): cloudwatch.Metric {
-  return new cloudwatch.Metric({ namespace: METRICS_NAMESPACE, metricName, dimensionsMap: { [SERVICE_DIMENSION]: SERVICE_NAME }, statistic, period: PERIOD, label });
+  return new cloudwatch.Metric({
+    namespace: METRICS_NAMESPACE,
+    metricName,
+    dimensionsMap: { [SERVICE_DIMENSION]: SERVICE_NAME },
+    statistic,
+    period: PERIOD,
+    label,
+  });
 }
 
 /** One line per operation, whatever operations have had requests. */
@@ -72,18 +79,28 @@ export class Monitoring extends Construct {
     super(scope, id);
     const { functions, restApi, table, failureQueue } = props;
 
-    this.topic = new sns.Topic(this, 'AlarmTopic', { displayName: 'coldvault alarms', enforceSSL: true, ...(props.key && { masterKey: props.key }) });
+    this.topic = new sns.Topic(this, 'AlarmTopic', {
+      displayName: 'coldvault alarms',
+      enforceSSL: true,
+      ...(props.key && { masterKey: props.key }),
+    });
     if (props.key) {
       props.key.grant(new iam.ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
     } else {
       NagSuppressions.addResourceSuppressions(this.topic, [
-        { id: 'AwsSolutions-SNS2', reason: 'Alarm notifications carry no customer data, and this environment has no customer-managed key to encrypt them with.' },
+        {
+          id: 'AwsSolutions-SNS2',
+          reason: 'Alarm notifications carry no customer data, and this environment has no customer-managed key to encrypt them with.',
+        },
       ]);
     }
     for (const email of props.alarmEmails ?? []) {
       const subscription = this.topic.addSubscription(new subscriptions.EmailSubscription(email));
       NagSuppressions.addResourceSuppressions(subscription, [
-        { id: 'Serverless-SNSRedrivePolicy', reason: 'An alarm email that cannot be delivered has nowhere better to go; the alarm itself stays on the dashboard.' },
+        {
+          id: 'Serverless-SNSRedrivePolicy',
+          reason: 'An alarm email that cannot be delivered has nowhere better to go; the alarm itself stays on the dashboard.',
+        },
       ]);
     }
 
@@ -103,18 +120,27 @@ export class Monitoring extends Construct {
       }),
     });
     for (const [name, fn] of named) {
-      this.alarm(`${upperFirst(name)}Errors`, `The ${name} function failed`, 1, { metric: fn.metricErrors({ period: PERIOD, statistic: 'Sum' }) });
-      this.alarm(`${upperFirst(name)}Throttles`, `The ${name} function was throttled`, 1, { metric: fn.metricThrottles({ period: PERIOD, statistic: 'Sum' }) });
+      this.alarm(`${upperFirst(name)}Errors`, `The ${name} function failed`, 1, {
+        metric: fn.metricErrors({ period: PERIOD, statistic: 'Sum' }),
+      });
+      this.alarm(`${upperFirst(name)}Throttles`, `The ${name} function was throttled`, 1, {
+        metric: fn.metricThrottles({ period: PERIOD, statistic: 'Sum' }),
+      });
     }
     this.alarm('InventoryFailed', "A vault's inventory could not be regenerated, or the inventory function failed", 1, {
       metric: new cloudwatch.MathExpression({
         expression: 'FILL(failures, 0) + FILL(errors, 0)',
-        usingMetrics: { failures: serviceMetric(METRIC.inventoryFailures), errors: functions.inventory.metricErrors({ period: PERIOD, statistic: 'Sum' }) },
+        usingMetrics: {
+          failures: serviceMetric(METRIC.inventoryFailures),
+          errors: functions.inventory.metricErrors({ period: PERIOD, statistic: 'Sum' }),
+        },
         label: 'Inventory failures',
         period: PERIOD,
       }),
     });
-    this.alarm('FailedInvocations', 'Asynchronous invocations failed for good: their events wait in the failure queue', 1, { metric: queueDepth });
+    this.alarm('FailedInvocations', 'Asynchronous invocations failed for good: their events wait in the failure queue', 1, {
+      metric: queueDepth,
+    });
     this.alarm('TableThrottles', 'DynamoDB throttled requests to the table', 1, { metric: tableThrottles });
 
     const graph = (title: string, left: cloudwatch.IMetric[], right: cloudwatch.IMetric[] = []) =>
@@ -127,26 +153,48 @@ export class Monitoring extends Construct {
       graph(
         'Requests and errors',
         [serviceMetric(METRIC.requests, 'Sum', 'Requests')],
-        [serviceMetric(METRIC.clientErrors, 'Sum', 'Client errors (4xx)'), serviceMetric(METRIC.serverErrors, 'Sum', 'Server errors (5xx)')],
+        [
+          serviceMetric(METRIC.clientErrors, 'Sum', 'Client errors (4xx)'),
+          serviceMetric(METRIC.serverErrors, 'Sum', 'Server errors (5xx)'),
+        ],
       ),
       graph('Requests by operation', [perOperation(METRIC.requests, 'Requests')]),
       graph('Latency (ms)', [serviceMetric(METRIC.latency, 'p50', 'p50'), serviceMetric(METRIC.latency, 'p99', 'p99')]),
       graph('Bytes in and out', [serviceMetric(METRIC.bytesIn, 'Sum', 'In'), serviceMetric(METRIC.bytesOut, 'Sum', 'Out')]),
       graph(
         'API Gateway',
-        [requests.with({ label: 'Requests' }), restApi.metricClientError({ period: PERIOD, statistic: 'Sum', label: '4XX' }), serverErrors.with({ label: '5XX' })],
-        [restApi.metricLatency({ period: PERIOD, statistic: 'p50', label: 'Latency p50' }), restApi.metricLatency({ period: PERIOD, statistic: 'p99', label: 'Latency p99' })],
+        [
+          requests.with({ label: 'Requests' }),
+          restApi.metricClientError({ period: PERIOD, statistic: 'Sum', label: '4XX' }),
+          serverErrors.with({ label: '5XX' }),
+        ],
+        [
+          restApi.metricLatency({ period: PERIOD, statistic: 'p50', label: 'Latency p50' }),
+          restApi.metricLatency({ period: PERIOD, statistic: 'p99', label: 'Latency p99' }),
+        ],
       ),
-      graph('Lambda errors', perFunction((fn) => fn.metricErrors({ statistic: 'Sum' }))),
-      graph('Lambda throttles', perFunction((fn) => fn.metricThrottles({ statistic: 'Sum' }))),
-      graph('Lambda duration p99 (ms)', perFunction((fn) => fn.metricDuration({ statistic: 'p99' }))),
+      graph(
+        'Lambda errors',
+        perFunction((fn) => fn.metricErrors({ statistic: 'Sum' })),
+      ),
+      graph(
+        'Lambda throttles',
+        perFunction((fn) => fn.metricThrottles({ statistic: 'Sum' })),
+      ),
+      graph(
+        'Lambda duration p99 (ms)',
+        perFunction((fn) => fn.metricDuration({ statistic: 'p99' })),
+      ),
       graph('DynamoDB throttled requests', [tableThrottles]),
       graph(
         'Job backlog',
         [serviceMetric(METRIC.jobsCompleted, 'Sum', 'Jobs completed'), queueDepth.with({ label: 'Failed invocations waiting' })],
         [failureQueue.metricApproximateAgeOfOldestMessage({ period: PERIOD, statistic: 'Maximum', label: 'Oldest failed invocation (s)' })],
       ),
-      graph('Scheduled work', [serviceMetric(METRIC.inventoryFailures, 'Sum', 'Inventory failures'), serviceMetric(METRIC.uploadsPurged, 'Sum', 'Uploads purged')]),
+      graph('Scheduled work', [
+        serviceMetric(METRIC.inventoryFailures, 'Sum', 'Inventory failures'),
+        serviceMetric(METRIC.uploadsPurged, 'Sum', 'Uploads purged'),
+      ]),
       new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 12, height: 6 }),
     );
   }

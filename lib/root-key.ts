@@ -18,7 +18,11 @@ export class RootKey extends Construct {
       },
     });
     NagSuppressions.addResourceSuppressions(this.secret, [
-      { id: 'AwsSolutions-SMG4', reason: 'The root key is a SigV4 key pair its holders sign with; scheduled rotation would lock them out. It is replaced deliberately (put-secret-value) when needed.' },
+      {
+        id: 'AwsSolutions-SMG4',
+        reason:
+          'The root key is a SigV4 key pair its holders sign with; scheduled rotation would lock them out. It is replaced deliberately (put-secret-value) when needed.',
+      },
     ]);
   }
 }

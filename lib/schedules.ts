@@ -42,7 +42,10 @@ export class Schedules extends Construct {
     });
     for (const rule of [this.inventory, this.hourlyJanitor, this.minuteJobSweeper]) {
       NagSuppressions.addResourceSuppressions(rule, [
-        { id: 'Serverless-EventBusDLQ', reason: 'Each run does all the work due: an invocation EventBridge could not deliver is made up by the next run of the schedule.' },
+        {
+          id: 'Serverless-EventBusDLQ',
+          reason: 'Each run does all the work due: an invocation EventBridge could not deliver is made up by the next run of the schedule.',
+        },
       ]);
     }
   }

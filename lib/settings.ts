@@ -7,7 +7,9 @@ import { STORAGE_CLASSES, type StorageClass } from '../lambda/config';
 export const CONFIG_DIR = join(__dirname, '..', 'config');
 
 /** The retention periods CloudWatch Logs accepts. */
-export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
+export const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
 
 export interface ColdvaultSettings {
   /** Environment name: the stack is `coldvault-<envName>` and the API stage is named after it. */
@@ -110,7 +112,13 @@ class Reader {
     const raw = this.values[key];
     if (raw === undefined) return undefined;
     const text = this.text(key);
-    const list = text === undefined ? raw : text.split(',').map((s) => s.trim()).filter(Boolean);
+    const list =
+      text === undefined
+        ? raw
+        : text
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean);
     if (!Array.isArray(list) || !list.every((e) => typeof e === 'string' && /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(e))) {
       this.fail(key, 'a list of email addresses');
     }
@@ -168,15 +176,21 @@ export function parseSettings(envName: string, file: unknown, overrides: Raw = {
     envName,
     storageClass: r.oneOf('storageClass', STORAGE_CLASSES) ?? 'GLACIER',
     rootAccessKeyId:
-      r.string('rootAccessKeyId', /^[A-Za-z0-9]{1,128}$/, 'at most 128 letters or digits') ?? `AKIDCOLDVAULT${envName.toUpperCase().replace(/[^A-Z0-9]/g, '')}`,
-    inventorySchedule: r.string('inventorySchedule', SCHEDULE, 'an EventBridge expression like "rate(1 day)" or "cron(0 3 * * ? *)"') ?? 'rate(1 day)',
+      r.string('rootAccessKeyId', /^[A-Za-z0-9]{1,128}$/, 'at most 128 letters or digits') ??
+      `AKIDCOLDVAULT${envName.toUpperCase().replace(/[^A-Z0-9]/g, '')}`,
+    inventorySchedule:
+      r.string('inventorySchedule', SCHEDULE, 'an EventBridge expression like "rate(1 day)" or "cron(0 3 * * ? *)"') ?? 'rate(1 day)',
     logRetentionDays: required('logRetentionDays', r.integer('logRetentionDays', 1, 3653, LOG_RETENTION_DAYS)),
     removalPolicy: required('removalPolicy', r.oneOf('removalPolicy', ['RETAIN', 'DESTROY'] as const)),
     throttlingRateLimit: required('throttlingRateLimit', r.integer('throttlingRateLimit', 1, 1_000_000)),
     throttlingBurstLimit: required('throttlingBurstLimit', r.integer('throttlingBurstLimit', 1, 1_000_000)),
     alarmEmails: r.emails('alarmEmails') ?? [],
     domainName: r.string('domainName', DOMAIN, 'a lower-case domain name'),
-    certificateArn: r.string('certificateArn', /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[A-Za-z0-9-]+$/, 'the ARN of an ACM certificate'),
+    certificateArn: r.string(
+      'certificateArn',
+      /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[A-Za-z0-9-]+$/,
+      'the ARN of an ACM certificate',
+    ),
     hostedZoneId: r.string('hostedZoneId', /^Z[A-Z0-9]{1,31}$/, 'a Route 53 hosted zone ID'),
     hostedZoneName: r.string('hostedZoneName', DOMAIN, 'a lower-case domain name'),
     kms: r.boolean('kms') ?? false,
@@ -188,14 +202,16 @@ export function parseSettings(envName: string, file: unknown, overrides: Raw = {
   const problem = (message: string) => {
     throw new Error(`Settings of environment "${envName}": ${message}`);
   };
-  if (settings.throttlingBurstLimit < settings.throttlingRateLimit) problem('"throttlingBurstLimit" must be at least "throttlingRateLimit"');
+  if (settings.throttlingBurstLimit < settings.throttlingRateLimit)
+    problem('"throttlingBurstLimit" must be at least "throttlingRateLimit"');
   if (!settings.domainName !== !settings.certificateArn) problem('"domainName" and "certificateArn" go together');
   if (!settings.hostedZoneId !== !settings.hostedZoneName) problem('"hostedZoneId" and "hostedZoneName" go together');
   if (settings.hostedZoneId && !settings.domainName) problem('a hosted zone needs "domainName"');
   if (settings.domainName && settings.hostedZoneName && !`.${settings.domainName}`.endsWith(`.${settings.hostedZoneName}`)) {
     problem(`"domainName" ${settings.domainName} is not in the hosted zone ${settings.hostedZoneName}`);
   }
-  if (!settings.objectLock !== (settings.objectLockRetentionDays === undefined)) problem('"objectLock" and "objectLockRetentionDays" go together');
+  if (!settings.objectLock !== (settings.objectLockRetentionDays === undefined))
+    problem('"objectLock" and "objectLockRetentionDays" go together');
   // Locked object versions cannot be deleted, so the bucket could not be emptied and deleted.
   if (settings.objectLock && settings.removalPolicy === 'DESTROY') problem('"objectLock" needs "removalPolicy": "RETAIN"');
   return settings;
@@ -211,7 +227,8 @@ export function readSettings(node: Node, configDir = CONFIG_DIR): ColdvaultSetti
   checkEnvName(envName);
   const path = join(configDir, `${envName}.json`);
   const fileName = `config/${envName}.json`;
-  if (!existsSync(path)) throw new Error(`No settings for environment "${envName}": create ${fileName} (config/dev.json and config/prod.json are examples)`);
+  if (!existsSync(path))
+    throw new Error(`No settings for environment "${envName}": create ${fileName} (config/dev.json and config/prod.json are examples)`);
   let file: unknown;
   try {
     file = JSON.parse(readFileSync(path, 'utf8'));

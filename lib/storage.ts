@@ -7,7 +7,10 @@ import { Construct } from 'constructs';
 import { TABLE_KEYS as K } from '../lambda/store/table-schema';
 import type { ColdvaultSettings } from './settings';
 
-export type StorageProps = Pick<ColdvaultSettings, 'removalPolicy' | 'kms' | 'objectLock' | 'objectLockRetentionDays' | 'serverAccessLogs' | 'logRetentionDays'>;
+export type StorageProps = Pick<
+  ColdvaultSettings,
+  'removalPolicy' | 'kms' | 'objectLock' | 'objectLockRetentionDays' | 'serverAccessLogs' | 'logRetentionDays'
+>;
 
 /**
  * The metadata table, the archive bucket and, when configured, the key encrypting them and the
@@ -64,7 +67,10 @@ export class Storage extends Construct {
         autoDeleteObjects: !retain,
       });
       NagSuppressions.addResourceSuppressions(this.accessLogsBucket, [
-        { id: 'AwsSolutions-S1', reason: 'This bucket receives the server access logs of the archive bucket; logging its own access would log the logging.' },
+        {
+          id: 'AwsSolutions-S1',
+          reason: 'This bucket receives the server access logs of the archive bucket; logging its own access would log the logging.',
+        },
       ]);
     }
 
@@ -81,20 +87,26 @@ export class Storage extends Construct {
         versioned: true,
         objectLockEnabled: true,
         objectLockDefaultRetention:
-          props.objectLock === 'COMPLIANCE' ? s3.ObjectLockRetention.compliance(Duration.days(lockedDays)) : s3.ObjectLockRetention.governance(Duration.days(lockedDays)),
+          props.objectLock === 'COMPLIANCE'
+            ? s3.ObjectLockRetention.compliance(Duration.days(lockedDays))
+            : s3.ObjectLockRetention.governance(Duration.days(lockedDays)),
       }),
       ...(this.accessLogsBucket && { serverAccessLogsBucket: this.accessLogsBucket, serverAccessLogsPrefix: 'archives/' }),
       lifecycleRules: [
         { id: 'abort-incomplete-multipart-uploads', abortIncompleteMultipartUploadAfter: Duration.days(7) },
         // A deleted archive leaves a locked version behind: remove it once its retention has passed.
-        ...(props.objectLock ? [{ id: 'expire-deleted-versions', noncurrentVersionExpiration: Duration.days(lockedDays), expiredObjectDeleteMarker: true }] : []),
+        ...(props.objectLock
+          ? [{ id: 'expire-deleted-versions', noncurrentVersionExpiration: Duration.days(lockedDays), expiredObjectDeleteMarker: true }]
+          : []),
       ],
       removalPolicy,
       // A throwaway environment empties its bucket on delete.
       autoDeleteObjects: !retain,
     });
     if (!this.accessLogsBucket) {
-      NagSuppressions.addResourceSuppressions(this.bucket, [{ id: 'AwsSolutions-S1', reason: 'Server access logs are off in this environment ("serverAccessLogs": false).' }]);
+      NagSuppressions.addResourceSuppressions(this.bucket, [
+        { id: 'AwsSolutions-S1', reason: 'Server access logs are off in this environment ("serverAccessLogs": false).' },
+      ]);
     }
   }
 }

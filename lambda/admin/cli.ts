@@ -117,7 +117,10 @@ function parseArguments(argv: string[]) {
 export async function runAdmin(argv: string[], now = new Date()): Promise<unknown> {
   const { values, positionals } = parseArguments(argv);
   const [group, command, name] = positionals;
-  const known = { keys: ['create', 'list', 'revoke'], users: ['create', 'put-policy', 'get', 'list', 'delete'] } as Record<string, string[]>;
+  const known = { keys: ['create', 'list', 'revoke'], users: ['create', 'put-policy', 'get', 'list', 'delete'] } as Record<
+    string,
+    string[]
+  >;
   if (!group || !known[group]?.includes(command)) throw new UsageError(USAGE);
   const needsName = (group === 'keys' && command === 'revoke') || (group === 'users' && command !== 'list');
   if (needsName && !name) throw new UsageError(`${group} ${command} needs a name\n\n${USAGE}`);
@@ -128,7 +131,8 @@ export async function runAdmin(argv: string[], now = new Date()): Promise<unknow
     const store = target.identities;
     if (group === 'keys' && command === 'create') {
       const accountId = account(values.account);
-      if (values.user && !(await store.getUser(accountId, values.user))) throw new UsageError(`No user ${values.user} in account ${accountId}`);
+      if (values.user && !(await store.getUser(accountId, values.user)))
+        throw new UsageError(`No user ${values.user} in account ${accountId}`);
       const key = {
         accessKeyId: newAccessKeyId(),
         secretAccessKey: randomBytes(30).toString('base64'),
@@ -167,7 +171,8 @@ export async function runAdmin(argv: string[], now = new Date()): Promise<unknow
       return user;
     }
     await store.deleteUser(accountId, name);
-    for (const key of await store.listKeys(accountId)) if (key.userName === name && key.status === 'Active') await store.revokeKey(key.accessKeyId);
+    for (const key of await store.listKeys(accountId))
+      if (key.userName === name && key.status === 'Active') await store.revokeKey(key.accessKeyId);
     return { accountId, userName: name, deleted: true };
   } finally {
     await target.close();

@@ -17,5 +17,6 @@ export async function getVaultAccessPolicy(svc: Services, accountId: string, vau
 
 /** Idempotent: deleting a policy that isn't there succeeds. */
 export async function deleteVaultAccessPolicy(svc: Services, accountId: string, vaultName: string): Promise<void> {
-  if (!(await svc.metadata.setVaultSetting(accountId, vaultName, 'accessPolicy', undefined))) throw vaultNotFound(svc, accountId, vaultName);
+  if (!(await svc.metadata.setVaultSetting(accountId, vaultName, 'accessPolicy', undefined)))
+    throw vaultNotFound(svc, accountId, vaultName);
 }

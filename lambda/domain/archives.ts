@@ -55,7 +55,10 @@ export async function uploadArchive(svc: Services, input: UploadArchiveInput): P
   const archiveId = newArchiveId();
   const blobKey = `${accountId}/archives/${archiveId}`;
   // Queued before the bytes go in, so that a crash before the archive is recorded leaves nothing behind.
-  await svc.purges.schedule({ kind: 'unreferenced-blob', blobKey, accountId, vaultName, archiveId }, svc.now().getTime() + UNRECORDED_BLOB_GRACE_MS);
+  await svc.purges.schedule(
+    { kind: 'unreferenced-blob', blobKey, accountId, vaultName, archiveId },
+    svc.now().getTime() + UNRECORDED_BLOB_GRACE_MS,
+  );
   await svc.blobs.put(blobKey, body, input.bodySha256);
   failpoint('upload-archive:after-blob');
 

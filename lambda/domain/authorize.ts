@@ -28,7 +28,8 @@ export function principalArn(principal: Principal): string {
 function resourceArn(region: string, request: AuthorizationRequest): string {
   if (request.vaultName !== undefined) return vaultArn(region, request.accountId, request.vaultName);
   if (request.operation === 'ListVaults') return `arn:aws:glacier:${region}:${request.accountId}:vaults/*`;
-  if (request.operation.endsWith('DataRetrievalPolicy')) return `arn:aws:glacier:${region}:${request.accountId}:policies/retrieval-limit-policy`;
+  if (request.operation.endsWith('DataRetrievalPolicy'))
+    return `arn:aws:glacier:${region}:${request.accountId}:policies/retrieval-limit-policy`;
   return `arn:aws:glacier:${region}:${request.accountId}:*`;
 }
 
@@ -93,12 +94,13 @@ export async function authorize(
 
   const resourcePolicies = vaultPolicies(vault, now);
   const identityPolicy = user?.policy === undefined ? undefined : policyOf(user.policy, 'identity');
-  const refused = () =>
-    accessDenied(`User: ${callerArn} is not authorized to perform: ${action} on resource: ${resource}`);
+  const refused = () => accessDenied(`User: ${callerArn} is not authorized to perform: ${action} on resource: ${resource}`);
 
   if (identityPolicy && evaluate(identityPolicy, context) === 'Deny') throw refused();
   if (resourcePolicies.some((policy) => evaluate(policy, context, denyMatcher) === 'Deny')) {
-    throw accessDenied(`User: ${callerArn} is not authorized to perform: ${action} on resource: ${resource} with an explicit deny in a resource-based policy`);
+    throw accessDenied(
+      `User: ${callerArn} is not authorized to perform: ${action} on resource: ${resource} with an explicit deny in a resource-based policy`,
+    );
   }
   if (caller.userName === undefined && sameAccount) return;
   if (caller.userName !== undefined && !user) throw refused();

@@ -36,7 +36,11 @@ export async function purchaseProvisionedCapacity(svc: Services, accountId: stri
     if (units.filter((unit) => active(unit, now.getTime())).length >= MAX_CAPACITY_UNITS) {
       throw limitExceeded(`The account ${accountId} already has the maximum number of provisioned capacity units (${MAX_CAPACITY_UNITS}).`);
     }
-    const unit: CapacityUnit = { capacityId: newCapacityId(), startDate: now.toISOString(), expirationDate: capacityExpiration(now).toISOString() };
+    const unit: CapacityUnit = {
+      capacityId: newCapacityId(),
+      startDate: now.toISOString(),
+      expirationDate: capacityExpiration(now).toISOString(),
+    };
     return (await svc.accounts.setAccountSetting(accountId, 'capacity', [...units, unit], stored ?? null)) ? unit.capacityId : CONFLICT;
   }, 'Provisioned capacity is being purchased concurrently on this account; try again.');
 }

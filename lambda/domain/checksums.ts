@@ -13,7 +13,14 @@ export function combineTreeHashes(level: Buffer[]): Buffer {
   while (nodes.length > 1) {
     const next: Buffer[] = [];
     for (let i = 0; i < nodes.length; i += 2) {
-      next.push(i + 1 < nodes.length ? createHash('sha256').update(nodes[i]).update(nodes[i + 1]).digest() : nodes[i]);
+      next.push(
+        i + 1 < nodes.length
+          ? createHash('sha256')
+              .update(nodes[i])
+              .update(nodes[i + 1])
+              .digest()
+          : nodes[i],
+      );
     }
     nodes = next;
   }

@@ -20,7 +20,11 @@ const realBackoff: Backoff = { sleep: (ms) => new Promise((resolve) => setTimeou
  * (an account's retrieval ledger under many clients) spread out instead of colliding in step.
  * After MAX_ATTEMPTS the request fails with a retryable ServiceUnavailableException.
  */
-export async function retryOnConflict<T>(attempt: () => Promise<T | typeof CONFLICT>, busyMessage: string, backoff: Backoff = realBackoff): Promise<T> {
+export async function retryOnConflict<T>(
+  attempt: () => Promise<T | typeof CONFLICT>,
+  busyMessage: string,
+  backoff: Backoff = realBackoff,
+): Promise<T> {
   for (let round = 0; round < MAX_ATTEMPTS; round += 1) {
     const result = await attempt();
     if (result !== CONFLICT) return result;

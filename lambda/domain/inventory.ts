@@ -80,7 +80,10 @@ export async function inventoryVault(svc: Services, vault: VaultRecord): Promise
   // Another run may have committed between this one's start and its commit.
   const replaced = committed.replaced;
   if (replaced && replaced.id !== vault.inventory?.id) {
-    await svc.purges.schedule({ kind: 'inventory', ...where, inventoryId: replaced.id, chunks: replaced.chunks }, svc.now().getTime() + REPLACED_INVENTORY_GRACE_MS);
+    await svc.purges.schedule(
+      { kind: 'inventory', ...where, inventoryId: replaced.id, chunks: replaced.chunks },
+      svc.now().getTime() + REPLACED_INVENTORY_GRACE_MS,
+    );
   }
   failpoint('inventory:after-schedule-old');
   return summary;
@@ -92,7 +95,10 @@ export interface InventoryRun {
 }
 
 /** The daily run over every vault; one vault's failure does not stop the others. */
-export async function inventoryAllVaults(svc: Services, log: (message: string, detail: Record<string, unknown>) => void = () => {}): Promise<InventoryRun> {
+export async function inventoryAllVaults(
+  svc: Services,
+  log: (message: string, detail: Record<string, unknown>) => void = () => {},
+): Promise<InventoryRun> {
   const run: InventoryRun = { vaults: 0, failed: [] };
   let cursor: string | undefined;
   do {

@@ -103,7 +103,8 @@ function parseInventoryParameters(params: JobParameters): InventoryRetrieval {
     throw invalidParameter(`Invalid InventoryRetrievalParameters: StartDate ${startDate} must be earlier than EndDate ${endDate}.`);
   }
   const limit = optionalString(range.Limit, 'Limit');
-  if (limit !== undefined && (!/^\d+$/.test(limit) || Number(limit) < 1)) throw invalidParameter(`Invalid Limit: ${limit}. It must be a whole number of at least 1.`);
+  if (limit !== undefined && (!/^\d+$/.test(limit) || Number(limit) < 1))
+    throw invalidParameter(`Invalid Limit: ${limit}. It must be a whole number of at least 1.`);
   const marker = optionalString(range.Marker, 'Marker');
   if (startDate) inventory.startDate = startDate;
   if (endDate) inventory.endDate = endDate;
@@ -144,7 +145,9 @@ async function objectsFor(
 
 async function readArchiveRange(svc: Services, job: JobRecord, start: number, end: number): Promise<Buffer> {
   const pieces = await objectsFor(svc, job.archive as NonNullable<JobRecord['archive']>, job.accountId, job.vaultName, start, end);
-  const buffers = await mapConcurrently(pieces, READ_CONCURRENCY, (piece) => svc.blobs.get(piece.key, { start: piece.start, end: piece.end }));
+  const buffers = await mapConcurrently(pieces, READ_CONCURRENCY, (piece) =>
+    svc.blobs.get(piece.key, { start: piece.start, end: piece.end }),
+  );
   return Buffer.concat(buffers);
 }
 
@@ -172,7 +175,12 @@ async function rangeTreeHash(svc: Services, job: JobRecord, start: number, end: 
   return combineTreeHashes(leaves).toString('hex');
 }
 
-export async function initiateJob(svc: Services, accountId: string, vaultName: string, body: Buffer): Promise<{ jobId: string; location: string }> {
+export async function initiateJob(
+  svc: Services,
+  accountId: string,
+  vaultName: string,
+  body: Buffer,
+): Promise<{ jobId: string; location: string }> {
   const params = parseJsonObject(body) as JobParameters;
   const type = optionalString(params.Type, 'Type');
   if (type === undefined) throw missingParameter('Required parameter missing: Type');
@@ -231,7 +239,9 @@ export async function initiateJob(svc: Services, accountId: string, vaultName: s
     if (params.RetrievalByteRange !== undefined) throw invalidParameter('RetrievalByteRange is not allowed on an inventory-retrieval job.');
     job.inventory = parseInventoryParameters(params);
     if (!vault.inventory) {
-      throw notFound(`Inventory not found for vault ${vaultArn(svc.region, accountId, vaultName)}: a vault's first inventory is taken within a day of its creation.`);
+      throw notFound(
+        `Inventory not found for vault ${vaultArn(svc.region, accountId, vaultName)}: a vault's first inventory is taken within a day of its creation.`,
+      );
     }
   }
   if (job.status === 'InProgress' && restoreKeys.length === 0) {
@@ -322,7 +332,8 @@ async function completeJob(svc: Services, job: JobRecord): Promise<JobRecord> {
       done = { ...job, status: 'Succeeded', statusMessage: 'Succeeded', completionDate: now.toISOString(), readyAtMs: undefined };
       const whole = range.start === 0 && range.end === job.archive.size - 1;
       if (whole) done.rangeTreeHash = job.archive.treeHash;
-      else if (isTreeHashAligned(range.start, range.end, job.archive.size)) done.rangeTreeHash = await rangeTreeHash(svc, job, range.start, range.end);
+      else if (isTreeHashAligned(range.start, range.end, job.archive.size))
+        done.rangeTreeHash = await rangeTreeHash(svc, job, range.start, range.end);
     }
   } else {
     done = await prepareInventoryOutput(svc, job, vault, now);
@@ -432,7 +443,9 @@ const MAX_INLINE_HASH_BYTES = 256 * MiB;
 function quickToComplete(job: JobRecord): boolean {
   if (!job.archive || !job.range) return true;
   const whole = job.range.start === 0 && job.range.end === job.archive.size - 1;
-  return whole || !isTreeHashAligned(job.range.start, job.range.end, job.archive.size) || job.range.end - job.range.start < MAX_INLINE_HASH_BYTES;
+  return (
+    whole || !isTreeHashAligned(job.range.start, job.range.end, job.archive.size) || job.range.end - job.range.start < MAX_INLINE_HASH_BYTES
+  );
 }
 
 /** A job as it is now: one whose time has come is completed on the way, when that is quick. */
@@ -462,7 +475,8 @@ export async function listJobs(
     filter.status = query.statuscode as JobStatus;
   }
   if (query.completed !== undefined) {
-    if (query.completed !== 'true' && query.completed !== 'false') throw invalidParameter(`Invalid completed: ${query.completed}. Use true or false.`);
+    if (query.completed !== 'true' && query.completed !== 'false')
+      throw invalidParameter(`Invalid completed: ${query.completed}. Use true or false.`);
     filter.completed = query.completed === 'true';
   }
   // Jobs whose time has come are completed first, so that the filters see their real state.
@@ -519,10 +533,18 @@ export function parseRangeHeader(raw: string, total: number): { start: number; e
   return { start, end };
 }
 
-export async function getJobOutput(svc: Services, accountId: string, vaultName: string, jobId: string, rangeHeader: string | undefined): Promise<JobOutput> {
+export async function getJobOutput(
+  svc: Services,
+  accountId: string,
+  vaultName: string,
+  jobId: string,
+  rangeHeader: string | undefined,
+): Promise<JobOutput> {
   const job = await getJob(svc, accountId, vaultName, jobId);
   if (job.status !== 'Succeeded') throw invalidParameter(`The job is not currently available for download: ${jobId}`);
-  const total = job.archive ? (job.range as { end: number; start: number }).end - (job.range as { start: number }).start + 1 : (job.outputSize as number);
+  const total = job.archive
+    ? (job.range as { end: number; start: number }).end - (job.range as { start: number }).start + 1
+    : (job.outputSize as number);
   const requested = rangeHeader === undefined ? { start: 0, end: total - 1 } : parseRangeHeader(rangeHeader, total);
   const length = requested.end - requested.start + 1;
   if (length > svc.maxBodyBytes) {
@@ -543,7 +565,8 @@ export async function getJobOutput(svc: Services, accountId: string, vaultName: 
   const end = offset + requested.end;
   const body = checkedLength(await readArchiveRange(svc, job, start, end), length);
   // Glacier sends the checksum for a range that starts on a MiB and ends on one or at the archive's end.
-  if (start % MiB === 0 && ((end + 1) % MiB === 0 || end === job.archive.size - 1)) headers['x-amz-sha256-tree-hash'] = treeHash(body).toString('hex');
+  if (start % MiB === 0 && ((end + 1) % MiB === 0 || end === job.archive.size - 1))
+    headers['x-amz-sha256-tree-hash'] = treeHash(body).toString('hex');
   if (job.archive.description) headers['x-amz-archive-description'] = job.archive.description;
   return { status: rangeHeader === undefined ? 200 : 206, body, contentType: 'application/octet-stream', headers };
 }

@@ -8,6 +8,7 @@ export function parseJsonObject(body: Buffer): Record<string, unknown> {
   } catch {
     throw invalidParameter('The request body is not valid JSON.');
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw invalidParameter('The request body must be a JSON object.');
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw invalidParameter('The request body must be a JSON object.');
   return parsed as Record<string, unknown>;
 }

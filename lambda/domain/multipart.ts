@@ -47,7 +47,10 @@ function parsePartSize(raw: string | undefined, maxBodyBytes: number): number {
     );
   }
   const max = maxPartSizeFor(maxBodyBytes);
-  if (max === 0) throw invalidParameter(`This endpoint accepts request bodies of at most ${maxBodyBytes} bytes, too few for any part: it accepts no multipart uploads.`);
+  if (max === 0)
+    throw invalidParameter(
+      `This endpoint accepts request bodies of at most ${maxBodyBytes} bytes, too few for any part: it accepts no multipart uploads.`,
+    );
   if (size > max) {
     throw invalidParameter(
       `Invalid part size: ${size}. This endpoint accepts request bodies of at most ${maxBodyBytes} bytes, so its largest part size is ${max} bytes.`,
@@ -92,11 +95,15 @@ export function parseContentRange(raw: string, partSize: number, bodyLength: num
   if (!match || end < start) throw invalidParameter(`Invalid Content-Range: ${raw}. It must be of the form 'bytes <first>-<last>/*'.`);
   if (end - start + 1 !== bodyLength) throw invalidParameter(`Content-Range: ${raw} is incompatible with Content-Length: ${bodyLength}`);
   if (start % partSize !== 0 || end - start + 1 > partSize) {
-    throw invalidParameter(`Invalid Content-Range: ${raw}. A part must start at a multiple of the part size (${partSize} bytes) and be at most that long.`);
+    throw invalidParameter(
+      `Invalid Content-Range: ${raw}. A part must start at a multiple of the part size (${partSize} bytes) and be at most that long.`,
+    );
   }
   const index = start / partSize;
   if (index >= MAX_PARTS) {
-    throw invalidParameter(`This is part number ${index + 1} for the current multipart upload. It exceeds the limit of ${MAX_PARTS} parts.`);
+    throw invalidParameter(
+      `This is part number ${index + 1} for the current multipart upload. It exceeds the limit of ${MAX_PARTS} parts.`,
+    );
   }
   return index;
 }
@@ -196,7 +203,8 @@ export async function completeUpload(
   if (!upload || upload.aborted || !uploadBelongsTo(upload, vault)) throw uploadNotFound(svc, accountId, vaultName, uploadId);
   if (upload.completed) {
     const done = upload.completed;
-    if (done.size !== archiveSize) throw invalidParameter(`Invalid archive size: ${archiveSize}. The uploaded parts add up to ${done.size} bytes.`);
+    if (done.size !== archiveSize)
+      throw invalidParameter(`Invalid archive size: ${archiveSize}. The uploaded parts add up to ${done.size} bytes.`);
     if (done.treeHash !== expected) throw checksumMismatch(input.expectedTreeHash, done.treeHash);
     return { archiveId: done.archiveId, treeHash: done.treeHash, location: archiveLocation(accountId, vaultName, done.archiveId) };
   }
@@ -215,7 +223,8 @@ export async function completeUpload(
   return { archiveId, treeHash: computed, location: archiveLocation(accountId, vaultName, archiveId) };
 }
 
-const assembledTreeHash = (parts: PartRecord[]) => combineTreeHashes(parts.map((part) => Buffer.from(part.treeHash, 'hex'))).toString('hex');
+const assembledTreeHash = (parts: PartRecord[]) =>
+  combineTreeHashes(parts.map((part) => Buffer.from(part.treeHash, 'hex'))).toString('hex');
 
 /**
  * The steps after the archive ID is reserved: segment lists, the archive record (created
@@ -265,7 +274,8 @@ export async function purgeUpload(svc: Services, upload: UploadRecord): Promise<
     // A deleted archive's bytes are kept too: the janitor's archive-bytes task removes them when jobs are done with them.
     if (archive && archive.layout.kind === 'parts') {
       for (let chunk = 0; chunk < archive.layout.chunks; chunk += 1) {
-        for (const key of (await svc.uploads.getSegments(upload.accountId, upload.vaultName, archive.archiveId, chunk)) ?? []) keep.add(key);
+        for (const key of (await svc.uploads.getSegments(upload.accountId, upload.vaultName, archive.archiveId, chunk)) ?? [])
+          keep.add(key);
       }
     }
   }
@@ -292,7 +302,14 @@ export async function listUploads(svc: Services, accountId: string, vaultName: s
   return { uploads: page.items, marker: page.cursor && last ? last.uploadId : undefined };
 }
 
-export async function listParts(svc: Services, accountId: string, vaultName: string, uploadId: string, marker: string | undefined, limit: number) {
+export async function listParts(
+  svc: Services,
+  accountId: string,
+  vaultName: string,
+  uploadId: string,
+  marker: string | undefined,
+  limit: number,
+) {
   const upload = await requireOpenUpload(svc, accountId, vaultName, uploadId);
   let from = 0;
   if (marker !== undefined) {

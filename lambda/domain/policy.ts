@@ -212,14 +212,18 @@ function parseStrings(value: unknown, path: string, check: (s: string) => string
 }
 
 const checkAction = (s: string) =>
-  s === '*' || /^[A-Za-z0-9*?-]+:[A-Za-z0-9*?]+$/.test(s) ? undefined : 'must be "*" or "service:ActionName" (e.g. "glacier:DeleteArchive")';
-const checkResource = (s: string) => (s === '*' || s.startsWith('arn:') ? undefined : 'must be "*" or an ARN (arn:partition:service:region:account:resource)');
+  s === '*' || /^[A-Za-z0-9*?-]+:[A-Za-z0-9*?]+$/.test(s)
+    ? undefined
+    : 'must be "*" or "service:ActionName" (e.g. "glacier:DeleteArchive")';
+const checkResource = (s: string) =>
+  s === '*' || s.startsWith('arn:') ? undefined : 'must be "*" or an ARN (arn:partition:service:region:account:resource)';
 const checkPrincipal = (s: string) =>
   s === '*' || /^\d{12}$/.test(s) || s.startsWith('arn:') ? undefined : 'must be "*", a 12-digit account ID or an ARN';
 
 function parsePrincipal(value: unknown, path: string, allowStar: boolean): { AWS: string | string[] } | '*' {
   if (allowStar && value === '*') return '*';
-  if (!isObject(value)) fail(`${path} must be ${allowStar ? '"*" or ' : ''}an object like {"AWS": "arn:aws:iam::123456789012:root"}, got ${shown(value)}.`);
+  if (!isObject(value))
+    fail(`${path} must be ${allowStar ? '"*" or ' : ''}an object like {"AWS": "arn:aws:iam::123456789012:root"}, got ${shown(value)}.`);
   const other = Object.keys(value).find((k) => k !== 'AWS');
   if (other !== undefined) fail(`${path} has the principal type "${other}"; only "AWS" is supported.`);
   if (!('AWS' in value)) fail(`${path} must have an "AWS" element.`);
@@ -276,7 +280,8 @@ function parseStatement(value: unknown, path: string, kind: PolicyKind): PolicyS
   } else {
     if (has('Principal') && has('NotPrincipal')) fail(`${path} must not have both Principal and NotPrincipal.`);
     if (has('Principal')) out.Principal = parsePrincipal(value.Principal, `${path}.Principal`, true);
-    else if (has('NotPrincipal')) out.NotPrincipal = parsePrincipal(value.NotPrincipal, `${path}.NotPrincipal`, false) as { AWS: string | string[] };
+    else if (has('NotPrincipal'))
+      out.NotPrincipal = parsePrincipal(value.NotPrincipal, `${path}.NotPrincipal`, false) as { AWS: string | string[] };
     else fail(`${path} must have a Principal or NotPrincipal in a resource (vault) policy.`);
   }
 

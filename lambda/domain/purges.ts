@@ -35,7 +35,12 @@ async function run(svc: Services, task: PurgeTask): Promise<void> {
     case 'inventory': {
       const vault = await svc.metadata.getVault(task.accountId, task.vaultName);
       if (vault?.inventory?.id === task.inventoryId) return;
-      return svc.metadata.deleteInventoryChunks(task.accountId, task.vaultName, task.inventoryId, task.chunks ?? (await countChunks(svc, task)));
+      return svc.metadata.deleteInventoryChunks(
+        task.accountId,
+        task.vaultName,
+        task.inventoryId,
+        task.chunks ?? (await countChunks(svc, task)),
+      );
     }
   }
 }

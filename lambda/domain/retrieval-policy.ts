@@ -24,7 +24,12 @@ export const POLICY_ENFORCED_MESSAGE = 'InitiateJob request denied by current da
 function parseBytesPerHour(value: unknown, body: Buffer): number {
   const literal = /"BytesPerHour"\s*:\s*(-?\d+)\s*[,}]/.exec(body.toString('utf8'))?.[1];
   const exact = literal !== undefined && Number(literal) === value ? BigInt(literal) : undefined;
-  if (typeof value !== 'number' || !Number.isInteger(value) || (exact ?? BigInt(value)) < 1n || (exact ?? BigInt(value)) > MAX_BYTES_PER_HOUR) {
+  if (
+    typeof value !== 'number' ||
+    !Number.isInteger(value) ||
+    (exact ?? BigInt(value)) < 1n ||
+    (exact ?? BigInt(value)) > MAX_BYTES_PER_HOUR
+  ) {
     throw invalidParameter(`Invalid BytesPerHour: ${JSON.stringify(value)}. It must be a whole number from 1 to ${MAX_BYTES_PER_HOUR}.`);
   }
   return value;
@@ -34,7 +39,8 @@ function parseBytesPerHour(value: unknown, body: Buffer): number {
 export function parseRetrievalPolicy(body: Buffer): DataRetrievalRule {
   const policy = parseJsonObject(body).Policy;
   if (policy === undefined || policy === null) throw missingParameter('Required parameter missing: Policy');
-  if (typeof policy !== 'object' || Array.isArray(policy)) throw invalidParameter('Invalid Policy: it must be an object with a Rules list.');
+  if (typeof policy !== 'object' || Array.isArray(policy))
+    throw invalidParameter('Invalid Policy: it must be an object with a Rules list.');
   const rules = (policy as { Rules?: unknown }).Rules;
   if (rules === undefined || rules === null) throw missingParameter('Required parameter missing: Rules');
   if (!Array.isArray(rules) || rules.length !== 1) throw invalidParameter('Invalid Rules: a data retrieval policy has exactly one rule.');
@@ -47,7 +53,8 @@ export function parseRetrievalPolicy(body: Buffer): DataRetrievalRule {
   const strategy = rule.Strategy as RetrievalStrategy;
   const hasBytes = rule.BytesPerHour !== undefined && rule.BytesPerHour !== null;
   if (strategy !== 'BytesPerHour') {
-    if (hasBytes) throw invalidParameter(`Invalid rule: BytesPerHour is allowed only with the BytesPerHour strategy, not with ${strategy}.`);
+    if (hasBytes)
+      throw invalidParameter(`Invalid rule: BytesPerHour is allowed only with the BytesPerHour strategy, not with ${strategy}.`);
     return { strategy };
   }
   if (!hasBytes) throw missingParameter('Required parameter missing: BytesPerHour (the BytesPerHour strategy needs it)');

@@ -16,15 +16,22 @@ const TAG_CHARACTERS = /^[\p{L}\p{M}\p{N} _./=+\-@]*$/u;
 const length = (text: string) => [...text].length;
 
 function validateTag(key: string, value: unknown): string {
-  if (length(key) < 1 || length(key) > MAX_KEY_LENGTH) throw invalidParameter(`Invalid tag key: "${key}". A tag key must be 1 to ${MAX_KEY_LENGTH} characters long.`);
-  if (key.toLowerCase().startsWith('aws:')) throw invalidParameter(`Invalid tag key: "${key}". Tag keys starting with "aws:" are reserved for AWS.`);
+  if (length(key) < 1 || length(key) > MAX_KEY_LENGTH)
+    throw invalidParameter(`Invalid tag key: "${key}". A tag key must be 1 to ${MAX_KEY_LENGTH} characters long.`);
+  if (key.toLowerCase().startsWith('aws:'))
+    throw invalidParameter(`Invalid tag key: "${key}". Tag keys starting with "aws:" are reserved for AWS.`);
   if (!TAG_CHARACTERS.test(key)) {
-    throw invalidParameter(`Invalid tag key: "${key}". Tag keys may contain Unicode letters, digits, spaces and the characters _ . / = + - @.`);
+    throw invalidParameter(
+      `Invalid tag key: "${key}". Tag keys may contain Unicode letters, digits, spaces and the characters _ . / = + - @.`,
+    );
   }
   if (typeof value !== 'string') throw invalidParameter(`Invalid value for tag "${key}": it must be a string.`);
-  if (length(value) > MAX_VALUE_LENGTH) throw invalidParameter(`Invalid value for tag "${key}": a tag value must be at most ${MAX_VALUE_LENGTH} characters long.`);
+  if (length(value) > MAX_VALUE_LENGTH)
+    throw invalidParameter(`Invalid value for tag "${key}": a tag value must be at most ${MAX_VALUE_LENGTH} characters long.`);
   if (!TAG_CHARACTERS.test(value)) {
-    throw invalidParameter(`Invalid value for tag "${key}": tag values may contain Unicode letters, digits, spaces and the characters _ . / = + - @.`);
+    throw invalidParameter(
+      `Invalid value for tag "${key}": tag values may contain Unicode letters, digits, spaces and the characters _ . / = + - @.`,
+    );
   }
   return value;
 }
@@ -36,14 +43,17 @@ async function updateTags(
   vaultName: string,
   change: (current: Record<string, string>) => Record<string, string>,
 ): Promise<void> {
-  await retryOnConflict(async () => {
-    const vault = await requireVault(svc, accountId, vaultName);
-    const current = vault.tags ?? {};
-    const next = change(current);
-    if (JSON.stringify(next) === JSON.stringify(current)) return undefined;
-    const value = Object.keys(next).length > 0 ? next : undefined;
-    return (await svc.metadata.setVaultSetting(accountId, vaultName, 'tags', value, vault.tags ?? null)) ? undefined : CONFLICT;
-  }, `The tags of ${vaultArn(svc.region, accountId, vaultName)} are being changed concurrently; try again.`);
+  await retryOnConflict(
+    async () => {
+      const vault = await requireVault(svc, accountId, vaultName);
+      const current = vault.tags ?? {};
+      const next = change(current);
+      if (JSON.stringify(next) === JSON.stringify(current)) return undefined;
+      const value = Object.keys(next).length > 0 ? next : undefined;
+      return (await svc.metadata.setVaultSetting(accountId, vaultName, 'tags', value, vault.tags ?? null)) ? undefined : CONFLICT;
+    },
+    `The tags of ${vaultArn(svc.region, accountId, vaultName)} are being changed concurrently; try again.`,
+  );
 }
 
 export async function addTagsToVault(svc: Services, accountId: string, vaultName: string, body: Buffer): Promise<void> {
@@ -55,7 +65,9 @@ export async function addTagsToVault(svc: Services, accountId: string, vaultName
   await updateTags(svc, accountId, vaultName, (current) => {
     const next = { ...current, ...Object.fromEntries(added) };
     if (Object.keys(next).length > MAX_TAGS_PER_VAULT) {
-      throw limitExceeded(`The maximum number of tags for ${vaultArn(svc.region, accountId, vaultName)} (${MAX_TAGS_PER_VAULT}) would be exceeded.`);
+      throw limitExceeded(
+        `The maximum number of tags for ${vaultArn(svc.region, accountId, vaultName)} (${MAX_TAGS_PER_VAULT}) would be exceeded.`,
+      );
     }
     return next;
   });
@@ -65,9 +77,12 @@ export async function addTagsToVault(svc: Services, accountId: string, vaultName
 export async function removeTagsFromVault(svc: Services, accountId: string, vaultName: string, body: Buffer): Promise<void> {
   const keys = parseJsonObject(body).TagKeys;
   if (keys === undefined || keys === null) throw missingParameter('Required parameter missing: TagKeys');
-  if (!Array.isArray(keys) || keys.some((key) => typeof key !== 'string')) throw invalidParameter('Invalid TagKeys: it must be a list of tag keys.');
+  if (!Array.isArray(keys) || keys.some((key) => typeof key !== 'string'))
+    throw invalidParameter('Invalid TagKeys: it must be a list of tag keys.');
   const removed = new Set(keys as string[]);
-  await updateTags(svc, accountId, vaultName, (current) => Object.fromEntries(Object.entries(current).filter(([key]) => !removed.has(key))));
+  await updateTags(svc, accountId, vaultName, (current) =>
+    Object.fromEntries(Object.entries(current).filter(([key]) => !removed.has(key))),
+  );
 }
 
 export async function listTagsForVault(svc: Services, accountId: string, vaultName: string): Promise<Record<string, string>> {

@@ -54,7 +54,8 @@ export async function completeVaultLock(svc: Services, accountId: string, vaultN
   const vault = await requireVault(svc, accountId, vaultName);
   const lock = activeLock(vault, svc.now());
   const arn = vaultArn(svc.region, accountId, vaultName);
-  if (!lock || !sameSecret(lock.lockId, lockId)) throw invalidParameter(`Invalid lock ID: ${lockId}. No vault lock in progress for ${arn} has that ID.`);
+  if (!lock || !sameSecret(lock.lockId, lockId))
+    throw invalidParameter(`Invalid lock ID: ${lockId}. No vault lock in progress for ${arn} has that ID.`);
   if (lock.state === 'Locked') return;
   if (!(await svc.metadata.setVaultSetting(accountId, vaultName, 'lock', { ...lock, state: 'Locked' }, lock))) {
     throw invalidParameter(`The vault lock of ${arn} changed while this request ran; try again.`);
@@ -68,7 +69,8 @@ export async function abortVaultLock(svc: Services, accountId: string, vaultName
   if (activeLock(vault, svc.now())?.state === 'Locked') {
     throw accessDenied(`The vault lock of ${vaultArn(svc.region, accountId, vaultName)} is Locked: it can no longer be aborted.`);
   }
-  if (!(await svc.metadata.setVaultSetting(accountId, vaultName, 'lock', undefined, vault.lock))) throw vaultNotFound(svc, accountId, vaultName);
+  if (!(await svc.metadata.setVaultSetting(accountId, vaultName, 'lock', undefined, vault.lock)))
+    throw vaultNotFound(svc, accountId, vaultName);
 }
 
 export async function getVaultLock(svc: Services, accountId: string, vaultName: string): Promise<VaultLock> {

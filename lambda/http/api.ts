@@ -67,7 +67,12 @@ async function handle(deps: ApiDeps, request: HttpRequest, routed: RouteResult):
   if (params.vaultName !== undefined) validateVaultName(params.vaultName);
   // One view of the store for the request, so that its vault is read once for authorization and the operation.
   const svc: Services = { ...deps.svc, metadata: cachingVaultReads(deps.svc.metadata) };
-  await authorize(svc, deps.users, caller, { operation: route.operation, accountId, vaultName: params.vaultName, archiveId: params.archiveId });
+  await authorize(svc, deps.users, caller, {
+    operation: route.operation,
+    accountId,
+    vaultName: params.vaultName,
+    archiveId: params.archiveId,
+  });
 
   const operation = (deps.operations ?? OPERATIONS)[route.operation];
   if (!operation) throw new GlacierError('NotImplementedException', `coldvault does not support ${route.operation} yet.`);

@@ -9,7 +9,10 @@ function isV2(event: ApiGatewayEvent): event is APIGatewayProxyEventV2 {
 }
 
 /** Present values only; built with fromEntries so that a name like `__proto__` stays a plain name. */
-function defined(values: Record<string, string | undefined> | null | undefined, key: (name: string) => string = (name) => name): Record<string, string> {
+function defined(
+  values: Record<string, string | undefined> | null | undefined,
+  key: (name: string) => string = (name) => name,
+): Record<string, string> {
   return Object.fromEntries(
     Object.entries(values ?? {})
       .filter((entry): entry is [string, string] => entry[1] !== undefined)
@@ -74,5 +77,6 @@ export function toApiGatewayResult(response: HttpResponse): APIGatewayProxyResul
 }
 
 export function apiGatewayHandler(api: () => Promise<Api>) {
-  return async (event: ApiGatewayEvent): Promise<APIGatewayProxyResult> => toApiGatewayResult(await (await api())(fromApiGatewayEvent(event)));
+  return async (event: ApiGatewayEvent): Promise<APIGatewayProxyResult> =>
+    toApiGatewayResult(await (await api())(fromApiGatewayEvent(event)));
 }

@@ -42,7 +42,9 @@ function parseAuthorization(header: string): ParsedAuthorization {
   }
   const scope = fields.Credential.split('/');
   if (scope.length !== 5 || scope[4] !== 'aws4_request') {
-    throw incomplete(`Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/aws4_request, got '${fields.Credential}'.`);
+    throw incomplete(
+      `Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/aws4_request, got '${fields.Credential}'.`,
+    );
   }
   if (!/^[0-9a-f]{64}$/.test(fields.Signature)) throw incomplete('Signature must be 64 hexadecimal characters.');
   return {
@@ -70,23 +72,33 @@ function parseAmzDate(value: string | undefined): Date {
 export async function authenticate(request: HttpRequest, keys: KeyStore, region: string, now: Date): Promise<Caller> {
   const header = request.headers.authorization;
   if (header === undefined) {
-    throw new GlacierError('MissingAuthenticationTokenException', 'Missing Authentication Token: requests must be signed with AWS Signature Version 4.');
+    throw new GlacierError(
+      'MissingAuthenticationTokenException',
+      'Missing Authentication Token: requests must be signed with AWS Signature Version 4.',
+    );
   }
   const auth = parseAuthorization(header);
-  if (auth.service !== 'glacier') throw invalidSignature(`Credential should be scoped to correct service: 'glacier', not '${auth.service}'.`);
+  if (auth.service !== 'glacier')
+    throw invalidSignature(`Credential should be scoped to correct service: 'glacier', not '${auth.service}'.`);
   if (auth.region !== region) throw invalidSignature(`Credential should be scoped to a valid region: '${region}', not '${auth.region}'.`);
 
   const signingDate = parseAmzDate(request.headers['x-amz-date']);
   const amzDate = request.headers['x-amz-date'];
   if (auth.date !== amzDate.slice(0, 8)) {
-    throw invalidSignature(`Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${auth.date}' != '${amzDate.slice(0, 8)}'.`);
+    throw invalidSignature(
+      `Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${auth.date}' != '${amzDate.slice(0, 8)}'.`,
+    );
   }
   const skew = signingDate.getTime() - now.getTime();
   if (skew < -MAX_CLOCK_SKEW_MS) {
-    throw invalidSignature(`Signature expired: ${amzDate} is now earlier than ${compact(new Date(now.getTime() - MAX_CLOCK_SKEW_MS))} (${compact(now)} - 15 min.)`);
+    throw invalidSignature(
+      `Signature expired: ${amzDate} is now earlier than ${compact(new Date(now.getTime() - MAX_CLOCK_SKEW_MS))} (${compact(now)} - 15 min.)`,
+    );
   }
   if (skew > MAX_CLOCK_SKEW_MS) {
-    throw invalidSignature(`Signature not yet current: ${amzDate} is still later than ${compact(new Date(now.getTime() + MAX_CLOCK_SKEW_MS))} (${compact(now)} + 15 min.)`);
+    throw invalidSignature(
+      `Signature not yet current: ${amzDate} is still later than ${compact(new Date(now.getTime() + MAX_CLOCK_SKEW_MS))} (${compact(now)} + 15 min.)`,
+    );
   }
   for (const required of ['host', 'x-amz-date']) {
     if (!auth.signedHeaders.includes(required)) throw invalidSignature(`The '${required}' header must be signed.`);
@@ -151,5 +163,8 @@ function signerFor(accessKeyId: string, secretAccessKey: string, region: string)
 }
 
 function compact(date: Date): string {
-  return date.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  return date
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 }

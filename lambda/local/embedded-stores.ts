@@ -46,7 +46,13 @@ async function startDynalite(dataDir: string, port: number): Promise<Running> {
 }
 
 async function startS3rver(dataDir: string, bucketName: string, port: number): Promise<Running> {
-  const s3 = new S3rver({ address: '127.0.0.1', port, silent: true, directory: join(dataDir, 's3'), configureBuckets: [{ name: bucketName }] });
+  const s3 = new S3rver({
+    address: '127.0.0.1',
+    port,
+    silent: true,
+    directory: join(dataDir, 's3'),
+    configureBuckets: [{ name: bucketName }],
+  });
   const address = await s3.run();
   return {
     port: address.port,
@@ -81,7 +87,8 @@ export async function startEmbeddedStores(dataDir: string, bucketName: string): 
     stop,
     async restart(store) {
       if (running[store]) return;
-      running[store] = store === 'dynamodb' ? await startDynalite(dataDir, ports.dynamodb) : await startS3rver(dataDir, bucketName, ports.s3);
+      running[store] =
+        store === 'dynamodb' ? await startDynalite(dataDir, ports.dynamodb) : await startS3rver(dataDir, bucketName, ports.s3);
     },
     async close() {
       await stop('s3');

@@ -101,8 +101,10 @@ export function bridge(handler: (event: APIGatewayProxyEvent) => Promise<APIGate
 }
 
 function clientErrorFor(error: NodeJS.ErrnoException): GlacierError {
-  if (error.code === 'HPE_HEADER_OVERFLOW') return invalidParameter(`The request's headers are larger than the ${maxHeaderSize} bytes this endpoint accepts.`);
-  if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') return new GlacierError('RequestTimeoutException', 'The request was not received in full in time.');
+  if (error.code === 'HPE_HEADER_OVERFLOW')
+    return invalidParameter(`The request's headers are larger than the ${maxHeaderSize} bytes this endpoint accepts.`);
+  if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT')
+    return new GlacierError('RequestTimeoutException', 'The request was not received in full in time.');
   return invalidParameter(
     `The request is not well-formed HTTP (${error.code ?? error.message}): check the header names and values, and that the body is exactly Content-Length bytes.`,
   );
@@ -121,6 +123,9 @@ export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex, 
   }
   const response = errorResponse(clientErrorFor(error), newRequestId(), log);
   const headers = { ...response.headers, 'content-length': String(response.body.length), connection: 'close' };
-  const head = [`HTTP/1.1 ${response.statusCode} ${STATUS_CODES[response.statusCode]}`, ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`)];
+  const head = [
+    `HTTP/1.1 ${response.statusCode} ${STATUS_CODES[response.statusCode]}`,
+    ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
+  ];
   socket.end(Buffer.concat([Buffer.from(`${head.join('\r\n')}\r\n\r\n`), response.body]));
 }

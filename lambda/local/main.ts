@@ -6,7 +6,8 @@ import { startLocalServer } from './server';
 
 /** Tests' process-kill scenarios: die at a named step, as a power cut or OOM kill would. */
 function killAtFailpoint(name: string) {
-  if (!(FAILPOINTS as readonly string[]).includes(name)) throw new ConfigError(`COLDVAULT_TEST_KILL_AT must be one of ${FAILPOINTS.join(', ')}`);
+  if (!(FAILPOINTS as readonly string[]).includes(name))
+    throw new ConfigError(`COLDVAULT_TEST_KILL_AT must be one of ${FAILPOINTS.join(', ')}`);
   enableFailpoints((reached) => {
     if (reached === name) process.kill(process.pid, 'SIGKILL');
   });
@@ -24,7 +25,10 @@ async function main() {
   const stop = () => {
     if (stopping) return;
     stopping = true;
-    server.close().then(() => process.exit(0), () => process.exit(1));
+    server.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

@@ -89,7 +89,13 @@ export async function startLocalServer(base: Config, log: Logger = jsonLogger): 
 }
 
 /** Runs `task` every `seconds`, never twice at once; the returned function runs it now. */
-function every<T>(seconds: number, task: () => Promise<T>, name: string, log: Logger, cleanup: (() => Promise<void> | void)[]): () => Promise<T> {
+function every<T>(
+  seconds: number,
+  task: () => Promise<T>,
+  name: string,
+  log: Logger,
+  cleanup: (() => Promise<void> | void)[],
+): () => Promise<T> {
   let running: Promise<T> | undefined;
   const run = () => {
     running ??= task().finally(() => (running = undefined));

@@ -8,7 +8,8 @@ export const SetDataRetrievalPolicy: Operation = async ({ svc, accountId, reques
 
 export const GetDataRetrievalPolicy: Operation = async ({ svc, accountId }) => {
   const rule = await getDataRetrievalPolicy(svc, accountId);
-  const shaped = rule.bytesPerHour === undefined ? { Strategy: rule.strategy } : { Strategy: rule.strategy, BytesPerHour: rule.bytesPerHour };
+  const shaped =
+    rule.bytesPerHour === undefined ? { Strategy: rule.strategy } : { Strategy: rule.strategy, BytesPerHour: rule.bytesPerHour };
   return { json: { Policy: { Rules: [shaped] } } };
 };
 
@@ -19,6 +20,12 @@ export const PurchaseProvisionedCapacity: Operation = async ({ svc, accountId })
 export const ListProvisionedCapacity: Operation = async ({ svc, accountId }) => {
   const units = await listProvisionedCapacity(svc, accountId);
   return {
-    json: { ProvisionedCapacityList: units.map((unit) => ({ CapacityId: unit.capacityId, StartDate: unit.startDate, ExpirationDate: unit.expirationDate })) },
+    json: {
+      ProvisionedCapacityList: units.map((unit) => ({
+        CapacityId: unit.capacityId,
+        StartDate: unit.startDate,
+        ExpirationDate: unit.expirationDate,
+      })),
+    },
   };
 };

@@ -27,8 +27,10 @@ export class DynamoAccountStore implements AccountStore {
     value: AccountSettings[N] | undefined,
     expected?: AccountSettings[N] | null,
   ): Promise<boolean> {
-    let condition: { ConditionExpression?: string; ExpressionAttributeNames?: Record<string, string>; ExpressionAttributeValues?: Item } = {};
-    if (expected === null) condition = { ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': K.partitionKey } };
+    let condition: { ConditionExpression?: string; ExpressionAttributeNames?: Record<string, string>; ExpressionAttributeValues?: Item } =
+      {};
+    if (expected === null)
+      condition = { ConditionExpression: 'attribute_not_exists(#pk)', ExpressionAttributeNames: { '#pk': K.partitionKey } };
     else if (expected !== undefined) {
       condition = {
         ConditionExpression: '#value = :expected',

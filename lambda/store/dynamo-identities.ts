@@ -1,4 +1,11 @@
-import { type DynamoDBClient, DeleteItemCommand, GetItemCommand, PutItemCommand, ScanCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import {
+  type DynamoDBClient,
+  DeleteItemCommand,
+  GetItemCommand,
+  PutItemCommand,
+  ScanCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
 import { TABLE_KEYS as K } from './table-schema';
 import { conditionally, queryAll, type Item, s, str } from './dynamo-items';
 import type { AccessKeyRecord, Credentials, IdentityStore, UserRecord } from './ports';
@@ -81,7 +88,9 @@ export class DynamoIdentityStore implements IdentityStore {
       keys.push(...(out.Items ?? []).map(toKey));
       start = out.LastEvaluatedKey;
     } while (start);
-    return keys.filter((key) => accountId === undefined || key.accountId === accountId).sort((a, b) => a.createdDate.localeCompare(b.createdDate));
+    return keys
+      .filter((key) => accountId === undefined || key.accountId === accountId)
+      .sort((a, b) => a.createdDate.localeCompare(b.createdDate));
   }
 
   async revokeKey(accessKeyId: string): Promise<boolean> {
@@ -103,7 +112,11 @@ export class DynamoIdentityStore implements IdentityStore {
     await this.db.send(
       new PutItemCommand({
         TableName: this.table,
-        Item: { ...userKey(user.accountId, user.userName), createdDate: s(user.createdDate), ...(user.policy !== undefined && { policy: s(user.policy) }) },
+        Item: {
+          ...userKey(user.accountId, user.userName),
+          createdDate: s(user.createdDate),
+          ...(user.policy !== undefined && { policy: s(user.policy) }),
+        },
       }),
     );
   }
@@ -116,13 +129,20 @@ export class DynamoIdentityStore implements IdentityStore {
   async listUsers(accountId: string): Promise<UserRecord[]> {
     return queryAll(
       this.db,
-      { TableName: this.table, KeyConditionExpression: '#pk = :pk', ExpressionAttributeNames: { '#pk': K.partitionKey }, ExpressionAttributeValues: { ':pk': s(`U#${accountId}`) } },
+      {
+        TableName: this.table,
+        KeyConditionExpression: '#pk = :pk',
+        ExpressionAttributeNames: { '#pk': K.partitionKey },
+        ExpressionAttributeValues: { ':pk': s(`U#${accountId}`) },
+      },
       toUser,
     );
   }
 
   async deleteUser(accountId: string, userName: string): Promise<boolean> {
-    const out = await this.db.send(new DeleteItemCommand({ TableName: this.table, Key: userKey(accountId, userName), ReturnValues: 'ALL_OLD' }));
+    const out = await this.db.send(
+      new DeleteItemCommand({ TableName: this.table, Key: userKey(accountId, userName), ReturnValues: 'ALL_OLD' }),
+    );
     return out.Attributes !== undefined;
   }
 }

@@ -49,7 +49,10 @@ export async function queryIndexPage<T>(
       TableName: table,
       IndexName: TABLE_KEYS.vaultIndex,
       KeyConditionExpression: below === undefined ? '#gpk = :partition' : '#gpk = :partition AND #gsk < :below',
-      ExpressionAttributeNames: { '#gpk': TABLE_KEYS.vaultIndexPartitionKey, ...(below !== undefined && { '#gsk': TABLE_KEYS.vaultIndexSortKey }) },
+      ExpressionAttributeNames: {
+        '#gpk': TABLE_KEYS.vaultIndexPartitionKey,
+        ...(below !== undefined && { '#gsk': TABLE_KEYS.vaultIndexSortKey }),
+      },
       ExpressionAttributeValues: { ':partition': s(partition), ...(below !== undefined && { ':below': s(below) }) },
       ExclusiveStartKey: decodeCursor(cursor),
     }),
@@ -72,7 +75,12 @@ export async function queryLimited<T>(
   let start = startKey;
   while (items.length <= limit) {
     const out = await db.send(
-      new QueryCommand({ ...input, ConsistentRead: true, Limit: Math.max(limit + 1 - items.length, input.FilterExpression ? 25 : 1), ExclusiveStartKey: start }),
+      new QueryCommand({
+        ...input,
+        ConsistentRead: true,
+        Limit: Math.max(limit + 1 - items.length, input.FilterExpression ? 25 : 1),
+        ExclusiveStartKey: start,
+      }),
     );
     items.push(...(out.Items ?? []).map(map));
     start = out.LastEvaluatedKey;
@@ -82,7 +90,11 @@ export async function queryLimited<T>(
 }
 
 /** Every item of a query, page after page, read consistently. */
-export async function queryAll<T>(db: DynamoDBClient, input: Omit<QueryCommandInput, 'ExclusiveStartKey'>, map: (item: Item) => T): Promise<T[]> {
+export async function queryAll<T>(
+  db: DynamoDBClient,
+  input: Omit<QueryCommandInput, 'ExclusiveStartKey'>,
+  map: (item: Item) => T,
+): Promise<T[]> {
   const items: T[] = [];
   let start: Item | undefined;
   do {

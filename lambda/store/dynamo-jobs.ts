@@ -1,6 +1,19 @@
 import { DeleteItemCommand, type DynamoDBClient, GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { TABLE_KEYS as K } from './table-schema';
-import { queryAll, queryIndexPage, queryLimited, batchWrite, isConditionFailure, conditionally, type Item, n, num, pad, s, str } from './dynamo-items';
+import {
+  queryAll,
+  queryIndexPage,
+  queryLimited,
+  batchWrite,
+  isConditionFailure,
+  conditionally,
+  type Item,
+  n,
+  num,
+  pad,
+  s,
+  str,
+} from './dynamo-items';
 import type { JobRecord, JobRef, JobStatus, JobStore, Page, PurgeQueue, PurgeTask } from './ports';
 import { randomBytes } from 'node:crypto';
 
@@ -54,7 +67,9 @@ export class DynamoJobStore implements JobStore {
   }
 
   async getJob(accountId: string, vaultName: string, jobId: string): Promise<JobRecord | undefined> {
-    const out = await this.db.send(new GetItemCommand({ TableName: this.table, Key: jobKey(accountId, vaultName, jobId), ConsistentRead: true }));
+    const out = await this.db.send(
+      new GetItemCommand({ TableName: this.table, Key: jobKey(accountId, vaultName, jobId), ConsistentRead: true }),
+    );
     return out.Item ? toJob(out.Item) : undefined;
   }
 
@@ -110,7 +125,6 @@ export class DynamoJobStore implements JobStore {
     return queryIndexPage(this.db, this.table, 'JOBDUE', pad(nowMs + 1, 15), toJob, cursor);
   }
 
-
   async listUnnotifiedJobs(finishedBeforeMs: number, cursor?: string): Promise<Page<JobRecord>> {
     return queryIndexPage(this.db, this.table, NOTIFY_PARTITION, pad(finishedBeforeMs + 1, 15), toJob, cursor);
   }
@@ -152,21 +166,32 @@ export class DynamoJobStore implements JobStore {
       this.db,
       this.table,
       // A wait whose restore never reports (the sweep's re-check completed its job) expires with the job's record.
-      blobKeys.map((key) => ({ PutRequest: { Item: { [K.partitionKey]: s(`W#${key}`), [K.sortKey]: sk, [K.ttlAttribute]: n(expiresAt(job)) } } })),
+      blobKeys.map((key) => ({
+        PutRequest: { Item: { [K.partitionKey]: s(`W#${key}`), [K.sortKey]: sk, [K.ttlAttribute]: n(expiresAt(job)) } },
+      })),
     );
   }
 
   async releaseRestoreWaits(blobKey: string): Promise<JobRef[]> {
     const waits = await queryAll(
       this.db,
-      { TableName: this.table, KeyConditionExpression: '#pk = :pk', ExpressionAttributeNames: { '#pk': K.partitionKey }, ExpressionAttributeValues: { ':pk': s(`W#${blobKey}`) } },
+      {
+        TableName: this.table,
+        KeyConditionExpression: '#pk = :pk',
+        ExpressionAttributeNames: { '#pk': K.partitionKey },
+        ExpressionAttributeValues: { ':pk': s(`W#${blobKey}`) },
+      },
       (item) => item,
     );
     const ready: JobRef[] = [];
     for (const wait of waits) {
       // Deleting the wait first makes each release count once, however often S3 reports.
       const removed = await this.db.send(
-        new DeleteItemCommand({ TableName: this.table, Key: { [K.partitionKey]: wait[K.partitionKey], [K.sortKey]: wait[K.sortKey] }, ReturnValues: 'ALL_OLD' }),
+        new DeleteItemCommand({
+          TableName: this.table,
+          Key: { [K.partitionKey]: wait[K.partitionKey], [K.sortKey]: wait[K.sortKey] },
+          ReturnValues: 'ALL_OLD',
+        }),
       );
       if (!removed.Attributes) continue;
       const [accountId, vaultName, jobId] = (str(wait, K.sortKey) as string).split('#');
@@ -219,10 +244,12 @@ export class DynamoPurgeQueue implements PurgeQueue {
   }
 
   async listDue(nowMs: number, cursor?: string): Promise<Page<{ handle: string; task: PurgeTask }>> {
-    const toTask = (item: Item) => ({ handle: str(item, K.vaultIndexSortKey) as string, task: JSON.parse(str(item, 'task') as string) as PurgeTask });
+    const toTask = (item: Item) => ({
+      handle: str(item, K.vaultIndexSortKey) as string,
+      task: JSON.parse(str(item, 'task') as string) as PurgeTask,
+    });
     return queryIndexPage(this.db, this.table, 'PURGE', pad(nowMs + 1, 15), toTask, cursor);
   }
-
 
   async remove(handle: string): Promise<void> {
     await this.db.send(new DeleteItemCommand({ TableName: this.table, Key: { [K.partitionKey]: s(`Q#${handle}`), [K.sortKey]: s('-') } }));

@@ -1,6 +1,27 @@
-import { DeleteItemCommand, type DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import {
+  DeleteItemCommand,
+  type DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
 import { TABLE_KEYS as K } from './table-schema';
-import { queryIndexPage, queryLimited, batchDelete, decodeCursor, encodeCursor, isConditionFailure, conditionally, type Item, n, num, pad, s, str } from './dynamo-items';
+import {
+  queryIndexPage,
+  queryLimited,
+  batchDelete,
+  decodeCursor,
+  encodeCursor,
+  isConditionFailure,
+  conditionally,
+  type Item,
+  n,
+  num,
+  pad,
+  s,
+  str,
+} from './dynamo-items';
 import type {
   ArchiveLayout,
   ArchiveRecord,
@@ -18,7 +39,10 @@ const ARCHIVE_PAGE = 1000;
 const VAULT_SETTINGS: readonly (keyof VaultSettings)[] = ['notifications', 'tags', 'accessPolicy', 'lock'];
 const TOMBSTONE_DAYS = 90;
 
-const vaultKey = (accountId: string, vaultName: string): Item => ({ [K.partitionKey]: s(`A#${accountId}`), [K.sortKey]: s(`V#${vaultName}`) });
+const vaultKey = (accountId: string, vaultName: string): Item => ({
+  [K.partitionKey]: s(`A#${accountId}`),
+  [K.sortKey]: s(`V#${vaultName}`),
+});
 const archivePk = (accountId: string, vaultName: string) => s(`R#${accountId}#${vaultName}`);
 const inventoryPk = (accountId: string, vaultName: string) => s(`I#${accountId}#${vaultName}`);
 const chunkSk = (inventoryId: string, index: number) => s(`${inventoryId}#${pad(index, 6)}`);
@@ -62,7 +86,6 @@ function toArchive(accountId: string, vaultName: string, item: Item): ArchiveRec
   return archive;
 }
 
-
 /** Metadata in one DynamoDB table (layout in table-schema.ts). Single-item conditional writes only. */
 export class DynamoMetadataStore implements MetadataStore {
   constructor(
@@ -71,7 +94,9 @@ export class DynamoMetadataStore implements MetadataStore {
   ) {}
 
   async getVault(accountId: string, vaultName: string): Promise<VaultRecord | undefined> {
-    const out = await this.db.send(new GetItemCommand({ TableName: this.table, Key: vaultKey(accountId, vaultName), ConsistentRead: true }));
+    const out = await this.db.send(
+      new GetItemCommand({ TableName: this.table, Key: vaultKey(accountId, vaultName), ConsistentRead: true }),
+    );
     return out.Item ? toVault(out.Item) : undefined;
   }
 
@@ -129,11 +154,9 @@ export class DynamoMetadataStore implements MetadataStore {
     );
   }
 
-
   async scanVaults(cursor?: string): Promise<Page<VaultRecord>> {
     return queryIndexPage(this.db, this.table, 'VAULT', undefined, toVault, cursor);
   }
-
 
   async deleteVaultIfIdle(accountId: string, vaultName: string): Promise<DeleteVaultOutcome> {
     try {
@@ -141,7 +164,8 @@ export class DynamoMetadataStore implements MetadataStore {
         new DeleteItemCommand({
           TableName: this.table,
           Key: vaultKey(accountId, vaultName),
-          ConditionExpression: 'attribute_not_exists(#pk) OR attribute_not_exists(lastWriteMs) OR (invCount = :zero AND lastWriteMs < invAsOfMs)',
+          ConditionExpression:
+            'attribute_not_exists(#pk) OR attribute_not_exists(lastWriteMs) OR (invCount = :zero AND lastWriteMs < invAsOfMs)',
           ExpressionAttributeNames: { '#pk': K.partitionKey },
           ExpressionAttributeValues: { ':zero': n(0) },
           ReturnValues: 'ALL_OLD',
@@ -266,11 +290,21 @@ export class DynamoMetadataStore implements MetadataStore {
     );
   }
 
-  async putInventoryChunk(accountId: string, vaultName: string, inventoryId: string, index: number, entries: InventoryEntry[]): Promise<void> {
+  async putInventoryChunk(
+    accountId: string,
+    vaultName: string,
+    inventoryId: string,
+    index: number,
+    entries: InventoryEntry[],
+  ): Promise<void> {
     await this.db.send(
       new PutItemCommand({
         TableName: this.table,
-        Item: { [K.partitionKey]: inventoryPk(accountId, vaultName), [K.sortKey]: chunkSk(inventoryId, index), entries: s(JSON.stringify(entries)) },
+        Item: {
+          [K.partitionKey]: inventoryPk(accountId, vaultName),
+          [K.sortKey]: chunkSk(inventoryId, index),
+          entries: s(JSON.stringify(entries)),
+        },
       }),
     );
   }
@@ -288,7 +322,10 @@ export class DynamoMetadataStore implements MetadataStore {
   }
 
   async deleteInventoryChunks(accountId: string, vaultName: string, inventoryId: string, count: number): Promise<void> {
-    const keys = Array.from({ length: count }, (_, index) => ({ [K.partitionKey]: inventoryPk(accountId, vaultName), [K.sortKey]: chunkSk(inventoryId, index) }));
+    const keys = Array.from({ length: count }, (_, index) => ({
+      [K.partitionKey]: inventoryPk(accountId, vaultName),
+      [K.sortKey]: chunkSk(inventoryId, index),
+    }));
     await batchDelete(this.db, this.table, keys);
   }
 
@@ -300,7 +337,8 @@ export class DynamoMetadataStore implements MetadataStore {
           Key: vaultKey(vault.accountId, vault.vaultName),
           UpdateExpression: 'SET invId = :id, invDate = :date, invAsOfMs = :asOf, invCount = :count, invSize = :size, invChunks = :chunks',
           // Only the vault that was scanned, and never back to an older inventory.
-          ConditionExpression: 'attribute_exists(#pk) AND creationDate = :created AND (attribute_not_exists(invAsOfMs) OR invAsOfMs < :asOf)',
+          ConditionExpression:
+            'attribute_exists(#pk) AND creationDate = :created AND (attribute_not_exists(invAsOfMs) OR invAsOfMs < :asOf)',
           ExpressionAttributeNames: { '#pk': K.partitionKey },
           ExpressionAttributeValues: {
             ':id': s(summary.id),

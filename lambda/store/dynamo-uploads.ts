@@ -1,6 +1,19 @@
 import { type DynamoDBClient, GetItemCommand, PutItemCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { TABLE_KEYS as K } from './table-schema';
-import { queryAll, queryIndexPage, queryLimited, batchDelete, isConditionFailure, conditionally, type Item, n, num, pad, s, str } from './dynamo-items';
+import {
+  queryAll,
+  queryIndexPage,
+  queryLimited,
+  batchDelete,
+  isConditionFailure,
+  conditionally,
+  type Item,
+  n,
+  num,
+  pad,
+  s,
+  str,
+} from './dynamo-items';
 import type { AbortOutcome, Page, PartRecord, UploadRecord, UploadStore } from './ports';
 
 const uploadKey = (accountId: string, vaultName: string, uploadId: string): Item => ({
@@ -73,7 +86,9 @@ export class DynamoUploadStore implements UploadStore {
   }
 
   async getUpload(accountId: string, vaultName: string, uploadId: string): Promise<UploadRecord | undefined> {
-    const out = await this.db.send(new GetItemCommand({ TableName: this.table, Key: uploadKey(accountId, vaultName, uploadId), ConsistentRead: true }));
+    const out = await this.db.send(
+      new GetItemCommand({ TableName: this.table, Key: uploadKey(accountId, vaultName, uploadId), ConsistentRead: true }),
+    );
     return out.Item ? toUpload(out.Item) : undefined;
   }
 
@@ -92,7 +107,6 @@ export class DynamoUploadStore implements UploadStore {
       startAfter === undefined ? undefined : uploadKey(accountId, vaultName, startAfter),
     );
   }
-
 
   async putPart(accountId: string, vaultName: string, uploadId: string, part: PartRecord): Promise<string | undefined> {
     const out = await this.db.send(
@@ -124,7 +138,6 @@ export class DynamoUploadStore implements UploadStore {
       toPart,
     );
   }
-
 
   async touchUpload(accountId: string, vaultName: string, uploadId: string, atMs: number): Promise<boolean> {
     return conditionally(
@@ -161,7 +174,12 @@ export class DynamoUploadStore implements UploadStore {
     }
   }
 
-  async markCompleted(accountId: string, vaultName: string, uploadId: string, completed: NonNullable<UploadRecord['completed']>): Promise<void> {
+  async markCompleted(
+    accountId: string,
+    vaultName: string,
+    uploadId: string,
+    completed: NonNullable<UploadRecord['completed']>,
+  ): Promise<void> {
     await this.db.send(
       new UpdateItemCommand({
         TableName: this.table,
@@ -169,7 +187,12 @@ export class DynamoUploadStore implements UploadStore {
         UpdateExpression: 'SET completedArchiveId = :id, completedSize = :size, completedTreeHash = :hash, completedDate = :date',
         ConditionExpression: 'attribute_exists(#pk)',
         ExpressionAttributeNames: { '#pk': K.partitionKey },
-        ExpressionAttributeValues: { ':id': s(completed.archiveId), ':size': n(completed.size), ':hash': s(completed.treeHash), ':date': s(completed.date) },
+        ExpressionAttributeValues: {
+          ':id': s(completed.archiveId),
+          ':size': n(completed.size),
+          ':hash': s(completed.treeHash),
+          ':date': s(completed.date),
+        },
       }),
     );
   }
@@ -217,12 +240,15 @@ export class DynamoUploadStore implements UploadStore {
     return queryIndexPage(this.db, this.table, 'UPLOAD', pad(beforeMs, 15), toUpload, cursor);
   }
 
-
   async putSegments(accountId: string, vaultName: string, archiveId: string, chunk: number, blobKeys: string[]): Promise<void> {
     await this.db.send(
       new PutItemCommand({
         TableName: this.table,
-        Item: { [K.partitionKey]: s(`G#${accountId}#${vaultName}`), [K.sortKey]: s(`${archiveId}#${pad(chunk, 5)}`), keys: s(JSON.stringify(blobKeys)) },
+        Item: {
+          [K.partitionKey]: s(`G#${accountId}#${vaultName}`),
+          [K.sortKey]: s(`${archiveId}#${pad(chunk, 5)}`),
+          keys: s(JSON.stringify(blobKeys)),
+        },
       }),
     );
   }

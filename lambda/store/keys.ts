@@ -28,7 +28,10 @@ export class LayeredKeyStore implements KeyStore {
 }
 
 /** Reads the root key pair from a Secrets Manager secret holding {accessKeyId, secretAccessKey}. */
-export async function rootKeyFromSecret(client: SecretsManagerClient, secretArn: string): Promise<{ accessKeyId: string; secretAccessKey: string }> {
+export async function rootKeyFromSecret(
+  client: SecretsManagerClient,
+  secretArn: string,
+): Promise<{ accessKeyId: string; secretAccessKey: string }> {
   const out = await client.send(new GetSecretValueCommand({ SecretId: secretArn }));
   const value = JSON.parse(out.SecretString ?? '{}') as { accessKeyId?: string; secretAccessKey?: string };
   if (!value.accessKeyId || !value.secretAccessKey) throw new Error(`Secret ${secretArn} lacks accessKeyId or secretAccessKey`);

@@ -53,8 +53,7 @@ export interface ArchiveRecord {
 
 /** Where an archive's bytes are: one blob, or the blobs of a multipart upload's parts, in order. */
 export type ArchiveLayout =
-  | { kind: 'blob'; blobKey: string }
-  | { kind: 'parts'; uploadId: string; partSize: number; count: number; chunks: number };
+  { kind: 'blob'; blobKey: string } | { kind: 'parts'; uploadId: string; partSize: number; count: number; chunks: number };
 
 export interface InventoryEntry {
   ArchiveId: string;

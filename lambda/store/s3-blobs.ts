@@ -1,4 +1,12 @@
-import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, RestoreObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  RestoreObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import type { StorageClass } from '../config';
 import type { BlobStore, RestoreState, RestoreStatus, Tier } from './ports';
 
@@ -56,7 +64,9 @@ export class S3BlobStore implements BlobStore {
 
   async restore(key: string, tier: Tier, days: number): Promise<RestoreState> {
     try {
-      const out = await this.s3.send(new RestoreObjectCommand({ Bucket: this.bucket, Key: key, RestoreRequest: { Days: days, GlacierJobParameters: { Tier: tier } } }));
+      const out = await this.s3.send(
+        new RestoreObjectCommand({ Bucket: this.bucket, Key: key, RestoreRequest: { Days: days, GlacierJobParameters: { Tier: tier } } }),
+      );
       // 202: restore started; 200: a restored copy is already there (its expiry is extended).
       return out.$metadata.httpStatusCode === 200 ? 'restored' : 'started';
     } catch (error) {

@@ -48,7 +48,15 @@ beforeAll(() => {
   synths.dev = synth({ env: 'dev' });
   synths.prod = synth({ env: 'prod' });
   // Values as the command line gives them: strings.
-  synths.custom = synth({ env: 'prod', ...DOMAIN, ...ZONE, objectLock: 'COMPLIANCE', objectLockRetentionDays: '30', throttlingRateLimit: '7', throttlingBurstLimit: '9' });
+  synths.custom = synth({
+    env: 'prod',
+    ...DOMAIN,
+    ...ZONE,
+    objectLock: 'COMPLIANCE',
+    objectLockRetentionDays: '30',
+    throttlingRateLimit: '7',
+    throttlingBurstLimit: '9',
+  });
   synths.domainOnly = synth({ env: 'dev', ...DOMAIN });
 });
 
@@ -65,14 +73,20 @@ describe('what a stack delete does to data', () => {
     const { resources, id, stack } = synths.prod;
     const table = resources[id(stack.storage.table)];
     expect(table).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
-    expect(table.Properties).toMatchObject({ DeletionProtectionEnabled: true, PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } });
+    expect(table.Properties).toMatchObject({
+      DeletionProtectionEnabled: true,
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+    });
   });
 
   it('dev deletes the table, without deletion protection, still with point-in-time recovery', () => {
     const { resources, id, stack } = synths.dev;
     const table = resources[id(stack.storage.table)];
     expect(table).toMatchObject({ DeletionPolicy: 'Delete', UpdateReplacePolicy: 'Delete' });
-    expect(table.Properties).toMatchObject({ DeletionProtectionEnabled: false, PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } });
+    expect(table.Properties).toMatchObject({
+      DeletionProtectionEnabled: false,
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+    });
   });
 
   it('prod keeps the bucket, its access logs, the data key and every log group, and empties nothing', () => {
@@ -107,9 +121,15 @@ describe('encryption', () => {
     const s = synths.prod;
     const { resources, id, stack } = s;
     expect(resources[id(stack.storage.bucket)].Properties.BucketEncryption).toEqual({
-      ServerSideEncryptionConfiguration: [{ BucketKeyEnabled: true, ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: keyArn(s) } }],
+      ServerSideEncryptionConfiguration: [
+        { BucketKeyEnabled: true, ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: keyArn(s) } },
+      ],
     });
-    expect(resources[id(stack.storage.table)].Properties.SSESpecification).toEqual({ SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: keyArn(s) });
+    expect(resources[id(stack.storage.table)].Properties.SSESpecification).toEqual({
+      SSEEnabled: true,
+      SSEType: 'KMS',
+      KMSMasterKeyId: keyArn(s),
+    });
     expect(resources[id(stack.functions.failedInvocations)].Properties).toMatchObject({ KmsMasterKeyId: keyArn(s) });
     expect(resources[id(stack.functions.failedInvocations)].Properties.SqsManagedSseEnabled).toBeUndefined();
   });
@@ -129,7 +149,8 @@ describe('encryption', () => {
     for (const fn of [inventory, janitor]) expect(statementsOf(fn)).not.toContainEqual(objectKeyGrant);
     // Every function reaches the key only through grants on it.
     for (const fn of [api, inventory, janitor, jobSweeper, restoreEvents]) {
-      for (const statement of statementsOf(fn).filter((st) => [st.Action].flat().some((a) => a.startsWith('kms:')))) expect(statement.Resource).toEqual(keyArn(s));
+      for (const statement of statementsOf(fn).filter((st) => [st.Action].flat().some((a) => a.startsWith('kms:'))))
+        expect(statement.Resource).toEqual(keyArn(s));
     }
   });
 
@@ -147,9 +168,17 @@ describe('server access logs', () => {
     const { template, resources, id, stack } = synths.prod;
     const logs = stack.storage.accessLogsBucket;
     if (!logs) throw new Error('no access log bucket');
-    expect(resources[id(stack.storage.bucket)].Properties.LoggingConfiguration).toEqual({ DestinationBucketName: { Ref: id(logs) }, LogFilePrefix: 'archives/' });
+    expect(resources[id(stack.storage.bucket)].Properties.LoggingConfiguration).toEqual({
+      DestinationBucketName: { Ref: id(logs) },
+      LogFilePrefix: 'archives/',
+    });
     expect(resources[id(logs)].Properties).toMatchObject({
-      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
       BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
       LifecycleConfiguration: { Rules: [{ Id: 'expire-logs', ExpirationInDays: 365, Status: 'Enabled' }] },
     });
@@ -182,7 +211,12 @@ describe('Object Lock', () => {
       LifecycleConfiguration: {
         Rules: [
           { Id: 'abort-incomplete-multipart-uploads', AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 }, Status: 'Enabled' },
-          { Id: 'expire-deleted-versions', NoncurrentVersionExpiration: { NoncurrentDays: 30 }, ExpiredObjectDeleteMarker: true, Status: 'Enabled' },
+          {
+            Id: 'expire-deleted-versions',
+            NoncurrentVersionExpiration: { NoncurrentDays: 30 },
+            ExpiredObjectDeleteMarker: true,
+            Status: 'Enabled',
+          },
         ],
       },
     });
@@ -206,7 +240,14 @@ describe('API stage', () => {
     ['custom', 7, 9],
   ] as const)('%s throttles every method at %i requests per second with bursts of %i, and logs errors', (name, rate, burst) => {
     expect(stageOf(synths[name]).MethodSettings).toEqual([
-      { HttpMethod: '*', ResourcePath: '/*', ThrottlingRateLimit: rate, ThrottlingBurstLimit: burst, LoggingLevel: 'ERROR', DataTraceEnabled: false },
+      {
+        HttpMethod: '*',
+        ResourcePath: '/*',
+        ThrottlingRateLimit: rate,
+        ThrottlingBurstLimit: burst,
+        LoggingLevel: 'ERROR',
+        DataTraceEnabled: false,
+      },
     ]);
   });
 
@@ -218,18 +259,25 @@ describe('API stage', () => {
     const accessLogs = { 'Fn::GetAtt': [s.id(s.stack.api.accessLogs), 'Arn'] };
     const setting = stageOf(s).AccessLogSetting as { DestinationArn: unknown; Format: string };
     expect(setting.DestinationArn).toEqual(accessLogs);
-    expect(Object.keys(JSON.parse(setting.Format) as object)).toEqual(expect.arrayContaining(['requestId', 'ip', 'httpMethod', 'status', 'protocol']));
+    expect(Object.keys(JSON.parse(setting.Format) as object)).toEqual(
+      expect.arrayContaining(['requestId', 'ip', 'httpMethod', 'status', 'protocol']),
+    );
     const groups = s.ofType('AWS::Logs::LogGroup');
     expect(groups).toHaveLength(6);
     for (const [, group] of groups) expect(group.Properties.RetentionInDays).toBe(days);
   });
 
-  it('has the region\'s API Gateway logging role set, and kept when the stack goes', () => {
+  it("has the region's API Gateway logging role set, and kept when the stack goes", () => {
     const { template, ofType } = synths.prod;
     template.resourceCountIs('AWS::ApiGateway::Account', 1);
-    const [[roleId, role]] = ofType('AWS::IAM::Role').filter(([, r]) => JSON.stringify(r.Properties.ManagedPolicyArns).includes('AmazonAPIGatewayPushToCloudWatchLogs'));
+    const [[roleId, role]] = ofType('AWS::IAM::Role').filter(([, r]) =>
+      JSON.stringify(r.Properties.ManagedPolicyArns).includes('AmazonAPIGatewayPushToCloudWatchLogs'),
+    );
     expect(role.DeletionPolicy).toBe('Retain');
-    template.hasResource('AWS::ApiGateway::Account', { DeletionPolicy: 'Retain', Properties: { CloudWatchRoleArn: { 'Fn::GetAtt': [roleId, 'Arn'] } } });
+    template.hasResource('AWS::ApiGateway::Account', {
+      DeletionPolicy: 'Retain',
+      Properties: { CloudWatchRoleArn: { 'Fn::GetAtt': [roleId, 'Arn'] } },
+    });
   });
 });
 
@@ -260,7 +308,10 @@ describe('custom domain', () => {
       Name: 'glacier.example.com.',
       Type: 'A',
       HostedZoneId: ZONE.hostedZoneId,
-      AliasTarget: { DNSName: { 'Fn::GetAtt': [id(domain), 'RegionalDomainName'] }, HostedZoneId: { 'Fn::GetAtt': [id(domain), 'RegionalHostedZoneId'] } },
+      AliasTarget: {
+        DNSName: { 'Fn::GetAtt': [id(domain), 'RegionalDomainName'] },
+        HostedZoneId: { 'Fn::GetAtt': [id(domain), 'RegionalHostedZoneId'] },
+      },
     });
     template.hasOutput('Endpoint', { Value: 'https://glacier.example.com' });
     expect(template.toJSON().Outputs.DomainTarget).toBeUndefined();
@@ -278,7 +329,8 @@ describe('custom domain', () => {
 
   it.each(['dev', 'prod'] as const)('is absent from %s, whose endpoint is the stage URL', (name) => {
     const { template } = synths[name];
-    for (const type of ['AWS::ApiGateway::DomainName', 'AWS::ApiGateway::BasePathMapping', 'AWS::Route53::RecordSet']) template.resourceCountIs(type, 0);
+    for (const type of ['AWS::ApiGateway::DomainName', 'AWS::ApiGateway::BasePathMapping', 'AWS::Route53::RecordSet'])
+      template.resourceCountIs(type, 0);
     expect(JSON.stringify(template.toJSON().Outputs.Endpoint.Value)).toContain('.execute-api.');
     expect(Object.keys(template.toJSON().Outputs).sort()).toEqual(['Endpoint', 'RootKeyCommand', 'RootKeySecretArn']);
   });

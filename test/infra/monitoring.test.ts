@@ -29,7 +29,12 @@ function synth({ alarmEmails, withKey = true, nag = false }: { alarmEmails?: str
     Aspects.of(stack).add(new AwsSolutionsChecks());
     Aspects.of(stack).add(new ServerlessChecks());
   }
-  const fn = (id: string) => new lambda.Function(stack, id, { runtime: lambda.Runtime.NODEJS_22_X, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler = async () => ({})') });
+  const fn = (id: string) =>
+    new lambda.Function(stack, id, {
+      runtime: lambda.Runtime.NODEJS_22_X,
+      handler: 'index.handler',
+      code: lambda.Code.fromInline('exports.handler = async () => ({})'),
+    });
   const functions: MonitoredFunctions = {
     api: fn('Api'),
     inventory: fn('Inventory'),
@@ -44,7 +49,9 @@ function synth({ alarmEmails, withKey = true, nag = false }: { alarmEmails?: str
   const key = withKey ? new kms.Key(stack, 'Key', { enableKeyRotation: true }) : undefined;
   new Monitoring(stack, 'Monitoring', { functions, restApi, table, failureQueue, alarmEmails, key });
   const template = Template.fromStack(stack);
-  const ref = (construct: lambda.IFunction | dynamodb.ITable | sqs.IQueue) => ({ Ref: stack.getLogicalId(construct.node.defaultChild as never) });
+  const ref = (construct: lambda.IFunction | dynamodb.ITable | sqs.IQueue) => ({
+    Ref: stack.getLogicalId(construct.node.defaultChild as never),
+  });
   return { stack, template, functions, table, failureQueue, key, ref, resources: template.toJSON().Resources as Record<string, Resource> };
 }
 
@@ -69,16 +76,24 @@ describe('alarm topic', () => {
   it("is encrypted with the environment's key, which CloudWatch may use, and only accepts TLS", () => {
     template.resourceCountIs('AWS::SNS::Topic', 1);
     template.resourceCountIs('AWS::KMS::Key', 1);
-    template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: { 'Fn::GetAtt': [stack.getLogicalId(key!.node.defaultChild as never), 'Arn'] } });
+    template.hasResourceProperties('AWS::SNS::Topic', {
+      KmsMasterKeyId: { 'Fn::GetAtt': [stack.getLogicalId(key!.node.defaultChild as never), 'Arn'] },
+    });
     template.hasResourceProperties('AWS::KMS::Key', {
       KeyPolicy: {
         Statement: Match.arrayWith([
-          Match.objectLike({ Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'], Effect: 'Allow' }),
+          Match.objectLike({
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+            Effect: 'Allow',
+          }),
         ]),
       },
     });
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {
-      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
+      },
     });
   });
 
@@ -101,8 +116,15 @@ describe('alarm topic', () => {
 describe('cdk-nag', () => {
   it.each([true, false])('finds nothing in the monitoring, with a key: %s', (withKey) => {
     const { stack: checked } = synth({ alarmEmails: EMAILS, withKey, nag: true });
-    const findings = [...Annotations.fromStack(checked).findError('*', Match.anyValue()), ...Annotations.fromStack(checked).findWarning('*', Match.anyValue())];
-    expect(findings.filter((finding) => finding.id.startsWith('/monitored/Monitoring/')).map((finding) => `${finding.id}: ${String(finding.entry.data)}`)).toEqual([]);
+    const findings = [
+      ...Annotations.fromStack(checked).findError('*', Match.anyValue()),
+      ...Annotations.fromStack(checked).findWarning('*', Match.anyValue()),
+    ];
+    expect(
+      findings
+        .filter((finding) => finding.id.startsWith('/monitored/Monitoring/'))
+        .map((finding) => `${finding.id}: ${String(finding.entry.data)}`),
+    ).toEqual([]);
   });
 });
 
@@ -119,19 +141,27 @@ describe('alarms', () => {
     const [alarm] = alarms.filter((candidate) => candidate.Metrics?.some((metric) => metric.MetricStat?.Metric.MetricName === '5XXError'));
     expect(alarm.Threshold).toBe(5);
     const stats = Object.fromEntries(alarm.Metrics!.filter((metric) => metric.MetricStat).map((metric) => [metric.Id, metric.MetricStat!]));
-    expect(stats.errors).toMatchObject({ Metric: { Namespace: 'AWS/ApiGateway', MetricName: '5XXError', Dimensions: [{ Name: 'ApiName', Value: 'glacier-api' }] }, Stat: 'Sum' });
+    expect(stats.errors).toMatchObject({
+      Metric: { Namespace: 'AWS/ApiGateway', MetricName: '5XXError', Dimensions: [{ Name: 'ApiName', Value: 'glacier-api' }] },
+      Stat: 'Sum',
+    });
     expect(stats.requests).toMatchObject({ Metric: { Namespace: 'AWS/ApiGateway', MetricName: 'Count' }, Stat: 'Sum' });
     expect(alarm.Metrics!.find((metric) => metric.Expression)?.Expression).toBe('IF(requests > 0, 100 * errors / requests, 0)');
   });
 
   it.each(['Errors', 'Throttles'])('watch %s of every function: one is enough', (metricName) => {
     const watched = alarms.filter((alarm) => alarm.Namespace === 'AWS/Lambda' && alarm.MetricName === metricName);
-    expect(watched.map((alarm) => alarm.Dimensions)).toEqual(Object.values(functions).map((fn) => [{ Name: 'FunctionName', Value: ref(fn) }]));
-    for (const alarm of watched) expect({ threshold: alarm.Threshold, statistic: alarm.Statistic }).toEqual({ threshold: 1, statistic: 'Sum' });
+    expect(watched.map((alarm) => alarm.Dimensions)).toEqual(
+      Object.values(functions).map((fn) => [{ Name: 'FunctionName', Value: ref(fn) }]),
+    );
+    for (const alarm of watched)
+      expect({ threshold: alarm.Threshold, statistic: alarm.Statistic }).toEqual({ threshold: 1, statistic: 'Sum' });
   });
 
   it("watch the inventory: a vault's failure or the function's", () => {
-    const [alarm] = alarms.filter((candidate) => candidate.Metrics?.some((metric) => metric.MetricStat?.Metric.MetricName === 'InventoryFailures'));
+    const [alarm] = alarms.filter((candidate) =>
+      candidate.Metrics?.some((metric) => metric.MetricStat?.Metric.MetricName === 'InventoryFailures'),
+    );
     expect(alarm.Threshold).toBe(1);
     const stats = Object.fromEntries(alarm.Metrics!.filter((metric) => metric.MetricStat).map((metric) => [metric.Id, metric.MetricStat!]));
     expect(stats.failures).toEqual({
@@ -139,7 +169,9 @@ describe('alarms', () => {
       Stat: 'Sum',
       Period: 300,
     });
-    expect(stats.errors).toMatchObject({ Metric: { Namespace: 'AWS/Lambda', MetricName: 'Errors', Dimensions: [{ Name: 'FunctionName', Value: ref(functions.inventory) }] } });
+    expect(stats.errors).toMatchObject({
+      Metric: { Namespace: 'AWS/Lambda', MetricName: 'Errors', Dimensions: [{ Name: 'FunctionName', Value: ref(functions.inventory) }] },
+    });
     expect(alarm.Metrics!.find((metric) => metric.Expression)?.Expression).toBe('FILL(failures, 0) + FILL(errors, 0)');
   });
 
@@ -154,14 +186,18 @@ describe('alarms', () => {
   });
 
   it('watch throttled requests to the table, for every operation the stores use', () => {
-    const [alarm] = alarms.filter((candidate) => candidate.Metrics?.some((metric) => metric.MetricStat?.Metric.MetricName === 'ThrottledRequests'));
+    const [alarm] = alarms.filter((candidate) =>
+      candidate.Metrics?.some((metric) => metric.MetricStat?.Metric.MetricName === 'ThrottledRequests'),
+    );
     expect(alarm.Threshold).toBe(1);
-    const operations = alarm.Metrics!.filter((metric) => metric.MetricStat).map((metric) => {
-      const { Namespace, Dimensions } = metric.MetricStat!.Metric;
-      expect(Namespace).toBe('AWS/DynamoDB');
-      expect(Dimensions).toContainEqual({ Name: 'TableName', Value: ref(table) });
-      return Dimensions!.find((dimension) => dimension.Name === 'Operation')?.Value;
-    });
+    const operations = alarm
+      .Metrics!.filter((metric) => metric.MetricStat)
+      .map((metric) => {
+        const { Namespace, Dimensions } = metric.MetricStat!.Metric;
+        expect(Namespace).toBe('AWS/DynamoDB');
+        expect(Dimensions).toContainEqual({ Name: 'TableName', Value: ref(table) });
+        return Dimensions!.find((dimension) => dimension.Name === 'Operation')?.Value;
+      });
     expect(operations.sort()).toEqual(['BatchWriteItem', 'DeleteItem', 'GetItem', 'PutItem', 'Query', 'Scan', 'UpdateItem']);
   });
 });
@@ -173,11 +209,23 @@ describe('dashboard', () => {
 
   it("graphs the service's own metrics, latency as p50 and p99, and requests per operation", () => {
     const lines = dashboardMetrics();
-    for (const name of ['Requests', 'ClientErrors', 'ServerErrors', 'BytesIn', 'BytesOut', 'JobsCompleted', 'InventoryFailures', 'UploadsPurged']) {
+    for (const name of [
+      'Requests',
+      'ClientErrors',
+      'ServerErrors',
+      'BytesIn',
+      'BytesOut',
+      'JobsCompleted',
+      'InventoryFailures',
+      'UploadsPurged',
+    ]) {
       expect(lines).toContainEqual(['Coldvault', name, 'service', 'coldvault', expect.objectContaining({ stat: 'Sum' })]);
     }
-    for (const stat of ['p50', 'p99']) expect(lines).toContainEqual(['Coldvault', 'Latency', 'service', 'coldvault', expect.objectContaining({ stat })]);
-    expect(lines).toContainEqual([expect.objectContaining({ expression: `SEARCH('{Coldvault,Operation,service} MetricName="Requests"', 'Sum', 300)` })]);
+    for (const stat of ['p50', 'p99'])
+      expect(lines).toContainEqual(['Coldvault', 'Latency', 'service', 'coldvault', expect.objectContaining({ stat })]);
+    expect(lines).toContainEqual([
+      expect.objectContaining({ expression: `SEARCH('{Coldvault,Operation,service} MetricName="Requests"', 'Sum', 300)` }),
+    ]);
   });
 
   it('graphs API Gateway, every function, the table and the failure queue', () => {
@@ -185,15 +233,35 @@ describe('dashboard', () => {
     for (const name of ['Count', '4XXError', '5XXError']) {
       expect(lines).toContainEqual(['AWS/ApiGateway', name, 'ApiName', 'glacier-api', expect.objectContaining({ stat: 'Sum' })]);
     }
-    for (const stat of ['p50', 'p99']) expect(lines).toContainEqual(['AWS/ApiGateway', 'Latency', 'ApiName', 'glacier-api', expect.objectContaining({ stat })]);
-    for (const [name, stat] of [['Errors', 'Sum'], ['Throttles', 'Sum'], ['Duration', 'p99']]) {
-      for (const fn of Object.values(functions)) expect(lines).toContainEqual(['AWS/Lambda', name, 'FunctionName', `Ref:${ref(fn).Ref}`, expect.objectContaining({ stat })]);
+    for (const stat of ['p50', 'p99'])
+      expect(lines).toContainEqual(['AWS/ApiGateway', 'Latency', 'ApiName', 'glacier-api', expect.objectContaining({ stat })]);
+    for (const [name, stat] of [
+      ['Errors', 'Sum'],
+      ['Throttles', 'Sum'],
+      ['Duration', 'p99'],
+    ]) {
+      for (const fn of Object.values(functions))
+        expect(lines).toContainEqual(['AWS/Lambda', name, 'FunctionName', `Ref:${ref(fn).Ref}`, expect.objectContaining({ stat })]);
     }
     for (const operation of ['GetItem', 'Query', 'BatchWriteItem']) {
-      expect(lines).toContainEqual(['AWS/DynamoDB', 'ThrottledRequests', 'Operation', operation, 'TableName', `Ref:${ref(table).Ref}`, expect.anything()]);
+      expect(lines).toContainEqual([
+        'AWS/DynamoDB',
+        'ThrottledRequests',
+        'Operation',
+        operation,
+        'TableName',
+        `Ref:${ref(table).Ref}`,
+        expect.anything(),
+      ]);
     }
     for (const name of ['ApproximateNumberOfMessagesVisible', 'ApproximateAgeOfOldestMessage']) {
-      expect(lines).toContainEqual(['AWS/SQS', name, 'QueueName', `${ref(failureQueue).Ref}.QueueName`, expect.objectContaining({ stat: 'Maximum' })]);
+      expect(lines).toContainEqual([
+        'AWS/SQS',
+        name,
+        'QueueName',
+        `${ref(failureQueue).Ref}.QueueName`,
+        expect.objectContaining({ stat: 'Maximum' }),
+      ]);
     }
   });
 });

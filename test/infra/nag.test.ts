@@ -23,7 +23,11 @@ const annotations: Record<string, Annotations> = {};
 
 beforeAll(() => {
   outdir = mkdtempSync(join(tmpdir(), 'coldvault-nag-'));
-  const cases: Record<string, Record<string, unknown>> = { dev: { env: 'dev' }, prod: { env: 'prod' }, 'prod with every option': { env: 'prod', ...EVERY_OPTION } };
+  const cases: Record<string, Record<string, unknown>> = {
+    dev: { env: 'dev' },
+    prod: { env: 'prod' },
+    'prod with every option': { env: 'prod', ...EVERY_OPTION },
+  };
   for (const [name, context] of Object.entries(cases)) {
     // The rules read the template, not the bundles.
     const app = new App({ outdir, context: { ...context, 'aws:cdk:bundling-stacks': [] } });
@@ -35,7 +39,8 @@ beforeAll(() => {
 
 afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
-const findings = (found: { id: string; entry: { data?: unknown } }[]) => found.map((f) => `${f.id}: ${String(f.entry.data).split('\n')[0]}`);
+const findings = (found: { id: string; entry: { data?: unknown } }[]) =>
+  found.map((f) => `${f.id}: ${String(f.entry.data).split('\n')[0]}`);
 
 describe.each(['dev', 'prod', 'prod with every option'])('cdk-nag on %s', (name) => {
   it.each(['AwsSolutions', 'Serverless'])('leaves no %s error unacknowledged', (pack) => {
@@ -49,7 +54,13 @@ describe.each(['dev', 'prod', 'prod with every option'])('cdk-nag on %s', (name)
   it('ran both packs: what they found and was acknowledged is reported with its reason', () => {
     // Without this, the tests above would also pass if no rule had run.
     const acknowledged = annotations[name].findInfo('*', Match.stringLikeRegexp('CdkNagSuppression.*')).map((f) => String(f.entry.data));
-    expect(acknowledged).toContainEqual(expect.stringMatching(/AwsSolutions-APIG4 was triggered but suppressed\.\s+Provided reason: "Clients sign with SigV4/));
-    expect(acknowledged).toContainEqual(expect.stringMatching(/Serverless-LambdaDLQ was triggered but suppressed\.\s+Provided reason: "API Gateway invokes this function synchronously/));
+    expect(acknowledged).toContainEqual(
+      expect.stringMatching(/AwsSolutions-APIG4 was triggered but suppressed\.\s+Provided reason: "Clients sign with SigV4/),
+    );
+    expect(acknowledged).toContainEqual(
+      expect.stringMatching(
+        /Serverless-LambdaDLQ was triggered but suppressed\.\s+Provided reason: "API Gateway invokes this function synchronously/,
+      ),
+    );
   });
 });

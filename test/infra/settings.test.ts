@@ -15,7 +15,8 @@ afterAll(() => {
 
 const settingsOf = (context: Record<string, unknown>, dir = CONFIG_DIR) => readSettings(new App({ context, outdir }).node, dir);
 const MINIMAL = { logRetentionDays: 30, removalPolicy: 'RETAIN', throttlingRateLimit: 10, throttlingBurstLimit: 20 };
-const parse = (file: Record<string, unknown>, overrides: Record<string, unknown> = {}) => parseSettings('test', { ...MINIMAL, ...file }, overrides);
+const parse = (file: Record<string, unknown>, overrides: Record<string, unknown> = {}) =>
+  parseSettings('test', { ...MINIMAL, ...file }, overrides);
 
 describe('the environment files', () => {
   it('deploy dev as a throwaway environment: everything goes with the stack, S3-managed keys, no server access logs', () => {
@@ -131,7 +132,9 @@ describe('environment files and names', () => {
 
 describe('checks', () => {
   it('name the file or the context value at fault', () => {
-    expect(() => parse({ storageClass: 'GLACIER_FLEXIBLE' })).toThrow('"storageClass" in config/test.json must be one of GLACIER, DEEP_ARCHIVE');
+    expect(() => parse({ storageClass: 'GLACIER_FLEXIBLE' })).toThrow(
+      '"storageClass" in config/test.json must be one of GLACIER, DEEP_ARCHIVE',
+    );
     expect(() => parse({}, { storageClass: 'GLACIER_FLEXIBLE' })).toThrow('Context "storageClass" must be one of GLACIER');
   });
 
@@ -153,12 +156,23 @@ describe('checks', () => {
     [{ alarmEmails: ['not-an-address'] }, '"alarmEmails"'],
     [{ rootAccessKeyId: 'AKID/EXAMPLE' }, '"rootAccessKeyId" in config/test.json must be at most 128 letters or digits'],
     [{ domainName: 'glacier.example.com' }, '"domainName" and "certificateArn" go together'],
-    [{ domainName: 'Glacier.Example.com', certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/abc' }, '"domainName" in config/test.json must be a lower-case domain name'],
-    [{ domainName: 'glacier.example.com', certificateArn: 'arn:aws:iam::123456789012:server-certificate/abc' }, '"certificateArn" in config/test.json must be the ARN of an ACM certificate'],
+    [
+      { domainName: 'Glacier.Example.com', certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/abc' },
+      '"domainName" in config/test.json must be a lower-case domain name',
+    ],
+    [
+      { domainName: 'glacier.example.com', certificateArn: 'arn:aws:iam::123456789012:server-certificate/abc' },
+      '"certificateArn" in config/test.json must be the ARN of an ACM certificate',
+    ],
     [{ hostedZoneId: 'Z0123456789' }, '"hostedZoneId" and "hostedZoneName" go together'],
     [{ hostedZoneId: 'Z0123456789', hostedZoneName: 'example.com' }, 'a hosted zone needs "domainName"'],
     [
-      { domainName: 'glacier.example.org', certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/abc', hostedZoneId: 'Z0123456789', hostedZoneName: 'example.com' },
+      {
+        domainName: 'glacier.example.org',
+        certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/abc',
+        hostedZoneId: 'Z0123456789',
+        hostedZoneName: 'example.com',
+      },
       '"domainName" glacier.example.org is not in the hosted zone example.com',
     ],
     [{ objectLock: 'LEGAL_HOLD', objectLockRetentionDays: 1 }, '"objectLock" in config/test.json must be one of GOVERNANCE, COMPLIANCE'],
@@ -173,7 +187,12 @@ describe('checks', () => {
     for (const inventorySchedule of ['rate(1 minute)', 'rate(6 hours)', 'rate(2 days)', 'cron(0 3 * * ? *)', 'cron(15 2 ? * MON-FRI *)']) {
       expect(parse({ inventorySchedule }).inventorySchedule).toBe(inventorySchedule);
     }
-    const apex = { domainName: 'example.com', certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/abc', hostedZoneId: 'Z0123456789', hostedZoneName: 'example.com' };
+    const apex = {
+      domainName: 'example.com',
+      certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/abc',
+      hostedZoneId: 'Z0123456789',
+      hostedZoneName: 'example.com',
+    };
     expect(parse(apex)).toMatchObject(apex);
   });
 });

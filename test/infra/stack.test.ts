@@ -72,7 +72,11 @@ describe('table', () => {
     const stores = await startEmbeddedStores(dir, 'unused');
     let local: TableDescription | undefined;
     try {
-      const db = new DynamoDBClient({ region: 'us-east-1', endpoint: stores.dynamoEndpoint, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+      const db = new DynamoDBClient({
+        region: 'us-east-1',
+        endpoint: stores.dynamoEndpoint,
+        credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+      });
       await ensureTable(db, 'coldvault');
       local = (await db.send(new DescribeTableCommand({ TableName: 'coldvault' }))).Table;
       db.destroy();
@@ -81,11 +85,18 @@ describe('table', () => {
       rmSync(dir, { recursive: true, force: true });
     }
     const [[, deployed]] = ofType('AWS::DynamoDB::Table');
-    const byName = (a: { AttributeName?: string }, b: { AttributeName?: string }) => String(a.AttributeName).localeCompare(String(b.AttributeName));
-    expect([...(deployed.Properties.AttributeDefinitions as [])].sort(byName)).toEqual([...(local?.AttributeDefinitions ?? [])].sort(byName));
+    const byName = (a: { AttributeName?: string }, b: { AttributeName?: string }) =>
+      String(a.AttributeName).localeCompare(String(b.AttributeName));
+    expect([...(deployed.Properties.AttributeDefinitions as [])].sort(byName)).toEqual(
+      [...(local?.AttributeDefinitions ?? [])].sort(byName),
+    );
     expect(deployed.Properties.KeySchema).toEqual(local?.KeySchema);
     expect(deployed.Properties.BillingMode).toBe(local?.BillingModeSummary?.BillingMode);
-    const localIndexes = (local?.GlobalSecondaryIndexes ?? []).map(({ IndexName, KeySchema, Projection }) => ({ IndexName, KeySchema, Projection }));
+    const localIndexes = (local?.GlobalSecondaryIndexes ?? []).map(({ IndexName, KeySchema, Projection }) => ({
+      IndexName,
+      KeySchema,
+      Projection,
+    }));
     expect(deployed.Properties.GlobalSecondaryIndexes).toEqual(localIndexes);
   });
 });
@@ -97,9 +108,18 @@ describe('bucket', () => {
       DeletionPolicy: 'Delete',
       UpdateReplacePolicy: 'Delete',
       Properties: {
-        PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          BlockPublicPolicy: true,
+          IgnorePublicAcls: true,
+          RestrictPublicBuckets: true,
+        },
         BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
-        LifecycleConfiguration: { Rules: [{ Id: 'abort-incomplete-multipart-uploads', AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 }, Status: 'Enabled' }] },
+        LifecycleConfiguration: {
+          Rules: [
+            { Id: 'abort-incomplete-multipart-uploads', AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 }, Status: 'Enabled' },
+          ],
+        },
         VersioningConfiguration: Match.absent(),
         ObjectLockEnabled: Match.absent(),
         LoggingConfiguration: Match.absent(),
@@ -114,7 +134,12 @@ describe('bucket', () => {
       Bucket: { Ref: logicalId(stack.storage.bucket) },
       PolicyDocument: {
         Statement: Match.arrayWith([
-          Match.objectLike({ Effect: 'Deny', Action: 's3:*', Principal: { AWS: '*' }, Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          Match.objectLike({
+            Effect: 'Deny',
+            Action: 's3:*',
+            Principal: { AWS: '*' },
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
         ]),
       },
     });
@@ -136,9 +161,16 @@ describe('root key secret', () => {
   it('is output with the command that reads it, next to the endpoint', () => {
     const secret = { Ref: logicalId(stack.rootKey.secret) };
     template.hasOutput('RootKeySecretArn', { Value: secret });
-    template.hasOutput('RootKeyCommand', { Value: { 'Fn::Join': ['', Match.arrayWith(['aws secretsmanager get-secret-value --region ', secret])] } });
+    template.hasOutput('RootKeyCommand', {
+      Value: { 'Fn::Join': ['', Match.arrayWith(['aws secretsmanager get-secret-value --region ', secret])] },
+    });
     template.hasOutput('Endpoint', {
-      Value: { 'Fn::Join': ['', Match.arrayWith(['https://', { Ref: logicalId(stack.api.restApi) }, '/', { Ref: logicalId(stack.api.restApi.deploymentStage) }])] },
+      Value: {
+        'Fn::Join': [
+          '',
+          Match.arrayWith(['https://', { Ref: logicalId(stack.api.restApi) }, '/', { Ref: logicalId(stack.api.restApi.deploymentStage) }]),
+        ],
+      },
     });
     expect(Object.keys(template.toJSON().Outputs).sort()).toEqual(['Endpoint', 'RootKeyCommand', 'RootKeySecretArn']);
   });
@@ -158,7 +190,10 @@ describe('functions', () => {
   it('runs the api function on nodejs22.x arm64 with the configuration it reads', () => {
     const fn = resources[logicalId(stack.functions.api)].Properties;
     expect(fn).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], MemorySize: 1024, Timeout: 29, Handler: 'index.handler' });
-    expect((fn.Environment as { Variables: unknown }).Variables).toEqual({ ...common(), COLDVAULT_ROOT_SECRET_ARN: { Ref: logicalId(stack.rootKey.secret) } });
+    expect((fn.Environment as { Variables: unknown }).Variables).toEqual({
+      ...common(),
+      COLDVAULT_ROOT_SECRET_ARN: { Ref: logicalId(stack.rootKey.secret) },
+    });
   });
 
   it.each([
@@ -166,11 +201,20 @@ describe('functions', () => {
     ['janitor', 512, 900],
     ['jobSweeper', 1024, 300],
     ['restoreEvents', 1024, 300],
-  ] as const)('runs the %s function on nodejs22.x arm64 with %i MB for up to %i seconds, with the api configuration but not the root key', (name, memory, timeout) => {
-    const fn = resources[logicalId(stack.functions[name])].Properties;
-    expect(fn).toMatchObject({ Runtime: 'nodejs22.x', Architectures: ['arm64'], MemorySize: memory, Timeout: timeout, Handler: 'index.handler' });
-    expect((fn.Environment as { Variables: unknown }).Variables).toEqual(common());
-  });
+  ] as const)(
+    'runs the %s function on nodejs22.x arm64 with %i MB for up to %i seconds, with the api configuration but not the root key',
+    (name, memory, timeout) => {
+      const fn = resources[logicalId(stack.functions[name])].Properties;
+      expect(fn).toMatchObject({
+        Runtime: 'nodejs22.x',
+        Architectures: ['arm64'],
+        MemorySize: memory,
+        Timeout: timeout,
+        Handler: 'index.handler',
+      });
+      expect((fn.Environment as { Variables: unknown }).Variables).toEqual(common());
+    },
+  );
 
   it('deploys only the coldvault functions, and the bucket notification and (dev) bucket emptying handlers of CDK', () => {
     const ours = new Set(all().map((fn) => logicalId(fn)));
@@ -192,7 +236,8 @@ describe('functions', () => {
   });
 
   it('sets an environment that readConfig accepts, retrieving by restore for a cold storage class', () => {
-    const variables = (resources[logicalId(stack.functions.api)].Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+    const variables = (resources[logicalId(stack.functions.api)].Properties.Environment as { Variables: Record<string, unknown> })
+      .Variables;
     const resolved: Record<string, string> = {};
     for (const [name, value] of Object.entries(variables)) {
       const ref = (value as { Ref?: string }).Ref;
@@ -220,11 +265,21 @@ describe('failed asynchronous invocations', () => {
 
   it('are kept 14 days in one encrypted queue that refuses requests not made over TLS', () => {
     template.resourceCountIs('AWS::SQS::Queue', 1);
-    expect(resources[logicalId(stack.functions.failedInvocations)].Properties).toEqual({ MessageRetentionPeriod: 14 * 24 * 3600, SqsManagedSseEnabled: true });
+    expect(resources[logicalId(stack.functions.failedInvocations)].Properties).toEqual({
+      MessageRetentionPeriod: 14 * 24 * 3600,
+      SqsManagedSseEnabled: true,
+    });
     template.hasResourceProperties('AWS::SQS::QueuePolicy', {
       Queues: [{ Ref: logicalId(stack.functions.failedInvocations) }],
       PolicyDocument: {
-        Statement: [Match.objectLike({ Effect: 'Deny', Action: 'sqs:*', Principal: { AWS: '*' }, Condition: { Bool: { 'aws:SecureTransport': 'false' } } })],
+        Statement: [
+          Match.objectLike({
+            Effect: 'Deny',
+            Action: 'sqs:*',
+            Principal: { AWS: '*' },
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
+        ],
       },
     });
   });
@@ -237,7 +292,12 @@ describe('failed asynchronous invocations', () => {
     ['jobSweeper', 0],
   ] as const)('of the %s function go to the queue after %i retries', (name, retries) => {
     expect(invokeConfigOf(stack.functions[name])).toEqual([
-      { FunctionName: { Ref: logicalId(stack.functions[name]) }, Qualifier: '$LATEST', MaximumRetryAttempts: retries, DestinationConfig: { OnFailure: { Destination: queueArn() } } },
+      {
+        FunctionName: { Ref: logicalId(stack.functions[name]) },
+        Qualifier: '$LATEST',
+        MaximumRetryAttempts: retries,
+        DestinationConfig: { OnFailure: { Destination: queueArn() } },
+      },
     ]);
   });
 
@@ -270,19 +330,30 @@ describe('least privilege', () => {
     const named: [string, unknown][] = [
       ['bucket', bucketArn()],
       ['objects', { 'Fn::Join': ['', [bucketArn(), '/*']] }],
-      ['topics', { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':sns:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':*']] }],
+      [
+        'topics',
+        { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':sns:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':*']] },
+      ],
       ['failure queue', { 'Fn::GetAtt': [logicalId(stack.functions.failedInvocations), 'Arn'] }],
       ['root key', { Ref: logicalId(stack.rootKey.secret) }],
     ];
-    const nameOf = (resource: unknown) => named.find(([, value]) => JSON.stringify(value) === JSON.stringify(resource))?.[0] ?? JSON.stringify(resource);
+    const nameOf = (resource: unknown) =>
+      named.find(([, value]) => JSON.stringify(value) === JSON.stringify(resource))?.[0] ?? JSON.stringify(resource);
     return statementsOf(fn)
       .filter((s) => !actions([s]).every((a) => a.startsWith('dynamodb:')))
-      .flatMap((s) => actions([s]).flatMap((a) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]).map((r) => `${a} on ${nameOf(r)}`)))
+      .flatMap((s) =>
+        actions([s]).flatMap((a) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]).map((r) => `${a} on ${nameOf(r)}`)),
+      )
       .sort();
   }
 
   const tracing = ['xray:PutTelemetryRecords on "*"', 'xray:PutTraceSegments on "*"'];
-  const failureQueue = ['sqs:GetQueueAttributes on failure queue', 'sqs:GetQueueUrl on failure queue', 'sqs:SendMessage on failure queue', ...tracing];
+  const failureQueue = [
+    'sqs:GetQueueAttributes on failure queue',
+    'sqs:GetQueueUrl on failure queue',
+    'sqs:SendMessage on failure queue',
+    ...tracing,
+  ];
   const jobCompletion = ['s3:GetObject on objects', 's3:PutObject on objects', 'sns:Publish on topics'];
   const expected: Record<keyof ReturnType<typeof functionsByName>, string[]> = {
     api: [
@@ -312,30 +383,50 @@ describe('least privilege', () => {
     }
   });
 
-  it.each(Object.keys(expected) as (keyof typeof expected)[])('grants the %s function exactly what its code calls outside the table', (name) => {
-    expect(grants(stack.functions[name])).toEqual([...expected[name]].sort());
-  });
+  it.each(Object.keys(expected) as (keyof typeof expected)[])(
+    'grants the %s function exactly what its code calls outside the table',
+    (name) => {
+      expect(grants(stack.functions[name])).toEqual([...expected[name]].sort());
+    },
+  );
 
-  it.each(Object.keys(expected) as (keyof typeof expected)[])('lets the %s function read and write table items, and nothing more of the table', (name) => {
-    const statements = statementsOf(stack.functions[name]).filter((s) => actions([s]).every((a) => a.startsWith('dynamodb:')));
-    for (const s of statements) expect(s.Resource).toEqual(tableResources());
-    const granted = actions(statements);
-    expect(granted).toEqual(expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:BatchWriteItem']));
-    for (const forbidden of ['dynamodb:DeleteTable', 'dynamodb:CreateTable', 'dynamodb:UpdateTable', 'dynamodb:UpdateTimeToLive']) expect(granted).not.toContain(forbidden);
-  });
+  it.each(Object.keys(expected) as (keyof typeof expected)[])(
+    'lets the %s function read and write table items, and nothing more of the table',
+    (name) => {
+      const statements = statementsOf(stack.functions[name]).filter((s) => actions([s]).every((a) => a.startsWith('dynamodb:')));
+      for (const s of statements) expect(s.Resource).toEqual(tableResources());
+      const granted = actions(statements);
+      expect(granted).toEqual(
+        expect.arrayContaining([
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
+          'dynamodb:DeleteItem',
+          'dynamodb:Query',
+          'dynamodb:BatchWriteItem',
+        ]),
+      );
+      for (const forbidden of ['dynamodb:DeleteTable', 'dynamodb:CreateTable', 'dynamodb:UpdateTable', 'dynamodb:UpdateTimeToLive'])
+        expect(granted).not.toContain(forbidden);
+    },
+  );
 
   it('allows only, without conditions, and names every action without a wildcard', () => {
     for (const fn of Object.values(functionsByName())) {
       const statements = statementsOf(fn);
       expect(statements.length).toBeGreaterThan(0);
-      expect(statements.every((s) => s.Effect === 'Allow' && !('Condition' in s) && !('NotAction' in s) && !('NotResource' in s))).toBe(true);
+      expect(statements.every((s) => s.Effect === 'Allow' && !('Condition' in s) && !('NotAction' in s) && !('NotResource' in s))).toBe(
+        true,
+      );
       expect(actions(statements).filter((a) => a.includes('*'))).toEqual([]);
     }
   });
 
   it('lets the bucket notification handler configure the notifications of this bucket only', () => {
     const ours = new Set(Object.values(functionsByName()).map(roleOf));
-    const others = ofType('AWS::IAM::Policy').filter(([, policy]) => !(policy.Properties.Roles as { Ref: string }[]).some((role) => ours.has(role.Ref)));
+    const others = ofType('AWS::IAM::Policy').filter(
+      ([, policy]) => !(policy.Properties.Roles as { Ref: string }[]).some((role) => ours.has(role.Ref)),
+    );
     expect(others.flatMap(([, policy]) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement)).toEqual([
       { Effect: 'Allow', Action: 's3:PutBucketNotification', Resource: bucketArn() },
     ]);
@@ -343,14 +434,18 @@ describe('least privilege', () => {
 });
 
 describe('restore events', () => {
-  it('sends the bucket\'s ObjectRestore:Completed events, and only those, to the restoreEvents function', () => {
+  it("sends the bucket's ObjectRestore:Completed events, and only those, to the restoreEvents function", () => {
     const restoreEventsArn = { 'Fn::GetAtt': [logicalId(stack.functions.restoreEvents), 'Arn'] };
     template.resourceCountIs('Custom::S3BucketNotifications', 1);
     template.hasResourceProperties('Custom::S3BucketNotifications', {
       BucketName: { Ref: logicalId(stack.storage.bucket) },
-      NotificationConfiguration: { LambdaFunctionConfigurations: [{ Events: ['s3:ObjectRestore:Completed'], LambdaFunctionArn: restoreEventsArn }] },
+      NotificationConfiguration: {
+        LambdaFunctionConfigurations: [{ Events: ['s3:ObjectRestore:Completed'], LambdaFunctionArn: restoreEventsArn }],
+      },
     });
-    const permissions = ofType('AWS::Lambda::Permission').filter(([, p]) => JSON.stringify(p.Properties.FunctionName) === JSON.stringify(restoreEventsArn));
+    const permissions = ofType('AWS::Lambda::Permission').filter(
+      ([, p]) => JSON.stringify(p.Properties.FunctionName) === JSON.stringify(restoreEventsArn),
+    );
     expect(permissions.map(([, p]) => p.Properties)).toEqual([
       {
         Action: 'lambda:InvokeFunction',
@@ -372,9 +467,16 @@ describe('schedule', () => {
     expect(others).toEqual([]);
     expect(target.Arn).toEqual(fnArn);
     expect(target.RetryPolicy).toEqual({ MaximumRetryAttempts: retries });
-    const permissions = ofType('AWS::Lambda::Permission').filter(([, p]) => JSON.stringify(p.Properties.FunctionName) === JSON.stringify(fnArn));
+    const permissions = ofType('AWS::Lambda::Permission').filter(
+      ([, p]) => JSON.stringify(p.Properties.FunctionName) === JSON.stringify(fnArn),
+    );
     expect(permissions.map(([, p]) => p.Properties)).toEqual([
-      { Action: 'lambda:InvokeFunction', FunctionName: fnArn, Principal: 'events.amazonaws.com', SourceArn: { 'Fn::GetAtt': [logicalId(rule), 'Arn'] } },
+      {
+        Action: 'lambda:InvokeFunction',
+        FunctionName: fnArn,
+        Principal: 'events.amazonaws.com',
+        SourceArn: { 'Fn::GetAtt': [logicalId(rule), 'Arn'] },
+      },
     ]);
   }
 
@@ -410,7 +512,9 @@ describe('REST API', () => {
       const resource = apiResources[ref].Properties;
       return `${pathOf(resource.ParentId)}/${resource.PathPart as string}`;
     };
-    return ofType('AWS::ApiGateway::Method').map(([, method]) => `${method.Properties.HttpMethod as string} ${pathOf(method.Properties.ResourceId) || '/'}`);
+    return ofType('AWS::ApiGateway::Method').map(
+      ([, method]) => `${method.Properties.HttpMethod as string} ${pathOf(method.Properties.ResourceId) || '/'}`,
+    );
   }
 
   it('is a REST API that passes every body through as binary, on a stage named after the environment', () => {
@@ -429,7 +533,10 @@ describe('REST API', () => {
     expect(new Set(ROUTES.map((route) => route.operation)).size).toBe(ROUTES.length);
     const found = methods();
     for (const route of ROUTES) {
-      expect({ operation: route.operation, methods: found.filter((m) => m === `${route.method} ${route.path}`).length }).toEqual({ operation: route.operation, methods: 1 });
+      expect({ operation: route.operation, methods: found.filter((m) => m === `${route.method} ${route.path}`).length }).toEqual({
+        operation: route.operation,
+        methods: 1,
+      });
     }
   });
 
@@ -446,7 +553,9 @@ describe('REST API', () => {
 
   it('grants API Gateway one invoke permission for the whole API', () => {
     const apiArn = { 'Fn::GetAtt': [logicalId(stack.functions.api), 'Arn'] };
-    const permissions = ofType('AWS::Lambda::Permission').filter(([, p]) => JSON.stringify(p.Properties.FunctionName) === JSON.stringify(apiArn));
+    const permissions = ofType('AWS::Lambda::Permission').filter(
+      ([, p]) => JSON.stringify(p.Properties.FunctionName) === JSON.stringify(apiArn),
+    );
     expect(permissions).toHaveLength(1);
     expect(permissions[0][1].Properties).toMatchObject({ Principal: 'apigateway.amazonaws.com', Action: 'lambda:InvokeFunction' });
     expect(JSON.stringify(permissions[0][1].Properties.SourceArn)).toContain(`{"Ref":"${restApiId()}"},"/*/*/*"`);

@@ -45,7 +45,18 @@ it('an upload-only user can add archives and can never delete them', async () =>
     '--account',
     A,
     '--policy',
-    policy([{ Effect: 'Allow', Action: ['glacier:UploadArchive', 'glacier:InitiateMultipartUpload', 'glacier:UploadMultipartPart', 'glacier:CompleteMultipartUpload'], Resource: vaultArn(A, 'backups') }]),
+    policy([
+      {
+        Effect: 'Allow',
+        Action: [
+          'glacier:UploadArchive',
+          'glacier:InitiateMultipartUpload',
+          'glacier:UploadMultipartPart',
+          'glacier:CompleteMultipartUpload',
+        ],
+        Resource: vaultArn(A, 'backups'),
+      },
+    ]),
   );
   const uploader = await clientWithNewKey(server, A, 'uploader');
   const { archiveId } = await uploader.send(new UploadArchiveCommand({ accountId: '-', vaultName: 'backups', body: randomBytes(100) }));
@@ -84,22 +95,35 @@ it('another account is refused until the vault policy allows it, then allowed ex
   expect((await other.send(new ListVaultsCommand({ accountId: '-' }))).VaultList?.map((v) => v.VaultName)).toEqual(['their-own']);
 
   expect((await failure(other.send(new DescribeVaultCommand({ accountId: A, vaultName: 'shared' })))).name).toBe('AccessDeniedException');
-  expect((await failure(other.send(new DescribeVaultCommand({ accountId: A, vaultName: 'no-such-vault' })))).name).toBe('AccessDeniedException');
+  expect((await failure(other.send(new DescribeVaultCommand({ accountId: A, vaultName: 'no-such-vault' })))).name).toBe(
+    'AccessDeniedException',
+  );
 
-  const grant = policy([{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${B}:root` }, Action: ['glacier:DescribeVault', 'glacier:UploadArchive'], Resource: vaultArn(A, 'shared') }]);
+  const grant = policy([
+    {
+      Effect: 'Allow',
+      Principal: { AWS: `arn:aws:iam::${B}:root` },
+      Action: ['glacier:DescribeVault', 'glacier:UploadArchive'],
+      Resource: vaultArn(A, 'shared'),
+    },
+  ]);
   await root.send(new SetVaultAccessPolicyCommand({ accountId: '-', vaultName: 'shared', policy: { Policy: grant } }));
   const got = await root.send(new GetVaultAccessPolicyCommand({ accountId: '-', vaultName: 'shared' }));
   expect(got.policy?.Policy).toBe(grant);
 
   expect((await other.send(new DescribeVaultCommand({ accountId: A, vaultName: 'shared' }))).VaultARN).toBe(vaultArn(A, 'shared'));
   const { archiveId } = await other.send(new UploadArchiveCommand({ accountId: A, vaultName: 'shared', body: randomBytes(10) }));
-  expect((await failure(other.send(new DeleteArchiveCommand({ accountId: A, vaultName: 'shared', archiveId })))).name).toBe('AccessDeniedException');
+  expect((await failure(other.send(new DeleteArchiveCommand({ accountId: A, vaultName: 'shared', archiveId })))).name).toBe(
+    'AccessDeniedException',
+  );
   expect((await failure(other.send(new ListJobsCommand({ accountId: A, vaultName: 'shared' })))).name).toBe('AccessDeniedException');
   expect((await failure(other.send(new ListVaultsCommand({ accountId: A })))).name).toBe('AccessDeniedException');
 
   await root.send(new DeleteVaultAccessPolicyCommand({ accountId: '-', vaultName: 'shared' }));
   expect((await failure(other.send(new DescribeVaultCommand({ accountId: A, vaultName: 'shared' })))).name).toBe('AccessDeniedException');
-  expect((await failure(root.send(new GetVaultAccessPolicyCommand({ accountId: '-', vaultName: 'shared' })))).name).toBe('ResourceNotFoundException');
+  expect((await failure(root.send(new GetVaultAccessPolicyCommand({ accountId: '-', vaultName: 'shared' })))).name).toBe(
+    'ResourceNotFoundException',
+  );
 });
 
 it('a locked vault refuses DeleteArchive for a young archive, even with the root key', async () => {
@@ -118,7 +142,14 @@ it('a locked vault refuses DeleteArchive for a young archive, even with the root
   const { lockId } = await root.send(new InitiateVaultLockCommand({ accountId: '-', vaultName: 'locked', policy: { Policy: lockPolicy } }));
   expect(lockId).toBeTruthy();
   const inProgress = await root.send(new GetVaultLockCommand({ accountId: '-', vaultName: 'locked' }));
-  expect(inProgress).toEqual(expect.objectContaining({ Policy: lockPolicy, State: 'InProgress', CreationDate: expect.any(String), ExpirationDate: expect.any(String) }));
+  expect(inProgress).toEqual(
+    expect.objectContaining({
+      Policy: lockPolicy,
+      State: 'InProgress',
+      CreationDate: expect.any(String),
+      ExpirationDate: expect.any(String),
+    }),
+  );
 
   const wrong = await failure(root.send(new CompleteVaultLockCommand({ accountId: '-', vaultName: 'locked', lockId: 'not-the-lock' })));
   expect(wrong.name).toBe('InvalidParameterValueException');
@@ -129,13 +160,17 @@ it('a locked vault refuses DeleteArchive for a young archive, even with the root
   expect(denied.name).toBe('AccessDeniedException');
   expect(denied.message).toMatch(/explicit deny/);
   expect((await failure(root.send(new AbortVaultLockCommand({ accountId: '-', vaultName: 'locked' })))).name).toBe('AccessDeniedException');
-  const again = await failure(root.send(new InitiateVaultLockCommand({ accountId: '-', vaultName: 'locked', policy: { Policy: lockPolicy } })));
+  const again = await failure(
+    root.send(new InitiateVaultLockCommand({ accountId: '-', vaultName: 'locked', policy: { Policy: lockPolicy } })),
+  );
   expect(again.name).toBe('AccessDeniedException');
 });
 
 it('a lock in progress can be aborted; a vault with no lock answers 404', async () => {
   await root.send(new CreateVaultCommand({ accountId: '-', vaultName: 'trial' }));
-  expect((await failure(root.send(new GetVaultLockCommand({ accountId: '-', vaultName: 'trial' })))).name).toBe('ResourceNotFoundException');
+  expect((await failure(root.send(new GetVaultLockCommand({ accountId: '-', vaultName: 'trial' })))).name).toBe(
+    'ResourceNotFoundException',
+  );
   await root.send(new AbortVaultLockCommand({ accountId: '-', vaultName: 'trial' }));
   const lock = policy([{ Effect: 'Deny', Principal: '*', Action: 'glacier:DeleteVault', Resource: vaultArn(A, 'trial') }]);
   await root.send(new InitiateVaultLockCommand({ accountId: '-', vaultName: 'trial', policy: { Policy: lock } }));
@@ -144,8 +179,12 @@ it('a lock in progress can be aborted; a vault with no lock answers 404', async 
   // While in progress, its Deny already applies (that is how a lock is tested before it is final).
   expect((await failure(root.send(new DeleteVaultCommand({ accountId: '-', vaultName: 'trial' })))).name).toBe('AccessDeniedException');
   await root.send(new AbortVaultLockCommand({ accountId: '-', vaultName: 'trial' }));
-  expect((await failure(root.send(new GetVaultLockCommand({ accountId: '-', vaultName: 'trial' })))).name).toBe('ResourceNotFoundException');
-  const bad = await failure(root.send(new InitiateVaultLockCommand({ accountId: '-', vaultName: 'trial', policy: { Policy: '{"Statement": "nope"' } })));
+  expect((await failure(root.send(new GetVaultLockCommand({ accountId: '-', vaultName: 'trial' })))).name).toBe(
+    'ResourceNotFoundException',
+  );
+  const bad = await failure(
+    root.send(new InitiateVaultLockCommand({ accountId: '-', vaultName: 'trial', policy: { Policy: '{"Statement": "nope"' } })),
+  );
   expect(bad.name).toBe('InvalidParameterValueException');
   expect(bad.message).toMatch(/policy/i);
 });

@@ -20,7 +20,11 @@ interface Run {
 function cli(args: string[]): Promise<Run> {
   const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' };
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(REPO, 'bin', 'coldvault-cli.js'), ...args], { cwd: REPO, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [join(REPO, 'bin', 'coldvault-cli.js'), ...args], {
+      cwd: REPO,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -93,7 +97,9 @@ describe('admin command with a server running on the data directory', () => {
     expect(listed.every((entry) => !('secretAccessKey' in entry))).toBe(true);
 
     expect(await ok(['keys', 'revoke', key.accessKeyId, ...at()])).toEqual({ accessKeyId: key.accessKeyId, status: 'Revoked' });
-    expect(await errorName(client.send(new DescribeVaultCommand({ accountId: '-', vaultName: 'cli' })))).toBe('UnrecognizedClientException');
+    expect(await errorName(client.send(new DescribeVaultCommand({ accountId: '-', vaultName: 'cli' })))).toBe(
+      'UnrecognizedClientException',
+    );
     const after = await ok<Record<string, unknown>[]>(['keys', 'list', '--account', ACCOUNT, ...at()]);
     expect(after.find((entry) => entry.accessKeyId === key.accessKeyId)).toMatchObject({ status: 'Revoked' });
     client.destroy();
@@ -103,7 +109,10 @@ describe('admin command with a server running on the data directory', () => {
   });
 
   it('manages users and their policies; a deleted user’s keys are revoked', async () => {
-    const readOnly = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: ['glacier:DescribeVault', 'glacier:ListVaults'], Resource: '*' }] });
+    const readOnly = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Action: ['glacier:DescribeVault', 'glacier:ListVaults'], Resource: '*' }],
+    });
     const everything = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'glacier:*', Resource: '*' }] });
     writeFileSync(join(policyDir, 'read-only.json'), readOnly);
 
@@ -117,14 +126,25 @@ describe('admin command with a server running on the data directory', () => {
     expect(vaults.VaultList?.map((vault) => vault.VaultName)).toContain('cli');
     expect(await errorName(alice.send(new CreateVaultCommand({ accountId: '-', vaultName: 'alices' })))).toBe('AccessDeniedException');
 
-    expect(await ok(['users', 'put-policy', 'alice', '--account', ACCOUNT, '--policy', everything, ...at()])).toMatchObject({ userName: 'alice', policy: everything });
+    expect(await ok(['users', 'put-policy', 'alice', '--account', ACCOUNT, '--policy', everything, ...at()])).toMatchObject({
+      userName: 'alice',
+      policy: everything,
+    });
     await alice.send(new CreateVaultCommand({ accountId: '-', vaultName: 'alices' }));
-    expect(await ok(['users', 'get', 'alice', '--account', ACCOUNT, ...at()])).toMatchObject({ accountId: ACCOUNT, userName: 'alice', policy: everything });
+    expect(await ok(['users', 'get', 'alice', '--account', ACCOUNT, ...at()])).toMatchObject({
+      accountId: ACCOUNT,
+      userName: 'alice',
+      policy: everything,
+    });
     await ok(['users', 'create', 'bob', '--account', ACCOUNT, ...at()]);
     const users = await ok<{ userName: string }[]>(['users', 'list', '--account', ACCOUNT, ...at()]);
     expect(users.map((entry) => entry.userName).sort()).toEqual(['alice', 'bob']);
 
-    expect(await ok(['users', 'delete', 'alice', '--account', ACCOUNT, ...at()])).toEqual({ accountId: ACCOUNT, userName: 'alice', deleted: true });
+    expect(await ok(['users', 'delete', 'alice', '--account', ACCOUNT, ...at()])).toEqual({
+      accountId: ACCOUNT,
+      userName: 'alice',
+      deleted: true,
+    });
     expect(await errorName(alice.send(new ListVaultsCommand({ accountId: '-' })))).toBe('UnrecognizedClientException');
     const keys = await ok<Record<string, unknown>[]>(['keys', 'list', '--account', ACCOUNT, ...at()]);
     expect(keys.find((entry) => entry.accessKeyId === key.accessKeyId)).toMatchObject({ userName: 'alice', status: 'Revoked' });

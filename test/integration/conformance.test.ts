@@ -132,7 +132,9 @@ function rawBodyProblems(outputShape: Shape, raw: RawResponse): string[] {
   if (!isObject(json)) return [`body: expected a JSON object, got ${raw.body.toString('utf8')}`];
   return Object.entries(json).flatMap(([key, item]) => {
     const member = members[key];
-    return member && member.location === undefined ? shapeProblems(member.shape, item, `body.${key}`, true, key) : [`body: unexpected member ${key}`];
+    return member && member.location === undefined
+      ? shapeProblems(member.shape, item, `body.${key}`, true, key)
+      : [`body: unexpected member ${key}`];
   });
 }
 
@@ -223,7 +225,9 @@ describe('every operation answers the model status and output shape', () => {
     const created = await call(new CreateVaultCommand({ accountId: '-', vaultName: VAULT }));
     expect(created.location).toBe(`/${ACCOUNT}/vaults/${VAULT}`);
     // Before the first inventory the counts are null, so absent.
-    await call(new DescribeVaultCommand({ accountId: '-', vaultName: VAULT }), { absent: ['LastInventoryDate', 'NumberOfArchives', 'SizeInBytes'] });
+    await call(new DescribeVaultCommand({ accountId: '-', vaultName: VAULT }), {
+      absent: ['LastInventoryDate', 'NumberOfArchives', 'SizeInBytes'],
+    });
 
     const uploaded = await call(new UploadArchiveCommand({ accountId: '-', vaultName: VAULT, archiveDescription: 'single', body: single }));
     expect(uploaded.checksum).toBe(hex(single));
@@ -234,7 +238,9 @@ describe('every operation answers the model status and output shape', () => {
     const described = await call(new DescribeVaultCommand({ accountId: '-', vaultName: VAULT }));
     expect([described.VaultARN, described.NumberOfArchives, described.SizeInBytes]).toEqual([vaultArn(VAULT), 1, single.length]);
     const vaults = await call(new ListVaultsCommand({ accountId: '-' }), { absent: ['Marker'] });
-    expect(vaults.VaultList).toEqual([expect.objectContaining({ VaultName: VAULT, NumberOfArchives: 1, LastInventoryDate: described.LastInventoryDate })]);
+    expect(vaults.VaultList).toEqual([
+      expect.objectContaining({ VaultName: VAULT, NumberOfArchives: 1, LastInventoryDate: described.LastInventoryDate }),
+    ]);
   });
 
   it('multipart uploads', async () => {
@@ -244,7 +250,13 @@ describe('every operation answers the model status and output shape', () => {
     for (let start = 0; start < multipart.length; start += MiB) {
       const part = multipart.subarray(start, start + MiB);
       const sent = await call(
-        new UploadMultipartPartCommand({ accountId: '-', vaultName: VAULT, uploadId, range: `bytes ${start}-${start + part.length - 1}/*`, body: part }),
+        new UploadMultipartPartCommand({
+          accountId: '-',
+          vaultName: VAULT,
+          uploadId,
+          range: `bytes ${start}-${start + part.length - 1}/*`,
+          body: part,
+        }),
       );
       expect(sent.checksum).toBe(hex(part));
     }
@@ -253,7 +265,13 @@ describe('every operation answers the model status and output shape', () => {
     const uploads = await call(new ListMultipartUploadsCommand({ accountId: '-', vaultName: VAULT }), { absent: ['Marker'] });
     expect(uploads.UploadsList?.map((upload) => upload.MultipartUploadId)).toEqual([uploadId]);
     const completed = await call(
-      new CompleteMultipartUploadCommand({ accountId: '-', vaultName: VAULT, uploadId, archiveSize: String(multipart.length), checksum: hex(multipart) }),
+      new CompleteMultipartUploadCommand({
+        accountId: '-',
+        vaultName: VAULT,
+        uploadId,
+        archiveSize: String(multipart.length),
+        checksum: hex(multipart),
+      }),
     );
     multipartArchiveId = completed.archiveId!;
     expect(completed.checksum).toBe(hex(multipart));
@@ -282,20 +300,31 @@ describe('every operation answers the model status and output shape', () => {
     );
     const forInventory = ['InventorySizeInBytes', 'InventoryRetrievalParameters'];
     const forSelect = ['JobOutputPath', 'SelectParameters', 'OutputLocation'];
-    const job = await call(new DescribeJobCommand({ accountId: '-', vaultName: VAULT, jobId: retrieval.jobId }), { absent: [...forInventory, ...forSelect] });
+    const job = await call(new DescribeJobCommand({ accountId: '-', vaultName: VAULT, jobId: retrieval.jobId }), {
+      absent: [...forInventory, ...forSelect],
+    });
     expect([job.Completed, job.StatusCode, job.SHA256TreeHash]).toEqual([true, 'Succeeded', hex(single)]);
 
-    const whole = await call(new GetJobOutputCommand({ accountId: '-', vaultName: VAULT, jobId: retrieval.jobId }), { absent: ['contentRange'] });
-    expect(Buffer.from(await whole.body!.transformToByteArray()).equals(single)).toBe(true);
-    const ranged = await call(new GetJobOutputCommand({ accountId: '-', vaultName: VAULT, jobId: retrieval.jobId, range: `bytes=0-${MiB - 1}` }), {
-      status: 206,
+    const whole = await call(new GetJobOutputCommand({ accountId: '-', vaultName: VAULT, jobId: retrieval.jobId }), {
+      absent: ['contentRange'],
     });
+    expect(Buffer.from(await whole.body!.transformToByteArray()).equals(single)).toBe(true);
+    const ranged = await call(
+      new GetJobOutputCommand({ accountId: '-', vaultName: VAULT, jobId: retrieval.jobId, range: `bytes=0-${MiB - 1}` }),
+      {
+        status: 206,
+      },
+    );
     expect(Buffer.from(await ranged.body!.transformToByteArray()).equals(single.subarray(0, MiB))).toBe(true);
     expect([ranged.contentRange, ranged.checksum]).toEqual([`bytes 0-${MiB - 1}/${single.length}`, hex(single.subarray(0, MiB))]);
 
     await server.runInventory();
     const inventory = await call(
-      new InitiateJobCommand({ accountId: '-', vaultName: VAULT, jobParameters: { Type: 'inventory-retrieval', Format: 'JSON', Description: 'inventory' } }),
+      new InitiateJobCommand({
+        accountId: '-',
+        vaultName: VAULT,
+        jobParameters: { Type: 'inventory-retrieval', Format: 'JSON', Description: 'inventory' },
+      }),
       { absent: ['jobOutputPath'] },
     );
     // Tier stays: every job has one here, it decides how long the job takes.
@@ -307,7 +336,9 @@ describe('every operation answers the model status and output shape', () => {
     const output = await call(new GetJobOutputCommand({ accountId: '-', vaultName: VAULT, jobId: inventory.jobId }), {
       absent: ['checksum', 'contentRange', 'archiveDescription'],
     });
-    const listed = JSON.parse(Buffer.from(await output.body!.transformToByteArray()).toString('utf8')) as { ArchiveList: { ArchiveId: string }[] };
+    const listed = JSON.parse(Buffer.from(await output.body!.transformToByteArray()).toString('utf8')) as {
+      ArchiveList: { ArchiveId: string }[];
+    };
     expect(listed.ArchiveList.map((archive) => archive.ArchiveId).sort()).toEqual([archiveId, multipartArchiveId].sort());
 
     const jobs = await call(new ListJobsCommand({ accountId: '-', vaultName: VAULT }), { absent: ['Marker'] });
@@ -316,14 +347,24 @@ describe('every operation answers the model status and output shape', () => {
 
   it('tags', async () => {
     await call(new AddTagsToVaultCommand({ accountId: '-', vaultName: VAULT, Tags: { owner: 'conformance', empty: '' } }));
-    expect((await call(new ListTagsForVaultCommand({ accountId: '-', vaultName: VAULT }))).Tags).toEqual({ owner: 'conformance', empty: '' });
+    expect((await call(new ListTagsForVaultCommand({ accountId: '-', vaultName: VAULT }))).Tags).toEqual({
+      owner: 'conformance',
+      empty: '',
+    });
     await call(new RemoveTagsFromVaultCommand({ accountId: '-', vaultName: VAULT, TagKeys: ['owner', 'empty'] }));
   });
 
   it('vault access policy', async () => {
     const policy = JSON.stringify({
       Version: '2012-10-17',
-      Statement: [{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::210987654321:root' }, Action: 'glacier:DescribeVault', Resource: vaultArn(VAULT) }],
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: { AWS: 'arn:aws:iam::210987654321:root' },
+          Action: 'glacier:DescribeVault',
+          Resource: vaultArn(VAULT),
+        },
+      ],
     });
     await call(new SetVaultAccessPolicyCommand({ accountId: '-', vaultName: VAULT, policy: { Policy: policy } }));
     expect((await call(new GetVaultAccessPolicyCommand({ accountId: '-', vaultName: VAULT }))).policy).toEqual({ Policy: policy });
@@ -334,7 +375,15 @@ describe('every operation answers the model status and output shape', () => {
     const lockPolicy = (vaultName: string) =>
       JSON.stringify({
         Version: '2012-10-17',
-        Statement: [{ Effect: 'Deny', Principal: '*', Action: 'glacier:DeleteArchive', Resource: vaultArn(vaultName), Condition: { NumericLessThan: { 'glacier:ArchiveAgeInDays': '1' } } }],
+        Statement: [
+          {
+            Effect: 'Deny',
+            Principal: '*',
+            Action: 'glacier:DeleteArchive',
+            Resource: vaultArn(vaultName),
+            Condition: { NumericLessThan: { 'glacier:ArchiveAgeInDays': '1' } },
+          },
+        ],
       });
     await call(new InitiateVaultLockCommand({ accountId: '-', vaultName: VAULT, policy: { Policy: lockPolicy(VAULT) } }));
     const lock = await call(new GetVaultLockCommand({ accountId: '-', vaultName: VAULT }));
@@ -343,7 +392,9 @@ describe('every operation answers the model status and output shape', () => {
 
     // Locked for good: a vault of its own, never deleted.
     await call(new CreateVaultCommand({ accountId: '-', vaultName: LOCKED_VAULT }));
-    const { lockId } = await call(new InitiateVaultLockCommand({ accountId: '-', vaultName: LOCKED_VAULT, policy: { Policy: lockPolicy(LOCKED_VAULT) } }));
+    const { lockId } = await call(
+      new InitiateVaultLockCommand({ accountId: '-', vaultName: LOCKED_VAULT, policy: { Policy: lockPolicy(LOCKED_VAULT) } }),
+    );
     await call(new CompleteVaultLockCommand({ accountId: '-', vaultName: LOCKED_VAULT, lockId }));
     expect((await call(new GetVaultLockCommand({ accountId: '-', vaultName: LOCKED_VAULT }))).State).toBe('Locked');
   });

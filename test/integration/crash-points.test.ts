@@ -63,7 +63,8 @@ async function storedBytes(archive: ArchiveRecord): Promise<Buffer> {
   const { blobs, uploads } = server.services;
   if (archive.layout.kind === 'blob') return blobs.get(archive.layout.blobKey);
   const keys: string[] = [];
-  for (let chunk = 0; chunk < archive.layout.chunks; chunk += 1) keys.push(...((await uploads.getSegments(ACCOUNT, archive.vaultName, archive.archiveId, chunk)) ?? []));
+  for (let chunk = 0; chunk < archive.layout.chunks; chunk += 1)
+    keys.push(...((await uploads.getSegments(ACCOUNT, archive.vaultName, archive.archiveId, chunk)) ?? []));
   expect(keys).toHaveLength(archive.layout.count);
   return Buffer.concat(await Promise.all(keys.map((key) => blobs.get(key))));
 }
@@ -97,7 +98,8 @@ async function newVault(): Promise<string> {
   return vaultName;
 }
 
-const upload = (vaultName: string, body: Buffer) => glacier.send(new UploadArchiveCommand({ accountId: '-', vaultName, body, archiveDescription: 'crash test' }));
+const upload = (vaultName: string, body: Buffer) =>
+  glacier.send(new UploadArchiveCommand({ accountId: '-', vaultName, body, archiveDescription: 'crash test' }));
 
 beforeAll(async () => {
   server = await startTestServer();
@@ -142,14 +144,23 @@ describe('CompleteMultipartUpload', () => {
     for (let start = 0; start < data.length; start += MiB) {
       const body = data.subarray(start, start + MiB);
       await glacier.send(
-        new UploadMultipartPartCommand({ accountId: '-', vaultName, uploadId, range: `bytes ${start}-${start + body.length - 1}/*`, body, checksum: hex(body) }),
+        new UploadMultipartPartCommand({
+          accountId: '-',
+          vaultName,
+          uploadId,
+          range: `bytes ${start}-${start + body.length - 1}/*`,
+          body,
+          checksum: hex(body),
+        }),
       );
     }
     return uploadId as string;
   }
 
   const complete = (vaultName: string, uploadId: string) =>
-    glacier.send(new CompleteMultipartUploadCommand({ accountId: '-', vaultName, uploadId, archiveSize: String(data.length), checksum: hex(data) }));
+    glacier.send(
+      new CompleteMultipartUploadCommand({ accountId: '-', vaultName, uploadId, archiveSize: String(data.length), checksum: hex(data) }),
+    );
 
   it.each<FailpointName>(['complete-upload:after-reserve', 'complete-upload:after-record', 'complete-upload:after-mark-completed'])(
     'crashing at %s: 500, and a retry answers the one archive the upload reserved',

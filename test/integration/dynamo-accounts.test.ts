@@ -67,7 +67,9 @@ function accountStoreContract(make: () => Promise<AccountStore>) {
   });
 
   it('lets exactly one of concurrent compare-and-set writes of the same value win', async () => {
-    const results = await Promise.all(Array.from({ length: 5 }, (_, i) => store.setAccountSetting(A, 'capacity', [{ ...UNIT, capacityId: `c${i}` }], null)));
+    const results = await Promise.all(
+      Array.from({ length: 5 }, (_, i) => store.setAccountSetting(A, 'capacity', [{ ...UNIT, capacityId: `c${i}` }], null)),
+    );
     expect(results.filter(Boolean)).toHaveLength(1);
   });
 }

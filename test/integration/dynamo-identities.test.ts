@@ -13,7 +13,11 @@ describe('DynamoIdentityStore on dynalite', () => {
   it("lists every user of an account, beyond one query page (1 MB), and no other account's", async () => {
     const store = new DynamoIdentityStore(dynamo.client, await dynamo.freshTable());
     // 120 users with a 12 KB policy each: about 1.4 MB, so DynamoDB answers in two pages.
-    const statement = { Effect: 'Allow', Action: 'glacier:DescribeVault', Resource: `arn:aws:glacier:us-east-1:${ACCOUNT}:vaults/${'v'.repeat(100)}` };
+    const statement = {
+      Effect: 'Allow',
+      Action: 'glacier:DescribeVault',
+      Resource: `arn:aws:glacier:us-east-1:${ACCOUNT}:vaults/${'v'.repeat(100)}`,
+    };
     const policy = JSON.stringify({ Version: '2012-10-17', Statement: Array.from({ length: 70 }, () => statement) });
     expect(policy.length).toBeGreaterThan(12_000);
     const names = Array.from({ length: 120 }, (_, i) => `user-${String(i).padStart(3, '0')}`);

@@ -42,7 +42,13 @@ beforeAll(async () => {
   stores = await startEmbeddedStores(join(dir, 'data'), 'coldvault-shapes-archives');
   // The Lambda's environment; STANDARD storage and no delay, so that retrieval jobs are due at once.
   env = {
-    ...lambdaEnvironment(stores, { account: ACCOUNT, region: REGION, table: 'coldvault-shapes', bucket: 'coldvault-shapes-archives', root: ROOT }),
+    ...lambdaEnvironment(stores, {
+      account: ACCOUNT,
+      region: REGION,
+      table: 'coldvault-shapes',
+      bucket: 'coldvault-shapes-archives',
+      root: ROOT,
+    }),
     COLDVAULT_STORAGE_CLASS: 'STANDARD',
     COLDVAULT_JOB_DELAY_SECONDS: '0',
   };
@@ -52,7 +58,12 @@ beforeAll(async () => {
   const config = readConfig(env);
   const identities = createIdentityStore(config);
   await identities.putKey({ ...OTHER_ROOT, accountId: OTHER_ACCOUNT, createdDate: new Date().toISOString(), status: 'Active' });
-  const api = createApi({ svc: createServices(config), keys: await createKeyStore(config, identities), users: identities, log: () => undefined });
+  const api = createApi({
+    svc: createServices(config),
+    keys: await createKeyStore(config, identities),
+    users: identities,
+    log: () => undefined,
+  });
   handler = apiGatewayHandler(async () => api);
 });
 
@@ -89,7 +100,12 @@ async function sign(
     ...(body.length > 0 && options.signContentLength !== false && { 'content-length': String(body.length) }),
     ...options.headers,
   };
-  const signer = new SignatureV4({ service: 'glacier', region: REGION, credentials: options.credentials ?? ROOT, sha256: Hash.bind(null, 'sha256') });
+  const signer = new SignatureV4({
+    service: 'glacier',
+    region: REGION,
+    credentials: options.credentials ?? ROOT,
+    sha256: Hash.bind(null, 'sha256'),
+  });
   const signed = await signer.sign({
     method,
     protocol: target.protocol,
@@ -203,7 +219,13 @@ function httpApiEvent(request: Signed, route: { stage: string; text?: boolean })
       apiId: 'xyz789',
       domainName: request.url.hostname,
       domainPrefix: request.url.hostname.split('.')[0],
-      http: { method: request.method, path: rawPath, protocol: 'HTTP/1.1', sourceIp: '203.0.113.7', userAgent: request.headers['user-agent'] },
+      http: {
+        method: request.method,
+        path: rawPath,
+        protocol: 'HTTP/1.1',
+        sourceIp: '203.0.113.7',
+        userAgent: request.headers['user-agent'],
+      },
       requestId: 'JKJaXmPLvHcESHA=',
       routeKey: 'ANY /{proxy+}',
       stage: route.stage,
@@ -225,7 +247,11 @@ describe('REST API (v1) events', () => {
   it('verifies a request signed for the execute-api stage URL: the stage is in requestContext.path, not in path', async () => {
     const request = await sign('PUT', `https://${REST_HOST}/prod/-/vaults/v`);
     const created = await handler(restEvent(request));
-    expect({ status: created.statusCode, body: created.body, base64: created.isBase64Encoded }).toEqual({ status: 201, body: '', base64: false });
+    expect({ status: created.statusCode, body: created.body, base64: created.isBase64Encoded }).toEqual({
+      status: 201,
+      body: '',
+      base64: false,
+    });
     expect(created.headers?.location).toBe(`/${ACCOUNT}/vaults/v`);
     expect(created.headers?.['x-amzn-requestid']).toEqual(expect.any(String));
 
@@ -250,7 +276,11 @@ describe('REST API (v1) events', () => {
   it('refuses a signature for the stage path when the event claims another path, and does nothing', async () => {
     const request = await sign('PUT', `https://${REST_HOST}/prod/-/vaults/forged`);
     const event = restEvent(request);
-    expectError(await handler({ ...event, requestContext: { ...event.requestContext, path: '/-/vaults/forged' } }), 403, 'InvalidSignatureException');
+    expectError(
+      await handler({ ...event, requestContext: { ...event.requestContext, path: '/-/vaults/forged' } }),
+      403,
+      'InvalidSignatureException',
+    );
 
     const described = await handler(restEvent(await sign('GET', `https://${REST_HOST}/prod/-/vaults/forged`)));
     expectError(described, 404, 'ResourceNotFoundException');
@@ -262,7 +292,9 @@ describe('REST API (v1) events', () => {
       expect((await handler(restEvent(request))).statusCode).toBe(201);
     }
     const list = async (query: string) => {
-      const result = await handler(restEvent(await sign('GET', `https://${REST_HOST}/prod/-/vaults?${query}`, { credentials: OTHER_ROOT })));
+      const result = await handler(
+        restEvent(await sign('GET', `https://${REST_HOST}/prod/-/vaults?${query}`, { credentials: OTHER_ROOT })),
+      );
       expect(result.statusCode).toBe(200);
       return JSON.parse(result.body) as { VaultList: { VaultName: string }[]; Marker: string | null };
     };
@@ -271,7 +303,10 @@ describe('REST API (v1) events', () => {
     expect(first.Marker).toBe(`arn:aws:glacier:${REGION}:${OTHER_ACCOUNT}:vaults/list-a`);
 
     const second = await list(new URLSearchParams({ limit: '2', marker: first.Marker as string }).toString());
-    expect(second).toEqual({ VaultList: [expect.objectContaining({ VaultName: 'list-b' }), expect.objectContaining({ VaultName: 'list-c' })], Marker: null });
+    expect(second).toEqual({
+      VaultList: [expect.objectContaining({ VaultName: 'list-b' }), expect.objectContaining({ VaultName: 'list-c' })],
+      Marker: null,
+    });
   });
 
   it('takes a base64-encoded binary body (UploadArchive)', async () => {
@@ -309,7 +344,10 @@ describe('HTTP API (v2) events', () => {
 
     const described = await handler(httpApiEvent(await sign('GET', `https://${HTTP_HOST}/-/vaults/v2-default`), { stage: '$default' }));
     expect(described.statusCode).toBe(200);
-    expect(JSON.parse(described.body)).toMatchObject({ VaultName: 'v2-default', VaultARN: `arn:aws:glacier:${REGION}:${ACCOUNT}:vaults/v2-default` });
+    expect(JSON.parse(described.body)).toMatchObject({
+      VaultName: 'v2-default',
+      VaultARN: `arn:aws:glacier:${REGION}:${ACCOUNT}:vaults/v2-default`,
+    });
   });
 
   it('passes the raw query string through (ListVaults limit and marker)', async () => {
@@ -329,7 +367,10 @@ describe('HTTP API (v2) events', () => {
   it('uploads a base64-encoded binary body signed as the SDK signs it, and returns it base64-encoded after a retrieval job', async () => {
     const body = Buffer.concat([Buffer.from([0xde, 0xad, 0xbe, 0xef, 0x00]), randomBytes(5000)]);
     const checksum = treeHash(body).toString('hex');
-    const upload = await sign('POST', `https://${HTTP_HOST}/prod/-/vaults/v2-named/archives`, { body, headers: { 'x-amz-sha256-tree-hash': checksum } });
+    const upload = await sign('POST', `https://${HTTP_HOST}/prod/-/vaults/v2-named/archives`, {
+      body,
+      headers: { 'x-amz-sha256-tree-hash': checksum },
+    });
     expect(upload.headers.authorization).toContain('content-length;content-type;host;');
     const uploaded = await handler(httpApiEvent(upload, { stage: 'prod' }));
     expect(uploaded.statusCode).toBe(201);
@@ -337,7 +378,10 @@ describe('HTTP API (v2) events', () => {
     const archiveId = uploaded.headers?.['x-amz-archive-id'] as string;
 
     const jobBody = Buffer.from(JSON.stringify({ Type: 'archive-retrieval', ArchiveId: archiveId, Tier: 'Expedited' }));
-    const initiate = await sign('POST', `https://${HTTP_HOST}/prod/-/vaults/v2-named/jobs`, { body: jobBody, headers: { 'content-type': 'application/json' } });
+    const initiate = await sign('POST', `https://${HTTP_HOST}/prod/-/vaults/v2-named/jobs`, {
+      body: jobBody,
+      headers: { 'content-type': 'application/json' },
+    });
     const initiated = await handler(httpApiEvent(initiate, { stage: 'prod', text: true }));
     expect(initiated.statusCode).toBe(202);
     const jobId = initiated.headers?.['x-amz-job-id'] as string;
@@ -378,14 +422,20 @@ describe('scheduled Lambdas, bundled, on an EventBridge scheduled event', () => 
   beforeAll(async () => {
     bundleDir = join(dir, 'scheduled');
     const handlers = join(__dirname, '..', '..', 'lambda', 'handlers');
-    await build({ ...LAMBDA_ESBUILD, entryPoints: [join(handlers, 'inventory.ts'), join(handlers, 'job-sweeper.ts')], outdir: bundleDir, logLevel: 'silent' });
+    await build({
+      ...LAMBDA_ESBUILD,
+      entryPoints: [join(handlers, 'inventory.ts'), join(handlers, 'job-sweeper.ts')],
+      outdir: bundleDir,
+      logLevel: 'silent',
+    });
     writeRunner(bundleDir);
   });
 
   /** Runs a bundled handler in a new Node process with the Lambda's environment and nothing else. */
   const invoke = (bundle: string, event: unknown) => invokeBundled(bundleDir, bundle, env, event);
 
-  const vaultEvent = async (method: string, suffix: string) => restEvent(await sign(method, `https://${REST_HOST}/prod/-/vaults/scheduled${suffix}`));
+  const vaultEvent = async (method: string, suffix: string) =>
+    restEvent(await sign(method, `https://${REST_HOST}/prod/-/vaults/scheduled${suffix}`));
 
   it('inventory: takes every vault of the table and records its archives', async () => {
     expect((await handler(await vaultEvent('PUT', ''))).statusCode).toBe(201);
@@ -417,9 +467,16 @@ describe('scheduled Lambdas, bundled, on an EventBridge scheduled event', () => 
     const initiated = await handler(restEvent(initiate));
     expect({ status: initiated.statusCode, body: initiated.body }).toEqual({ status: 202, body: '' });
 
-    expect(await invoke('job-sweeper.js', { ...scheduledEvent, resources: [`arn:aws:events:${REGION}:${ACCOUNT}:rule/coldvault-jobs`] })).toEqual({ completed: 1, notified: 0 });
+    expect(
+      await invoke('job-sweeper.js', { ...scheduledEvent, resources: [`arn:aws:events:${REGION}:${ACCOUNT}:rule/coldvault-jobs`] }),
+    ).toEqual({ completed: 1, notified: 0 });
     const jobId = initiated.headers?.['x-amz-job-id'] as string;
     const described = await handler(await vaultEvent('GET', `/jobs/${jobId}`));
-    expect(JSON.parse(described.body)).toMatchObject({ JobId: jobId, Action: 'InventoryRetrieval', Completed: true, StatusCode: 'Succeeded' });
+    expect(JSON.parse(described.body)).toMatchObject({
+      JobId: jobId,
+      Action: 'InventoryRetrieval',
+      Completed: true,
+      StatusCode: 'Succeeded',
+    });
   });
 });

@@ -2,7 +2,14 @@
 // and leaves the server serving.
 import { createHash, randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
-import { CreateVaultCommand, DescribeJobCommand, InitiateJobCommand, InitiateMultipartUploadCommand, ListVaultsCommand, UploadArchiveCommand } from '@aws-sdk/client-glacier';
+import {
+  CreateVaultCommand,
+  DescribeJobCommand,
+  InitiateJobCommand,
+  InitiateMultipartUploadCommand,
+  ListVaultsCommand,
+  UploadArchiveCommand,
+} from '@aws-sdk/client-glacier';
 import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { MiB, treeHash } from '../../lambda/domain/checksums';
@@ -25,11 +32,16 @@ beforeAll(async () => {
   const stored = await client.send(new UploadArchiveCommand({ accountId: '-', vaultName: VAULT, body: randomBytes(MiB) }));
   archive = { archiveId: stored.archiveId as string, size: MiB };
   const job = await client.send(
-    new InitiateJobCommand({ accountId: '-', vaultName: VAULT, jobParameters: { Type: 'archive-retrieval', ArchiveId: archive.archiveId, Tier: 'Expedited' } }),
+    new InitiateJobCommand({
+      accountId: '-',
+      vaultName: VAULT,
+      jobParameters: { Type: 'archive-retrieval', ArchiveId: archive.archiveId, Tier: 'Expedited' },
+    }),
   );
   jobId = job.jobId as string;
   expect((await client.send(new DescribeJobCommand({ accountId: '-', vaultName: VAULT, jobId }))).StatusCode).toBe('Succeeded');
-  uploadId = (await client.send(new InitiateMultipartUploadCommand({ accountId: '-', vaultName: VAULT, partSize: String(MiB) }))).uploadId as string;
+  uploadId = (await client.send(new InitiateMultipartUploadCommand({ accountId: '-', vaultName: VAULT, partSize: String(MiB) })))
+    .uploadId as string;
 });
 afterAll(() => server.destroy());
 
@@ -81,16 +93,30 @@ async function rejects(send: () => Promise<Answer>, status: number, code: string
 const request = (req: RawRequest) => () => signedRequest(server.url, req);
 
 /** Signs a request as SDKs do and returns its headers, for requests written byte by byte. */
-async function signHeaders(method: string, path: string, headers: Record<string, string>, body: Buffer, signingDate?: Date): Promise<Record<string, string>> {
+async function signHeaders(
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  body: Buffer,
+  signingDate?: Date,
+): Promise<Record<string, string>> {
   const url = new URL(server.url);
-  const signer = new SignatureV4({ service: 'glacier', region: 'us-east-1', credentials: ROOT_CREDENTIALS, sha256: Hash.bind(null, 'sha256') });
+  const signer = new SignatureV4({
+    service: 'glacier',
+    region: 'us-east-1',
+    credentials: ROOT_CREDENTIALS,
+    sha256: Hash.bind(null, 'sha256'),
+  });
   const all = {
     host: url.host,
     'x-amz-glacier-version': '2012-06-01',
     'x-amz-content-sha256': createHash('sha256').update(body).digest('hex'),
     ...headers,
   };
-  const signed = await signer.sign({ method, protocol: 'http:', hostname: url.hostname, port: Number(url.port), path, query: {}, headers: all, body }, { signingDate });
+  const signed = await signer.sign(
+    { method, protocol: 'http:', hostname: url.hostname, port: Number(url.port), path, query: {}, headers: all, body },
+    { signingDate },
+  );
   return signed.headers as Record<string, string>;
 }
 
@@ -139,7 +165,9 @@ function exchange(bytes: Buffer, options: { answers?: number; waitMs?: number } 
       if (options.answers !== undefined && answers.length >= options.answers) finish(false);
     });
     socket.on('close', () => finish(true));
-    socket.on('error', (error: NodeJS.ErrnoException) => (['ECONNRESET', 'EPIPE'].includes(error.code ?? '') ? finish(true) : reject(error)));
+    socket.on('error', (error: NodeJS.ErrnoException) =>
+      ['ECONNRESET', 'EPIPE'].includes(error.code ?? '') ? finish(true) : reject(error),
+    );
     socket.write(bytes);
   });
 }
@@ -157,7 +185,12 @@ async function rawUpload(options: { description?: string; signedBody: Buffer; se
   const extra: Record<string, string> = options.description === undefined ? {} : { 'x-amz-archive-description': options.description };
   const body = options.sentBody ?? options.signedBody;
   const path = `/-/vaults/${VAULT}/archives`;
-  const headers = await signHeaders('POST', path, { 'x-amz-sha256-tree-hash': treeHash(options.signedBody).toString('hex'), ...extra }, options.signedBody);
+  const headers = await signHeaders(
+    'POST',
+    path,
+    { 'x-amz-sha256-tree-hash': treeHash(options.signedBody).toString('hex'), ...extra },
+    options.signedBody,
+  );
   return Buffer.concat([head('POST', path, { ...headers, 'content-length': String(options.contentLength ?? body.length) }), body]);
 }
 
@@ -175,39 +208,103 @@ describe('JSON bodies', () => {
     ['RemoveTagsFromVault', 'POST', `/-/vaults/${VAULT}/tags`, { operation: 'remove' }],
     ['SetDataRetrievalPolicy', 'PUT', '/-/policies/data-retrieval', {}],
   ];
-  const malformed = ['{', '{"Policy": ', "{'Type': 'x'}", '{"a":1}}', 'nul', '\u0000', Buffer.from([0xff, 0xfe, 0x7b]).toString('latin1'), deeplyNested.slice(0, 1000)];
+  const malformed = [
+    '{',
+    '{"Policy": ',
+    "{'Type': 'x'}",
+    '{"a":1}}',
+    'nul',
+    '\u0000',
+    Buffer.from([0xff, 0xfe, 0x7b]).toString('latin1'),
+    deeplyNested.slice(0, 1000),
+  ];
   const notObjects = ['[]', '"text"', '42', 'null', 'true', deeplyNested];
 
   it.each(operations)('%s refuses malformed JSON', async (_, method, path, query) => {
     for (const body of malformed) {
-      await rejects(request({ method, path, query, body: Buffer.from(body, 'latin1') }), 400, 'InvalidParameterValueException', 'The request body is not valid JSON.');
+      await rejects(
+        request({ method, path, query, body: Buffer.from(body, 'latin1') }),
+        400,
+        'InvalidParameterValueException',
+        'The request body is not valid JSON.',
+      );
     }
   });
 
   it.each(operations)('%s refuses JSON that is not an object', async (_, method, path, query) => {
     for (const body of notObjects) {
-      await rejects(request({ method, path, query, body: json(body) }), 400, 'InvalidParameterValueException', /^The request body must be a JSON object/);
+      await rejects(
+        request({ method, path, query, body: json(body) }),
+        400,
+        'InvalidParameterValueException',
+        /^The request body must be a JSON object/,
+      );
     }
   });
 
   const wrongTypes: [string, unknown, string, RegExp | string][] = [
     ['InitiateJob', { Type: 5 }, 'InvalidParameterValueException', /^Invalid Type: it must be a string/],
     ['InitiateJob', { Type: ['archive-retrieval'] }, 'InvalidParameterValueException', /^Invalid Type/],
-    ['InitiateJob', { Type: 'archive-retrieval', ArchiveId: { id: 'x' } }, 'InvalidParameterValueException', /^Invalid ArchiveId: it must be a string/],
-    ['InitiateJob', { Type: 'archive-retrieval', ArchiveId: 'x', Tier: 1 }, 'InvalidParameterValueException', /^Invalid Tier: it must be a string/],
-    ['InitiateJob', { Type: 'inventory-retrieval', InventoryRetrievalParameters: 'all' }, 'InvalidParameterValueException', /^Invalid InventoryRetrievalParameters/],
-    ['InitiateJob', { Type: 'inventory-retrieval', InventoryRetrievalParameters: { Limit: 10 } }, 'InvalidParameterValueException', /^Invalid Limit: it must be a string/],
-    ['InitiateJob', { Type: 'archive-retrieval', ArchiveId: 'x', Description: 7 }, 'InvalidParameterValueException', /^Invalid Description: it must be a string/],
-    ['InitiateJob', { Type: 'archive-retrieval', ArchiveId: 'x', SNSTopic: true }, 'InvalidParameterValueException', /^Invalid SNSTopic: it must be a string/],
-    ['SetVaultNotifications', { SNSTopic: 1, Events: ['ArchiveRetrievalCompleted'] }, 'InvalidParameterValueException', /SNSTopic must be the ARN/],
+    [
+      'InitiateJob',
+      { Type: 'archive-retrieval', ArchiveId: { id: 'x' } },
+      'InvalidParameterValueException',
+      /^Invalid ArchiveId: it must be a string/,
+    ],
+    [
+      'InitiateJob',
+      { Type: 'archive-retrieval', ArchiveId: 'x', Tier: 1 },
+      'InvalidParameterValueException',
+      /^Invalid Tier: it must be a string/,
+    ],
+    [
+      'InitiateJob',
+      { Type: 'inventory-retrieval', InventoryRetrievalParameters: 'all' },
+      'InvalidParameterValueException',
+      /^Invalid InventoryRetrievalParameters/,
+    ],
+    [
+      'InitiateJob',
+      { Type: 'inventory-retrieval', InventoryRetrievalParameters: { Limit: 10 } },
+      'InvalidParameterValueException',
+      /^Invalid Limit: it must be a string/,
+    ],
+    [
+      'InitiateJob',
+      { Type: 'archive-retrieval', ArchiveId: 'x', Description: 7 },
+      'InvalidParameterValueException',
+      /^Invalid Description: it must be a string/,
+    ],
+    [
+      'InitiateJob',
+      { Type: 'archive-retrieval', ArchiveId: 'x', SNSTopic: true },
+      'InvalidParameterValueException',
+      /^Invalid SNSTopic: it must be a string/,
+    ],
+    [
+      'SetVaultNotifications',
+      { SNSTopic: 1, Events: ['ArchiveRetrievalCompleted'] },
+      'InvalidParameterValueException',
+      /SNSTopic must be the ARN/,
+    ],
     [
       'SetVaultNotifications',
       { SNSTopic: 'arn:aws:sns:us-east-1:123456789012:t', Events: 'ArchiveRetrievalCompleted' },
       'InvalidParameterValueException',
       /Events must list one or more of/,
     ],
-    ['SetVaultNotifications', { SNSTopic: 'arn:aws:sns:us-east-1:123456789012:t', Events: [1] }, 'InvalidParameterValueException', /Events must list/],
-    ['SetVaultAccessPolicy', { Policy: { Version: '2012-10-17', Statement: [] } }, 'InvalidParameterValueException', /^The request body must be \{"Policy"/],
+    [
+      'SetVaultNotifications',
+      { SNSTopic: 'arn:aws:sns:us-east-1:123456789012:t', Events: [1] },
+      'InvalidParameterValueException',
+      /Events must list/,
+    ],
+    [
+      'SetVaultAccessPolicy',
+      { Policy: { Version: '2012-10-17', Statement: [] } },
+      'InvalidParameterValueException',
+      /^The request body must be \{"Policy"/,
+    ],
     ['SetVaultAccessPolicy', { Policy: 'not a policy' }, 'InvalidParameterValueException', /not valid JSON/],
     ['SetVaultAccessPolicy', { Policy: '[]' }, 'InvalidParameterValueException', /must be a JSON object/],
     ['InitiateVaultLock', { Policy: 12 }, 'InvalidParameterValueException', /^The request body must be \{"Policy"/],
@@ -222,7 +319,12 @@ describe('JSON bodies', () => {
     ['RemoveTagsFromVault', { TagKeys: { k: 'v' } }, 'InvalidParameterValueException', /^Invalid TagKeys: it must be a list/],
     ['SetDataRetrievalPolicy', { Policy: 'FreeTier' }, 'InvalidParameterValueException', /^Invalid Policy: it must be an object/],
     ['SetDataRetrievalPolicy', { Policy: { Rules: { Strategy: 'FreeTier' } } }, 'InvalidParameterValueException', /^Invalid Rules/],
-    ['SetDataRetrievalPolicy', { Policy: { Rules: ['FreeTier'] } }, 'InvalidParameterValueException', /^Invalid rule: it must be an object/],
+    [
+      'SetDataRetrievalPolicy',
+      { Policy: { Rules: ['FreeTier'] } },
+      'InvalidParameterValueException',
+      /^Invalid rule: it must be an object/,
+    ],
     ['SetDataRetrievalPolicy', { Policy: { Rules: [{ Strategy: 3 }] } }, 'InvalidParameterValueException', /^Invalid Strategy: 3/],
     [
       'SetDataRetrievalPolicy',
@@ -245,24 +347,45 @@ describe('headers', () => {
   it('refuses a missing x-amz-content-sha256, x-amz-sha256-tree-hash, Content-Range or part size', async () => {
     const body = randomBytes(100);
     await rejects(
-      request({ method: 'POST', path: `/-/vaults/${VAULT}/archives`, headers: { 'x-amz-sha256-tree-hash': treeHash(body).toString('hex') }, body, noContentHash: true }),
+      request({
+        method: 'POST',
+        path: `/-/vaults/${VAULT}/archives`,
+        headers: { 'x-amz-sha256-tree-hash': treeHash(body).toString('hex') },
+        body,
+        noContentHash: true,
+      }),
       400,
       'MissingParameterValueException',
       'Required parameter missing: x-amz-content-sha256',
     );
     await rejects(
-      request({ method: 'PUT', path: `/-/vaults/${VAULT}/multipart-uploads/${uploadId}`, headers: { 'x-amz-sha256-tree-hash': treeHash(body).toString('hex') }, body }),
+      request({
+        method: 'PUT',
+        path: `/-/vaults/${VAULT}/multipart-uploads/${uploadId}`,
+        headers: { 'x-amz-sha256-tree-hash': treeHash(body).toString('hex') },
+        body,
+      }),
       400,
       'MissingParameterValueException',
       'Required parameter missing: Content-Range',
     );
     await rejects(
-      request({ method: 'PUT', path: `/-/vaults/${VAULT}/multipart-uploads/${uploadId}`, headers: { 'content-range': 'bytes 0-99/*' }, body }),
+      request({
+        method: 'PUT',
+        path: `/-/vaults/${VAULT}/multipart-uploads/${uploadId}`,
+        headers: { 'content-range': 'bytes 0-99/*' },
+        body,
+      }),
       400,
       'MissingParameterValueException',
       'Required parameter missing: x-amz-sha256-tree-hash',
     );
-    await rejects(request({ method: 'POST', path: `/-/vaults/${VAULT}/multipart-uploads` }), 400, 'InvalidParameterValueException', /^Invalid part size: null/);
+    await rejects(
+      request({ method: 'POST', path: `/-/vaults/${VAULT}/multipart-uploads` }),
+      400,
+      'InvalidParameterValueException',
+      /^Invalid part size: null/,
+    );
   });
 
   it('refuses a repeated x-amz-sha256-tree-hash, Content-Range and x-amz-archive-description', async () => {
@@ -272,7 +395,13 @@ describe('headers', () => {
       signed.headers[name] = [value, value] as unknown as string;
     };
     await rejects(
-      request({ method: 'POST', path: `/-/vaults/${VAULT}/archives`, headers: { 'x-amz-sha256-tree-hash': hash }, body, tamper: repeat('x-amz-sha256-tree-hash', hash) }),
+      request({
+        method: 'POST',
+        path: `/-/vaults/${VAULT}/archives`,
+        headers: { 'x-amz-sha256-tree-hash': hash },
+        body,
+        tamper: repeat('x-amz-sha256-tree-hash', hash),
+      }),
       400,
       'InvalidParameterValueException',
       'Header x-amz-sha256-tree-hash may appear only once.',
@@ -307,7 +436,12 @@ describe('headers', () => {
     const body = randomBytes(100);
     const hash = treeHash(body).toString('hex');
     await rejects(
-      request({ method: 'POST', path: `/-/vaults/${VAULT}/archives`, headers: { 'x-amz-sha256-tree-hash': hash, 'x-amz-archive-description': 'd'.repeat(1025) }, body }),
+      request({
+        method: 'POST',
+        path: `/-/vaults/${VAULT}/archives`,
+        headers: { 'x-amz-sha256-tree-hash': hash, 'x-amz-archive-description': 'd'.repeat(1025) },
+        body,
+      }),
       400,
       'InvalidParameterValueException',
       'Invalid archive description: it is 1025 characters long; the maximum is 1024.',
@@ -327,7 +461,10 @@ describe('headers', () => {
     const body = randomBytes(100);
     // Bytes as they go over the wire: node:http reads header values as latin1.
     const cases: [string, RegExp][] = [
-      [Buffer.from('café', 'utf8').toString('latin1'), /^Invalid archive description: the character U\+00C3 at position 3 is not printable ASCII/],
+      [
+        Buffer.from('café', 'utf8').toString('latin1'),
+        /^Invalid archive description: the character U\+00C3 at position 3 is not printable ASCII/,
+      ],
       ['tab\there', /^Invalid archive description: the character U\+0009 at position 3 is not printable ASCII/],
       ['\xa0nbsp', /^Invalid archive description: the character U\+00A0 at position 0 is not printable ASCII/],
     ];
@@ -404,15 +541,34 @@ describe('headers', () => {
     const big = randomBytes(MAX_BODY + 1);
     const hash = treeHash(big).toString('hex');
     const limit = /^The request body \(\d+ bytes\) exceeds this endpoint's limit of 1049600 bytes/;
-    await rejects(request({ method: 'POST', path: `/-/vaults/${VAULT}/archives`, headers: { 'x-amz-sha256-tree-hash': hash }, body: big }), 400, 'InvalidParameterValueException', limit);
     await rejects(
-      request({ method: 'PUT', path: `/-/vaults/${VAULT}/multipart-uploads/${uploadId}`, headers: { 'x-amz-sha256-tree-hash': hash, 'content-range': `bytes 0-${MAX_BODY}/*` }, body: big }),
+      request({ method: 'POST', path: `/-/vaults/${VAULT}/archives`, headers: { 'x-amz-sha256-tree-hash': hash }, body: big }),
       400,
       'InvalidParameterValueException',
       limit,
     );
-    const policy = json({ Policy: JSON.stringify({ Statement: [{ Effect: 'Allow', Principal: '*', Action: 'glacier:*', Resource: '*', Sid: 'x'.repeat(MAX_BODY) }] }) });
-    await rejects(request({ method: 'PUT', path: `/-/vaults/${VAULT}/access-policy`, body: policy }), 400, 'InvalidParameterValueException', limit);
+    await rejects(
+      request({
+        method: 'PUT',
+        path: `/-/vaults/${VAULT}/multipart-uploads/${uploadId}`,
+        headers: { 'x-amz-sha256-tree-hash': hash, 'content-range': `bytes 0-${MAX_BODY}/*` },
+        body: big,
+      }),
+      400,
+      'InvalidParameterValueException',
+      limit,
+    );
+    const policy = json({
+      Policy: JSON.stringify({
+        Statement: [{ Effect: 'Allow', Principal: '*', Action: 'glacier:*', Resource: '*', Sid: 'x'.repeat(MAX_BODY) }],
+      }),
+    });
+    await rejects(
+      request({ method: 'PUT', path: `/-/vaults/${VAULT}/access-policy`, body: policy }),
+      400,
+      'InvalidParameterValueException',
+      limit,
+    );
   });
 });
 
@@ -446,13 +602,21 @@ describe('ranges', () => {
     ['bytes -1-98/*', /^Invalid Content-Range/],
     ['bytes 0-199/*', /^Content-Range: bytes 0-199\/\* is incompatible with Content-Length: 100$/],
     ['bytes 1-100/*', /^Invalid Content-Range: bytes 1-100\/\*\. A part must start at a multiple of the part size \(1048576 bytes\)/],
-    [`bytes ${10_000 * MiB}-${10_000 * MiB + 99}/*`, /^This is part number 10001 for the current multipart upload\. It exceeds the limit of 10000 parts\.$/],
+    [
+      `bytes ${10_000 * MiB}-${10_000 * MiB + 99}/*`,
+      /^This is part number 10001 for the current multipart upload\. It exceeds the limit of 10000 parts\.$/,
+    ],
     ['bytes 99999999999999999999-100000000000000000098/*', /Content-Range/],
     ['', /^Invalid Content-Range: \. It must be of the form/],
   ])('UploadMultipartPart refuses Content-Range %j', async (range, message) => {
     const body = randomBytes(100);
     await rejects(
-      request({ method: 'PUT', path: `/-/vaults/${VAULT}/multipart-uploads/${uploadId}`, headers: { 'x-amz-sha256-tree-hash': treeHash(body).toString('hex'), 'content-range': range }, body }),
+      request({
+        method: 'PUT',
+        path: `/-/vaults/${VAULT}/multipart-uploads/${uploadId}`,
+        headers: { 'x-amz-sha256-tree-hash': treeHash(body).toString('hex'), 'content-range': range },
+        body,
+      }),
       400,
       'InvalidParameterValueException',
       message,
@@ -519,11 +683,27 @@ describe('paths, names and operations', () => {
 describe('signatures', () => {
   const body = randomBytes(500);
   const upload = (overrides: Partial<RawRequest>) =>
-    request({ method: 'POST', path: `/-/vaults/${VAULT}/archives`, headers: { 'x-amz-sha256-tree-hash': treeHash(body).toString('hex') }, body, ...overrides });
+    request({
+      method: 'POST',
+      path: `/-/vaults/${VAULT}/archives`,
+      headers: { 'x-amz-sha256-tree-hash': treeHash(body).toString('hex') },
+      body,
+      ...overrides,
+    });
 
   it('refuses an upload signed for another service or region', async () => {
-    await rejects(upload({ service: 's3' }), 403, 'InvalidSignatureException', "Credential should be scoped to correct service: 'glacier', not 's3'.");
-    await rejects(upload({ region: 'eu-west-1' }), 403, 'InvalidSignatureException', "Credential should be scoped to a valid region: 'us-east-1', not 'eu-west-1'.");
+    await rejects(
+      upload({ service: 's3' }),
+      403,
+      'InvalidSignatureException',
+      "Credential should be scoped to correct service: 'glacier', not 's3'.",
+    );
+    await rejects(
+      upload({ region: 'eu-west-1' }),
+      403,
+      'InvalidSignatureException',
+      "Credential should be scoped to a valid region: 'us-east-1', not 'eu-west-1'.",
+    );
   });
 
   it('refuses an upload replayed after the skew window, byte for byte as it was signed', async () => {
@@ -542,10 +722,30 @@ describe('signatures', () => {
   it('refuses malformed Authorization and x-amz-date headers', async () => {
     const cases: [(signed: { headers: Record<string, string> }) => void, number, string, RegExp][] = [
       [(s) => (s.headers.authorization = 'Basic dXNlcjpwYXNz'), 400, 'IncompleteSignatureException', /AWS4-HMAC-SHA256/],
-      [(s) => (s.headers.authorization = 'AWS4-HMAC-SHA256 SignedHeaders=host'), 400, 'IncompleteSignatureException', /requires 'Credential'/],
-      [(s) => (s.headers.authorization = s.headers.authorization.replace(/Signature=\w+/, 'Signature=xyz')), 400, 'IncompleteSignatureException', /64 hexadecimal/],
-      [(s) => (s.headers.authorization = s.headers.authorization.replace(/Credential=[^,]+/, 'Credential=a/b')), 400, 'IncompleteSignatureException', /5 slash-delimited/],
-      [(s) => (s.headers['x-amz-date'] = 'yesterday'), 400, 'IncompleteSignatureException', /X-Amz-Date header in the form YYYYMMDDTHHMMSSZ/],
+      [
+        (s) => (s.headers.authorization = 'AWS4-HMAC-SHA256 SignedHeaders=host'),
+        400,
+        'IncompleteSignatureException',
+        /requires 'Credential'/,
+      ],
+      [
+        (s) => (s.headers.authorization = s.headers.authorization.replace(/Signature=\w+/, 'Signature=xyz')),
+        400,
+        'IncompleteSignatureException',
+        /64 hexadecimal/,
+      ],
+      [
+        (s) => (s.headers.authorization = s.headers.authorization.replace(/Credential=[^,]+/, 'Credential=a/b')),
+        400,
+        'IncompleteSignatureException',
+        /5 slash-delimited/,
+      ],
+      [
+        (s) => (s.headers['x-amz-date'] = 'yesterday'),
+        400,
+        'IncompleteSignatureException',
+        /X-Amz-Date header in the form YYYYMMDDTHHMMSSZ/,
+      ],
       [(s) => delete s.headers['x-amz-date'], 400, 'IncompleteSignatureException', /X-Amz-Date/],
     ];
     for (const [tamper, status, code, message] of cases) await rejects(upload({ tamper }), status, code, message);

@@ -75,7 +75,8 @@ const b = {
 const vaultArn = (account: string, name: string) => `arn:aws:glacier:us-east-1:${account}:vaults/${name}`;
 const policy = (statements: object[]) => JSON.stringify({ Version: '2012-10-17', Statement: statements });
 const admin = (...args: string[]) => runAdmin([...args, '--data-dir', server.dataDir]);
-const bytesOf = async (body: unknown) => Buffer.from(await (body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray());
+const bytesOf = async (body: unknown) =>
+  Buffer.from(await (body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray());
 
 type Call = (client: GlacierClient, accountId: string, vaultName: string) => Promise<unknown>;
 
@@ -87,23 +88,45 @@ const CALLS: Record<string, Call> = {
   DeleteVault: (c, accountId, vaultName) => c.send(new DeleteVaultCommand({ accountId, vaultName })),
   UploadArchive: (c, accountId, vaultName) => c.send(new UploadArchiveCommand({ accountId, vaultName, body: randomBytes(10) })),
   DeleteArchive: (c, accountId, vaultName) => c.send(new DeleteArchiveCommand({ accountId, vaultName, archiveId: b.archiveId })),
-  InitiateMultipartUpload: (c, accountId, vaultName) => c.send(new InitiateMultipartUploadCommand({ accountId, vaultName, partSize: String(MiB) })),
+  InitiateMultipartUpload: (c, accountId, vaultName) =>
+    c.send(new InitiateMultipartUploadCommand({ accountId, vaultName, partSize: String(MiB) })),
   ListMultipartUploads: (c, accountId, vaultName) => c.send(new ListMultipartUploadsCommand({ accountId, vaultName })),
   UploadMultipartPart: (c, accountId, vaultName) =>
-    c.send(new UploadMultipartPartCommand({ accountId, vaultName, uploadId: b.uploadId, range: `bytes ${MiB}-${MiB + 9}/*`, body: randomBytes(10) })),
+    c.send(
+      new UploadMultipartPartCommand({
+        accountId,
+        vaultName,
+        uploadId: b.uploadId,
+        range: `bytes ${MiB}-${MiB + 9}/*`,
+        body: randomBytes(10),
+      }),
+    ),
   CompleteMultipartUpload: (c, accountId, vaultName) =>
     c.send(
-      new CompleteMultipartUploadCommand({ accountId, vaultName, uploadId: b.uploadId, archiveSize: String(MiB), checksum: treeHash(b.part).toString('hex') }),
+      new CompleteMultipartUploadCommand({
+        accountId,
+        vaultName,
+        uploadId: b.uploadId,
+        archiveSize: String(MiB),
+        checksum: treeHash(b.part).toString('hex'),
+      }),
     ),
   ListParts: (c, accountId, vaultName) => c.send(new ListPartsCommand({ accountId, vaultName, uploadId: b.uploadId })),
-  AbortMultipartUpload: (c, accountId, vaultName) => c.send(new AbortMultipartUploadCommand({ accountId, vaultName, uploadId: b.uploadId })),
+  AbortMultipartUpload: (c, accountId, vaultName) =>
+    c.send(new AbortMultipartUploadCommand({ accountId, vaultName, uploadId: b.uploadId })),
   InitiateJob: (c, accountId, vaultName) =>
     c.send(new InitiateJobCommand({ accountId, vaultName, jobParameters: { Type: 'archive-retrieval', ArchiveId: b.archiveId } })),
   ListJobs: (c, accountId, vaultName) => c.send(new ListJobsCommand({ accountId, vaultName })),
   DescribeJob: (c, accountId, vaultName) => c.send(new DescribeJobCommand({ accountId, vaultName, jobId: b.jobId })),
   GetJobOutput: (c, accountId, vaultName) => c.send(new GetJobOutputCommand({ accountId, vaultName, jobId: b.jobId })),
   SetVaultNotifications: (c, accountId, vaultName) =>
-    c.send(new SetVaultNotificationsCommand({ accountId, vaultName, vaultNotificationConfig: { SNSTopic: `arn:aws:sns:us-east-1:${A}:a-topic`, Events: ['ArchiveRetrievalCompleted'] } })),
+    c.send(
+      new SetVaultNotificationsCommand({
+        accountId,
+        vaultName,
+        vaultNotificationConfig: { SNSTopic: `arn:aws:sns:us-east-1:${A}:a-topic`, Events: ['ArchiveRetrievalCompleted'] },
+      }),
+    ),
   GetVaultNotifications: (c, accountId, vaultName) => c.send(new GetVaultNotificationsCommand({ accountId, vaultName })),
   DeleteVaultNotifications: (c, accountId, vaultName) => c.send(new DeleteVaultNotificationsCommand({ accountId, vaultName })),
   SetVaultAccessPolicy: (c, accountId, vaultName) =>
@@ -111,7 +134,16 @@ const CALLS: Record<string, Call> = {
       new SetVaultAccessPolicyCommand({
         accountId,
         vaultName,
-        policy: { Policy: policy([{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${A}:root` }, Action: 'glacier:*', Resource: vaultArn(accountId, vaultName) }]) },
+        policy: {
+          Policy: policy([
+            {
+              Effect: 'Allow',
+              Principal: { AWS: `arn:aws:iam::${A}:root` },
+              Action: 'glacier:*',
+              Resource: vaultArn(accountId, vaultName),
+            },
+          ]),
+        },
       }),
     ),
   GetVaultAccessPolicy: (c, accountId, vaultName) => c.send(new GetVaultAccessPolicyCommand({ accountId, vaultName })),
@@ -121,7 +153,9 @@ const CALLS: Record<string, Call> = {
       new InitiateVaultLockCommand({
         accountId,
         vaultName,
-        policy: { Policy: policy([{ Effect: 'Deny', Principal: '*', Action: 'glacier:DeleteArchive', Resource: vaultArn(accountId, vaultName) }]) },
+        policy: {
+          Policy: policy([{ Effect: 'Deny', Principal: '*', Action: 'glacier:DeleteArchive', Resource: vaultArn(accountId, vaultName) }]),
+        },
       }),
     ),
   GetVaultLock: (c, accountId, vaultName) => c.send(new GetVaultLockCommand({ accountId, vaultName })),
@@ -130,7 +164,8 @@ const CALLS: Record<string, Call> = {
   AddTagsToVault: (c, accountId, vaultName) => c.send(new AddTagsToVaultCommand({ accountId, vaultName, Tags: { owner: 'a' } })),
   RemoveTagsFromVault: (c, accountId, vaultName) => c.send(new RemoveTagsFromVaultCommand({ accountId, vaultName, TagKeys: ['owner'] })),
   ListTagsForVault: (c, accountId, vaultName) => c.send(new ListTagsForVaultCommand({ accountId, vaultName })),
-  SetDataRetrievalPolicy: (c, accountId) => c.send(new SetDataRetrievalPolicyCommand({ accountId, Policy: { Rules: [{ Strategy: 'FreeTier' }] } })),
+  SetDataRetrievalPolicy: (c, accountId) =>
+    c.send(new SetDataRetrievalPolicyCommand({ accountId, Policy: { Rules: [{ Strategy: 'FreeTier' }] } })),
   GetDataRetrievalPolicy: (c, accountId) => c.send(new GetDataRetrievalPolicyCommand({ accountId })),
   PurchaseProvisionedCapacity: (c, accountId) => c.send(new PurchaseProvisionedCapacityCommand({ accountId })),
   ListProvisionedCapacity: (c, accountId) => c.send(new ListProvisionedCapacityCommand({ accountId })),
@@ -147,23 +182,37 @@ beforeAll(async () => {
   for (const vaultName of [TWIN, B_ONLY]) await rootB.send(new CreateVaultCommand({ accountId: '-', vaultName }));
 
   b.archiveId = (await rootB.send(new UploadArchiveCommand({ accountId: '-', vaultName: TWIN, body: b.archive }))).archiveId as string;
-  b.uploadId = (await rootB.send(new InitiateMultipartUploadCommand({ accountId: '-', vaultName: TWIN, partSize: String(MiB) }))).uploadId as string;
-  await rootB.send(new UploadMultipartPartCommand({ accountId: '-', vaultName: TWIN, uploadId: b.uploadId, range: `bytes 0-${MiB - 1}/*`, body: b.part }));
+  b.uploadId = (await rootB.send(new InitiateMultipartUploadCommand({ accountId: '-', vaultName: TWIN, partSize: String(MiB) })))
+    .uploadId as string;
+  await rootB.send(
+    new UploadMultipartPartCommand({ accountId: '-', vaultName: TWIN, uploadId: b.uploadId, range: `bytes 0-${MiB - 1}/*`, body: b.part }),
+  );
   b.jobId = (
-    await rootB.send(new InitiateJobCommand({ accountId: '-', vaultName: TWIN, jobParameters: { Type: 'archive-retrieval', ArchiveId: b.archiveId } }))
+    await rootB.send(
+      new InitiateJobCommand({ accountId: '-', vaultName: TWIN, jobParameters: { Type: 'archive-retrieval', ArchiveId: b.archiveId } }),
+    )
   ).jobId as string;
   // With no delay, describing the job completes it.
   expect((await rootB.send(new DescribeJobCommand({ accountId: '-', vaultName: TWIN, jobId: b.jobId }))).StatusCode).toBe('Succeeded');
 
   await rootB.send(
-    new SetVaultNotificationsCommand({ accountId: '-', vaultName: TWIN, vaultNotificationConfig: { SNSTopic: b.topic, Events: ['ArchiveRetrievalCompleted'] } }),
+    new SetVaultNotificationsCommand({
+      accountId: '-',
+      vaultName: TWIN,
+      vaultNotificationConfig: { SNSTopic: b.topic, Events: ['ArchiveRetrievalCompleted'] },
+    }),
   );
-  b.accessPolicy = policy([{ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:root' }, Action: 'glacier:DescribeVault', Resource: vaultArn(B, TWIN) }]);
+  b.accessPolicy = policy([
+    { Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::111122223333:root' }, Action: 'glacier:DescribeVault', Resource: vaultArn(B, TWIN) },
+  ]);
   await rootB.send(new SetVaultAccessPolicyCommand({ accountId: '-', vaultName: TWIN, policy: { Policy: b.accessPolicy } }));
   b.lockPolicy = policy([{ Effect: 'Deny', Principal: '*', Action: 'glacier:DeleteVault', Resource: vaultArn(B, TWIN) }]);
-  b.lockId = (await rootB.send(new InitiateVaultLockCommand({ accountId: '-', vaultName: TWIN, policy: { Policy: b.lockPolicy } }))).lockId as string;
+  b.lockId = (await rootB.send(new InitiateVaultLockCommand({ accountId: '-', vaultName: TWIN, policy: { Policy: b.lockPolicy } })))
+    .lockId as string;
   await rootB.send(new AddTagsToVaultCommand({ accountId: '-', vaultName: TWIN, Tags: { owner: 'b' } }));
-  await rootB.send(new SetDataRetrievalPolicyCommand({ accountId: '-', Policy: { Rules: [{ Strategy: 'BytesPerHour', BytesPerHour: 123456789 }] } }));
+  await rootB.send(
+    new SetDataRetrievalPolicyCommand({ accountId: '-', Policy: { Rules: [{ Strategy: 'BytesPerHour', BytesPerHour: 123456789 }] } }),
+  );
   b.capacityId = (await rootB.send(new PurchaseProvisionedCapacityCommand({ accountId: '-' }))).capacityId as string;
 });
 afterAll(() => server.destroy());
@@ -177,18 +226,38 @@ describe.each([
   ['root key', () => rootA],
   ['user allowed glacier:* on *', () => userA],
 ])("account A's %s", (_name, client) => {
-  it.each([TWIN, B_ONLY, GHOST])("is refused every operation on B's account (vault %s), whether or not the vault exists there", async (vaultName) => {
-    for (const [operation, call] of Object.entries(CALLS)) {
-      const error = await failure(call(client(), B, vaultName), operation);
-      expect({ operation, name: error.name, status: error.$metadata.httpStatusCode }).toEqual({ operation, name: 'AccessDeniedException', status: 403 });
-    }
-  });
+  it.each([TWIN, B_ONLY, GHOST])(
+    "is refused every operation on B's account (vault %s), whether or not the vault exists there",
+    async (vaultName) => {
+      for (const [operation, call] of Object.entries(CALLS)) {
+        const error = await failure(call(client(), B, vaultName), operation);
+        expect({ operation, name: error.name, status: error.$metadata.httpStatusCode }).toEqual({
+          operation,
+          name: 'AccessDeniedException',
+          status: 403,
+        });
+      }
+    },
+  );
 
   it("reaches none of B's jobs, uploads or archives through its own vault of the same name", async () => {
-    const notFound = ['DeleteArchive', 'UploadMultipartPart', 'CompleteMultipartUpload', 'ListParts', 'AbortMultipartUpload', 'InitiateJob', 'DescribeJob', 'GetJobOutput'];
+    const notFound = [
+      'DeleteArchive',
+      'UploadMultipartPart',
+      'CompleteMultipartUpload',
+      'ListParts',
+      'AbortMultipartUpload',
+      'InitiateJob',
+      'DescribeJob',
+      'GetJobOutput',
+    ];
     for (const operation of notFound) {
       const error = await failure(CALLS[operation](client(), '-', TWIN), operation);
-      expect({ operation, name: error.name, status: error.$metadata.httpStatusCode }).toEqual({ operation, name: 'ResourceNotFoundException', status: 404 });
+      expect({ operation, name: error.name, status: error.$metadata.httpStatusCode }).toEqual({
+        operation,
+        name: 'ResourceNotFoundException',
+        status: 404,
+      });
     }
     // A lock ID that is not the vault's own lock's is a bad parameter, as for any wrong lock ID.
     const lock = await failure(CALLS.CompleteVaultLock(client(), '-', TWIN));
@@ -199,7 +268,9 @@ describe.each([
     const c = client();
     const vault = await c.send(new DescribeVaultCommand({ accountId: '-', vaultName: TWIN }));
     expect(vault.VaultARN).toBe(vaultArn(A, TWIN));
-    expect((await c.send(new ListVaultsCommand({ accountId: '-' }))).VaultList?.map((v) => v.VaultARN)).not.toContainEqual(expect.stringContaining(B));
+    expect((await c.send(new ListVaultsCommand({ accountId: '-' }))).VaultList?.map((v) => v.VaultARN)).not.toContainEqual(
+      expect.stringContaining(B),
+    );
     expect((await c.send(new ListJobsCommand({ accountId: '-', vaultName: TWIN }))).JobList).toEqual([]);
     expect((await c.send(new ListMultipartUploadsCommand({ accountId: '-', vaultName: TWIN }))).UploadsList).toEqual([]);
     expect((await c.send(new ListTagsForVaultCommand({ accountId: '-', vaultName: TWIN }))).Tags).toEqual({});
@@ -216,11 +287,23 @@ describe.each([
   it("finds no vault named like B's that A lacks", async () => {
     // DeleteVault of a vault that does not exist succeeds (it is idempotent); B's vault of that name stays (checked below).
     expect((await client().send(new DeleteVaultCommand({ accountId: '-', vaultName: B_ONLY }))).$metadata.httpStatusCode).toBe(204);
-    const accountLevel = ['ListVaults', 'CreateVault', 'DeleteVault', 'SetDataRetrievalPolicy', 'GetDataRetrievalPolicy', 'PurchaseProvisionedCapacity', 'ListProvisionedCapacity'];
+    const accountLevel = [
+      'ListVaults',
+      'CreateVault',
+      'DeleteVault',
+      'SetDataRetrievalPolicy',
+      'GetDataRetrievalPolicy',
+      'PurchaseProvisionedCapacity',
+      'ListProvisionedCapacity',
+    ];
     for (const [operation, call] of Object.entries(CALLS)) {
       if (accountLevel.includes(operation)) continue;
       const error = await failure(call(client(), '-', B_ONLY), operation);
-      expect({ operation, name: error.name, status: error.$metadata.httpStatusCode }).toEqual({ operation, name: 'ResourceNotFoundException', status: 404 });
+      expect({ operation, name: error.name, status: error.$metadata.httpStatusCode }).toEqual({
+        operation,
+        name: 'ResourceNotFoundException',
+        status: 404,
+      });
     }
   });
 });
@@ -235,12 +318,20 @@ it("leaves everything of B's as it was", async () => {
   const notifications = await rootB.send(new GetVaultNotificationsCommand({ accountId: '-', vaultName: TWIN }));
   expect(notifications.vaultNotificationConfig).toEqual({ SNSTopic: b.topic, Events: ['ArchiveRetrievalCompleted'] });
   expect((await rootB.send(new GetVaultAccessPolicyCommand({ accountId: '-', vaultName: TWIN }))).policy?.Policy).toBe(b.accessPolicy);
-  expect(await rootB.send(new GetVaultLockCommand({ accountId: '-', vaultName: TWIN }))).toEqual(expect.objectContaining({ Policy: b.lockPolicy, State: 'InProgress' }));
+  expect(await rootB.send(new GetVaultLockCommand({ accountId: '-', vaultName: TWIN }))).toEqual(
+    expect.objectContaining({ Policy: b.lockPolicy, State: 'InProgress' }),
+  );
   expect((await rootB.send(new ListTagsForVaultCommand({ accountId: '-', vaultName: TWIN }))).Tags).toEqual({ owner: 'b' });
-  expect((await rootB.send(new GetDataRetrievalPolicyCommand({ accountId: '-' }))).Policy?.Rules).toEqual([{ Strategy: 'BytesPerHour', BytesPerHour: 123456789 }]);
-  expect((await rootB.send(new ListProvisionedCapacityCommand({ accountId: '-' }))).ProvisionedCapacityList?.map((unit) => unit.CapacityId)).toEqual([b.capacityId]);
+  expect((await rootB.send(new GetDataRetrievalPolicyCommand({ accountId: '-' }))).Policy?.Rules).toEqual([
+    { Strategy: 'BytesPerHour', BytesPerHour: 123456789 },
+  ]);
+  expect(
+    (await rootB.send(new ListProvisionedCapacityCommand({ accountId: '-' }))).ProvisionedCapacityList?.map((unit) => unit.CapacityId),
+  ).toEqual([b.capacityId]);
   // B's archive is still there: deleting it works (it would be 404 had A deleted it).
-  expect((await rootB.send(new DeleteArchiveCommand({ accountId: '-', vaultName: TWIN, archiveId: b.archiveId }))).$metadata.httpStatusCode).toBe(204);
+  expect(
+    (await rootB.send(new DeleteArchiveCommand({ accountId: '-', vaultName: TWIN, archiveId: b.archiveId }))).$metadata.httpStatusCode,
+  ).toBe(204);
 });
 
 describe('secrets are compared in constant time', () => {
@@ -266,7 +357,10 @@ describe('secrets are compared in constant time', () => {
       method: 'GET',
       path: '/-/vaults',
       tamper: ({ headers }) => {
-        headers.authorization = headers.authorization.replace(/Signature=([0-9a-f]{63})([0-9a-f])/, (_m, head: string, last: string) => `Signature=${head}${last === '0' ? '1' : '0'}`);
+        headers.authorization = headers.authorization.replace(
+          /Signature=([0-9a-f]{63})([0-9a-f])/,
+          (_m, head: string, last: string) => `Signature=${head}${last === '0' ? '1' : '0'}`,
+        );
       },
     });
     expect(response.status).toBe(403);

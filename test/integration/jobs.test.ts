@@ -29,7 +29,11 @@ const TOPIC = 'arn:aws:sns:us-east-1:123456789012:restores';
 
 async function retrieve(archiveId: string, extra: { RetrievalByteRange?: string; SNSTopic?: string; Tier?: string } = {}) {
   const out = await glacier.send(
-    new InitiateJobCommand({ accountId: '-', vaultName: VAULT, jobParameters: { Type: 'archive-retrieval', ArchiveId: archiveId, ...extra } }),
+    new InitiateJobCommand({
+      accountId: '-',
+      vaultName: VAULT,
+      jobParameters: { Type: 'archive-retrieval', ArchiveId: archiveId, ...extra },
+    }),
   );
   return out.jobId as string;
 }
@@ -40,13 +44,29 @@ async function output(jobId: string, range?: string) {
 }
 
 async function uploadMultipart(archive: Buffer, partSize: number): Promise<string> {
-  const { uploadId } = await glacier.send(new InitiateMultipartUploadCommand({ accountId: '-', vaultName: VAULT, partSize: String(partSize) }));
+  const { uploadId } = await glacier.send(
+    new InitiateMultipartUploadCommand({ accountId: '-', vaultName: VAULT, partSize: String(partSize) }),
+  );
   for (let start = 0; start < archive.length; start += partSize) {
     const body = archive.subarray(start, start + partSize);
-    await glacier.send(new UploadMultipartPartCommand({ accountId: '-', vaultName: VAULT, uploadId, range: `bytes ${start}-${start + body.length - 1}/*`, body }));
+    await glacier.send(
+      new UploadMultipartPartCommand({
+        accountId: '-',
+        vaultName: VAULT,
+        uploadId,
+        range: `bytes ${start}-${start + body.length - 1}/*`,
+        body,
+      }),
+    );
   }
   const done = await glacier.send(
-    new CompleteMultipartUploadCommand({ accountId: '-', vaultName: VAULT, uploadId, archiveSize: String(archive.length), checksum: treeHash(archive).toString('hex') }),
+    new CompleteMultipartUploadCommand({
+      accountId: '-',
+      vaultName: VAULT,
+      uploadId,
+      archiveSize: String(archive.length),
+      checksum: treeHash(archive).toString('hex'),
+    }),
   );
   return done.archiveId as string;
 }
@@ -60,7 +80,9 @@ afterAll(() => server.destroy());
 
 it('retrieves a single archive whole, with its tree hash and description', async () => {
   const body = randomBytes(3 * MiB + 100);
-  const { archiveId } = await glacier.send(new UploadArchiveCommand({ accountId: '-', vaultName: VAULT, body, archiveDescription: 'photos 2026' }));
+  const { archiveId } = await glacier.send(
+    new UploadArchiveCommand({ accountId: '-', vaultName: VAULT, body, archiveDescription: 'photos 2026' }),
+  );
   const jobId = await retrieve(archiveId as string);
   const job = await waitForJob(glacier, VAULT, jobId);
   expect(job).toEqual(
@@ -132,9 +154,15 @@ it('answers 400 before completion, and lists jobs with the filters in creation o
     const client = slow.client();
     await client.send(new CreateVaultCommand({ accountId: '-', vaultName: VAULT }));
     const { archiveId } = await client.send(new UploadArchiveCommand({ accountId: '-', vaultName: VAULT, body: randomBytes(10) }));
-    const pending = await client.send(new InitiateJobCommand({ accountId: '-', vaultName: VAULT, jobParameters: { Type: 'archive-retrieval', ArchiveId: archiveId } }));
+    const pending = await client.send(
+      new InitiateJobCommand({ accountId: '-', vaultName: VAULT, jobParameters: { Type: 'archive-retrieval', ArchiveId: archiveId } }),
+    );
     const fast = await client.send(
-      new InitiateJobCommand({ accountId: '-', vaultName: VAULT, jobParameters: { Type: 'archive-retrieval', ArchiveId: archiveId, Tier: 'Expedited' } }),
+      new InitiateJobCommand({
+        accountId: '-',
+        vaultName: VAULT,
+        jobParameters: { Type: 'archive-retrieval', ArchiveId: archiveId, Tier: 'Expedited' },
+      }),
     );
     const error = await failure(client.send(new GetJobOutputCommand({ accountId: '-', vaultName: VAULT, jobId: pending.jobId })));
     expect(error.name).toBe('InvalidParameterValueException');
@@ -160,15 +188,21 @@ it('produces the inventory in JSON and CSV, with date filters and paging', async
   await glacier.send(new CreateVaultCommand({ accountId: '-', vaultName }));
   const ids: string[] = [];
   for (let i = 0; i < 5; i += 1) {
-    const out = await glacier.send(new UploadArchiveCommand({ accountId: '-', vaultName, body: randomBytes(100 + i), archiveDescription: `item, "${i}"` }));
+    const out = await glacier.send(
+      new UploadArchiveCommand({ accountId: '-', vaultName, body: randomBytes(100 + i), archiveDescription: `item, "${i}"` }),
+    );
     ids.push(out.archiveId as string);
   }
-  const noInventory = await failure(glacier.send(new InitiateJobCommand({ accountId: '-', vaultName, jobParameters: { Type: 'inventory-retrieval' } })));
+  const noInventory = await failure(
+    glacier.send(new InitiateJobCommand({ accountId: '-', vaultName, jobParameters: { Type: 'inventory-retrieval' } })),
+  );
   expect(noInventory.name).toBe('ResourceNotFoundException');
   await server.runInventory();
 
   const inventoryJob = async (parameters: Record<string, unknown>) => {
-    const { jobId } = await glacier.send(new InitiateJobCommand({ accountId: '-', vaultName, jobParameters: { Type: 'inventory-retrieval', ...parameters } }));
+    const { jobId } = await glacier.send(
+      new InitiateJobCommand({ accountId: '-', vaultName, jobParameters: { Type: 'inventory-retrieval', ...parameters } }),
+    );
     const job = await waitForJob(glacier, vaultName, jobId);
     const out = await glacier.send(new GetJobOutputCommand({ accountId: '-', vaultName, jobId }));
     return { job, out, text: await (out.body as { transformToString(): Promise<string> }).transformToString() };
@@ -176,7 +210,10 @@ it('produces the inventory in JSON and CSV, with date filters and paging', async
 
   const json = await inventoryJob({});
   expect(json.out.contentType).toBe('application/json');
-  const parsed = JSON.parse(json.text) as { VaultARN: string; ArchiveList: { ArchiveId: string; ArchiveDescription: string; Size: number }[] };
+  const parsed = JSON.parse(json.text) as {
+    VaultARN: string;
+    ArchiveList: { ArchiveId: string; ArchiveDescription: string; Size: number }[];
+  };
   expect(parsed.VaultARN).toBe(`arn:aws:glacier:us-east-1:123456789012:vaults/${vaultName}`);
   expect(parsed.ArchiveList.map((a) => a.ArchiveId).sort()).toEqual([...ids].sort());
   expect(json.job.InventorySizeInBytes).toBe(Buffer.byteLength(json.text));
@@ -220,7 +257,9 @@ it('follows Glacier on deletes: a later job fails, a pending one fails, a finish
     const client = slow.client();
     await client.send(new CreateVaultCommand({ accountId: '-', vaultName: VAULT }));
     const { archiveId } = await client.send(new UploadArchiveCommand({ accountId: '-', vaultName: VAULT, body }));
-    const { jobId } = await client.send(new InitiateJobCommand({ accountId: '-', vaultName: VAULT, jobParameters: { Type: 'archive-retrieval', ArchiveId: archiveId } }));
+    const { jobId } = await client.send(
+      new InitiateJobCommand({ accountId: '-', vaultName: VAULT, jobParameters: { Type: 'archive-retrieval', ArchiveId: archiveId } }),
+    );
     await client.send(new DeleteArchiveCommand({ accountId: '-', vaultName: VAULT, archiveId }));
     expect((await client.send(new DescribeJobCommand({ accountId: '-', vaultName: VAULT, jobId }))).StatusCode).toBe('InProgress');
     const job = await waitForJob(client, VAULT, jobId);
@@ -233,7 +272,11 @@ it('follows Glacier on deletes: a later job fails, a pending one fails, a finish
 
 it('notifies the job topic and the vault configuration, and manages the configuration', async () => {
   await glacier.send(
-    new SetVaultNotificationsCommand({ accountId: '-', vaultName: VAULT, vaultNotificationConfig: { SNSTopic: TOPIC, Events: ['ArchiveRetrievalCompleted'] } }),
+    new SetVaultNotificationsCommand({
+      accountId: '-',
+      vaultName: VAULT,
+      vaultNotificationConfig: { SNSTopic: TOPIC, Events: ['ArchiveRetrievalCompleted'] },
+    }),
   );
   const config = await glacier.send(new GetVaultNotificationsCommand({ accountId: '-', vaultName: VAULT }));
   expect(config.vaultNotificationConfig).toEqual({ SNSTopic: TOPIC, Events: ['ArchiveRetrievalCompleted'] });
@@ -248,19 +291,28 @@ it('notifies the job topic and the vault configuration, and manages the configur
     .map((line) => JSON.parse(line) as { topicArn: string; message: string })
     .filter((delivery) => (JSON.parse(delivery.message) as { JobId: string }).JobId === jobId);
   expect(deliveries.map((d) => d.topicArn).sort()).toEqual([jobTopic, TOPIC].sort());
-  expect(JSON.parse(deliveries[0].message)).toEqual(expect.objectContaining({ JobId: jobId, StatusCode: 'Succeeded', Action: 'ArchiveRetrieval' }));
+  expect(JSON.parse(deliveries[0].message)).toEqual(
+    expect.objectContaining({ JobId: jobId, StatusCode: 'Succeeded', Action: 'ArchiveRetrieval' }),
+  );
 
   await glacier.send(new DeleteVaultNotificationsCommand({ accountId: '-', vaultName: VAULT }));
   const error = await failure(glacier.send(new GetVaultNotificationsCommand({ accountId: '-', vaultName: VAULT })));
   expect(error.name).toBe('ResourceNotFoundException');
   const bad = await failure(
-    glacier.send(new SetVaultNotificationsCommand({ accountId: '-', vaultName: VAULT, vaultNotificationConfig: { SNSTopic: 'nope', Events: ['ArchiveRetrievalCompleted'] } })),
+    glacier.send(
+      new SetVaultNotificationsCommand({
+        accountId: '-',
+        vaultName: VAULT,
+        vaultNotificationConfig: { SNSTopic: 'nope', Events: ['ArchiveRetrievalCompleted'] },
+      }),
+    ),
   );
   expect(bad.name).toBe('InvalidParameterValueException');
 });
 
 it('validates job parameters', async () => {
-  const initiate = (jobParameters: Record<string, unknown>) => failure(glacier.send(new InitiateJobCommand({ accountId: '-', vaultName: VAULT, jobParameters })));
+  const initiate = (jobParameters: Record<string, unknown>) =>
+    failure(glacier.send(new InitiateJobCommand({ accountId: '-', vaultName: VAULT, jobParameters })));
   expect((await initiate({ Type: 'select' })).name).toBe('NotImplementedException');
   expect((await initiate({ Type: 'archive-retrieval', ArchiveId: 'nope' })).name).toBe('ResourceNotFoundException');
   expect((await initiate({ Type: 'archive-retrieval' })).name).toBe('MissingParameterValueException');
@@ -269,7 +321,9 @@ it('validates job parameters', async () => {
   expect((await initiate({ Type: 'inventory-retrieval', SNSTopic: 'topic' })).message).toMatch(/Invalid SNSTopic/);
   expect((await initiate({ Type: 'inventory-retrieval', Description: 'tab\there' })).message).toMatch(/Invalid job description/);
   expect((await initiate({ Type: 'inventory-retrieval', InventoryRetrievalParameters: { Limit: '0' } })).message).toMatch(/Invalid Limit/);
-  expect((await initiate({ Type: 'inventory-retrieval', InventoryRetrievalParameters: { StartDate: 'yesterday' } })).message).toMatch(/Invalid StartDate/);
+  expect((await initiate({ Type: 'inventory-retrieval', InventoryRetrievalParameters: { StartDate: 'yesterday' } })).message).toMatch(
+    /Invalid StartDate/,
+  );
   const missing = await failure(glacier.send(new DescribeJobCommand({ accountId: '-', vaultName: VAULT, jobId: 'no-such-job' })));
   expect(missing.name).toBe('ResourceNotFoundException');
 });

@@ -27,7 +27,12 @@ let stores: EmbeddedStores;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'coldvault-bundle-'));
-  await build({ ...LAMBDA_ESBUILD, entryPoints: [join(__dirname, '..', '..', 'lambda', 'handlers', 'api.ts')], outfile: join(dir, 'bundle', 'index.js'), logLevel: 'silent' });
+  await build({
+    ...LAMBDA_ESBUILD,
+    entryPoints: [join(__dirname, '..', '..', 'lambda', 'handlers', 'api.ts')],
+    outfile: join(dir, 'bundle', 'index.js'),
+    logLevel: 'silent',
+  });
   writeRunner(join(dir, 'bundle'));
   stores = await startEmbeddedStores(join(dir, 'data'), BUCKET);
   await createTable(stores, TABLE, REGION);
@@ -40,7 +45,10 @@ afterAll(async () => {
 
 /** Runs the bundled handler on one event in a new Node process, with the Lambda's environment and nothing else. */
 async function invoke(event: unknown): Promise<APIGatewayProxyResult> {
-  const env = { NODE_OPTIONS: '--enable-source-maps', ...lambdaEnvironment(stores, { account: ACCOUNT, region: REGION, table: TABLE, bucket: BUCKET, root: ROOT }) };
+  const env = {
+    NODE_OPTIONS: '--enable-source-maps',
+    ...lambdaEnvironment(stores, { account: ACCOUNT, region: REGION, table: TABLE, bucket: BUCKET, root: ROOT }),
+  };
   return (await invokeBundled(join(dir, 'bundle'), 'index.js', env, event)) as APIGatewayProxyResult;
 }
 
@@ -64,7 +72,9 @@ async function signedEvent(method: string, path: string, options: { body?: strin
     body,
   });
   const headers = signed.headers as Record<string, string>;
-  expect(Object.keys(headers)).toEqual(expect.arrayContaining(['host', 'x-amz-date', 'x-amz-glacier-version', 'x-amz-content-sha256', 'authorization']));
+  expect(Object.keys(headers)).toEqual(
+    expect.arrayContaining(['host', 'x-amz-date', 'x-amz-glacier-version', 'x-amz-content-sha256', 'authorization']),
+  );
   return {
     resource: path,
     path,
@@ -112,11 +122,15 @@ describe('bundled api Lambda', () => {
     const listed = await invoke(await signedEvent('GET', '/-/vaults'));
     expect(listed.statusCode).toBe(200);
     const { VaultList } = JSON.parse(listed.body) as { VaultList: { VaultName: string; VaultARN: string }[] };
-    expect(VaultList.map((vault) => [vault.VaultName, vault.VaultARN])).toEqual([['bundled', `arn:aws:glacier:${REGION}:${ACCOUNT}:vaults/bundled`]]);
+    expect(VaultList.map((vault) => [vault.VaultName, vault.VaultARN])).toEqual([
+      ['bundled', `arn:aws:glacier:${REGION}:${ACCOUNT}:vaults/bundled`],
+    ]);
   });
 
   it('answers a request signed with the wrong secret with 403 InvalidSignatureException', async () => {
-    const result = await invoke(await signedEvent('PUT', '/-/vaults/forged', { secretAccessKey: 'not-the-secret-access-key-of-the-root-key' }));
+    const result = await invoke(
+      await signedEvent('PUT', '/-/vaults/forged', { secretAccessKey: 'not-the-secret-access-key-of-the-root-key' }),
+    );
     expect(result.statusCode).toBe(403);
     expect(result.headers?.['x-amzn-errortype']).toBe('InvalidSignatureException');
     expect(JSON.parse(result.body)).toMatchObject({ code: 'InvalidSignatureException', type: 'Client' });

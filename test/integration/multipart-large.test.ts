@@ -45,7 +45,13 @@ it('a 1 GiB archive in 4 MiB parts completes with the tree hash of the source fi
       const body = Buffer.alloc(PART);
       readSync(fd, body, 0, PART, i * PART);
       await glacier.send(
-        new UploadMultipartPartCommand({ accountId: '-', vaultName: 'big', uploadId, range: `bytes ${i * PART}-${(i + 1) * PART - 1}/*`, body }),
+        new UploadMultipartPartCommand({
+          accountId: '-',
+          vaultName: 'big',
+          uploadId,
+          range: `bytes ${i * PART}-${(i + 1) * PART - 1}/*`,
+          body,
+        }),
       );
     }
   };
@@ -65,7 +71,7 @@ it('a 1 GiB archive in 4 MiB parts completes with the tree hash of the source fi
   const { jobId } = await glacier.send(
     new InitiateJobCommand({ accountId: '-', vaultName: 'big', jobParameters: { Type: 'archive-retrieval', ArchiveId: out.archiveId } }),
   );
-  for (let job = await glacier.send(new DescribeJobCommand({ accountId: '-', vaultName: 'big', jobId })); !job.Completed; ) {
+  for (let job = await glacier.send(new DescribeJobCommand({ accountId: '-', vaultName: 'big', jobId })); !job.Completed;) {
     await new Promise((r) => setTimeout(r, 50));
     job = await glacier.send(new DescribeJobCommand({ accountId: '-', vaultName: 'big', jobId }));
   }

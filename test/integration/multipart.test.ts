@@ -24,18 +24,29 @@ const VAULT = 'multipart';
 const ACCOUNT = '123456789012';
 
 async function initiate(partSize: number, archiveDescription?: string) {
-  const out = await glacier.send(new InitiateMultipartUploadCommand({ accountId: '-', vaultName: VAULT, partSize: String(partSize), archiveDescription }));
+  const out = await glacier.send(
+    new InitiateMultipartUploadCommand({ accountId: '-', vaultName: VAULT, partSize: String(partSize), archiveDescription }),
+  );
   return out.uploadId as string;
 }
 
 function uploadPart(uploadId: string, start: number, body: Buffer, checksum?: string) {
   return glacier.send(
-    new UploadMultipartPartCommand({ accountId: '-', vaultName: VAULT, uploadId, range: `bytes ${start}-${start + body.length - 1}/*`, body, checksum }),
+    new UploadMultipartPartCommand({
+      accountId: '-',
+      vaultName: VAULT,
+      uploadId,
+      range: `bytes ${start}-${start + body.length - 1}/*`,
+      body,
+      checksum,
+    }),
   );
 }
 
 function complete(uploadId: string, archiveSize: number, checksum: string) {
-  return glacier.send(new CompleteMultipartUploadCommand({ accountId: '-', vaultName: VAULT, uploadId, archiveSize: String(archiveSize), checksum }));
+  return glacier.send(
+    new CompleteMultipartUploadCommand({ accountId: '-', vaultName: VAULT, uploadId, archiveSize: String(archiveSize), checksum }),
+  );
 }
 
 /** Reads a multipart archive's stored bytes back from S3, in order, through its segment list. */
@@ -79,13 +90,17 @@ describe('InitiateMultipartUpload', () => {
   });
 
   it('refuses, at initiate, a part size larger than this endpoint takes in one request', async () => {
-    const error = await failure(glacier.send(new InitiateMultipartUploadCommand({ accountId: '-', vaultName: VAULT, partSize: String(8 * MiB) })));
+    const error = await failure(
+      glacier.send(new InitiateMultipartUploadCommand({ accountId: '-', vaultName: VAULT, partSize: String(8 * MiB) })),
+    );
     expect(error.name).toBe('InvalidParameterValueException');
     expect(error.message).toMatch(/largest part size is 4194304 bytes/);
   });
 
   it('answers 404 for a vault that does not exist', async () => {
-    const error = await failure(glacier.send(new InitiateMultipartUploadCommand({ accountId: '-', vaultName: 'nope', partSize: String(MiB) })));
+    const error = await failure(
+      glacier.send(new InitiateMultipartUploadCommand({ accountId: '-', vaultName: 'nope', partSize: String(MiB) })),
+    );
     expect(error.name).toBe('ResourceNotFoundException');
   });
 });
@@ -106,7 +121,9 @@ describe('UploadMultipartPart', () => {
     expect(error.message).toMatch(/at most that long/);
 
     error = await failure(
-      glacier.send(new UploadMultipartPartCommand({ accountId: '-', vaultName: VAULT, uploadId, range: `bytes 0-99/*`, body: randomBytes(50) })),
+      glacier.send(
+        new UploadMultipartPartCommand({ accountId: '-', vaultName: VAULT, uploadId, range: `bytes 0-99/*`, body: randomBytes(50) }),
+      ),
     );
     expect(error.message).toBe('Content-Range: bytes 0-99/* is incompatible with Content-Length: 50');
 
@@ -116,7 +133,7 @@ describe('UploadMultipartPart', () => {
     expect(parts.Parts?.map((p) => p.RangeInBytes)).toEqual(['0-1048575']);
   });
 
-  it('refuses the 10,001st part with Glacier\'s message', async () => {
+  it("refuses the 10,001st part with Glacier's message", async () => {
     const uploadId = await initiate(MiB);
     const error = await failure(uploadPart(uploadId, 10_000 * MiB, randomBytes(10)));
     expect(error.message).toBe('This is part number 10001 for the current multipart upload. It exceeds the limit of 10000 parts.');
@@ -178,7 +195,9 @@ describe('CompleteMultipartUpload', () => {
 
   it('requires the archive size and the tree hash', async () => {
     const uploadId = await initiate(MiB);
-    const error = await failure(glacier.send(new CompleteMultipartUploadCommand({ accountId: '-', vaultName: VAULT, uploadId, checksum: 'ab'.repeat(32) })));
+    const error = await failure(
+      glacier.send(new CompleteMultipartUploadCommand({ accountId: '-', vaultName: VAULT, uploadId, checksum: 'ab'.repeat(32) })),
+    );
     expect(error.name).toBe('MissingParameterValueException');
     expect(error.message).toBe('Required parameter missing: x-amz-archive-size');
   });
@@ -190,13 +209,19 @@ describe('AbortMultipartUpload and the lists', () => {
     await glacier.send(new CreateVaultCommand({ accountId: '-', vaultName }));
     const ids: string[] = [];
     for (let i = 0; i < 5; i += 1) {
-      const out = await glacier.send(new InitiateMultipartUploadCommand({ accountId: '-', vaultName, partSize: String(MiB), archiveDescription: `u${i}` }));
+      const out = await glacier.send(
+        new InitiateMultipartUploadCommand({ accountId: '-', vaultName, partSize: String(MiB), archiveDescription: `u${i}` }),
+      );
       ids.push(out.uploadId as string);
     }
     const all = await glacier.send(new ListMultipartUploadsCommand({ accountId: '-', vaultName }));
     expect(all.UploadsList?.map((u) => u.MultipartUploadId).sort()).toEqual([...ids].sort());
     expect(all.UploadsList?.[0]).toEqual(
-      expect.objectContaining({ PartSizeInBytes: MiB, VaultARN: `arn:aws:glacier:us-east-1:${ACCOUNT}:vaults/${vaultName}`, CreationDate: expect.any(String) }),
+      expect.objectContaining({
+        PartSizeInBytes: MiB,
+        VaultARN: `arn:aws:glacier:us-east-1:${ACCOUNT}:vaults/${vaultName}`,
+        CreationDate: expect.any(String),
+      }),
     );
     expect(all.Marker).toBeUndefined();
 
@@ -247,7 +272,8 @@ it('a 64 MiB archive in 1 MiB parts, 8 at a time in shuffled order, completes an
   const uploadId = await initiate(MiB, 'sixty-four');
   const order = Array.from({ length: 64 }, (_, i) => i).sort(() => Math.random() - 0.5);
   const workers = Array.from({ length: 8 }, async () => {
-    for (let i = order.pop(); i !== undefined; i = order.pop()) await uploadPart(uploadId, i * MiB, archive.subarray(i * MiB, (i + 1) * MiB));
+    for (let i = order.pop(); i !== undefined; i = order.pop())
+      await uploadPart(uploadId, i * MiB, archive.subarray(i * MiB, (i + 1) * MiB));
   });
   await Promise.all(workers);
   const out = await complete(uploadId, archive.length, expected);

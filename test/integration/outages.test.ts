@@ -57,7 +57,8 @@ async function bounded<T>(promise: Promise<T>, what: string): Promise<T> {
   }
 }
 
-type Outcome = { ok: true; value: unknown } | { ok: false; error: { name?: string; message?: string; $metadata?: { httpStatusCode?: number } } };
+type Outcome =
+  { ok: true; value: unknown } | { ok: false; error: { name?: string; message?: string; $metadata?: { httpStatusCode?: number } } };
 
 async function attempt(what: string, run: () => Promise<unknown>): Promise<Outcome> {
   try {
@@ -91,7 +92,11 @@ async function upload(body: Buffer): Promise<Acknowledged> {
 
 async function retrieve(archiveId: string): Promise<Buffer> {
   const job = await client.send(
-    new InitiateJobCommand({ accountId: '-', vaultName: VAULT, jobParameters: { Type: 'archive-retrieval', ArchiveId: archiveId, Tier: 'Expedited' } }),
+    new InitiateJobCommand({
+      accountId: '-',
+      vaultName: VAULT,
+      jobParameters: { Type: 'archive-retrieval', ArchiveId: archiveId, Tier: 'Expedited' },
+    }),
   );
   const jobId = job.jobId as string;
   for (let i = 0; i < 100; i += 1) {
@@ -109,7 +114,9 @@ async function retrieve(archiveId: string): Promise<Buffer> {
 /** Every acknowledged archive is recorded, in the vault's inventory, and reads back byte for byte. */
 async function expectAllThere(acknowledged: Acknowledged[]) {
   await server.runInventory();
-  const job = await client.send(new InitiateJobCommand({ accountId: '-', vaultName: VAULT, jobParameters: { Type: 'inventory-retrieval' } }));
+  const job = await client.send(
+    new InitiateJobCommand({ accountId: '-', vaultName: VAULT, jobParameters: { Type: 'inventory-retrieval' } }),
+  );
   let inventory: { ArchiveList: { ArchiveId: string; Size: number; SHA256TreeHash: string }[] } | undefined;
   for (let i = 0; i < 100 && !inventory; i += 1) {
     const described = await client.send(new DescribeJobCommand({ accountId: '-', vaultName: VAULT, jobId: job.jobId }));
@@ -120,7 +127,10 @@ async function expectAllThere(acknowledged: Acknowledged[]) {
   }
   const listed = new Map(inventory?.ArchiveList.map((entry) => [entry.ArchiveId, entry]));
   for (const { archiveId, body } of acknowledged) {
-    expect(await server.services.metadata.getArchive(ACCOUNT, VAULT, archiveId)).toMatchObject({ size: body.length, treeHash: treeHash(body).toString('hex') });
+    expect(await server.services.metadata.getArchive(ACCOUNT, VAULT, archiveId)).toMatchObject({
+      size: body.length,
+      treeHash: treeHash(body).toString('hex'),
+    });
     expect(listed.get(archiveId)).toMatchObject({ Size: body.length, SHA256TreeHash: treeHash(body).toString('hex') });
     expect((await retrieve(archiveId)).equals(body)).toBe(true);
   }
@@ -133,12 +143,25 @@ async function initiateUpload(): Promise<string> {
 
 const uploadPart = (uploadId: string, body: Buffer) =>
   client.send(
-    new UploadMultipartPartCommand({ accountId: '-', vaultName: VAULT, uploadId, range: `bytes 0-${body.length - 1}/*`, body, checksum: treeHash(body).toString('hex') }),
+    new UploadMultipartPartCommand({
+      accountId: '-',
+      vaultName: VAULT,
+      uploadId,
+      range: `bytes 0-${body.length - 1}/*`,
+      body,
+      checksum: treeHash(body).toString('hex'),
+    }),
   );
 
 async function completeUpload(uploadId: string, body: Buffer): Promise<Acknowledged> {
   const out = await client.send(
-    new CompleteMultipartUploadCommand({ accountId: '-', vaultName: VAULT, uploadId, archiveSize: String(body.length), checksum: treeHash(body).toString('hex') }),
+    new CompleteMultipartUploadCommand({
+      accountId: '-',
+      vaultName: VAULT,
+      uploadId,
+      archiveSize: String(body.length),
+      checksum: treeHash(body).toString('hex'),
+    }),
   );
   expect(out.$metadata.httpStatusCode).toBe(201);
   return { archiveId: out.archiveId as string, body };
@@ -155,15 +178,35 @@ it('with DynamoDB stopped every operation answers 500 ServiceUnavailableExceptio
     attempt('ListVaults', () => client.send(new ListVaultsCommand({ accountId: '-' }))),
     attempt('CreateVault', () => client.send(new CreateVaultCommand({ accountId: '-', vaultName: 'created-during-outage' }))),
     attempt('UploadArchive', () => client.send(new UploadArchiveCommand({ accountId: '-', vaultName: VAULT, body: randomBytes(10_000) }))),
-    attempt('DeleteArchive', () => client.send(new DeleteArchiveCommand({ accountId: '-', vaultName: VAULT, archiveId: acknowledged[0].archiveId }))),
-    attempt('InitiateMultipartUpload', () => client.send(new InitiateMultipartUploadCommand({ accountId: '-', vaultName: VAULT, partSize: String(MiB) }))),
+    attempt('DeleteArchive', () =>
+      client.send(new DeleteArchiveCommand({ accountId: '-', vaultName: VAULT, archiveId: acknowledged[0].archiveId })),
+    ),
+    attempt('InitiateMultipartUpload', () =>
+      client.send(new InitiateMultipartUploadCommand({ accountId: '-', vaultName: VAULT, partSize: String(MiB) })),
+    ),
     attempt('UploadMultipartPart', () => uploadPart(uploadId, part)),
     attempt('InitiateJob', () =>
-      client.send(new InitiateJobCommand({ accountId: '-', vaultName: VAULT, jobParameters: { Type: 'archive-retrieval', ArchiveId: acknowledged[1].archiveId } })),
+      client.send(
+        new InitiateJobCommand({
+          accountId: '-',
+          vaultName: VAULT,
+          jobParameters: { Type: 'archive-retrieval', ArchiveId: acknowledged[1].archiveId },
+        }),
+      ),
     ),
     attempt('ListJobs', () => client.send(new ListJobsCommand({ accountId: '-', vaultName: VAULT }))),
   ]);
-  const names = ['DescribeVault', 'ListVaults', 'CreateVault', 'UploadArchive', 'DeleteArchive', 'InitiateMultipartUpload', 'UploadMultipartPart', 'InitiateJob', 'ListJobs'];
+  const names = [
+    'DescribeVault',
+    'ListVaults',
+    'CreateVault',
+    'UploadArchive',
+    'DeleteArchive',
+    'InitiateMultipartUpload',
+    'UploadMultipartPart',
+    'InitiateJob',
+    'ListJobs',
+  ];
   outcomes.forEach((outcome, i) => expectUnavailable(outcome, names[i]));
 
   // The error in full, as it goes over the wire.
@@ -171,7 +214,11 @@ it('with DynamoDB stopped every operation answers 500 ServiceUnavailableExceptio
   expect(raw.status).toBe(500);
   expect(raw.headers['x-amzn-errortype']).toBe('ServiceUnavailableException');
   expect(raw.headers['content-type']).toBe('application/json');
-  expect(raw.json()).toEqual({ code: 'ServiceUnavailableException', message: expect.stringMatching(/^The service is unavailable/), type: 'Server' });
+  expect(raw.json()).toEqual({
+    code: 'ServiceUnavailableException',
+    message: expect.stringMatching(/^The service is unavailable/),
+    type: 'Server',
+  });
 
   await server.stores.restart('dynamodb');
   const described = await bounded(client.send(new DescribeVaultCommand({ accountId: '-', vaultName: VAULT })), 'DescribeVault');
@@ -184,7 +231,11 @@ it('with DynamoDB stopped every operation answers 500 ServiceUnavailableExceptio
 it('with S3 stopped, writes and reads of bytes answer 500 ServiceUnavailableException, metadata keeps serving, and it all resumes', async () => {
   const stored = await upload(randomBytes(300_000));
   const job = await client.send(
-    new InitiateJobCommand({ accountId: '-', vaultName: VAULT, jobParameters: { Type: 'archive-retrieval', ArchiveId: stored.archiveId, Tier: 'Expedited' } }),
+    new InitiateJobCommand({
+      accountId: '-',
+      vaultName: VAULT,
+      jobParameters: { Type: 'archive-retrieval', ArchiveId: stored.archiveId, Tier: 'Expedited' },
+    }),
   );
   const completed = await client.send(new DescribeJobCommand({ accountId: '-', vaultName: VAULT, jobId: job.jobId }));
   expect(completed.StatusCode).toBe('Succeeded');
@@ -192,15 +243,30 @@ it('with S3 stopped, writes and reads of bytes answer 500 ServiceUnavailableExce
   const part = randomBytes(400_000);
 
   await server.stores.stop('s3');
-  expectUnavailable(await attempt('UploadArchive', () => client.send(new UploadArchiveCommand({ accountId: '-', vaultName: VAULT, body: randomBytes(5000) }))), 'UploadArchive');
+  expectUnavailable(
+    await attempt('UploadArchive', () =>
+      client.send(new UploadArchiveCommand({ accountId: '-', vaultName: VAULT, body: randomBytes(5000) })),
+    ),
+    'UploadArchive',
+  );
   expectUnavailable(await attempt('UploadMultipartPart', () => uploadPart(uploadId, part)), 'UploadMultipartPart');
-  expectUnavailable(await attempt('GetJobOutput', () => client.send(new GetJobOutputCommand({ accountId: '-', vaultName: VAULT, jobId: job.jobId }))), 'GetJobOutput');
+  expectUnavailable(
+    await attempt('GetJobOutput', () => client.send(new GetJobOutputCommand({ accountId: '-', vaultName: VAULT, jobId: job.jobId }))),
+    'GetJobOutput',
+  );
   // Nothing of DescribeVault lives in S3.
-  expect((await bounded(client.send(new DescribeVaultCommand({ accountId: '-', vaultName: VAULT })), 'DescribeVault')).VaultName).toBe(VAULT);
+  expect((await bounded(client.send(new DescribeVaultCommand({ accountId: '-', vaultName: VAULT })), 'DescribeVault')).VaultName).toBe(
+    VAULT,
+  );
 
   await server.stores.restart('s3');
-  const output = await bounded(client.send(new GetJobOutputCommand({ accountId: '-', vaultName: VAULT, jobId: job.jobId })), 'GetJobOutput');
-  expect(Buffer.from(await (output.body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray()).equals(stored.body)).toBe(true);
+  const output = await bounded(
+    client.send(new GetJobOutputCommand({ accountId: '-', vaultName: VAULT, jobId: job.jobId })),
+    'GetJobOutput',
+  );
+  expect(
+    Buffer.from(await (output.body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray()).equals(stored.body),
+  ).toBe(true);
   expect((await uploadPart(uploadId, part)).$metadata.httpStatusCode).toBe(204);
   await expectAllThere([stored, await completeUpload(uploadId, part), await upload(randomBytes(2000))]);
 });
@@ -275,5 +341,7 @@ it('a store that accepts connections but never answers fails requests with 500 i
     await new Promise<void>((resolve) => blackHole.close(() => resolve()));
   }
   await server.stores.restart('dynamodb');
-  expect((await bounded(client.send(new DescribeVaultCommand({ accountId: '-', vaultName: VAULT })), 'DescribeVault')).VaultName).toBe(VAULT);
+  expect((await bounded(client.send(new DescribeVaultCommand({ accountId: '-', vaultName: VAULT })), 'DescribeVault')).VaultName).toBe(
+    VAULT,
+  );
 });

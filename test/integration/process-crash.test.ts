@@ -113,7 +113,9 @@ it('a server killed during uploads shows no partial archive, and keeps every ack
 it('a multipart upload survives a SIGKILL: every acknowledged part is listed, the rest is sent, and Complete succeeds', async () => {
   let server = await start();
   await server.client().send(new CreateVaultCommand({ accountId: '-', vaultName: 'resume' }));
-  const { uploadId } = await server.client().send(new InitiateMultipartUploadCommand({ accountId: '-', vaultName: 'resume', partSize: String(MiB) }));
+  const { uploadId } = await server
+    .client()
+    .send(new InitiateMultipartUploadCommand({ accountId: '-', vaultName: 'resume', partSize: String(MiB) }));
   const archive = randomBytes(24 * MiB + 1234);
   const partCount = Math.ceil(archive.length / MiB);
   const part = (i: number) => archive.subarray(i * MiB, Math.min((i + 1) * MiB, archive.length));
@@ -159,12 +161,20 @@ it('a multipart upload survives a SIGKILL: every acknowledged part is listed, th
   const expected = treeHash(archive).toString('hex');
   const done = await server
     .client()
-    .send(new CompleteMultipartUploadCommand({ accountId: '-', vaultName: 'resume', uploadId, archiveSize: String(archive.length), checksum: expected }));
+    .send(
+      new CompleteMultipartUploadCommand({
+        accountId: '-',
+        vaultName: 'resume',
+        uploadId,
+        archiveSize: String(archive.length),
+        checksum: expected,
+      }),
+    );
   expect(done.checksum).toBe(expected);
   await kill(server);
 });
 
-it('a server killed during a Complete keeps the upload: after a restart the Complete succeeds with the archive\'s tree hash', async () => {
+it("a server killed during a Complete keeps the upload: after a restart the Complete succeeds with the archive's tree hash", async () => {
   const port = String(await freePort());
   const env = { PORT: port, COLDVAULT_DATA_DIR: dataDir, COLDVAULT_INVENTORY_INTERVAL_SECONDS: '1' };
   let server = spawnServer({ ...env, COLDVAULT_TEST_KILL_AT: 'complete-upload:after-record' });
@@ -172,17 +182,33 @@ it('a server killed during a Complete keeps the upload: after a restart the Comp
   await waitUntilServing(server);
   const client = server.client();
   await client.send(new CreateVaultCommand({ accountId: '-', vaultName: 'complete-kill' }));
-  const { uploadId } = await client.send(new InitiateMultipartUploadCommand({ accountId: '-', vaultName: 'complete-kill', partSize: String(MiB) }));
+  const { uploadId } = await client.send(
+    new InitiateMultipartUploadCommand({ accountId: '-', vaultName: 'complete-kill', partSize: String(MiB) }),
+  );
   const archive = randomBytes(5 * MiB + 77);
   for (let start = 0; start < archive.length; start += MiB) {
     const body = archive.subarray(start, start + MiB);
     await client.send(
-      new UploadMultipartPartCommand({ accountId: '-', vaultName: 'complete-kill', uploadId, range: `bytes ${start}-${start + body.length - 1}/*`, body }),
+      new UploadMultipartPartCommand({
+        accountId: '-',
+        vaultName: 'complete-kill',
+        uploadId,
+        range: `bytes ${start}-${start + body.length - 1}/*`,
+        body,
+      }),
     );
   }
   const expected = treeHash(archive).toString('hex');
   const complete = (c: GlacierClient) =>
-    c.send(new CompleteMultipartUploadCommand({ accountId: '-', vaultName: 'complete-kill', uploadId, archiveSize: String(archive.length), checksum: expected }));
+    c.send(
+      new CompleteMultipartUploadCommand({
+        accountId: '-',
+        vaultName: 'complete-kill',
+        uploadId,
+        archiveSize: String(archive.length),
+        checksum: expected,
+      }),
+    );
   await expect(complete(client)).rejects.toThrow();
   expect(await server.exited).toBeNull();
 

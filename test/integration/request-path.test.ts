@@ -134,7 +134,12 @@ describe('request checks', () => {
 
   it('answers an unknown path or method with UnknownOperationException', async () => {
     expectGlacierError(await signedRequest(server.url, { method: 'GET', path: '/-/nothing-here' }), 400, 'UnknownOperationException');
-    expectGlacierError(await signedRequest(server.url, { method: 'POST', path: '/-/vaults/v' }), 400, 'UnknownOperationException', /PUT, GET, DELETE/);
+    expectGlacierError(
+      await signedRequest(server.url, { method: 'POST', path: '/-/vaults/v' }),
+      400,
+      'UnknownOperationException',
+      /PUT, GET, DELETE/,
+    );
   });
 
   it('refuses a body over the endpoint limit and keeps serving', async () => {

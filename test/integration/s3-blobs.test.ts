@@ -47,7 +47,12 @@ describe('S3BlobStore on s3rver', () => {
     ];
     for (const [start, end] of cases) {
       const part = await blobs.get('acct/vault/ranges', { start, end });
-      expect({ start, end, length: part.length, same: part.equals(body.subarray(start, end + 1)) }).toEqual({ start, end, length: end + 1 - start, same: true });
+      expect({ start, end, length: part.length, same: part.equals(body.subarray(start, end + 1)) }).toEqual({
+        start,
+        end,
+        length: end + 1 - start,
+        same: true,
+      });
     }
   });
 
@@ -68,7 +73,9 @@ describe('S3BlobStore on s3rver', () => {
 
   it('reads the x-amz-restore header as S3 sends it', () => {
     expect(restoreStatusOf({ StorageClass: 'GLACIER', Restore: 'ongoing-request="true"' })).toBe('in-progress');
-    expect(restoreStatusOf({ StorageClass: 'GLACIER', Restore: 'ongoing-request="false", expiry-date="Fri, 21 Dec 2012 00:00:00 GMT"' })).toBe('restored');
+    expect(
+      restoreStatusOf({ StorageClass: 'GLACIER', Restore: 'ongoing-request="false", expiry-date="Fri, 21 Dec 2012 00:00:00 GMT"' }),
+    ).toBe('restored');
     expect(restoreStatusOf({ StorageClass: 'DEEP_ARCHIVE' })).toBe('none');
     expect(restoreStatusOf({ StorageClass: 'GLACIER_IR' })).toBe('restored');
     expect(restoreStatusOf({})).toBe('restored');

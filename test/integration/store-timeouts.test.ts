@@ -49,7 +49,12 @@ it('an S3 request to a store that never answers fails with a timeout', async () 
 });
 
 it('deployed, stores get a 3 s idle limit; locally, where the stores share the process and the disk, 5 s', () => {
-  const deployed = readConfig({ COLDVAULT_ACCOUNT_ID: '123456789012', AWS_REGION: 'eu-west-1', COLDVAULT_TABLE: 't', COLDVAULT_BUCKET: 'b' });
+  const deployed = readConfig({
+    COLDVAULT_ACCOUNT_ID: '123456789012',
+    AWS_REGION: 'eu-west-1',
+    COLDVAULT_TABLE: 't',
+    COLDVAULT_BUCKET: 'b',
+  });
   expect(deployed.storeTimeoutsMs).toEqual({ connection: 2_000, socket: 3_000 });
   expect(readLocalConfig({}).storeTimeoutsMs).toEqual({ connection: 2_000, socket: 5_000 });
 });

@@ -38,12 +38,16 @@ const listTags = async (vaultName = VAULT) => (await glacier.send(new ListTagsFo
 describe('vault tags', () => {
   it('adds, lists, replaces and removes tags', async () => {
     expect(await listTags()).toEqual({});
-    const added = await glacier.send(new AddTagsToVaultCommand({ accountId: '-', vaultName: VAULT, Tags: { Owner: 'alice', Purpose: 'video', Empty: '' } }));
+    const added = await glacier.send(
+      new AddTagsToVaultCommand({ accountId: '-', vaultName: VAULT, Tags: { Owner: 'alice', Purpose: 'video', Empty: '' } }),
+    );
     expect(added.$metadata.httpStatusCode).toBe(204);
     await glacier.send(new AddTagsToVaultCommand({ accountId: OWN_ACCOUNT, vaultName: VAULT, Tags: { Owner: 'bob' } }));
     expect(await listTags()).toEqual({ Owner: 'bob', Purpose: 'video', Empty: '' });
 
-    const removed = await glacier.send(new RemoveTagsFromVaultCommand({ accountId: '-', vaultName: VAULT, TagKeys: ['Purpose', 'absent'] }));
+    const removed = await glacier.send(
+      new RemoveTagsFromVaultCommand({ accountId: '-', vaultName: VAULT, TagKeys: ['Purpose', 'absent'] }),
+    );
     expect(removed.$metadata.httpStatusCode).toBe(204);
     expect(await listTags()).toEqual({ Owner: 'bob', Empty: '' });
     await glacier.send(new RemoveTagsFromVaultCommand({ accountId: '-', vaultName: VAULT, TagKeys: ['Owner', 'Empty'] }));
@@ -62,7 +66,12 @@ describe('vault tags', () => {
     await glacier.send(new CreateVaultCommand({ accountId: '-', vaultName: 'full' }));
     const fifty = Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`key${i}`, `value${i}`]));
     await glacier.send(new AddTagsToVaultCommand({ accountId: '-', vaultName: 'full', Tags: fifty }));
-    await expectError(glacier.send(new AddTagsToVaultCommand({ accountId: '-', vaultName: 'full', Tags: { more: 'x' } })), 'LimitExceededException', 400, /\(50\) would be exceeded/);
+    await expectError(
+      glacier.send(new AddTagsToVaultCommand({ accountId: '-', vaultName: 'full', Tags: { more: 'x' } })),
+      'LimitExceededException',
+      400,
+      /\(50\) would be exceeded/,
+    );
     expect(Object.keys((await listTags('full')) ?? {})).toHaveLength(50);
   });
 
@@ -74,10 +83,30 @@ describe('vault tags', () => {
       'Invalid tag key: "aws:reserved". Tag keys starting with "aws:" are reserved for AWS.',
     );
     const notFound = 'Vault not found for ARN: arn:aws:glacier:us-east-1:123456789012:vaults/missing';
-    await expectError(glacier.send(new ListTagsForVaultCommand({ accountId: '-', vaultName: 'missing' })), 'ResourceNotFoundException', 404, notFound);
-    await expectError(glacier.send(new AddTagsToVaultCommand({ accountId: '-', vaultName: 'missing', Tags: { a: 'b' } })), 'ResourceNotFoundException', 404, notFound);
-    await expectError(glacier.send(new RemoveTagsFromVaultCommand({ accountId: '-', vaultName: 'missing', TagKeys: ['a'] })), 'ResourceNotFoundException', 404, notFound);
-    await expectError(glacier.send(new AddTagsToVaultCommand({ accountId: '-', vaultName: VAULT })), 'MissingParameterValueException', 400, 'Required parameter missing: Tags');
+    await expectError(
+      glacier.send(new ListTagsForVaultCommand({ accountId: '-', vaultName: 'missing' })),
+      'ResourceNotFoundException',
+      404,
+      notFound,
+    );
+    await expectError(
+      glacier.send(new AddTagsToVaultCommand({ accountId: '-', vaultName: 'missing', Tags: { a: 'b' } })),
+      'ResourceNotFoundException',
+      404,
+      notFound,
+    );
+    await expectError(
+      glacier.send(new RemoveTagsFromVaultCommand({ accountId: '-', vaultName: 'missing', TagKeys: ['a'] })),
+      'ResourceNotFoundException',
+      404,
+      notFound,
+    );
+    await expectError(
+      glacier.send(new AddTagsToVaultCommand({ accountId: '-', vaultName: VAULT })),
+      'MissingParameterValueException',
+      400,
+      'Required parameter missing: Tags',
+    );
   });
 });
 
@@ -97,17 +126,33 @@ describe('data retrieval policy', () => {
   });
 
   it('refuses an invalid policy', async () => {
-    await expectError(setPolicy('FreeTier', 5), 'InvalidParameterValueException', 400, /BytesPerHour is allowed only with the BytesPerHour strategy/);
+    await expectError(
+      setPolicy('FreeTier', 5),
+      'InvalidParameterValueException',
+      400,
+      /BytesPerHour is allowed only with the BytesPerHour strategy/,
+    );
     await expectError(setPolicy('BytesPerHour', 0), 'InvalidParameterValueException', 400, /Invalid BytesPerHour: 0/);
     await expectError(setPolicy('Sometimes'), 'InvalidParameterValueException', 400, /Invalid Strategy/);
-    await expectError(glacier.send(new SetDataRetrievalPolicyCommand({ accountId: '-', Policy: { Rules: [] } })), 'InvalidParameterValueException', 400, /exactly one rule/);
+    await expectError(
+      glacier.send(new SetDataRetrievalPolicyCommand({ accountId: '-', Policy: { Rules: [] } })),
+      'InvalidParameterValueException',
+      400,
+      /exactly one rule/,
+    );
     expect(await getPolicy()).toEqual({ Rules: [{ Strategy: 'None' }] });
   });
 
   it('refuses a Standard archive retrieval over the rate with PolicyEnforcedException', async () => {
     const { archiveId } = await glacier.send(new UploadArchiveCommand({ accountId: '-', vaultName: VAULT, body: Buffer.alloc(8192, 7) }));
     const retrieve = (Tier?: string) =>
-      glacier.send(new InitiateJobCommand({ accountId: '-', vaultName: VAULT, jobParameters: { Type: 'archive-retrieval', ArchiveId: archiveId, Tier } }));
+      glacier.send(
+        new InitiateJobCommand({
+          accountId: '-',
+          vaultName: VAULT,
+          jobParameters: { Type: 'archive-retrieval', ArchiveId: archiveId, Tier },
+        }),
+      );
 
     await setPolicy('BytesPerHour', 1024); // the archive counts 2,048 bytes in each of 4 hours
     await expectError(retrieve(), 'PolicyEnforcedException', 400, 'InitiateJob request denied by current data retrieval policy.');
@@ -126,7 +171,12 @@ describe('provisioned capacity', () => {
     expect(first.$metadata.httpStatusCode).toBe(201);
     expect(first.capacityId).toMatch(/^[A-Za-z0-9]{24}$/);
     const second = await glacier.send(new PurchaseProvisionedCapacityCommand({ accountId: OWN_ACCOUNT }));
-    await expectError(glacier.send(new PurchaseProvisionedCapacityCommand({ accountId: '-' })), 'LimitExceededException', 400, /maximum number of provisioned capacity units \(2\)/);
+    await expectError(
+      glacier.send(new PurchaseProvisionedCapacityCommand({ accountId: '-' })),
+      'LimitExceededException',
+      400,
+      /maximum number of provisioned capacity units \(2\)/,
+    );
 
     const list = (await glacier.send(new ListProvisionedCapacityCommand({ accountId: '-' }))).ProvisionedCapacityList ?? [];
     expect(list.map((unit) => unit.CapacityId).sort()).toEqual([first.capacityId, second.capacityId].sort());

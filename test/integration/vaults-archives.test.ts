@@ -224,7 +224,9 @@ describe('DeleteArchive and DeleteVault', () => {
     expect(first.$metadata.httpStatusCode).toBe(204);
     const again = await glacier.send(new DeleteArchiveCommand({ accountId: '-', vaultName: 'deletes', archiveId }));
     expect(again.$metadata.httpStatusCode).toBe(204);
-    const error = await failure(glacier.send(new DeleteArchiveCommand({ accountId: '-', vaultName: 'deletes', archiveId: 'never-existed' })));
+    const error = await failure(
+      glacier.send(new DeleteArchiveCommand({ accountId: '-', vaultName: 'deletes', archiveId: 'never-existed' })),
+    );
     expect(error.name).toBe('ResourceNotFoundException');
     expect(error.$metadata.httpStatusCode).toBe(404);
   });

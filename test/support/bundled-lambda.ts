@@ -47,7 +47,11 @@ export function writeRunner(bundleDir: string): void {
 /** Runs the handler of `bundle` (a file in `bundleDir`) on one event in a new Node process, and returns its result. */
 export function invokeBundled(bundleDir: string, bundle: string, env: Record<string, string>, event: unknown): Promise<unknown> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['runner.js', `./${bundle}`], { cwd: bundleDir, env: { PATH: process.env.PATH ?? '', ...env }, stdio: 'pipe' });
+    const child = spawn(process.execPath, ['runner.js', `./${bundle}`], {
+      cwd: bundleDir,
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: 'pipe',
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

@@ -26,6 +26,14 @@ export async function waitForJob(glacier: GlacierClient, vaultName: string, jobI
 
 /** A client signing with a new access key of `account` (its root, or `user` in it). */
 export async function clientWithNewKey(server: TestServer, account: string, user?: string): Promise<GlacierClient> {
-  const key = (await runAdmin(['keys', 'create', '--account', account, ...(user ? ['--user', user] : []), '--data-dir', server.dataDir])) as { accessKeyId: string; secretAccessKey: string };
+  const key = (await runAdmin([
+    'keys',
+    'create',
+    '--account',
+    account,
+    ...(user ? ['--user', user] : []),
+    '--data-dir',
+    server.dataDir,
+  ])) as { accessKeyId: string; secretAccessKey: string };
   return server.client({ credentials: { accessKeyId: key.accessKeyId, secretAccessKey: key.secretAccessKey } });
 }

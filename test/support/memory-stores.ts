@@ -162,7 +162,13 @@ export class MemoryMetadataStore implements MetadataStore {
     return { items: items.map(copy), cursor: full ? items[items.length - 1].archiveId : undefined };
   }
 
-  async putInventoryChunk(accountId: string, vaultName: string, inventoryId: string, index: number, entries: InventoryEntry[]): Promise<void> {
+  async putInventoryChunk(
+    accountId: string,
+    vaultName: string,
+    inventoryId: string,
+    index: number,
+    entries: InventoryEntry[],
+  ): Promise<void> {
     this.chunks.set(key(accountId, vaultName, inventoryId, index), copy(entries));
   }
 
@@ -284,7 +290,15 @@ export class MemoryUploadStore implements UploadStore {
 
   async createUpload(upload: UploadRecord): Promise<void> {
     const { accountId, vaultName, uploadId, description, partSize, creationDate, lastActivityMs } = upload;
-    this.uploads.set(key(accountId, vaultName, uploadId), { accountId, vaultName, uploadId, description, partSize, creationDate, lastActivityMs });
+    this.uploads.set(key(accountId, vaultName, uploadId), {
+      accountId,
+      vaultName,
+      uploadId,
+      description,
+      partSize,
+      creationDate,
+      lastActivityMs,
+    });
   }
 
   async getUpload(accountId: string, vaultName: string, uploadId: string): Promise<UploadRecord | undefined> {
@@ -332,7 +346,12 @@ export class MemoryUploadStore implements UploadStore {
     return upload.reservedArchiveId;
   }
 
-  async markCompleted(accountId: string, vaultName: string, uploadId: string, completed: NonNullable<UploadRecord['completed']>): Promise<void> {
+  async markCompleted(
+    accountId: string,
+    vaultName: string,
+    uploadId: string,
+    completed: NonNullable<UploadRecord['completed']>,
+  ): Promise<void> {
     const upload = this.uploads.get(key(accountId, vaultName, uploadId));
     if (!upload) throw new Error(`ConditionalCheckFailedException: no upload ${uploadId}`);
     upload.completed = copy(completed);
@@ -354,7 +373,8 @@ export class MemoryUploadStore implements UploadStore {
 
   async listIdleUploads(beforeMs: number, cursor?: string): Promise<Page<UploadRecord>> {
     // Ordered like the adapter's index: by last activity, then by where the upload is.
-    const order = (upload: UploadRecord) => key(String(upload.lastActivityMs).padStart(15, '0'), upload.accountId, upload.vaultName, upload.uploadId);
+    const order = (upload: UploadRecord) =>
+      key(String(upload.lastActivityMs).padStart(15, '0'), upload.accountId, upload.vaultName, upload.uploadId);
     const rest = [...this.uploads.values()]
       .filter((upload) => upload.lastActivityMs < beforeMs && (cursor === undefined || ascii(order(upload), cursor) > 0))
       .sort((a, b) => ascii(order(a), order(b)));
@@ -386,7 +406,6 @@ export interface MemoryJobOptions {
   /** Jobs per listDueJobs page (the DynamoDB adapter reads up to 1 MB). */
   duePageSize?: number;
 }
-
 
 /** Retrieval jobs and the restores they wait for. */
 export class MemoryJobStore implements JobStore {
@@ -541,7 +560,9 @@ export class MemoryPurgeQueue implements PurgeQueue {
 
   /** Every task still queued, with when it is due, in due order. */
   pending(): { dueMs: number; task: PurgeTask }[] {
-    return [...this.tasks.keys()].sort(ascii).map((handle) => ({ dueMs: Number(handle.split('#')[0]), task: copy(this.tasks.get(handle) as PurgeTask) }));
+    return [...this.tasks.keys()]
+      .sort(ascii)
+      .map((handle) => ({ dueMs: Number(handle.split('#')[0]), task: copy(this.tasks.get(handle) as PurgeTask) }));
   }
 }
 

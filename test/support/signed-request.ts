@@ -47,7 +47,16 @@ export async function signedRequest(baseUrl: string, req: RawRequest): Promise<R
     ...req.headers,
   };
   const signed = await signer.sign(
-    { method: req.method, protocol: 'http:', hostname: url.hostname, port: Number(url.port), path: req.path, query: req.query ?? {}, headers, body },
+    {
+      method: req.method,
+      protocol: 'http:',
+      hostname: url.hostname,
+      port: Number(url.port),
+      path: req.path,
+      query: req.query ?? {},
+      headers,
+      body,
+    },
     { signingDate: req.signingDate },
   );
   const final = { headers: { ...(signed.headers as Record<string, string>) }, body };
@@ -58,20 +67,23 @@ export async function signedRequest(baseUrl: string, req: RawRequest): Promise<R
 
 export function send(url: URL, method: string, path: string, headers: Record<string, string>, body: Buffer): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: url.hostname, port: url.port, method, path, headers: { ...headers, 'content-length': String(body.length) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => {
-        const responseBody = Buffer.concat(chunks);
-        resolve({
-          status: res.statusCode ?? 0,
-          headers: res.headers as Record<string, string>,
-          body: responseBody,
-          json: () => JSON.parse(responseBody.toString()) as Record<string, unknown>,
+    const req = httpRequest(
+      { host: url.hostname, port: url.port, method, path, headers: { ...headers, 'content-length': String(body.length) } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => {
+          const responseBody = Buffer.concat(chunks);
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers as Record<string, string>,
+            body: responseBody,
+            json: () => JSON.parse(responseBody.toString()) as Record<string, unknown>,
+          });
         });
-      });
-      res.on('error', reject);
-    });
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });

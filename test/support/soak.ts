@@ -67,7 +67,8 @@ export function bytesFor(seed: string, size: number): Buffer {
 
 const randomInt = (min: number, max: number) => min + Math.floor(Math.random() * (max - min + 1));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const bytesOf = async (body: unknown) => Buffer.from(await (body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray());
+const bytesOf = async (body: unknown) =>
+  Buffer.from(await (body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray());
 
 /** Thrown after an error was recorded, so that the action stops without counting it twice. */
 class Recorded extends Error {}
@@ -148,17 +149,33 @@ class Worker {
     const bytes = bytesFor(seed, size);
     const { vaultName } = this;
     const { uploadId } = await this.rec.call('InitiateMultipartUpload', 201, () =>
-      this.client.send(new InitiateMultipartUploadCommand({ accountId: '-', vaultName, partSize: String(PART_SIZE), archiveDescription: seed })),
+      this.client.send(
+        new InitiateMultipartUploadCommand({ accountId: '-', vaultName, partSize: String(PART_SIZE), archiveDescription: seed }),
+      ),
     );
     for (let start = 0; start < size; start += PART_SIZE) {
       const body = bytes.subarray(start, start + PART_SIZE);
       await this.rec.call('UploadMultipartPart', 204, () =>
-        this.client.send(new UploadMultipartPartCommand({ accountId: '-', vaultName, uploadId, range: `bytes ${start}-${start + body.length - 1}/*`, body })),
+        this.client.send(
+          new UploadMultipartPartCommand({
+            accountId: '-',
+            vaultName,
+            uploadId,
+            range: `bytes ${start}-${start + body.length - 1}/*`,
+            body,
+          }),
+        ),
       );
     }
     const done = await this.rec.call('CompleteMultipartUpload', 201, () =>
       this.client.send(
-        new CompleteMultipartUploadCommand({ accountId: '-', vaultName, uploadId, archiveSize: String(size), checksum: treeHash(bytes).toString('hex') }),
+        new CompleteMultipartUploadCommand({
+          accountId: '-',
+          vaultName,
+          uploadId,
+          archiveSize: String(size),
+          checksum: treeHash(bytes).toString('hex'),
+        }),
       ),
     );
     this.acknowledged({ vaultName, archiveId: done.archiveId as string, seed, size }, done.checksum, bytes, 'CompleteMultipartUpload');
@@ -180,14 +197,21 @@ class Worker {
         new InitiateJobCommand({
           accountId: '-',
           vaultName: ref.vaultName,
-          jobParameters: { Type: 'archive-retrieval', ArchiveId: ref.archiveId, ...(whole ? {} : { RetrievalByteRange: `${start}-${end}` }) },
+          jobParameters: {
+            Type: 'archive-retrieval',
+            ArchiveId: ref.archiveId,
+            ...(whole ? {} : { RetrievalByteRange: `${start}-${end}` }),
+          },
         }),
       ),
     );
     for (let poll = 0; ; poll += 1) {
-      const job = await this.rec.call('DescribeJob', 200, () => this.client.send(new DescribeJobCommand({ accountId: '-', vaultName: ref.vaultName, jobId })));
+      const job = await this.rec.call('DescribeJob', 200, () =>
+        this.client.send(new DescribeJobCommand({ accountId: '-', vaultName: ref.vaultName, jobId })),
+      );
       if (job.Completed) {
-        if (job.StatusCode !== 'Succeeded') this.rec.fail('DescribeJob', `job for ${ref.seed} ended ${job.StatusCode}: ${job.StatusMessage}`);
+        if (job.StatusCode !== 'Succeeded')
+          this.rec.fail('DescribeJob', `job for ${ref.seed} ended ${job.StatusCode}: ${job.StatusMessage}`);
         break;
       }
       if (poll >= JOB_POLLS) this.rec.fail('DescribeJob', `job for ${ref.seed} did not complete`);
@@ -212,7 +236,8 @@ class Worker {
         );
         return { out: result, bytes: await bytesOf(result.body), $metadata: result.$metadata };
       });
-      if (!bytes.equals(expected.subarray(offset, last + 1))) this.rec.fail('GetJobOutput', `bytes ${offset}-${last} of ${ref.seed} differ`);
+      if (!bytes.equals(expected.subarray(offset, last + 1)))
+        this.rec.fail('GetJobOutput', `bytes ${offset}-${last} of ${ref.seed} differ`);
       if (out.checksum !== undefined && out.checksum !== treeHash(bytes).toString('hex')) {
         this.rec.fail('GetJobOutput', `tree hash header of bytes ${offset}-${last} of ${ref.seed} is wrong`);
       }
@@ -225,14 +250,20 @@ class Worker {
   async list(): Promise<void> {
     const which = randomInt(0, 2);
     if (which === 0) await this.rec.call('ListVaults', 200, () => this.client.send(new ListVaultsCommand({ accountId: '-' })));
-    else if (which === 1) await this.rec.call('ListJobs', 200, () => this.client.send(new ListJobsCommand({ accountId: '-', vaultName: this.vaultName })));
-    else await this.rec.call('ListMultipartUploads', 200, () => this.client.send(new ListMultipartUploadsCommand({ accountId: '-', vaultName: this.vaultName })));
+    else if (which === 1)
+      await this.rec.call('ListJobs', 200, () => this.client.send(new ListJobsCommand({ accountId: '-', vaultName: this.vaultName })));
+    else
+      await this.rec.call('ListMultipartUploads', 200, () =>
+        this.client.send(new ListMultipartUploadsCommand({ accountId: '-', vaultName: this.vaultName })),
+      );
   }
 
   async deleteOne(): Promise<void> {
     const index = randomInt(0, this.live.length - 1);
     const ref = this.live[index];
-    await this.rec.call('DeleteArchive', 204, () => this.client.send(new DeleteArchiveCommand({ accountId: '-', vaultName: ref.vaultName, archiveId: ref.archiveId })));
+    await this.rec.call('DeleteArchive', 204, () =>
+      this.client.send(new DeleteArchiveCommand({ accountId: '-', vaultName: ref.vaultName, archiveId: ref.archiveId })),
+    );
     this.live.splice(index, 1);
     this.deleted += 1;
   }
@@ -292,7 +323,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
 
   // Every acknowledged archive not deleted must come back whole.
   const verifier = new Recorder();
-  const checks = workers.flatMap((worker, i) => worker.live.map((ref) => () => new Worker(-1, ref.vaultName, clients[i], verifier).retrieve(ref, false)));
+  const checks = workers.flatMap((worker, i) =>
+    worker.live.map((ref) => () => new Worker(-1, ref.vaultName, clients[i], verifier).retrieve(ref, false)),
+  );
   const verified = { archives: 0, bytes: 0 };
   const verifyStarted = performance.now();
   await inParallel(checks, options.verifyConcurrency ?? 8, async (check) => {
@@ -330,7 +363,8 @@ function percentile(sorted: number[], p: number): number {
 /** The figures as a table: throughput and latency percentiles per operation, then totals. */
 export function formatReport(result: SoakResult): string {
   const seconds = result.runMs / 1000;
-  const row = (cells: (string | number)[]) => cells.map((cell, i) => (i === 0 ? String(cell).padEnd(24) : String(cell).padStart(9))).join(' ');
+  const row = (cells: (string | number)[]) =>
+    cells.map((cell, i) => (i === 0 ? String(cell).padEnd(24) : String(cell).padStart(9))).join(' ');
   const ms = (value: number) => value.toFixed(1);
   const lines = [
     `soak: ${result.clients} clients for ${seconds.toFixed(1)} s`,
@@ -341,11 +375,30 @@ export function formatReport(result: SoakResult): string {
     const sorted = [...latencies].sort((a, b) => a - b);
     total += sorted.length;
     lines.push(
-      row([operation, sorted.length, (sorted.length / seconds).toFixed(1), ms(percentile(sorted, 50)), ms(percentile(sorted, 95)), ms(percentile(sorted, 99)), ms(sorted[sorted.length - 1])]),
+      row([
+        operation,
+        sorted.length,
+        (sorted.length / seconds).toFixed(1),
+        ms(percentile(sorted, 50)),
+        ms(percentile(sorted, 95)),
+        ms(percentile(sorted, 99)),
+        ms(sorted[sorted.length - 1]),
+      ]),
     );
   }
   const all = [...result.latencies.values()].flat().sort((a, b) => a - b);
-  if (all.length > 0) lines.push(row(['all', total, (total / seconds).toFixed(1), ms(percentile(all, 50)), ms(percentile(all, 95)), ms(percentile(all, 99)), ms(all[all.length - 1])]));
+  if (all.length > 0)
+    lines.push(
+      row([
+        'all',
+        total,
+        (total / seconds).toFixed(1),
+        ms(percentile(all, 50)),
+        ms(percentile(all, 95)),
+        ms(percentile(all, 99)),
+        ms(all[all.length - 1]),
+      ]),
+    );
   const mib = (bytes: number) => (bytes / MiB).toFixed(1);
   lines.push(
     `uploaded ${result.uploaded.archives} archives, ${mib(result.uploaded.bytes)} MiB (${mib(result.uploaded.bytes / seconds)} MiB/s); deleted ${result.deleted}`,

@@ -51,7 +51,14 @@ describe('uploadArchive', () => {
   it('refuses a tree hash that does not match, storing nothing', async () => {
     const body = Buffer.from('the archive body');
     const wrong = 'ab'.repeat(32);
-    const attempt = uploadArchive(svc, { accountId: ACCOUNT, vaultName: 'v', body, bodySha256: sha256(body), expectedTreeHash: wrong, description: '' });
+    const attempt = uploadArchive(svc, {
+      accountId: ACCOUNT,
+      vaultName: 'v',
+      body,
+      bodySha256: sha256(body),
+      expectedTreeHash: wrong,
+      description: '',
+    });
     await expect(attempt).rejects.toEqual(invalid(`^Checksum mismatch: expected ${wrong}, computed ${treeHash(body).toString('hex')}$`));
     await expectNothingStored();
   });
@@ -75,7 +82,9 @@ describe('uploadArchive', () => {
   });
 
   it('refuses an upload to a vault that does not exist', async () => {
-    await expect(upload(svc, 'ghost', 'bytes')).rejects.toEqual(error('ResourceNotFoundException', `^Vault not found for ARN: ${arn('ghost')}$`));
+    await expect(upload(svc, 'ghost', 'bytes')).rejects.toEqual(
+      error('ResourceNotFoundException', `^Vault not found for ARN: ${arn('ghost')}$`),
+    );
     expect(svc.blobs.keys()).toEqual([]);
   });
 
@@ -152,7 +161,10 @@ describe('deleteArchive', () => {
     const { archiveId } = await upload(svc, 'v', body);
     const blobKey = `${ACCOUNT}/archives/${archiveId}`;
     // The first delete queued the removal, then its process stopped before recording the delete.
-    await svc.purges.schedule({ kind: 'archive-bytes', accountId: ACCOUNT, vaultName: 'v', archiveId }, svc.now().getTime() + ARCHIVE_BYTES_GRACE_MS);
+    await svc.purges.schedule(
+      { kind: 'archive-bytes', accountId: ACCOUNT, vaultName: 'v', archiveId },
+      svc.now().getTime() + ARCHIVE_BYTES_GRACE_MS,
+    );
     svc.advance(ARCHIVE_BYTES_GRACE_MS);
     // The removal, and the upload's check for unrecorded bytes: neither removes a live archive's bytes.
     expect(await runJanitor(svc)).toEqual({ uploads: 0, purges: 2 });
@@ -168,7 +180,11 @@ describe('deleteArchive', () => {
   it('answers 404 for an archive that never existed', async () => {
     const id = newArchiveId();
     await expect(deleteArchive(svc, ACCOUNT, 'v', id)).rejects.toEqual(
-      expect.objectContaining({ code: 'ResourceNotFoundException', status: 404, message: `Archive not found for ARN: ${arn('v')}/archives/${id}` }),
+      expect.objectContaining({
+        code: 'ResourceNotFoundException',
+        status: 404,
+        message: `Archive not found for ARN: ${arn('v')}/archives/${id}`,
+      }),
     );
     expect((await svc.metadata.getVault(ACCOUNT, 'v'))?.lastWriteMs).toBeUndefined();
   });
@@ -210,12 +226,19 @@ describe('a vault deleted and created again with the same name', () => {
     const current = await upload(svc, 'v', 'new bytes', 'new');
 
     await expect(deleteArchive(svc, ACCOUNT, 'v', old.archiveId)).rejects.toEqual(
-      expect.objectContaining({ code: 'ResourceNotFoundException', message: `Archive not found for ARN: ${arn('v')}/archives/${old.archiveId}` }),
+      expect.objectContaining({
+        code: 'ResourceNotFoundException',
+        message: `Archive not found for ARN: ${arn('v')}/archives/${old.archiveId}`,
+      }),
     );
-    await expect(deleteArchive(svc, ACCOUNT, 'v', stray.archiveId)).rejects.toEqual(error('ResourceNotFoundException', /^Archive not found/));
+    await expect(deleteArchive(svc, ACCOUNT, 'v', stray.archiveId)).rejects.toEqual(
+      error('ResourceNotFoundException', /^Archive not found/),
+    );
     svc.advance(1000);
     const summary = (await inventoryVault(svc, await vault())) as InventorySummary;
     expect(summary).toMatchObject({ numberOfArchives: 1, sizeInBytes: 'new bytes'.length });
-    expect((await svc.metadata.getInventoryChunk(ACCOUNT, 'v', summary.id, 0))?.map((entry) => entry.ArchiveId)).toEqual([current.archiveId]);
+    expect((await svc.metadata.getInventoryChunk(ACCOUNT, 'v', summary.id, 0))?.map((entry) => entry.ArchiveId)).toEqual([
+      current.archiveId,
+    ]);
   });
 });

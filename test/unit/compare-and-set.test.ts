@@ -34,7 +34,11 @@ describe('retryOnConflict', () => {
       'The thing is being changed concurrently; try again.',
       recordingBackoff(),
     );
-    await expect(failure).rejects.toMatchObject({ code: 'ServiceUnavailableException', status: 500, message: 'The thing is being changed concurrently; try again.' });
+    await expect(failure).rejects.toMatchObject({
+      code: 'ServiceUnavailableException',
+      status: 500,
+      message: 'The thing is being changed concurrently; try again.',
+    });
     expect(tries).toBe(16);
   });
 

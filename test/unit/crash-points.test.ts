@@ -8,7 +8,16 @@ import { FAILPOINTS, disableFailpoints, enableFailpoints, type FailpointName } f
 import { inventoryVault } from '../../lambda/domain/inventory';
 import { runJanitor } from '../../lambda/domain/janitor';
 import { JOB_OUTPUT_LIFETIME_MS, getJob, getJobOutput, initiateJob } from '../../lambda/domain/jobs';
-import { UPLOAD_IDLE_MS, abortUpload, completeUpload, initiateUpload, listParts, listUploads, uploadBlobPrefix, uploadPart } from '../../lambda/domain/multipart';
+import {
+  UPLOAD_IDLE_MS,
+  abortUpload,
+  completeUpload,
+  initiateUpload,
+  listParts,
+  listUploads,
+  uploadBlobPrefix,
+  uploadPart,
+} from '../../lambda/domain/multipart';
 import { createVault, deleteVault } from '../../lambda/domain/vaults';
 import type { ArchiveRecord, VaultRecord } from '../../lambda/store/ports';
 import { MEMORY_JOB_DELAYS_MS, memoryServices, type MemoryServices } from '../support/memory-stores';
@@ -28,7 +37,14 @@ class Crash extends Error {}
 let svc: MemoryServices;
 
 function putArchive(body: Buffer = DATA, description = 'single') {
-  return uploadArchive(svc, { accountId: ACCOUNT, vaultName: VAULT, body, bodySha256: sha256(body), expectedTreeHash: hex(body), description });
+  return uploadArchive(svc, {
+    accountId: ACCOUNT,
+    vaultName: VAULT,
+    body,
+    bodySha256: sha256(body),
+    expectedTreeHash: hex(body),
+    description,
+  });
 }
 
 async function initiate(): Promise<string> {
@@ -38,7 +54,15 @@ async function initiate(): Promise<string> {
 function sendPart(uploadId: string, index: number) {
   const body = DATA.subarray(index * MiB, (index + 1) * MiB);
   const range = `bytes ${index * MiB}-${index * MiB + body.length - 1}/*`;
-  return uploadPart(svc, { accountId: ACCOUNT, vaultName: VAULT, uploadId, contentRange: range, body, bodySha256: sha256(body), expectedTreeHash: hex(body) });
+  return uploadPart(svc, {
+    accountId: ACCOUNT,
+    vaultName: VAULT,
+    uploadId,
+    contentRange: range,
+    body,
+    bodySha256: sha256(body),
+    expectedTreeHash: hex(body),
+  });
 }
 
 async function sendAllParts(uploadId: string): Promise<void> {
@@ -86,7 +110,11 @@ function servable(archive: ArchiveRecord): boolean {
 async function expectNothingHalfVisible(): Promise<void> {
   for (const archive of (await allArchives()).filter(servable)) {
     const bytes = Buffer.concat(await Promise.all((await blobKeysOf(archive)).map((key) => svc.blobs.get(key))));
-    expect({ id: archive.archiveId, size: bytes.length, hash: hex(bytes) }).toEqual({ id: archive.archiveId, size: archive.size, hash: archive.treeHash });
+    expect({ id: archive.archiveId, size: bytes.length, hash: hex(bytes) }).toEqual({
+      id: archive.archiveId,
+      size: archive.size,
+      hash: archive.treeHash,
+    });
   }
   const current = await svc.metadata.getVault(ACCOUNT, VAULT);
   if (!current) return;
@@ -118,9 +146,12 @@ async function expectNothingHalfVisible(): Promise<void> {
 async function orphanBlobs(): Promise<string[]> {
   const referenced = new Set<string>();
   for (const archive of (await allArchives()).filter(servable)) for (const key of await blobKeysOf(archive)) referenced.add(key);
-  const openPrefixes = (await svc.uploads.listUploads(ACCOUNT, VAULT, undefined, 1000)).items.map((upload) => uploadBlobPrefix(ACCOUNT, upload.uploadId));
+  const openPrefixes = (await svc.uploads.listUploads(ACCOUNT, VAULT, undefined, 1000)).items.map((upload) =>
+    uploadBlobPrefix(ACCOUNT, upload.uploadId),
+  );
   for (const job of (await svc.jobs.listJobs(ACCOUNT, VAULT, {}, undefined, 1000)).items) {
-    if (job.outputKey && Date.parse(job.completionDate as string) + JOB_OUTPUT_LIFETIME_MS >= svc.now().getTime()) referenced.add(job.outputKey);
+    if (job.outputKey && Date.parse(job.completionDate as string) + JOB_OUTPUT_LIFETIME_MS >= svc.now().getTime())
+      referenced.add(job.outputKey);
   }
   return svc.blobs.keys().filter((key) => !referenced.has(key) && !openPrefixes.some((prefix) => key.startsWith(prefix)));
 }
@@ -134,19 +165,17 @@ interface Scenario {
   retry: () => Promise<void>;
 }
 
-const uploadArchiveScenario =
-  (firstRecorded: boolean) =>
-  (): Scenario => ({
-    act: () => putArchive(),
-    retry: async () => {
-      const second = await putArchive();
-      const live = await liveArchives();
-      // A new archive; the first attempt's is there (whole, as property 1 checks) only if it was recorded.
-      expect(live.map((archive) => archive.archiveId)).toContain(second.archiveId);
-      expect(live).toHaveLength(firstRecorded ? 2 : 1);
-      expect((await vault()).lastWriteMs).toBeDefined();
-    },
-  });
+const uploadArchiveScenario = (firstRecorded: boolean) => (): Scenario => ({
+  act: () => putArchive(),
+  retry: async () => {
+    const second = await putArchive();
+    const live = await liveArchives();
+    // A new archive; the first attempt's is there (whole, as property 1 checks) only if it was recorded.
+    expect(live.map((archive) => archive.archiveId)).toContain(second.archiveId);
+    expect(live).toHaveLength(firstRecorded ? 2 : 1);
+    expect((await vault()).lastWriteMs).toBeDefined();
+  },
+});
 
 function uploadPartScenario(): Scenario {
   let uploadId = '';

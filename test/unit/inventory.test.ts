@@ -18,7 +18,13 @@ class RecordingStore extends MemoryMetadataStore {
     return page;
   }
 
-  async putInventoryChunk(accountId: string, vaultName: string, inventoryId: string, index: number, entries: InventoryEntry[]): Promise<void> {
+  async putInventoryChunk(
+    accountId: string,
+    vaultName: string,
+    inventoryId: string,
+    index: number,
+    entries: InventoryEntry[],
+  ): Promise<void> {
     this.events.push(`chunk:${index}`);
     await super.putInventoryChunk(accountId, vaultName, inventoryId, index, entries);
   }
@@ -60,7 +66,13 @@ describe('inventoryVault', () => {
   it('takes an empty vault in no chunks', async () => {
     svc.advance(1000);
     const summary = await inventoryVault(svc, await vault());
-    expect(summary).toMatchObject({ numberOfArchives: 0, sizeInBytes: 0, chunks: 0, date: '2024-06-01T12:00:01.000Z', asOfMs: Date.parse('2024-06-01T12:00:01.000Z') });
+    expect(summary).toMatchObject({
+      numberOfArchives: 0,
+      sizeInBytes: 0,
+      chunks: 0,
+      date: '2024-06-01T12:00:01.000Z',
+      asOfMs: Date.parse('2024-06-01T12:00:01.000Z'),
+    });
     expect((await vault()).inventory).toEqual(summary);
   });
 
@@ -105,7 +117,9 @@ describe('inventoryVault', () => {
     const pages = store.events.filter((event) => event.startsWith('page:'));
     expect(pages.length).toBeGreaterThanOrEqual(600 / PAGE);
     expect(pages.every((event) => Number(event.slice('page:'.length)) <= PAGE)).toBe(true);
-    expect(store.events.filter((event) => event.startsWith('chunk:'))).toEqual(Array.from({ length: summary.chunks }, (_, i) => `chunk:${i}`));
+    expect(store.events.filter((event) => event.startsWith('chunk:'))).toEqual(
+      Array.from({ length: summary.chunks }, (_, i) => `chunk:${i}`),
+    );
     // The first chunk is written before the last page is read: nothing holds the whole vault.
     const lastPage = store.events.lastIndexOf(pages[pages.length - 1]);
     expect(store.events.indexOf('chunk:0')).toBeGreaterThanOrEqual(0);
@@ -132,7 +146,9 @@ describe('inventoryVault', () => {
       dueMs: svc.now().getTime() + REPLACED_INVENTORY_GRACE_MS,
       task: { kind: 'inventory', accountId: ACCOUNT, vaultName: 'v', inventoryId: first.id, chunks: first.chunks },
     });
-    expect(inventoryTasks.map(({ task }) => (task as { inventoryId: string }).inventoryId).sort()).toEqual([first.id, first.id, second.id].sort());
+    expect(inventoryTasks.map(({ task }) => (task as { inventoryId: string }).inventoryId).sort()).toEqual(
+      [first.id, first.id, second.id].sort(),
+    );
     svc.advance(REPLACED_INVENTORY_GRACE_MS - 1);
     expect(await runJanitor(svc)).toEqual({ uploads: 0, purges: 0 });
     expect(svc.metadata.inventoryChunkCount()).toBe(first.chunks + second.chunks);

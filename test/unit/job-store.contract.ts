@@ -27,7 +27,12 @@ function job(vaultName: string, offsetMs: number, overrides: Partial<JobRecord> 
 }
 
 function finished(record: JobRecord, status: 'Succeeded' | 'Failed', atMs: number): JobRecord {
-  const done: JobRecord = { ...record, status, statusMessage: status === 'Failed' ? 'The archive was deleted.' : 'Succeeded', completionDate: new Date(atMs).toISOString() };
+  const done: JobRecord = {
+    ...record,
+    status,
+    statusMessage: status === 'Failed' ? 'The archive was deleted.' : 'Succeeded',
+    completionDate: new Date(atMs).toISOString(),
+  };
   delete done.readyAtMs;
   return done;
 }
@@ -44,7 +49,10 @@ export function jobStoreContract(makeStore: () => Promise<JobStore>): void {
 
   /** Reads every listJobs page the way ListJobs does: from the last job ID returned. */
   const listAllJobs = (vaultName: string, filter: { status?: JobStatus; completed?: boolean }, limit: number) =>
-    listAfterLastId((startAfter) => store.listJobs(ACCOUNT, vaultName, filter, startAfter, limit), (item) => item.jobId);
+    listAfterLastId(
+      (startAfter) => store.listJobs(ACCOUNT, vaultName, filter, startAfter, limit),
+      (item) => item.jobId,
+    );
 
   describe('jobs', () => {
     it('stores jobs with every field and reads them back as they were', async () => {
@@ -208,7 +216,10 @@ export function jobStoreContract(makeStore: () => Promise<JobStore>): void {
 
       // A finished job is due no more.
       expect(await store.finishJob(finished(early, 'Succeeded', now))).toBe(true);
-      expect((await readAllItems((cursor) => store.listDueJobs(now, cursor))).map((record) => record.jobId)).toEqual([onTime.jobId, exact.jobId]);
+      expect((await readAllItems((cursor) => store.listDueJobs(now, cursor))).map((record) => record.jobId)).toEqual([
+        onTime.jobId,
+        exact.jobId,
+      ]);
     });
 
     it('pages through many due jobs', async () => {
@@ -258,7 +269,8 @@ export function jobStoreContract(makeStore: () => Promise<JobStore>): void {
   });
 
   describe('restore re-checks', () => {
-    const dueIds = async (nowMs: number) => (await readAllItems((cursor) => store.listDueJobs(nowMs, cursor))).map((record) => record.jobId);
+    const dueIds = async (nowMs: number) =>
+      (await readAllItems((cursor) => store.listDueJobs(nowMs, cursor))).map((record) => record.jobId);
 
     it('lists a restoring job at its first re-check time, and again at each time scheduleRecheck sets', async () => {
       const restoring = job('v', 0, { action: 'ArchiveRetrieval', pendingRestores: 2, recheckAtMs: T0 + 60_000 });

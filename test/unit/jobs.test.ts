@@ -50,7 +50,8 @@ async function initiate(params: Record<string, unknown>, vaultName = 'v'): Promi
   return (await initiateJob(svc, ACCOUNT, vaultName, Buffer.from(JSON.stringify(params)))).jobId;
 }
 
-const retrieve = (archiveId: string, extra: Record<string, unknown> = {}) => initiate({ Type: 'archive-retrieval', ArchiveId: archiveId, ...extra });
+const retrieve = (archiveId: string, extra: Record<string, unknown> = {}) =>
+  initiate({ Type: 'archive-retrieval', ArchiveId: archiveId, ...extra });
 const described = async (jobId: string) => describeJob(svc, await getJob(svc, ACCOUNT, 'v', jobId));
 const stored = async (jobId: string) => (await svc.jobs.getJob(ACCOUNT, 'v', jobId)) as JobRecord;
 const output = (jobId: string, range?: string) => getJobOutput(svc, ACCOUNT, 'v', jobId, range);
@@ -108,25 +109,31 @@ function s3Event(keys: string[], eventName = 'ObjectRestore:Completed'): S3Event
   };
 }
 
-const deliveries = () => svc.notifier.deliveries.map((delivery) => ({ ...delivery, message: JSON.parse(delivery.message) as Record<string, unknown> }));
+const deliveries = () =>
+  svc.notifier.deliveries.map((delivery) => ({ ...delivery, message: JSON.parse(delivery.message) as Record<string, unknown> }));
 
 describe('tiers', () => {
-  it.each(Object.entries(MEMORY_JOB_DELAYS_MS))('a %s job completes only once its delay has passed, through the sweep', async (tier, delay) => {
-    const body = randomBytes(1000);
-    const { archiveId } = await upload(svc, 'v', body);
-    const jobId = await retrieve(archiveId, { Tier: tier });
-    expect(await described(jobId)).toEqual(expect.objectContaining({ Tier: tier, StatusCode: 'InProgress', Completed: false, CompletionDate: null }));
-    await expect(output(jobId)).rejects.toEqual(invalid(`The job is not currently available for download: ${jobId}`));
+  it.each(Object.entries(MEMORY_JOB_DELAYS_MS))(
+    'a %s job completes only once its delay has passed, through the sweep',
+    async (tier, delay) => {
+      const body = randomBytes(1000);
+      const { archiveId } = await upload(svc, 'v', body);
+      const jobId = await retrieve(archiveId, { Tier: tier });
+      expect(await described(jobId)).toEqual(
+        expect.objectContaining({ Tier: tier, StatusCode: 'InProgress', Completed: false, CompletionDate: null }),
+      );
+      await expect(output(jobId)).rejects.toEqual(invalid(`The job is not currently available for download: ${jobId}`));
 
-    svc.advance(delay - 1);
-    expect(await completeDueJobs(svc)).toBe(0);
-    expect((await stored(jobId)).status).toBe('InProgress');
-    svc.advance(1);
-    expect(await completeDueJobs(svc)).toBe(1);
-    expect(await stored(jobId)).toEqual(expect.objectContaining({ status: 'Succeeded', completionDate: svc.now().toISOString() }));
-    expect(await completeDueJobs(svc)).toBe(0);
-    expect((await output(jobId)).body.equals(body)).toBe(true);
-  });
+      svc.advance(delay - 1);
+      expect(await completeDueJobs(svc)).toBe(0);
+      expect((await stored(jobId)).status).toBe('InProgress');
+      svc.advance(1);
+      expect(await completeDueJobs(svc)).toBe(1);
+      expect(await stored(jobId)).toEqual(expect.objectContaining({ status: 'Succeeded', completionDate: svc.now().toISOString() }));
+      expect(await completeDueJobs(svc)).toBe(0);
+      expect((await output(jobId)).body.equals(body)).toBe(true);
+    },
+  );
 
   it.each(Object.entries(MEMORY_JOB_DELAYS_MS))('a %s job is completed by DescribeJob once its delay has passed', async (tier, delay) => {
     const { archiveId } = await upload(svc, 'v', 'bytes');
@@ -135,7 +142,9 @@ describe('tiers', () => {
     expect((await getJob(svc, ACCOUNT, 'v', jobId)).status).toBe('InProgress');
     svc.advance(1);
     const job = await getJob(svc, ACCOUNT, 'v', jobId);
-    expect(job).toEqual(expect.objectContaining({ status: 'Succeeded', statusMessage: 'Succeeded', completionDate: svc.now().toISOString() }));
+    expect(job).toEqual(
+      expect.objectContaining({ status: 'Succeeded', statusMessage: 'Succeeded', completionDate: svc.now().toISOString() }),
+    );
     expect(await stored(jobId)).toEqual(job);
     expect(await completeDueJobs(svc)).toBe(0);
   });
@@ -198,7 +207,9 @@ describe('expiry', () => {
     const jobId = await retrieve(archiveId);
     await expect(getJob(svc, ACCOUNT, 'w', jobId)).rejects.toEqual(jobNotFound(jobId));
     await expect(getJob(svc, ACCOUNT, 'v', 'no-such-job')).rejects.toEqual(jobNotFound('no-such-job'));
-    await expect(getJob(svc, ACCOUNT, 'ghost', jobId)).rejects.toEqual(error('ResourceNotFoundException', `Vault not found for ARN: ${arn('ghost')}`));
+    await expect(getJob(svc, ACCOUNT, 'ghost', jobId)).rejects.toEqual(
+      error('ResourceNotFoundException', `Vault not found for ARN: ${arn('ghost')}`),
+    );
   });
 });
 
@@ -215,38 +226,41 @@ describe('deleting an archive', () => {
   it.each([
     ['a single-blob archive', single],
     ['a multipart archive', multipart],
-  ])('%s: a job completed before the delete serves it until it expires; the janitor removes the bytes 24 h + 1 min after the delete', async (_what, store) => {
-    const data = randomBytes(2 * MiB + 300);
-    const { archiveId, blobKeys } = await store(data);
-    const jobId = await retrieve(archiveId, { Tier: 'Expedited' });
-    svc.advance(MEMORY_JOB_DELAYS_MS.Expedited);
-    expect(await completeDueJobs(svc)).toBe(1);
-    const completedAt = svc.now().getTime();
+  ])(
+    '%s: a job completed before the delete serves it until it expires; the janitor removes the bytes 24 h + 1 min after the delete',
+    async (_what, store) => {
+      const data = randomBytes(2 * MiB + 300);
+      const { archiveId, blobKeys } = await store(data);
+      const jobId = await retrieve(archiveId, { Tier: 'Expedited' });
+      svc.advance(MEMORY_JOB_DELAYS_MS.Expedited);
+      expect(await completeDueJobs(svc)).toBe(1);
+      const completedAt = svc.now().getTime();
 
-    svc.advance(10 * 60 * 1000);
-    await deleteArchive(svc, ACCOUNT, 'v', archiveId);
-    const deletedAt = svc.now().getTime();
-    expect((await output(jobId)).body.equals(data)).toBe(true);
-    const ranged = await output(jobId, `bytes=${MiB}-${2 * MiB - 1}`);
-    expect(ranged.body.equals(data.subarray(MiB, 2 * MiB))).toBe(true);
-    expect(ranged.headers['x-amz-sha256-tree-hash']).toBe(treeHash(data.subarray(MiB, 2 * MiB)).toString('hex'));
+      svc.advance(10 * 60 * 1000);
+      await deleteArchive(svc, ACCOUNT, 'v', archiveId);
+      const deletedAt = svc.now().getTime();
+      expect((await output(jobId)).body.equals(data)).toBe(true);
+      const ranged = await output(jobId, `bytes=${MiB}-${2 * MiB - 1}`);
+      expect(ranged.body.equals(data.subarray(MiB, 2 * MiB))).toBe(true);
+      expect(ranged.headers['x-amz-sha256-tree-hash']).toBe(treeHash(data.subarray(MiB, 2 * MiB)).toString('hex'));
 
-    // The last instant the job is known: it still serves the archive's bytes.
-    svc.advance(completedAt + JOB_OUTPUT_LIFETIME_MS - svc.now().getTime());
-    await runJanitor(svc);
-    expect((await output(jobId)).body.equals(data)).toBe(true);
-    svc.advance(1);
-    await expect(output(jobId)).rejects.toEqual(jobNotFound(jobId));
+      // The last instant the job is known: it still serves the archive's bytes.
+      svc.advance(completedAt + JOB_OUTPUT_LIFETIME_MS - svc.now().getTime());
+      await runJanitor(svc);
+      expect((await output(jobId)).body.equals(data)).toBe(true);
+      svc.advance(1);
+      await expect(output(jobId)).rejects.toEqual(jobNotFound(jobId));
 
-    svc.advance(deletedAt + ARCHIVE_BYTES_GRACE_MS - 1 - svc.now().getTime());
-    expect((await runJanitor(svc)).purges).toBe(0);
-    expect(svc.blobs.keys().sort()).toEqual([...blobKeys].sort());
-    svc.advance(1);
-    expect((await runJanitor(svc)).purges).toBe(1);
-    expect(svc.blobs.keys()).toEqual([]);
-    expect(svc.uploads.segmentChunkCount()).toBe(0);
-    expect(svc.purges.pending()).toEqual([]);
-  });
+      svc.advance(deletedAt + ARCHIVE_BYTES_GRACE_MS - 1 - svc.now().getTime());
+      expect((await runJanitor(svc)).purges).toBe(0);
+      expect(svc.blobs.keys().sort()).toEqual([...blobKeys].sort());
+      svc.advance(1);
+      expect((await runJanitor(svc)).purges).toBe(1);
+      expect(svc.blobs.keys()).toEqual([]);
+      expect(svc.uploads.segmentChunkCount()).toBe(0);
+      expect(svc.purges.pending()).toEqual([]);
+    },
+  );
 
   it('a job started after the delete fails at once, with a message, and is notified', async () => {
     const { archiveId } = await upload(svc, 'v', 'bytes');
@@ -265,7 +279,9 @@ describe('deleting an archive', () => {
       }),
     );
     await expect(output(jobId)).rejects.toEqual(invalid(`The job is not currently available for download: ${jobId}`));
-    expect(deliveries()).toEqual([{ topicArn: JOB_TOPIC, subject: 'Notification from Amazon Glacier: ArchiveRetrievalCompleted', message: job }]);
+    expect(deliveries()).toEqual([
+      { topicArn: JOB_TOPIC, subject: 'Notification from Amazon Glacier: ArchiveRetrievalCompleted', message: job },
+    ]);
     expect((await stored(jobId)).readyAtMs).toBeUndefined();
     expect(await completeDueJobs(svc)).toBe(0);
   });
@@ -282,7 +298,11 @@ describe('deleting an archive', () => {
     svc.advance(1);
     expect(await completeDueJobs(svc)).toBe(1);
     expect(await stored(swept)).toEqual(
-      expect.objectContaining({ status: 'Failed', statusMessage: `The archive ${archiveId} was deleted before the job completed.`, completionDate: svc.now().toISOString() }),
+      expect.objectContaining({
+        status: 'Failed',
+        statusMessage: `The archive ${archiveId} was deleted before the job completed.`,
+        completionDate: svc.now().toISOString(),
+      }),
     );
     svc.advance(MEMORY_JOB_DELAYS_MS.Bulk - MEMORY_JOB_DELAYS_MS.Standard);
     expect(await described(bulk)).toEqual(
@@ -312,7 +332,13 @@ describe('restore timing', () => {
 
     expect(await handleRestoreEvent(svc, s3Event([blobKey]))).toEqual({ released: 1 });
     const job = await described(jobId);
-    expect(job).toEqual(expect.objectContaining({ StatusCode: 'Succeeded', CompletionDate: svc.now().toISOString(), SHA256TreeHash: treeHash(body).toString('hex') }));
+    expect(job).toEqual(
+      expect.objectContaining({
+        StatusCode: 'Succeeded',
+        CompletionDate: svc.now().toISOString(),
+        SHA256TreeHash: treeHash(body).toString('hex'),
+      }),
+    );
     expect((await output(jobId)).body.equals(body)).toBe(true);
     expect(deliveries()).toEqual([expect.objectContaining({ topicArn: JOB_TOPIC, message: job })]);
 
@@ -389,7 +415,9 @@ describe('restore timing', () => {
     for (const eventName of ['ObjectRestore:Post', 'ObjectRestore:Delete', 'ObjectCreated:Put', 'ObjectRemoved:Delete']) {
       expect(await handleRestoreEvent(svc, s3Event([blobKey], eventName))).toEqual({ released: 0 });
     }
-    expect(await handleRestoreEvent(svc, s3Event([`${ACCOUNT}/archives/${other.archiveId}`, `${ACCOUNT}/archives/${archiveId}x`]))).toEqual({ released: 0 });
+    expect(await handleRestoreEvent(svc, s3Event([`${ACCOUNT}/archives/${other.archiveId}`, `${ACCOUNT}/archives/${archiveId}x`]))).toEqual(
+      { released: 0 },
+    );
     expect(await handleRestoreEvent(svc, { Records: [] })).toEqual({ released: 0 });
     expect(await stored(jobId)).toEqual(expect.objectContaining({ status: 'InProgress', pendingRestores: 1 }));
 
@@ -410,7 +438,9 @@ describe('restore timing', () => {
     // Now every part is restored: a new job completes while it is initiated.
     svc.blobs.answerRestores([partKeys[1]], 'restored');
     const immediate = await retrieve(archiveId, { RetrievalByteRange: `0-${2 * MiB - 1}` });
-    expect(await stored(immediate)).toEqual(expect.objectContaining({ status: 'Succeeded', pendingRestores: 0, completionDate: svc.now().toISOString() }));
+    expect(await stored(immediate)).toEqual(
+      expect.objectContaining({ status: 'Succeeded', pendingRestores: 0, completionDate: svc.now().toISOString() }),
+    );
     expect((await output(immediate)).body.equals(data.subarray(0, 2 * MiB))).toBe(true);
   });
 
@@ -439,7 +469,7 @@ describe('restore timing', () => {
   });
 
   it.each(['addRestoreWaits', 'createJob', 'restore'] as const)(
-    'completes a second job on the same object when the first restore completes just before the second job\'s %s',
+    "completes a second job on the same object when the first restore completes just before the second job's %s",
     async (step) => {
       const { archiveId } = await upload(svc, 'v', 'shared bytes');
       const blobKey = `${ACCOUNT}/archives/${archiveId}`;
@@ -466,7 +496,9 @@ describe('restore timing', () => {
     const jobId = await retrieve(archiveId);
     await deleteArchive(svc, ACCOUNT, 'v', archiveId);
     expect(await handleRestoreEvent(svc, s3Event([blobKey]))).toEqual({ released: 1 });
-    expect(await stored(jobId)).toEqual(expect.objectContaining({ status: 'Failed', statusMessage: `The archive ${archiveId} was deleted before the job completed.` }));
+    expect(await stored(jobId)).toEqual(
+      expect.objectContaining({ status: 'Failed', statusMessage: `The archive ${archiveId} was deleted before the job completed.` }),
+    );
   });
 
   describe('when S3 never reports a restore, the sweep asks S3 itself', () => {
@@ -553,7 +585,9 @@ describe('restore timing', () => {
       await deleteArchive(svc, ACCOUNT, 'v', archiveId);
       svc.advance(HOUR);
       expect(await completeDueJobs(svc)).toBe(1);
-      expect(await stored(jobId)).toEqual(expect.objectContaining({ status: 'Failed', statusMessage: `The archive ${archiveId} was deleted before the job completed.` }));
+      expect(await stored(jobId)).toEqual(
+        expect.objectContaining({ status: 'Failed', statusMessage: `The archive ${archiveId} was deleted before the job completed.` }),
+      );
     });
   });
 
@@ -594,7 +628,7 @@ describe('isTreeHashAligned', () => {
       const leaves: Buffer[] = Array.from({ length: count }, () => randomBytes(32));
       // Every node of the tree, level by level, as Glacier folds it.
       const nodes = new Set<string>();
-      for (let level: Buffer[] = leaves; ; ) {
+      for (let level: Buffer[] = leaves; ;) {
         for (const node of level) nodes.add(node.toString('hex'));
         if (level.length === 1) break;
         level = Array.from({ length: Math.ceil(level.length / 2) }, (_, i) => combineTreeHashes(level.slice(2 * i, 2 * i + 2)));
@@ -604,7 +638,8 @@ describe('isTreeHashAligned', () => {
           for (let last = first; last < count; last += 1) {
             const end = last === count - 1 ? size - 1 : (last + 1) * MiB - 1;
             const isNode = nodes.has(combineTreeHashes(leaves.slice(first, last + 1)).toString('hex'));
-            if (isTreeHashAligned(first * MiB, end, size) !== isNode) throw new Error(`size ${size}, leaves ${first}-${last}: expected aligned = ${isNode}`);
+            if (isTreeHashAligned(first * MiB, end, size) !== isNode)
+              throw new Error(`size ${size}, leaves ${first}-${last}: expected aligned = ${isNode}`);
           }
         }
       }
@@ -637,10 +672,14 @@ describe('formatInventory', () => {
     async function* () {
       for (let i = 0; i < list.length; i += size) yield list.slice(i, i + size);
     };
-  const format = (retrieval: InventoryRetrieval, list = entries) => formatInventory({ vaultArn: VAULT_ARN, inventoryDate: DATE, retrieval }, chunksOf(list, 3));
+  const format = (retrieval: InventoryRetrieval, list = entries) =>
+    formatInventory({ vaultArn: VAULT_ARN, inventoryDate: DATE, retrieval }, chunksOf(list, 3));
   const listed = async (retrieval: InventoryRetrieval) => {
     const out = await format({ ...retrieval, format: 'JSON' });
-    return { ids: (JSON.parse(out.body.toString()) as { ArchiveList: InventoryEntry[] }).ArchiveList.map((item) => item.ArchiveId), nextMarker: out.nextMarker };
+    return {
+      ids: (JSON.parse(out.body.toString()) as { ArchiveList: InventoryEntry[] }).ArchiveList.map((item) => item.ArchiveId),
+      nextMarker: out.nextMarker,
+    };
   };
 
   it('writes Glacier JSON', async () => {
@@ -648,7 +687,9 @@ describe('formatInventory', () => {
     const out = await format({ format: 'JSON' }, list);
     expect(JSON.parse(out.body.toString())).toEqual({ VaultARN: VAULT_ARN, InventoryDate: DATE, ArchiveList: list });
     expect(out.nextMarker).toBeUndefined();
-    expect((await format({ format: 'JSON' }, [])).body.toString()).toBe(`{"VaultARN":"${VAULT_ARN}","InventoryDate":"${DATE}","ArchiveList":[]}`);
+    expect((await format({ format: 'JSON' }, [])).body.toString()).toBe(
+      `{"VaultARN":"${VAULT_ARN}","InventoryDate":"${DATE}","ArchiveList":[]}`,
+    );
   });
 
   it('writes CSV, quoting descriptions with commas or quotes', async () => {
@@ -659,7 +700,8 @@ describe('formatInventory', () => {
       entry('e', '2024-05-04T10:00:00Z', ''),
     ];
     const out = await format({ format: 'CSV' }, list);
-    const row = (item: InventoryEntry, description: string) => `${item.ArchiveId},${description},${item.CreationDate},${item.Size},${item.SHA256TreeHash}`;
+    const row = (item: InventoryEntry, description: string) =>
+      `${item.ArchiveId},${description},${item.CreationDate},${item.Size},${item.SHA256TreeHash}`;
     expect(out.body.toString()).toBe(
       [CSV_HEADER, row(list[0], 'plain words'), row(list[1], '"a, b"'), row(list[2], '"say ""hi"""'), row(list[3], ''), ''].join('\n'),
     );
@@ -670,8 +712,16 @@ describe('formatInventory', () => {
   it('keeps archives created from StartDate (inclusive) to EndDate (exclusive)', async () => {
     expect((await listed({ format: 'JSON', startDate: '2024-05-03T10:00:00Z' })).ids).toEqual(['c', 'd', 'e', 'f', 'g']);
     expect((await listed({ format: 'JSON', endDate: '2024-05-03T10:00:00Z' })).ids).toEqual(['a', 'b']);
-    expect((await listed({ format: 'JSON', startDate: '2024-05-02T10:00:00Z', endDate: '2024-05-05T10:00:00Z' })).ids).toEqual(['b', 'c', 'd']);
-    expect((await listed({ format: 'JSON', startDate: '2024-05-02T10:00:01Z', endDate: '2024-05-05T10:00:01Z' })).ids).toEqual(['c', 'd', 'e']);
+    expect((await listed({ format: 'JSON', startDate: '2024-05-02T10:00:00Z', endDate: '2024-05-05T10:00:00Z' })).ids).toEqual([
+      'b',
+      'c',
+      'd',
+    ]);
+    expect((await listed({ format: 'JSON', startDate: '2024-05-02T10:00:01Z', endDate: '2024-05-05T10:00:01Z' })).ids).toEqual([
+      'c',
+      'd',
+      'e',
+    ]);
   });
 
   it('starts after the Marker, stops at the Limit, and gives the next marker only when more follow', async () => {
@@ -681,7 +731,10 @@ describe('formatInventory', () => {
     expect(await listed({ format: 'JSON', marker: 'd', limit: 3 })).toEqual({ ids: ['e', 'f', 'g'], nextMarker: undefined });
     expect(await listed({ format: 'JSON', limit: 7 })).toEqual({ ids: ['a', 'b', 'c', 'd', 'e', 'f', 'g'], nextMarker: undefined });
     // Only archives that pass the date filter count, and only one that would be listed makes a next marker.
-    expect(await listed({ format: 'JSON', endDate: '2024-05-04T10:00:00Z', limit: 3 })).toEqual({ ids: ['a', 'b', 'c'], nextMarker: undefined });
+    expect(await listed({ format: 'JSON', endDate: '2024-05-04T10:00:00Z', limit: 3 })).toEqual({
+      ids: ['a', 'b', 'c'],
+      nextMarker: undefined,
+    });
     expect(await listed({ format: 'JSON', startDate: '2024-05-02T10:00:00Z', limit: 2 })).toEqual({ ids: ['b', 'c'], nextMarker: 'c' });
 
     // Following the markers lists each archive once.
@@ -729,7 +782,11 @@ describe('notifications', () => {
     expect(topicsFor(archiveJob)).toEqual([VAULT_TOPIC]);
     expect(topicsFor(inventoryJob)).toEqual([]);
     expect(deliveries()).toEqual([
-      { topicArn: VAULT_TOPIC, subject: 'Notification from Amazon Glacier: ArchiveRetrievalCompleted', message: await described(archiveJob) },
+      {
+        topicArn: VAULT_TOPIC,
+        subject: 'Notification from Amazon Glacier: ArchiveRetrievalCompleted',
+        message: await described(archiveJob),
+      },
     ]);
   });
 
@@ -738,7 +795,11 @@ describe('notifications', () => {
     const { archiveJob, inventoryJob } = await completedJobs();
     expect(topicsFor(archiveJob)).toEqual([]);
     expect(deliveries()).toEqual([
-      { topicArn: VAULT_TOPIC, subject: 'Notification from Amazon Glacier: InventoryRetrievalCompleted', message: await described(inventoryJob) },
+      {
+        topicArn: VAULT_TOPIC,
+        subject: 'Notification from Amazon Glacier: InventoryRetrievalCompleted',
+        message: await described(inventoryJob),
+      },
     ]);
   });
 
@@ -753,7 +814,8 @@ describe('notifications', () => {
     const { archiveJob, inventoryJob } = await completedJobs({ SNSTopic: JOB_TOPIC }, { SNSTopic: VAULT_TOPIC });
     expect(topicsFor(archiveJob)).toEqual([JOB_TOPIC, VAULT_TOPIC].sort());
     expect(topicsFor(inventoryJob)).toEqual([VAULT_TOPIC]);
-    for (const delivery of deliveries()) expect(delivery.message).toEqual(expect.objectContaining({ StatusCode: 'Succeeded', Completed: true }));
+    for (const delivery of deliveries())
+      expect(delivery.message).toEqual(expect.objectContaining({ StatusCode: 'Succeeded', Completed: true }));
   });
 
   it('notifies failed jobs too, when they fail', async () => {
@@ -790,7 +852,11 @@ describe('notifications', () => {
       expect(await sweepJobs(svc)).toEqual({ completed: 0, notified: 1 });
       const message = await described(jobId);
       expect(deliveries()).toEqual(
-        [JOB_TOPIC, VAULT_TOPIC].map((topicArn) => ({ topicArn, subject: 'Notification from Amazon Glacier: ArchiveRetrievalCompleted', message })),
+        [JOB_TOPIC, VAULT_TOPIC].map((topicArn) => ({
+          topicArn,
+          subject: 'Notification from Amazon Glacier: ArchiveRetrievalCompleted',
+          message,
+        })),
       );
       svc.advance(HOUR);
       expect(await sweepJobs(svc)).toEqual({ completed: 0, notified: 0 });
@@ -834,13 +900,25 @@ describe('notifications', () => {
     await configure(['ArchiveRetrievalCompleted', 'ArchiveRetrievalCompleted']);
     expect(await getVaultNotifications(svc, ACCOUNT, 'v')).toEqual({ snsTopic: VAULT_TOPIC, events: ['ArchiveRetrievalCompleted'] });
     await configure(['InventoryRetrievalCompleted', 'ArchiveRetrievalCompleted'], JOB_TOPIC);
-    expect(await getVaultNotifications(svc, ACCOUNT, 'v')).toEqual({ snsTopic: JOB_TOPIC, events: ['InventoryRetrievalCompleted', 'ArchiveRetrievalCompleted'] });
+    expect(await getVaultNotifications(svc, ACCOUNT, 'v')).toEqual({
+      snsTopic: JOB_TOPIC,
+      events: ['InventoryRetrievalCompleted', 'ArchiveRetrievalCompleted'],
+    });
     await removeVaultNotifications(svc, ACCOUNT, 'v');
-    await expect(getVaultNotifications(svc, ACCOUNT, 'v')).rejects.toEqual(error('ResourceNotFoundException', /^No notification configuration/));
+    await expect(getVaultNotifications(svc, ACCOUNT, 'v')).rejects.toEqual(
+      error('ResourceNotFoundException', /^No notification configuration/),
+    );
     await expect(removeVaultNotifications(svc, ACCOUNT, 'v')).resolves.toBeUndefined();
 
     const ghost = error('ResourceNotFoundException', `Vault not found for ARN: ${arn('ghost')}`);
-    await expect(setVaultNotifications(svc, ACCOUNT, 'ghost', Buffer.from(JSON.stringify({ SNSTopic: VAULT_TOPIC, Events: ['ArchiveRetrievalCompleted'] })))).rejects.toEqual(ghost);
+    await expect(
+      setVaultNotifications(
+        svc,
+        ACCOUNT,
+        'ghost',
+        Buffer.from(JSON.stringify({ SNSTopic: VAULT_TOPIC, Events: ['ArchiveRetrievalCompleted'] })),
+      ),
+    ).rejects.toEqual(ghost);
     await expect(getVaultNotifications(svc, ACCOUNT, 'ghost')).rejects.toEqual(ghost);
     await expect(removeVaultNotifications(svc, ACCOUNT, 'ghost')).rejects.toEqual(ghost);
   });
@@ -849,12 +927,32 @@ describe('notifications', () => {
     ['a body that is not JSON', '{"SNSTopic":', /^The request body is not valid JSON\.$/],
     ['a JSON null', 'null', /^The request body must be a JSON object\.$/],
     ['no SNSTopic', JSON.stringify({ Events: ['ArchiveRetrievalCompleted'] }), /SNSTopic must be the ARN of an SNS topic/],
-    ['an SNSTopic that is not a topic ARN', JSON.stringify({ SNSTopic: 'my-topic', Events: ['ArchiveRetrievalCompleted'] }), /^Invalid SNSTopic: my-topic\./],
-    ['an SQS ARN', JSON.stringify({ SNSTopic: `arn:aws:sqs:us-east-1:${ACCOUNT}:queue`, Events: ['ArchiveRetrievalCompleted'] }), /^Invalid SNSTopic/],
-    ['no Events', JSON.stringify({ SNSTopic: VAULT_TOPIC }), /Events must list one or more of ArchiveRetrievalCompleted, InventoryRetrievalCompleted/],
+    [
+      'an SNSTopic that is not a topic ARN',
+      JSON.stringify({ SNSTopic: 'my-topic', Events: ['ArchiveRetrievalCompleted'] }),
+      /^Invalid SNSTopic: my-topic\./,
+    ],
+    [
+      'an SQS ARN',
+      JSON.stringify({ SNSTopic: `arn:aws:sqs:us-east-1:${ACCOUNT}:queue`, Events: ['ArchiveRetrievalCompleted'] }),
+      /^Invalid SNSTopic/,
+    ],
+    [
+      'no Events',
+      JSON.stringify({ SNSTopic: VAULT_TOPIC }),
+      /Events must list one or more of ArchiveRetrievalCompleted, InventoryRetrievalCompleted/,
+    ],
     ['empty Events', JSON.stringify({ SNSTopic: VAULT_TOPIC, Events: [] }), /Events must list one or more/],
-    ['an unknown event', JSON.stringify({ SNSTopic: VAULT_TOPIC, Events: ['ArchiveRetrievalCompleted', 'VaultDeleted'] }), /Events must list one or more/],
-    ['Events that is not a list', JSON.stringify({ SNSTopic: VAULT_TOPIC, Events: 'ArchiveRetrievalCompleted' }), /Events must list one or more/],
+    [
+      'an unknown event',
+      JSON.stringify({ SNSTopic: VAULT_TOPIC, Events: ['ArchiveRetrievalCompleted', 'VaultDeleted'] }),
+      /Events must list one or more/,
+    ],
+    [
+      'Events that is not a list',
+      JSON.stringify({ SNSTopic: VAULT_TOPIC, Events: 'ArchiveRetrievalCompleted' }),
+      /Events must list one or more/,
+    ],
   ])('refuses %s, keeping the configuration it has', async (_what, body, message) => {
     await configure(['ArchiveRetrievalCompleted']);
     await expect(setVaultNotifications(svc, ACCOUNT, 'v', Buffer.from(body))).rejects.toEqual(invalid(message));
@@ -874,7 +972,9 @@ describe('inventory output', () => {
     const outputKey = job.outputKey as string;
     expect(outputKey.startsWith(`${ACCOUNT}/jobs/${jobId}/`)).toBe(true);
     expect(svc.blobs.hotKeys()).toEqual([outputKey]);
-    expect(svc.purges.pending().filter(({ task }) => task.kind === 'blob')).toEqual([{ dueMs: completedAt + JOB_OUTPUT_LIFETIME_MS + 60_000, task: { kind: 'blob', blobKey: outputKey } }]);
+    expect(svc.purges.pending().filter(({ task }) => task.kind === 'blob')).toEqual([
+      { dueMs: completedAt + JOB_OUTPUT_LIFETIME_MS + 60_000, task: { kind: 'blob', blobKey: outputKey } },
+    ]);
 
     const out = await output(jobId);
     expect(out.contentType).toBe('text/csv');
@@ -901,11 +1001,15 @@ describe('inventory output', () => {
     const listed = (JSON.parse((await output(first)).body.toString()) as { ArchiveList: InventoryEntry[] }).ArchiveList;
     expect(listed).toHaveLength(2);
     expect(await described(first)).toEqual(
-      expect.objectContaining({ InventoryRetrievalParameters: { Format: 'JSON', StartDate: null, EndDate: null, Limit: '2', Marker: listed[1].ArchiveId } }),
+      expect.objectContaining({
+        InventoryRetrievalParameters: { Format: 'JSON', StartDate: null, EndDate: null, Limit: '2', Marker: listed[1].ArchiveId },
+      }),
     );
   });
 
   it('needs an inventory of the vault', async () => {
-    await expect(initiate({ Type: 'inventory-retrieval' })).rejects.toEqual(error('ResourceNotFoundException', new RegExp(`^Inventory not found for vault ${arn('v')}`)));
+    await expect(initiate({ Type: 'inventory-retrieval' })).rejects.toEqual(
+      error('ResourceNotFoundException', new RegExp(`^Inventory not found for vault ${arn('v')}`)),
+    );
   });
 });

@@ -41,8 +41,31 @@ function entries(count: number, tag: string): InventoryEntry[] {
 
 // Names that sort differently by case and punctuation: ASCII puts '-' < '.' < digits < upper case < '_' < lower case.
 const VAULT_NAMES = [
-  'alpha', 'Alpha', 'ALPHA', 'alpha-1', 'alpha.1', 'alpha_1', 'alpha1', 'beta', 'Beta', '_under', '-dash', '.dot',
-  '0zero', '9nine', 'Zulu', 'zulu', 'a', 'A', 'a-', 'a.', 'a_', 'aa', 'aB', 'ab', 'middle.name-with_all',
+  'alpha',
+  'Alpha',
+  'ALPHA',
+  'alpha-1',
+  'alpha.1',
+  'alpha_1',
+  'alpha1',
+  'beta',
+  'Beta',
+  '_under',
+  '-dash',
+  '.dot',
+  '0zero',
+  '9nine',
+  'Zulu',
+  'zulu',
+  'a',
+  'A',
+  'a-',
+  'a.',
+  'a_',
+  'aa',
+  'aB',
+  'ab',
+  'middle.name-with_all',
 ];
 
 export function metadataStoreContract(makeStore: () => Promise<MetadataStore>): void {
@@ -74,7 +97,10 @@ export function metadataStoreContract(makeStore: () => Promise<MetadataStore>): 
       await inParallel(VAULT_NAMES, 5, (name) => store.createVault(vault(name)));
       await store.createVault(vault('aaa-other-account', OTHER_ACCOUNT));
 
-      const pages = await listAfterLastId((startAfter) => store.listVaults(ACCOUNT, startAfter, 10), (item) => item.vaultName);
+      const pages = await listAfterLastId(
+        (startAfter) => store.listVaults(ACCOUNT, startAfter, 10),
+        (item) => item.vaultName,
+      );
 
       expect(pages.map((page) => page.items.length)).toEqual([10, 10, 5]);
       expect(pages.map((page) => page.cursor !== undefined)).toEqual([true, true, false]);
@@ -108,7 +134,11 @@ export function metadataStoreContract(makeStore: () => Promise<MetadataStore>): 
       expect(items.map((item) => `${item.accountId}/${item.vaultName}`).sort()).toEqual(
         [...names.map((name) => `${ACCOUNT}/${name}`), `${OTHER_ACCOUNT}/scan-x`].sort(),
       );
-      expect(items.find((item) => item.vaultName === 'scan-3')).toEqual({ ...vault('scan-3'), lastWriteMs: 1000, inventory: summary('inv-a', 2000, 1, 1) });
+      expect(items.find((item) => item.vaultName === 'scan-3')).toEqual({
+        ...vault('scan-3'),
+        lastWriteMs: 1000,
+        inventory: summary('inv-a', 2000, 1, 1),
+      });
     });
 
     it('stamps writes only on a vault that exists', async () => {
@@ -186,7 +216,7 @@ export function metadataStoreContract(makeStore: () => Promise<MetadataStore>): 
       expect(await store.getArchive(ACCOUNT, 'v', record.archiveId)).toEqual({ ...record, deletedDate: '2024-04-01T00:00:00.000Z' });
     });
 
-    it('stores the layout of an archive made of a multipart upload\'s parts', async () => {
+    it("stores the layout of an archive made of a multipart upload's parts", async () => {
       const record = archive('v', { layout: { kind: 'parts', uploadId: 'upload-1', partSize: 1048576, count: 1001, chunks: 2 } });
       await store.createArchive(record);
       expect(await store.getArchive(ACCOUNT, 'v', record.archiveId)).toEqual(record);

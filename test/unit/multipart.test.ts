@@ -87,7 +87,8 @@ async function readArchive(archiveId: string): Promise<Buffer> {
   const archive = await svc.metadata.getArchive(ACCOUNT, 'v', archiveId);
   if (archive?.layout.kind !== 'parts') throw new Error(`${archiveId} is not a multipart archive`);
   const keys: string[] = [];
-  for (let chunk = 0; chunk < archive.layout.chunks; chunk += 1) keys.push(...((await svc.uploads.getSegments(ACCOUNT, 'v', archiveId, chunk)) ?? []));
+  for (let chunk = 0; chunk < archive.layout.chunks; chunk += 1)
+    keys.push(...((await svc.uploads.getSegments(ACCOUNT, 'v', archiveId, chunk)) ?? []));
   return Buffer.concat(await Promise.all(keys.map((key) => svc.blobs.get(key))));
 }
 
@@ -96,7 +97,13 @@ async function crashedComplete(uploadId: string, data: Buffer, stage: 'reserved'
   const archiveId = (await svc.uploads.reserveArchiveId(ACCOUNT, 'v', uploadId, newArchiveId())) as string;
   if (stage === 'reserved') return archiveId;
   const parts = await partsOf(uploadId);
-  await svc.uploads.putSegments(ACCOUNT, 'v', archiveId, 0, parts.map((part) => part.blobKey));
+  await svc.uploads.putSegments(
+    ACCOUNT,
+    'v',
+    archiveId,
+    0,
+    parts.map((part) => part.blobKey),
+  );
   await svc.metadata.recordVaultWrite(ACCOUNT, 'v', svc.now().getTime());
   await svc.metadata.createArchive({
     accountId: ACCOUNT,
@@ -116,13 +123,19 @@ async function takeInventory(): Promise<{ summary: InventorySummary; entries: In
   svc.advance(1000);
   const summary = (await inventoryVault(svc, (await svc.metadata.getVault(ACCOUNT, 'v')) as VaultRecord)) as InventorySummary;
   const entries: InventoryEntry[] = [];
-  for (let chunk = 0; chunk < summary.chunks; chunk += 1) entries.push(...((await svc.metadata.getInventoryChunk(ACCOUNT, 'v', summary.id, chunk)) ?? []));
+  for (let chunk = 0; chunk < summary.chunks; chunk += 1)
+    entries.push(...((await svc.metadata.getInventoryChunk(ACCOUNT, 'v', summary.id, chunk)) ?? []));
   return { summary, entries };
 }
 
 describe('initiateUpload', () => {
   it('creates an open upload with the part size and description, and its location', async () => {
-    const { uploadId, location } = await initiateUpload(svc, { accountId: ACCOUNT, vaultName: 'v', partSize: '2097152', description: 'my backup' });
+    const { uploadId, location } = await initiateUpload(svc, {
+      accountId: ACCOUNT,
+      vaultName: 'v',
+      partSize: '2097152',
+      description: 'my backup',
+    });
     expect(uploadId).toMatch(/^[A-Za-z0-9_][A-Za-z0-9_-]{91}$/);
     expect(location).toBe(`/${ACCOUNT}/vaults/v/multipart-uploads/${uploadId}`);
     expect(await svc.uploads.getUpload(ACCOUNT, 'v', uploadId)).toEqual({
@@ -136,12 +149,15 @@ describe('initiateUpload', () => {
     });
   });
 
-  it.each(Array.from({ length: 13 }, (_, i) => 2 ** (20 + i)))('accepts a part size of %i bytes when the endpoint takes it', async (size) => {
-    svc = memoryServices(new MemoryMetadataStore(), START, { maxBodyBytes: 5 * 1024 * MiB });
-    await createVault(svc, ACCOUNT, 'v');
-    const uploadId = await initiate(String(size));
-    expect((await svc.uploads.getUpload(ACCOUNT, 'v', uploadId))?.partSize).toBe(size);
-  });
+  it.each(Array.from({ length: 13 }, (_, i) => 2 ** (20 + i)))(
+    'accepts a part size of %i bytes when the endpoint takes it',
+    async (size) => {
+      svc = memoryServices(new MemoryMetadataStore(), START, { maxBodyBytes: 5 * 1024 * MiB });
+      await createVault(svc, ACCOUNT, 'v');
+      const uploadId = await initiate(String(size));
+      expect((await svc.uploads.getUpload(ACCOUNT, 'v', uploadId))?.partSize).toBe(size);
+    },
+  );
 
   it.each([
     ['3 MiB', '3145728', '3145728'],
@@ -153,7 +169,9 @@ describe('initiateUpload', () => {
     ['a negative number', '-1048576', '-1048576'],
     ['no value', undefined, 'null'],
   ])('refuses a part size of %s', async (_what, partSize, shown) => {
-    await expect(initiateUpload(svc, { accountId: ACCOUNT, vaultName: 'v', partSize, description: '' })).rejects.toEqual(invalid(sizeMessage(shown)));
+    await expect(initiateUpload(svc, { accountId: ACCOUNT, vaultName: 'v', partSize, description: '' })).rejects.toEqual(
+      invalid(sizeMessage(shown)),
+    );
     expect((await svc.uploads.listUploads(ACCOUNT, 'v', undefined, 10)).items).toEqual([]);
   });
 
@@ -162,7 +180,9 @@ describe('initiateUpload', () => {
     expect(svc.maxBodyBytes).toBeLessThan(8 * MiB);
     await expect(initiate(String(4 * MiB))).resolves.toBeDefined();
     await expect(initiate(String(8 * MiB))).rejects.toEqual(
-      invalid(`Invalid part size: 8388608. This endpoint accepts request bodies of at most ${svc.maxBodyBytes} bytes, so its largest part size is 4194304 bytes.`),
+      invalid(
+        `Invalid part size: 8388608. This endpoint accepts request bodies of at most ${svc.maxBodyBytes} bytes, so its largest part size is 4194304 bytes.`,
+      ),
     );
 
     svc = memoryServices(new MemoryMetadataStore(), START, { maxBodyBytes: 2 * MiB - 1 });
@@ -199,7 +219,12 @@ describe('uploadPart', () => {
     const body = bytes(MiB, 0);
     expect(await sendPart(uploadId, 0, body)).toEqual({ treeHash: hex(body) });
     const [record] = await partsOf(uploadId);
-    expect(record).toEqual({ index: 0, size: MiB, treeHash: hex(body), blobKey: expect.stringMatching(new RegExp(`^${ACCOUNT}/uploads/${uploadId}/0-`)) });
+    expect(record).toEqual({
+      index: 0,
+      size: MiB,
+      treeHash: hex(body),
+      blobKey: expect.stringMatching(new RegExp(`^${ACCOUNT}/uploads/${uploadId}/0-`)),
+    });
     expect(await blobsOf(uploadId)).toEqual([record.blobKey]);
     expect((await svc.blobs.get(record.blobKey)).equals(body)).toBe(true);
     expect((await svc.uploads.getUpload(ACCOUNT, 'v', uploadId))?.lastActivityMs).toBe(START + 6000);
@@ -226,7 +251,7 @@ describe('uploadPart', () => {
     expect(await blobsOf(uploadId)).toEqual([]);
   });
 
-  it('refuses a Content-Range whose length is not the body\'s', async () => {
+  it("refuses a Content-Range whose length is not the body's", async () => {
     const uploadId = await initiate();
     await expect(sendPart(uploadId, 0, bytes(10, 0), { range: 'bytes 0-1048575/*' })).rejects.toEqual(
       invalid('Content-Range: bytes 0-1048575/* is incompatible with Content-Length: 10'),
@@ -243,7 +268,9 @@ describe('uploadPart', () => {
     const uploadId = await initiate();
     const range = `bytes ${start}-${start + length - 1}/*`;
     await expect(sendPart(uploadId, start, bytes(length, 0))).rejects.toEqual(
-      invalid(`Invalid Content-Range: ${range}. A part must start at a multiple of the part size (1048576 bytes) and be at most that long.`),
+      invalid(
+        `Invalid Content-Range: ${range}. A part must start at a multiple of the part size (1048576 bytes) and be at most that long.`,
+      ),
     );
     expect(await partsOf(uploadId)).toEqual([]);
     expect(await blobsOf(uploadId)).toEqual([]);
@@ -271,7 +298,9 @@ describe('uploadPart', () => {
     svc.advance(5000);
     const body = bytes(MiB, 0);
     const wrong = 'ab'.repeat(32);
-    await expect(sendPart(uploadId, 0, body, { treeHash: wrong })).rejects.toEqual(invalid(`Checksum mismatch: expected ${wrong}, computed ${hex(body)}`));
+    await expect(sendPart(uploadId, 0, body, { treeHash: wrong })).rejects.toEqual(
+      invalid(`Checksum mismatch: expected ${wrong}, computed ${hex(body)}`),
+    );
     expect(await partsOf(uploadId)).toEqual([]);
     expect(svc.blobs.keys()).toEqual([]);
     expect((await svc.uploads.getUpload(ACCOUNT, 'v', uploadId))?.lastActivityMs).toBe(START + 1000);
@@ -287,7 +316,10 @@ describe('uploadPart', () => {
     await sendPart(uploadId, 0, second);
 
     const parts = await partsOf(uploadId);
-    expect(parts.map((part) => [part.index, part.treeHash])).toEqual([[0, hex(second)], [1, hex(tail)]]);
+    expect(parts.map((part) => [part.index, part.treeHash])).toEqual([
+      [0, hex(second)],
+      [1, hex(tail)],
+    ]);
     const data = Buffer.concat([second, tail]);
     const { archiveId } = await complete(uploadId, data.length, hex(data));
     expect((await readArchive(archiveId)).equals(data)).toBe(true);
@@ -301,13 +333,17 @@ describe('uploadPart', () => {
 });
 
 describe('completeUpload', () => {
-  it('assembles the archive from parts sent in any order, without the parts\' bytes being read', async () => {
+  it("assembles the archive from parts sent in any order, without the parts' bytes being read", async () => {
     const data = Buffer.concat([bytes(MiB, 0), bytes(MiB, 1), bytes(12345, 2)]);
     const uploadId = await uploadParts(data, [2, 0, 1]);
     svc.advance(5000);
 
     const result = await complete(uploadId, data.length, hex(data));
-    expect(result).toEqual({ archiveId: expect.any(String), treeHash: hex(data), location: `/${ACCOUNT}/vaults/v/archives/${result.archiveId}` });
+    expect(result).toEqual({
+      archiveId: expect.any(String),
+      treeHash: hex(data),
+      location: `/${ACCOUNT}/vaults/v/archives/${result.archiveId}`,
+    });
     expect(await svc.metadata.getArchive(ACCOUNT, 'v', result.archiveId)).toEqual({
       accountId: ACCOUNT,
       vaultName: 'v',
@@ -334,7 +370,13 @@ describe('completeUpload', () => {
     const data = bytes(1, 0);
     const uploadId = await uploadParts(data);
     const { archiveId } = await complete(uploadId, 1, hex(data));
-    expect((await svc.metadata.getArchive(ACCOUNT, 'v', archiveId))?.layout).toEqual({ kind: 'parts', uploadId, partSize: MiB, count: 1, chunks: 1 });
+    expect((await svc.metadata.getArchive(ACCOUNT, 'v', archiveId))?.layout).toEqual({
+      kind: 'parts',
+      uploadId,
+      partSize: MiB,
+      count: 1,
+      chunks: 1,
+    });
   });
 
   it.each([
@@ -372,7 +414,9 @@ describe('completeUpload', () => {
     await expect(complete(uploadId, data.length + 1, hex(data))).rejects.toEqual(
       invalid(`Invalid archive size: ${data.length + 1}. The uploaded parts add up to ${data.length} bytes.`),
     );
-    await expect(complete(uploadId, MiB, hex(data))).rejects.toEqual(invalid(`Invalid archive size: ${MiB}. The uploaded parts add up to ${data.length} bytes.`));
+    await expect(complete(uploadId, MiB, hex(data))).rejects.toEqual(
+      invalid(`Invalid archive size: ${MiB}. The uploaded parts add up to ${data.length} bytes.`),
+    );
     expect(await svc.metadata.listArchives(ACCOUNT, 'v')).toEqual({ items: [] });
     const { archiveId } = await complete(uploadId, data.length, hex(data));
     expect((await readArchive(archiveId)).equals(data)).toBe(true);
@@ -383,13 +427,20 @@ describe('completeUpload', () => {
     const uploadId = await uploadParts(data);
     // The hash of the same parts in another order.
     const swapped = Buffer.concat([data.subarray(MiB, 2 * MiB), data.subarray(0, MiB), data.subarray(2 * MiB)]);
-    await expect(complete(uploadId, data.length, hex(swapped))).rejects.toEqual(invalid(`Checksum mismatch: expected ${hex(swapped)}, computed ${hex(data)}`));
+    await expect(complete(uploadId, data.length, hex(swapped))).rejects.toEqual(
+      invalid(`Checksum mismatch: expected ${hex(swapped)}, computed ${hex(data)}`),
+    );
     expect(await svc.metadata.listArchives(ACCOUNT, 'v')).toEqual({ items: [] });
     expect((await svc.uploads.getUpload(ACCOUNT, 'v', uploadId))?.reservedArchiveId).toBeUndefined();
   });
 
   it.each([
-    ['no archive size', undefined, 'ab'.repeat(32), error('MissingParameterValueException', 'Required parameter missing: x-amz-archive-size')],
+    [
+      'no archive size',
+      undefined,
+      'ab'.repeat(32),
+      error('MissingParameterValueException', 'Required parameter missing: x-amz-archive-size'),
+    ],
     ['an archive size that is not a number', 'ten', 'ab'.repeat(32), invalid('Invalid x-amz-archive-size: ten')],
     ['no tree hash', '10', undefined, error('MissingParameterValueException', 'Required parameter missing: x-amz-sha256-tree-hash')],
     ['a tree hash that is not SHA-256 hex', '10', 'xyz', invalid('Invalid x-amz-sha256-tree-hash: xyz')],
@@ -477,7 +528,10 @@ describe('listUploads and listParts', () => {
     expect(first.uploads.map((item) => item.uploadId)).toEqual(ids.slice(0, 2));
     expect(first.marker).toBe(ids[1]);
     const rest = await listUploads(svc, ACCOUNT, 'v', first.marker, 2);
-    expect(rest).toEqual({ uploads: [expect.objectContaining({ uploadId: ids[2], partSize: MiB, description: 'multipart' })], marker: undefined });
+    expect(rest).toEqual({
+      uploads: [expect.objectContaining({ uploadId: ids[2], partSize: MiB, description: 'multipart' })],
+      marker: undefined,
+    });
     await expect(listUploads(svc, ACCOUNT, 'ghost', undefined, 2)).rejects.toEqual(error('ResourceNotFoundException', /^Vault not found/));
   });
 
@@ -545,7 +599,7 @@ describe('purgeIdleUploads', () => {
     expect((await listUploads(svc, ACCOUNT, 'v', undefined, 10)).uploads.map((item) => item.uploadId)).toEqual([recent]);
   });
 
-  it('for a completed upload, keeps the blobs its archive uses and removes a replaced part\'s blob', async () => {
+  it("for a completed upload, keeps the blobs its archive uses and removes a replaced part's blob", async () => {
     const stale = bytes(MiB, 7);
     const data = Buffer.concat([bytes(MiB, 0), bytes(100, 1)]);
     const uploadId = await initiate();
@@ -592,14 +646,19 @@ describe('purgeIdleUploads', () => {
     await createVault(svc, '999988887777', 'v');
     const created: { accountId: string; vaultName: string; uploadId: string }[] = [];
     for (let i = 0; i < 7; i += 1) {
-      for (const [accountId, vaultName] of [[ACCOUNT, 'v'], [ACCOUNT, 'w'], ['999988887777', 'v']]) {
+      for (const [accountId, vaultName] of [
+        [ACCOUNT, 'v'],
+        [ACCOUNT, 'w'],
+        ['999988887777', 'v'],
+      ]) {
         const { uploadId } = await initiateUpload(svc, { accountId, vaultName, partSize: String(MiB), description: '' });
         created.push({ accountId, vaultName, uploadId });
       }
     }
     svc.advance(25 * HOUR);
     expect(await purgeIdleUploads(svc)).toBe(21);
-    for (const { accountId, vaultName, uploadId } of created) expect(await svc.uploads.getUpload(accountId, vaultName, uploadId)).toBeUndefined();
+    for (const { accountId, vaultName, uploadId } of created)
+      expect(await svc.uploads.getUpload(accountId, vaultName, uploadId)).toBeUndefined();
   });
 });
 
@@ -639,7 +698,9 @@ describe('a Complete that crashed', () => {
 
     await expect(abortUpload(svc, ACCOUNT, 'v', uploadId)).rejects.toEqual(uploadNotFound(uploadId));
     await expect(sendPart(uploadId, 0, bytes(MiB, 5))).rejects.toEqual(uploadNotFound(uploadId));
-    expect(await svc.uploads.getUpload(ACCOUNT, 'v', uploadId)).toEqual(expect.objectContaining({ reservedArchiveId: archiveId, lastActivityMs: START + 1000 }));
+    expect(await svc.uploads.getUpload(ACCOUNT, 'v', uploadId)).toEqual(
+      expect.objectContaining({ reservedArchiveId: archiveId, lastActivityMs: START + 1000 }),
+    );
     expect((await svc.uploads.getUpload(ACCOUNT, 'v', uploadId))?.aborted).toBeUndefined();
     expect(await partsOf(uploadId)).toHaveLength(3);
     expect(await blobsOf(uploadId)).toEqual(all);
@@ -696,29 +757,34 @@ describe('a Complete that crashed', () => {
     // Once the upload is purged, a retry finds no upload, and makes no other archive.
     await expect(complete(uploadId, data.length, hex(data))).rejects.toEqual(uploadNotFound(uploadId));
     expect((await svc.metadata.listArchives(ACCOUNT, 'v')).items.map((archive) => archive.archiveId)).toEqual([archiveId]);
-    expect((await takeInventory()).entries).toEqual([expect.objectContaining({ ArchiveId: archiveId, Size: data.length, SHA256TreeHash: hex(data) })]);
+    expect((await takeInventory()).entries).toEqual([
+      expect.objectContaining({ ArchiveId: archiveId, Size: data.length, SHA256TreeHash: hex(data) }),
+    ]);
   });
 
-  it.each(['a retried Complete', 'the janitor'])('after writing an archive the client then deleted: %s does not bring it back', async (who) => {
-    const data = Buffer.concat([bytes(MiB, 0), bytes(10, 1)]);
-    const uploadId = await uploadParts(data);
-    const archiveId = await crashedComplete(uploadId, data, 'archived');
-    svc.advance(1000);
-    await deleteArchive(svc, ACCOUNT, 'v', archiveId);
-    const deleted = await svc.metadata.getArchive(ACCOUNT, 'v', archiveId);
-    expect(deleted?.deletedDate).toBe('2024-06-01T12:00:02.000Z');
+  it.each(['a retried Complete', 'the janitor'])(
+    'after writing an archive the client then deleted: %s does not bring it back',
+    async (who) => {
+      const data = Buffer.concat([bytes(MiB, 0), bytes(10, 1)]);
+      const uploadId = await uploadParts(data);
+      const archiveId = await crashedComplete(uploadId, data, 'archived');
+      svc.advance(1000);
+      await deleteArchive(svc, ACCOUNT, 'v', archiveId);
+      const deleted = await svc.metadata.getArchive(ACCOUNT, 'v', archiveId);
+      expect(deleted?.deletedDate).toBe('2024-06-01T12:00:02.000Z');
 
-    if (who === 'a retried Complete') expect((await complete(uploadId, data.length, hex(data))).archiveId).toBe(archiveId);
-    svc.advance(25 * HOUR);
-    expect(await purgeIdleUploads(svc)).toBe(1);
-    expect(await svc.metadata.getArchive(ACCOUNT, 'v', archiveId)).toEqual(deleted);
-    expect(await svc.uploads.getUpload(ACCOUNT, 'v', uploadId)).toBeUndefined();
-    // The deleted archive's bytes outlive the upload until their removal is due.
-    expect(await blobsOf(uploadId)).toHaveLength(2);
-    expect(await runDuePurges(svc)).toBe(1);
-    expect(await blobsOf(uploadId)).toEqual([]);
-    expect((await takeInventory()).summary).toMatchObject({ numberOfArchives: 0, sizeInBytes: 0 });
-  });
+      if (who === 'a retried Complete') expect((await complete(uploadId, data.length, hex(data))).archiveId).toBe(archiveId);
+      svc.advance(25 * HOUR);
+      expect(await purgeIdleUploads(svc)).toBe(1);
+      expect(await svc.metadata.getArchive(ACCOUNT, 'v', archiveId)).toEqual(deleted);
+      expect(await svc.uploads.getUpload(ACCOUNT, 'v', uploadId)).toBeUndefined();
+      // The deleted archive's bytes outlive the upload until their removal is due.
+      expect(await blobsOf(uploadId)).toHaveLength(2);
+      expect(await runDuePurges(svc)).toBe(1);
+      expect(await blobsOf(uploadId)).toEqual([]);
+      expect((await takeInventory()).summary).toMatchObject({ numberOfArchives: 0, sizeInBytes: 0 });
+    },
+  );
 });
 
 describe('a part racing another request', () => {

@@ -60,7 +60,10 @@ async function outputOf<T>(action: () => Promise<T>): Promise<{ result: T; raw: 
     raw += chunk.toString();
     return true;
   };
-  const spies = [jest.spyOn(process.stdout, 'write').mockImplementation(capture), jest.spyOn(process.stderr, 'write').mockImplementation(capture)];
+  const spies = [
+    jest.spyOn(process.stdout, 'write').mockImplementation(capture),
+    jest.spyOn(process.stderr, 'write').mockImplementation(capture),
+  ];
   try {
     const result = await action();
     const lines = raw
@@ -85,7 +88,11 @@ const requestLogOf = (lines: Record<string, unknown>[]) => {
 };
 
 /** A REST API proxy event for a request signed as a client signs it. */
-async function signedEvent(method: string, path: string, options: { body?: Buffer; headers?: Record<string, string>; secretAccessKey?: string } = {}) {
+async function signedEvent(
+  method: string,
+  path: string,
+  options: { body?: Buffer; headers?: Record<string, string>; secretAccessKey?: string } = {},
+) {
   const body = options.body ?? Buffer.alloc(0);
   const signer = new SignatureV4({
     service: 'glacier',
@@ -139,7 +146,15 @@ describe('api handler', () => {
       BytesIn: 'Bytes',
       BytesOut: 'Bytes',
     });
-    expect(emf).toMatchObject({ service: 'coldvault', Operation: 'CreateVault', Requests: 1, ClientErrors: 0, ServerErrors: 0, BytesIn: 0, BytesOut: 0 });
+    expect(emf).toMatchObject({
+      service: 'coldvault',
+      Operation: 'CreateVault',
+      Requests: 1,
+      ClientErrors: 0,
+      ServerErrors: 0,
+      BytesIn: 0,
+      BytesOut: 0,
+    });
     expect(emf.Latency).toEqual(expect.any(Number));
 
     const logged = requestLogOf(lines);
@@ -159,7 +174,10 @@ describe('api handler', () => {
   it('counts the bytes of request and response bodies', async () => {
     const archive = Buffer.alloc(3000, 'a');
     const uploaded = await invoke(
-      await signedEvent('POST', '/-/vaults/observed/archives', { body: archive, headers: { 'x-amz-sha256-tree-hash': treeHash(archive).toString('hex') } }),
+      await signedEvent('POST', '/-/vaults/observed/archives', {
+        body: archive,
+        headers: { 'x-amz-sha256-tree-hash': treeHash(archive).toString('hex') },
+      }),
     );
     expect(uploaded.result.statusCode).toBe(201);
     expect(emfOf(uploaded.lines)).toMatchObject({ Operation: 'UploadArchive', BytesIn: 3000, BytesOut: 0 });
@@ -170,7 +188,9 @@ describe('api handler', () => {
   });
 
   it('counts a rejected signature as a client error of the operation, and logs no credentials', async () => {
-    const { result, raw, lines } = await invoke(await signedEvent('DELETE', '/-/vaults/observed', { secretAccessKey: 'not-the-secret-of-the-root-key' }));
+    const { result, raw, lines } = await invoke(
+      await signedEvent('DELETE', '/-/vaults/observed', { secretAccessKey: 'not-the-secret-of-the-root-key' }),
+    );
     expect(result.statusCode).toBe(403);
     expect(emfOf(lines)).toMatchObject({ Operation: 'DeleteVault', Requests: 1, ClientErrors: 1, ServerErrors: 0 });
     expect(requestLogOf(lines)).toMatchObject({ operation: 'DeleteVault', status: 403 });
@@ -194,10 +214,20 @@ describe('instrumented handlers', () => {
         return { statusCode: 503, headers: { 'x-amzn-requestid': 'req-1' }, body: Buffer.from('{}'), operation: 'ListJobs' };
       }),
     );
-    const request = { method: 'GET', path: '/-/vaults/v/jobs', signedPath: '/-/vaults/v/jobs', query: {}, headers: {}, repeatedHeaders: [], body: Buffer.alloc(0) };
+    const request = {
+      method: 'GET',
+      path: '/-/vaults/v/jobs',
+      signedPath: '/-/vaults/v/jobs',
+      query: {},
+      headers: {},
+      repeatedHeaders: [],
+      body: Buffer.alloc(0),
+    };
     const { lines } = await outputOf(() => failing(request));
     expect(emfOf(lines)).toMatchObject({ Operation: 'ListJobs', Requests: 1, ClientErrors: 0, ServerErrors: 1, BytesOut: 2 });
-    expect(lines.filter((line) => line.level === 'ERROR')).toEqual([expect.objectContaining({ message: 'request failed', requestId: 'req-1', error: 'boom' })]);
+    expect(lines.filter((line) => line.level === 'ERROR')).toEqual([
+      expect.objectContaining({ message: 'request failed', requestId: 'req-1', error: 'boom' }),
+    ]);
   });
 
   it('flushes the metrics of an invocation that throws', async () => {

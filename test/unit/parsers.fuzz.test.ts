@@ -38,11 +38,29 @@ async function onlyGlacierErrors<T>(fn: () => T | Promise<T>): Promise<{ ok: tru
 
 // Names that are also properties of every object.
 const PROTOTYPE_NAMES = ['constructor', '__proto__', 'toString', 'hasOwnProperty', 'valueOf'];
-const name = fc.oneof(fc.constantFrom(...PROTOTYPE_NAMES, 'host', 'x-amz-date', 'authorization', 'range', 'operation', 'limit'), fc.string({ maxLength: 20 }));
+const name = fc.oneof(
+  fc.constantFrom(...PROTOTYPE_NAMES, 'host', 'x-amz-date', 'authorization', 'range', 'operation', 'limit'),
+  fc.string({ maxLength: 20 }),
+);
 const dictionary = fc.dictionary(name, fc.string({ maxLength: 40 }), { maxKeys: 6 });
 const method = fc.oneof(fc.constantFrom('GET', 'PUT', 'POST', 'DELETE', 'PATCH', 'HEAD', 'get'), fc.string({ maxLength: 8 }));
 const segment = fc.oneof(
-  fc.constantFrom('-', ACCOUNT, 'vaults', 'archives', 'jobs', 'output', 'tags', 'multipart-uploads', 'lock-policy', 'policies', 'data-retrieval', '', '.', '..'),
+  fc.constantFrom(
+    '-',
+    ACCOUNT,
+    'vaults',
+    'archives',
+    'jobs',
+    'output',
+    'tags',
+    'multipart-uploads',
+    'lock-policy',
+    'policies',
+    'data-retrieval',
+    '',
+    '.',
+    '..',
+  ),
   fc.constantFrom('%', '%zz', '%2F', '%00', '%C3%A9', '%E0%A4%A', '%FF'),
   fc.string({ maxLength: 12 }),
 );
@@ -96,7 +114,9 @@ const v1Event: fc.Arbitrary<APIGatewayProxyEvent> = fc
     path,
     requestPath: fc.option(path, { nil: undefined }),
     headers: fc.option(dictionary, { nil: null }),
-    multiValueHeaders: fc.option(fc.dictionary(name, fc.array(fc.string({ maxLength: 20 }), { maxLength: 3 }), { maxKeys: 4 }), { nil: null }),
+    multiValueHeaders: fc.option(fc.dictionary(name, fc.array(fc.string({ maxLength: 20 }), { maxLength: 3 }), { maxKeys: 4 }), {
+      nil: null,
+    }),
     queryStringParameters: fc.option(dictionary, { nil: null }),
     body: fc.option(fc.string({ maxLength: 200 }), { nil: null }),
     isBase64Encoded: fc.boolean(),
@@ -118,14 +138,22 @@ const v2Event: fc.Arbitrary<APIGatewayProxyEventV2> = fc
     method,
     rawPath: path,
     stage: fc.oneof(fc.constantFrom('$default', 'prod', ''), fc.string({ maxLength: 8 })),
-    rawQueryString: fc.oneof(fc.string({ maxLength: 60 }), dictionary.map((query) => new URLSearchParams(query).toString())),
+    rawQueryString: fc.oneof(
+      fc.string({ maxLength: 60 }),
+      dictionary.map((query) => new URLSearchParams(query).toString()),
+    ),
     headers: dictionary,
     body: fc.option(fc.string({ maxLength: 200 }), { nil: undefined }),
     isBase64Encoded: fc.boolean(),
   })
   .map(
     ({ method: m, stage, ...event }) =>
-      ({ ...event, version: '2.0', routeKey: '$default', requestContext: { stage, http: { method: m } } }) as unknown as APIGatewayProxyEventV2,
+      ({
+        ...event,
+        version: '2.0',
+        routeKey: '$default',
+        requestContext: { stage, http: { method: m } },
+      }) as unknown as APIGatewayProxyEventV2,
   );
 
 function expectWellFormed(request: HttpRequest) {
@@ -152,7 +180,9 @@ describe('API Gateway events', () => {
 
   it('are answered with a 4xx in Glacier shape, never a 5xx from an unexpected exception', async () => {
     const svc = memoryServices();
-    const handler = apiGatewayHandler(async () => createApi({ svc, keys, users: { getUser: async () => undefined }, log: () => undefined }));
+    const handler = apiGatewayHandler(async () =>
+      createApi({ svc, keys, users: { getUser: async () => undefined }, log: () => undefined }),
+    );
     await fc.assert(
       fc.asyncProperty(fc.oneof(v1Event, v2Event), async (event) => {
         const result = await handler(event as ApiGatewayEvent);
@@ -166,7 +196,11 @@ describe('API Gateway events', () => {
   });
 });
 
-const amzDate = (date: Date) => date.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+const amzDate = (date: Date) =>
+  date
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
 
 describe('authenticate', () => {
   const hex64 = fc.stringMatching(/^[0-9a-f]{64}$/);
@@ -211,7 +245,15 @@ describe('authenticate', () => {
           };
           if (auth !== undefined) headers.authorization = auth;
           if (date !== undefined) headers['x-amz-date'] = date;
-          const request: HttpRequest = { method: 'GET', path: '/-/vaults', signedPath: '/-/vaults', query: {}, headers, repeatedHeaders: [], body: Buffer.from(body) };
+          const request: HttpRequest = {
+            method: 'GET',
+            path: '/-/vaults',
+            signedPath: '/-/vaults',
+            query: {},
+            headers,
+            repeatedHeaders: [],
+            body: Buffer.from(body),
+          };
           const outcome = await onlyGlacierErrors(() => authenticate(request, keys, 'us-east-1', NOW));
           expect(outcome.ok).toBe(false);
         },
@@ -230,7 +272,15 @@ describe('authenticate', () => {
           'x-amz-date': amzDate(NOW),
           authorization: `AWS4-HMAC-SHA256 Credential=${scope}, SignedHeaders=${['host', 'x-amz-date', ...names].join(';')}, Signature=${signature}`,
         };
-        const request: HttpRequest = { method: 'GET', path: '/-/vaults', signedPath: '/-/vaults', query: {}, headers, repeatedHeaders: [], body: Buffer.alloc(0) };
+        const request: HttpRequest = {
+          method: 'GET',
+          path: '/-/vaults',
+          signedPath: '/-/vaults',
+          query: {},
+          headers,
+          repeatedHeaders: [],
+          body: Buffer.alloc(0),
+        };
         const outcome = await onlyGlacierErrors(() => authenticate(request, keys, 'us-east-1', NOW));
         expect(outcome.ok).toBe(false);
         if (!outcome.ok) expect(outcome.error.code).toBe('InvalidSignatureException');
@@ -245,7 +295,9 @@ describe('authenticate', () => {
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom('GET', 'PUT', 'POST', 'DELETE'),
-        fc.array(fc.string({ minLength: 1, maxLength: 12 }), { maxLength: 5 }).map((segments) => `/${segments.map(encodeURIComponent).join('/')}`),
+        fc
+          .array(fc.string({ minLength: 1, maxLength: 12 }), { maxLength: 5 })
+          .map((segments) => `/${segments.map(encodeURIComponent).join('/')}`),
         fc.dictionary(fc.string({ minLength: 1, maxLength: 10 }), fc.string({ maxLength: 20 }), { maxKeys: 3 }),
         fc.dictionary(fc.stringMatching(/^x-amz-meta-[a-z0-9-]{1,10}$/), headerValue, { maxKeys: 3 }),
         fc.uint8Array({ maxLength: 100 }),
@@ -257,7 +309,10 @@ describe('authenticate', () => {
             ...extra,
             ...(withContentHash ? { 'x-amz-content-sha256': createHash('sha256').update(body).digest('hex') } : {}),
           };
-          const signed = await signer.sign({ method: m, protocol: 'https:', hostname: headers.host, path: p, query, headers, body }, { signingDate: NOW });
+          const signed = await signer.sign(
+            { method: m, protocol: 'https:', hostname: headers.host, path: p, query, headers, body },
+            { signingDate: NOW },
+          );
           const request: HttpRequest = {
             method: m,
             path: p,
@@ -284,7 +339,11 @@ describe('authenticate', () => {
 const PART_SIZES = Array.from({ length: 13 }, (_, i) => MiB * 2 ** i);
 
 describe('Content-Range (UploadMultipartPart)', () => {
-  const number = fc.oneof(fc.nat({ max: 20 * MiB }), fc.nat().map((n) => n * MiB), fc.bigInt({ min: 0n, max: 10n ** 25n }).map(String));
+  const number = fc.oneof(
+    fc.nat({ max: 20 * MiB }),
+    fc.nat().map((n) => n * MiB),
+    fc.bigInt({ min: 0n, max: 10n ** 25n }).map(String),
+  );
   const raw = fc.oneof(
     fc.tuple(number, number).map(([start, end]) => `bytes ${start}-${end}/*`),
     fc.tuple(number, number, fc.constantFrom('/*', '/100', '', '/* ', '/**')).map(([start, end, tail]) => `bytes ${start}-${end}${tail}`),
@@ -313,11 +372,16 @@ describe('Content-Range (UploadMultipartPart)', () => {
 
   it('accepts every part that starts at a multiple of the part size and is at most that long', () => {
     fc.assert(
-      fc.property(fc.constantFrom(...PART_SIZES), fc.nat({ max: MAX_PARTS - 1 }), fc.double({ min: 0, max: 1, noNaN: true }), (partSize, index, fraction) => {
-        const length = Math.max(1, Math.ceil(partSize * fraction));
-        const start = index * partSize;
-        expect(parseContentRange(`bytes ${start}-${start + length - 1}/*`, partSize, length)).toBe(index);
-      }),
+      fc.property(
+        fc.constantFrom(...PART_SIZES),
+        fc.nat({ max: MAX_PARTS - 1 }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        (partSize, index, fraction) => {
+          const length = Math.max(1, Math.ceil(partSize * fraction));
+          const start = index * partSize;
+          expect(parseContentRange(`bytes ${start}-${start + length - 1}/*`, partSize, length)).toBe(index);
+        },
+      ),
     );
   });
 });
@@ -378,7 +442,14 @@ describe('InitiateJob parameters', () => {
     archiveId = archive.archiveId;
   });
 
-  const anyValue = fc.oneof(fc.string({ maxLength: 20 }), fc.integer(), fc.boolean(), fc.constant(null), fc.array(fc.nat(), { maxLength: 2 }), fc.object({ maxDepth: 1 }));
+  const anyValue = fc.oneof(
+    fc.string({ maxLength: 20 }),
+    fc.integer(),
+    fc.boolean(),
+    fc.constant(null),
+    fc.array(fc.nat(), { maxLength: 2 }),
+    fc.object({ maxDepth: 1 }),
+  );
   const rangeText = fc.oneof(
     fc.tuple(fc.nat({ max: 4 }), fc.nat({ max: 4 }), fc.integer({ min: -2, max: 2 })).map(([a, b, d]) => `${a * MiB}-${b * MiB + d}`),
     fc.tuple(fc.nat({ max: ARCHIVE_SIZE + 10 }), fc.nat({ max: ARCHIVE_SIZE + 10 })).map(([a, b]) => `${a}-${b}`),
@@ -396,7 +467,10 @@ describe('InitiateJob parameters', () => {
       SNSTopic: fc.oneof(fc.constant(`arn:aws:sns:us-east-1:${ACCOUNT}:topic`), anyValue),
       Format: fc.oneof(fc.constantFrom('JSON', 'CSV'), anyValue),
       InventoryRetrievalParameters: fc.oneof(
-        fc.record({ StartDate: anyValue, EndDate: anyValue, Limit: fc.oneof(fc.constant('10'), anyValue), Marker: anyValue }, { requiredKeys: [] }),
+        fc.record(
+          { StartDate: anyValue, EndDate: anyValue, Limit: fc.oneof(fc.constant('10'), anyValue), Marker: anyValue },
+          { requiredKeys: [] },
+        ),
         anyValue,
       ),
     },
@@ -412,7 +486,9 @@ describe('InitiateJob parameters', () => {
     let retrievals = 0;
     await fc.assert(
       fc.asyncProperty(body, async (text) => {
-        const outcome = await onlyGlacierErrors(() => initiateJob(svc, ACCOUNT, VAULT, Buffer.from(text.replace('"ARCHIVE"', JSON.stringify(archiveId)))));
+        const outcome = await onlyGlacierErrors(() =>
+          initiateJob(svc, ACCOUNT, VAULT, Buffer.from(text.replace('"ARCHIVE"', JSON.stringify(archiveId)))),
+        );
         if (!outcome.ok) return;
         const job = await svc.jobs.getJob(ACCOUNT, VAULT, outcome.value.jobId);
         expect(job).toBeDefined();

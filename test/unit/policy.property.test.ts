@@ -14,17 +14,46 @@ import {
 // ---- Pools --------------------------------------------------------------------
 
 const ACTIONS = [
-  'AbortMultipartUpload', 'AbortVaultLock', 'AddTagsToVault', 'CompleteMultipartUpload', 'CompleteVaultLock', 'CreateVault',
-  'DeleteArchive', 'DeleteVault', 'DeleteVaultAccessPolicy', 'DeleteVaultNotifications', 'DescribeJob', 'DescribeVault',
-  'GetDataRetrievalPolicy', 'GetJobOutput', 'GetVaultAccessPolicy', 'GetVaultLock', 'GetVaultNotifications', 'InitiateJob',
-  'InitiateMultipartUpload', 'InitiateVaultLock', 'ListJobs', 'ListMultipartUploads', 'ListParts', 'ListProvisionedCapacity',
-  'ListTagsForVault', 'ListVaults', 'PurchaseProvisionedCapacity', 'RemoveTagsFromVault', 'SetDataRetrievalPolicy',
-  'SetVaultAccessPolicy', 'SetVaultNotifications', 'UploadArchive', 'UploadMultipartPart',
+  'AbortMultipartUpload',
+  'AbortVaultLock',
+  'AddTagsToVault',
+  'CompleteMultipartUpload',
+  'CompleteVaultLock',
+  'CreateVault',
+  'DeleteArchive',
+  'DeleteVault',
+  'DeleteVaultAccessPolicy',
+  'DeleteVaultNotifications',
+  'DescribeJob',
+  'DescribeVault',
+  'GetDataRetrievalPolicy',
+  'GetJobOutput',
+  'GetVaultAccessPolicy',
+  'GetVaultLock',
+  'GetVaultNotifications',
+  'InitiateJob',
+  'InitiateMultipartUpload',
+  'InitiateVaultLock',
+  'ListJobs',
+  'ListMultipartUploads',
+  'ListParts',
+  'ListProvisionedCapacity',
+  'ListTagsForVault',
+  'ListVaults',
+  'PurchaseProvisionedCapacity',
+  'RemoveTagsFromVault',
+  'SetDataRetrievalPolicy',
+  'SetVaultAccessPolicy',
+  'SetVaultNotifications',
+  'UploadArchive',
+  'UploadMultipartPart',
 ].map((name) => `glacier:${name}`);
 
 const ACCOUNTS = ['123456789012', '111122223333', '444455556666'];
 const RESOURCES = ['us-east-1', 'us-west-2'].flatMap((region) =>
-  ACCOUNTS.slice(0, 2).flatMap((account) => ['photos', 'Photos', 'logs', 'photos2'].map((vault) => `arn:aws:glacier:${region}:${account}:vaults/${vault}`)),
+  ACCOUNTS.slice(0, 2).flatMap((account) =>
+    ['photos', 'Photos', 'logs', 'photos2'].map((vault) => `arn:aws:glacier:${region}:${account}:vaults/${vault}`),
+  ),
 );
 
 type KeyType = 'string' | 'numeric' | 'date' | 'bool';
@@ -49,11 +78,23 @@ const CONTEXT_VALUES: Record<KeyType, ContextValue[]> = {
 };
 
 const OPERATOR_TYPES: Record<string, KeyType> = {
-  StringEquals: 'string', StringNotEquals: 'string', StringEqualsIgnoreCase: 'string', StringNotEqualsIgnoreCase: 'string',
-  StringLike: 'string', StringNotLike: 'string',
-  NumericEquals: 'numeric', NumericNotEquals: 'numeric', NumericLessThan: 'numeric', NumericLessThanEquals: 'numeric',
-  NumericGreaterThan: 'numeric', NumericGreaterThanEquals: 'numeric',
-  DateEquals: 'date', DateNotEquals: 'date', DateLessThan: 'date', DateLessThanEquals: 'date', DateGreaterThan: 'date',
+  StringEquals: 'string',
+  StringNotEquals: 'string',
+  StringEqualsIgnoreCase: 'string',
+  StringNotEqualsIgnoreCase: 'string',
+  StringLike: 'string',
+  StringNotLike: 'string',
+  NumericEquals: 'numeric',
+  NumericNotEquals: 'numeric',
+  NumericLessThan: 'numeric',
+  NumericLessThanEquals: 'numeric',
+  NumericGreaterThan: 'numeric',
+  NumericGreaterThanEquals: 'numeric',
+  DateEquals: 'date',
+  DateNotEquals: 'date',
+  DateLessThan: 'date',
+  DateLessThanEquals: 'date',
+  DateGreaterThan: 'date',
   DateGreaterThanEquals: 'date',
   Bool: 'bool',
 };
@@ -61,7 +102,7 @@ const OPERATOR_TYPES: Record<string, KeyType> = {
 // ---- Generators ---------------------------------------------------------------
 
 function randomCase(text: string, seed: number): string {
-  return Array.from(text, (c, i) => ((seed >> i % 30) & 1 ? c.toUpperCase() : c.toLowerCase())).join('');
+  return Array.from(text, (c, i) => ((seed >> (i % 30)) & 1 ? c.toUpperCase() : c.toLowerCase())).join('');
 }
 
 /** A wildcard version of `text`: kept whole, cut short with `*`, or with one character (at or after `from`) made `?`. */
@@ -77,7 +118,9 @@ const wildcardHow = fc.constantFrom('exact' as const, 'prefix' as const, 'single
 
 const actionPattern = fc.oneof(
   fc.constantFrom('*', 'glacier:*', 's3:*', 'glacier:Delete*', 'glacier:*Vault*'),
-  fc.tuple(fc.constantFrom(...ACTIONS), wildcardHow, fc.nat(), fc.nat()).map(([a, how, n, seed]) => randomCase(wildcard(a, how, n, 'glacier:'.length), seed)),
+  fc
+    .tuple(fc.constantFrom(...ACTIONS), wildcardHow, fc.nat(), fc.nat())
+    .map(([a, how, n, seed]) => randomCase(wildcard(a, how, n, 'glacier:'.length), seed)),
 );
 
 const resourcePattern = fc.oneof(
@@ -85,7 +128,12 @@ const resourcePattern = fc.oneof(
   fc.tuple(fc.constantFrom(...RESOURCES), wildcardHow, fc.nat()).map(([r, how, n]) => wildcard(r, how, n, 'arn:'.length)),
 );
 
-const principalValue = fc.constantFrom('*', ...ACCOUNTS, ...ACCOUNTS.map((a) => `arn:aws:iam::${a}:root`), 'arn:aws:iam::111122223333:user/alice');
+const principalValue = fc.constantFrom(
+  '*',
+  ...ACCOUNTS,
+  ...ACCOUNTS.map((a) => `arn:aws:iam::${a}:root`),
+  'arn:aws:iam::111122223333:user/alice',
+);
 const listOr = <T>(arb: fc.Arbitrary<T>) => fc.oneof(arb, fc.array(arb, { minLength: 1, maxLength: 3 }));
 const principals = fc.oneof(
   fc.record({ Principal: fc.oneof(fc.constant('*' as const), fc.record({ AWS: listOr(principalValue) })) }),
@@ -100,7 +148,9 @@ function operatorType(name: string): KeyType {
   return name === 'Null' ? 'bool' : OPERATOR_TYPES[name.replace(/IfExists$/, '')];
 }
 
-const conditionKey = fc.tuple(fc.constantFrom(...Object.keys(KEYS)), fc.nat()).map(([k, seed]) => (seed % 3 === 0 ? randomCase(k, seed) : k));
+const conditionKey = fc
+  .tuple(fc.constantFrom(...Object.keys(KEYS)), fc.nat())
+  .map(([k, seed]) => (seed % 3 === 0 ? randomCase(k, seed) : k));
 
 const conditionBlock = operatorName.chain((op) =>
   fc
@@ -139,9 +189,12 @@ interface Caller {
   matches: (p: string) => boolean;
 }
 
-const caller = fc.constantFrom(...ACCOUNTS).map(
-  (account): Caller => ({ account, matches: (p) => p === account || p === `arn:aws:iam::${account}:root` || p === `arn:aws:iam::${account}:user/alice` }),
-);
+const caller = fc
+  .constantFrom(...ACCOUNTS)
+  .map((account): Caller => ({
+    account,
+    matches: (p) => p === account || p === `arn:aws:iam::${account}:root` || p === `arn:aws:iam::${account}:user/alice`,
+  }));
 
 const requestArb: fc.Arbitrary<RequestContext> = fc
   .record({
@@ -149,9 +202,9 @@ const requestArb: fc.Arbitrary<RequestContext> = fc
     resource: fc.constantFrom(...RESOURCES),
     keys: fc.tuple(
       ...Object.entries(KEYS).map(([key, type]) =>
-        fc.record({ present: fc.boolean(), value: fc.constantFrom(...CONTEXT_VALUES[type]), seed: fc.nat() }).map(({ present, value, seed }) =>
-          present ? ([seed % 4 === 0 ? randomCase(key, seed) : key, value] as const) : undefined,
-        ),
+        fc
+          .record({ present: fc.boolean(), value: fc.constantFrom(...CONTEXT_VALUES[type]), seed: fc.nat() })
+          .map(({ present, value, seed }) => (present ? ([seed % 4 === 0 ? randomCase(key, seed) : key, value] as const) : undefined)),
       ),
     ),
   })
@@ -166,7 +219,10 @@ const scenario = kind.chain((k) => fc.record({ kind: fc.constant(k), policy: pol
 // ---- The oracle: a deliberately plain, regex-based evaluator ------------------
 
 function globRegex(pattern: string, flags: string): RegExp {
-  const body = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const body = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${body}$`, `s${flags}`);
 }
 
@@ -185,21 +241,36 @@ function oracleCompare(op: string, c: unknown, p: unknown): boolean {
   const cs = String(c);
   const ps = String(p);
   switch (op) {
-    case 'StringEquals': return cs === ps;
-    case 'StringEqualsIgnoreCase': return cs.toLowerCase() === ps.toLowerCase();
-    case 'StringLike': return globRegex(ps, '').test(cs);
-    case 'NumericEquals': return oracleNumber(c) === oracleNumber(p);
-    case 'NumericLessThan': return oracleNumber(c) < oracleNumber(p);
-    case 'NumericLessThanEquals': return oracleNumber(c) <= oracleNumber(p);
-    case 'NumericGreaterThan': return oracleNumber(c) > oracleNumber(p);
-    case 'NumericGreaterThanEquals': return oracleNumber(c) >= oracleNumber(p);
-    case 'DateEquals': return oracleDate(c) === oracleDate(p);
-    case 'DateLessThan': return oracleDate(c) < oracleDate(p);
-    case 'DateLessThanEquals': return oracleDate(c) <= oracleDate(p);
-    case 'DateGreaterThan': return oracleDate(c) > oracleDate(p);
-    case 'DateGreaterThanEquals': return oracleDate(c) >= oracleDate(p);
-    case 'Bool': return ['true', 'false'].includes(cs.toLowerCase()) && cs.toLowerCase() === ps.toLowerCase();
-    default: throw new Error(`oracle: no operator ${op}`);
+    case 'StringEquals':
+      return cs === ps;
+    case 'StringEqualsIgnoreCase':
+      return cs.toLowerCase() === ps.toLowerCase();
+    case 'StringLike':
+      return globRegex(ps, '').test(cs);
+    case 'NumericEquals':
+      return oracleNumber(c) === oracleNumber(p);
+    case 'NumericLessThan':
+      return oracleNumber(c) < oracleNumber(p);
+    case 'NumericLessThanEquals':
+      return oracleNumber(c) <= oracleNumber(p);
+    case 'NumericGreaterThan':
+      return oracleNumber(c) > oracleNumber(p);
+    case 'NumericGreaterThanEquals':
+      return oracleNumber(c) >= oracleNumber(p);
+    case 'DateEquals':
+      return oracleDate(c) === oracleDate(p);
+    case 'DateLessThan':
+      return oracleDate(c) < oracleDate(p);
+    case 'DateLessThanEquals':
+      return oracleDate(c) <= oracleDate(p);
+    case 'DateGreaterThan':
+      return oracleDate(c) > oracleDate(p);
+    case 'DateGreaterThanEquals':
+      return oracleDate(c) >= oracleDate(p);
+    case 'Bool':
+      return ['true', 'false'].includes(cs.toLowerCase()) && cs.toLowerCase() === ps.toLowerCase();
+    default:
+      throw new Error(`oracle: no operator ${op}`);
   }
 }
 
@@ -225,7 +296,9 @@ function oracleApplies(s: PolicyStatement, req: RequestContext, who: Caller): bo
   const resourceHit = (v: string | string[] | undefined) => list(v).some((p) => globRegex(p, '').test(req.resource));
   if (s.Action !== undefined ? !actionHit(s.Action) : actionHit(s.NotAction)) return false;
   if (s.Resource !== undefined ? !resourceHit(s.Resource) : resourceHit(s.NotResource)) return false;
-  return Object.entries(s.Condition ?? {}).every(([op, block]) => Object.entries(block).every(([key, value]) => oracleConditionHolds(op, key, value, req.keys)));
+  return Object.entries(s.Condition ?? {}).every(([op, block]) =>
+    Object.entries(block).every(([key, value]) => oracleConditionHolds(op, key, value, req.keys)),
+  );
 }
 
 function oracle(doc: PolicyDocument, req: RequestContext, who: Caller): Decision {
@@ -241,9 +314,16 @@ function applicableDeny(k: PolicyKind, req: RequestContext, who: Caller) {
     .record({
       action: fc.oneof(
         fc.constant('*'),
-        fc.tuple(wildcardHow, fc.nat(), fc.nat()).map(([how, n, seed]) => randomCase(wildcard(req.action, how, n, 'glacier:'.length), seed)),
+        fc
+          .tuple(wildcardHow, fc.nat(), fc.nat())
+          .map(([how, n, seed]) => randomCase(wildcard(req.action, how, n, 'glacier:'.length), seed)),
       ),
-      resource: fc.oneof(fc.constant('*'), fc.tuple(fc.constantFrom('exact' as const, 'prefix' as const, 'single' as const), fc.nat()).map(([how, n]) => wildcard(req.resource, how, n, 4))),
+      resource: fc.oneof(
+        fc.constant('*'),
+        fc
+          .tuple(fc.constantFrom('exact' as const, 'prefix' as const, 'single' as const), fc.nat())
+          .map(([how, n]) => wildcard(req.resource, how, n, 4)),
+      ),
       principal: fc.constantFrom<Partial<PolicyStatement>>(
         { Principal: '*' },
         { Principal: { AWS: who.account } },
@@ -259,7 +339,13 @@ function applicableDeny(k: PolicyKind, req: RequestContext, who: Caller) {
         const [op, value] = found ? ['StringEquals', ([] as unknown[]).concat(found[1]).map(String)] : ['Null', 'true'];
         Condition[op] = { ...Condition[op], [key]: value };
       }
-      return { Effect: 'Deny', Action: action, Resource: resource, ...(k === 'resource' ? principal : {}), ...(conditions.length ? { Condition } : {}) };
+      return {
+        Effect: 'Deny',
+        Action: action,
+        Resource: resource,
+        ...(k === 'resource' ? principal : {}),
+        ...(conditions.length ? { Condition } : {}),
+      };
     });
 }
 
@@ -296,7 +382,9 @@ describe('policy evaluation properties', () => {
 
   it('an applicable explicit Deny added anywhere always wins', () => {
     const withDeny = scenario.chain((s) =>
-      fc.record({ deny: applicableDeny(s.kind, s.request, s.caller), at: fc.nat(s.policy.Statement.length) }).map((extra) => ({ ...s, ...extra })),
+      fc
+        .record({ deny: applicableDeny(s.kind, s.request, s.caller), at: fc.nat(s.policy.Statement.length) })
+        .map((extra) => ({ ...s, ...extra })),
     );
     fc.assert(
       fc.property(withDeny, ({ kind: k, policy: doc, request: req, caller: who, deny, at }) => {
@@ -315,7 +403,10 @@ describe('policy evaluation properties', () => {
     fc.assert(
       fc.property(twoPolicies, ({ first, more, request: req, caller: who }) => {
         const before = evaluate(first, req, who.matches);
-        for (const combined of [[...first.Statement, ...more.Statement], [...more.Statement, ...first.Statement]]) {
+        for (const combined of [
+          [...first.Statement, ...more.Statement],
+          [...more.Statement, ...first.Statement],
+        ]) {
           const after = evaluate({ Statement: combined }, req, who.matches);
           if (before === 'Deny') expect(after).toBe('Deny');
           if (before === 'Allow') expect(after).not.toBe('NotApplicable');
@@ -327,13 +418,19 @@ describe('policy evaluation properties', () => {
 
   it('parsePolicy round-trips generated policies, with Statement as an array or a single object', () => {
     fc.assert(
-      fc.property(kind.chain((k) => fc.tuple(fc.constant(k), policy(k))), ([k, doc]) => {
-        expect(parsePolicy(JSON.stringify(doc), k)).toEqual(doc);
-        expect(parsePolicy(JSON.stringify(doc, null, 2), k)).toEqual(doc);
-        expect(parsePolicy(JSON.stringify({ ...doc, Statement: doc.Statement[0] }), k)).toEqual({ ...doc, Statement: [doc.Statement[0]] });
-        // Each kind refuses the other's statements.
-        expect(() => parsePolicy(JSON.stringify(doc), k === 'identity' ? 'resource' : 'identity')).toThrow(GlacierError);
-      }),
+      fc.property(
+        kind.chain((k) => fc.tuple(fc.constant(k), policy(k))),
+        ([k, doc]) => {
+          expect(parsePolicy(JSON.stringify(doc), k)).toEqual(doc);
+          expect(parsePolicy(JSON.stringify(doc, null, 2), k)).toEqual(doc);
+          expect(parsePolicy(JSON.stringify({ ...doc, Statement: doc.Statement[0] }), k)).toEqual({
+            ...doc,
+            Statement: [doc.Statement[0]],
+          });
+          // Each kind refuses the other's statements.
+          expect(() => parsePolicy(JSON.stringify(doc), k === 'identity' ? 'resource' : 'identity')).toThrow(GlacierError);
+        },
+      ),
       RUNS,
     );
   });
@@ -356,8 +453,12 @@ describe('parsePolicy fuzzing', () => {
 
   it('arbitrary strings', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.string({ unit: fc.constantFrom(...'{}[]":,0123456789.eE+-tfnul \\') })), kind, caller, requestArb, (text, k, who, req) =>
-        onlyGlacierErrors(text, k, who, req),
+      fc.property(
+        fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.string({ unit: fc.constantFrom(...'{}[]":,0123456789.eE+-tfnul \\') })),
+        kind,
+        caller,
+        requestArb,
+        (text, k, who, req) => onlyGlacierErrors(text, k, who, req),
       ),
       { numRuns: 1000 },
     );

@@ -1,5 +1,13 @@
 import { GlacierError } from '../../lambda/domain/errors';
-import { evaluate, MAX_POLICY_BYTES, parsePolicy, PolicyDocument, PolicyKind, PolicyStatement, RequestContext } from '../../lambda/domain/policy';
+import {
+  evaluate,
+  MAX_POLICY_BYTES,
+  parsePolicy,
+  PolicyDocument,
+  PolicyKind,
+  PolicyStatement,
+  RequestContext,
+} from '../../lambda/domain/policy';
 
 const ACCOUNT = '123456789012';
 const VAULT = `arn:aws:glacier:us-east-1:${ACCOUNT}:vaults/photos`;
@@ -33,54 +41,264 @@ describe('parsePolicy refuses', () => {
     ['an array document', '[]', 'identity', 'Invalid policy: the document must be a JSON object, got an array.'],
     ['a null document', 'null', 'identity', 'Invalid policy: the document must be a JSON object, got null.'],
     ['a string document', '"policy"', 'identity', 'Invalid policy: the document must be a JSON object, got "policy".'],
-    ['an unknown top-level element', JSON.stringify({ Statements: [] }), 'identity', 'Invalid policy: unknown top-level element "Statements"; expected Version, Id and Statement.'],
-    ['an unknown Version', JSON.stringify({ Version: '2012-10-18', Statement: allowAll }), 'identity', 'Invalid policy: Version must be "2012-10-17" or "2008-10-17", got "2012-10-18".'],
-    ['a numeric Version', JSON.stringify({ Version: 2012, Statement: allowAll }), 'identity', 'Invalid policy: Version must be "2012-10-17" or "2008-10-17", got 2012.'],
+    [
+      'an unknown top-level element',
+      JSON.stringify({ Statements: [] }),
+      'identity',
+      'Invalid policy: unknown top-level element "Statements"; expected Version, Id and Statement.',
+    ],
+    [
+      'an unknown Version',
+      JSON.stringify({ Version: '2012-10-18', Statement: allowAll }),
+      'identity',
+      'Invalid policy: Version must be "2012-10-17" or "2008-10-17", got "2012-10-18".',
+    ],
+    [
+      'a numeric Version',
+      JSON.stringify({ Version: 2012, Statement: allowAll }),
+      'identity',
+      'Invalid policy: Version must be "2012-10-17" or "2008-10-17", got 2012.',
+    ],
     ['a non-string Id', JSON.stringify({ Id: 7, Statement: allowAll }), 'identity', 'Invalid policy: Id must be a string, got 7.'],
     ['a missing Statement', JSON.stringify({ Version: '2012-10-17' }), 'identity', 'Invalid policy: the document must have a Statement.'],
     ['an empty Statement array', JSON.stringify({ Statement: [] }), 'identity', 'Invalid policy: Statement must not be an empty array.'],
-    ['a Statement that is not an object', JSON.stringify({ Statement: [allowAll, 'x'] }), 'identity', 'Invalid policy: Statement[1] must be an object, got "x".'],
-    ['a single Statement that is not an object', JSON.stringify({ Statement: 3 }), 'identity', 'Invalid policy: Statement must be an object, got 3.'],
-    ['an unknown statement element', identityWith({ Actions: 'glacier:*' }), 'identity', 'Invalid policy: Statement[1] has an unknown element "Actions".'],
+    [
+      'a Statement that is not an object',
+      JSON.stringify({ Statement: [allowAll, 'x'] }),
+      'identity',
+      'Invalid policy: Statement[1] must be an object, got "x".',
+    ],
+    [
+      'a single Statement that is not an object',
+      JSON.stringify({ Statement: 3 }),
+      'identity',
+      'Invalid policy: Statement must be an object, got 3.',
+    ],
+    [
+      'an unknown statement element',
+      identityWith({ Actions: 'glacier:*' }),
+      'identity',
+      'Invalid policy: Statement[1] has an unknown element "Actions".',
+    ],
     ['a non-string Sid', identityWith({ Sid: 1 }), 'identity', 'Invalid policy: Statement[1].Sid must be a string, got 1.'],
-    ['a missing Effect', docWith({ Action: '*', Resource: '*' }), 'identity', 'Invalid policy: Statement[1] must have an Effect ("Allow" or "Deny").'],
-    ['an invalid Effect', identityWith({ Effect: 'Permit' }), 'identity', 'Invalid policy: Statement[1].Effect must be "Allow" or "Deny", got "Permit".'],
-    ['a lower-case Effect', identityWith({ Effect: 'allow' }), 'identity', 'Invalid policy: Statement[1].Effect must be "Allow" or "Deny", got "allow".'],
-    ['a Principal in an identity policy', identityWith({ Principal: '*' }), 'identity', 'Invalid policy: Statement[1].Principal is not allowed in an identity (user) policy.'],
-    ['a NotPrincipal in an identity policy', identityWith({ NotPrincipal: { AWS: ACCOUNT } }), 'identity', 'Invalid policy: Statement[1].NotPrincipal is not allowed in an identity (user) policy.'],
-    ['a resource policy statement without a principal', JSON.stringify({ Statement: allowAll }), 'resource', 'Invalid policy: Statement must have a Principal or NotPrincipal in a resource (vault) policy.'],
-    ['both Principal and NotPrincipal', resourceWith({ NotPrincipal: { AWS: ACCOUNT } }), 'resource', 'Invalid policy: Statement[0] must not have both Principal and NotPrincipal.'],
-    ['a Principal string other than "*"', resourceWith({ Principal: ACCOUNT }), 'resource', 'Invalid policy: Statement[0].Principal must be "*" or an object like {"AWS": "arn:aws:iam::123456789012:root"}, got "123456789012".'],
-    ['a NotPrincipal of "*"', JSON.stringify({ Statement: [{ ...allowAll, NotPrincipal: '*' }] }), 'resource', 'Invalid policy: Statement[0].NotPrincipal must be an object like {"AWS": "arn:aws:iam::123456789012:root"}, got "*".'],
-    ['a Service principal', resourceWith({ Principal: { Service: 'glacier.amazonaws.com' } }), 'resource', 'Invalid policy: Statement[0].Principal has the principal type "Service"; only "AWS" is supported.'],
-    ['a principal without AWS', resourceWith({ Principal: {} }), 'resource', 'Invalid policy: Statement[0].Principal must have an "AWS" element.'],
-    ['an empty AWS principal list', resourceWith({ Principal: { AWS: [] } }), 'resource', 'Invalid policy: Statement[0].Principal.AWS must not be an empty array.'],
-    ['a non-string AWS principal', resourceWith({ Principal: { AWS: [ACCOUNT, 5] } }), 'resource', 'Invalid policy: Statement[0].Principal.AWS[1] must be a string, got 5.'],
-    ['a malformed AWS principal', resourceWith({ Principal: { AWS: 'bob' } }), 'resource', 'Invalid policy: Statement[0].Principal.AWS must be "*", a 12-digit account ID or an ARN, got "bob".'],
-    ['both Action and NotAction', identityWith({ NotAction: 'glacier:*' }), 'identity', 'Invalid policy: Statement[1] must not have both Action and NotAction.'],
-    ['neither Action nor NotAction', docWith({ Effect: 'Allow', Resource: '*' }), 'identity', 'Invalid policy: Statement[1] must have Action or NotAction.'],
-    ['an Action without a service', identityWith({ Action: ['glacier:ListVaults', 'DeleteArchive'] }), 'identity', 'Invalid policy: Statement[1].Action[1] must be "*" or "service:ActionName" (e.g. "glacier:DeleteArchive"), got "DeleteArchive".'],
+    [
+      'a missing Effect',
+      docWith({ Action: '*', Resource: '*' }),
+      'identity',
+      'Invalid policy: Statement[1] must have an Effect ("Allow" or "Deny").',
+    ],
+    [
+      'an invalid Effect',
+      identityWith({ Effect: 'Permit' }),
+      'identity',
+      'Invalid policy: Statement[1].Effect must be "Allow" or "Deny", got "Permit".',
+    ],
+    [
+      'a lower-case Effect',
+      identityWith({ Effect: 'allow' }),
+      'identity',
+      'Invalid policy: Statement[1].Effect must be "Allow" or "Deny", got "allow".',
+    ],
+    [
+      'a Principal in an identity policy',
+      identityWith({ Principal: '*' }),
+      'identity',
+      'Invalid policy: Statement[1].Principal is not allowed in an identity (user) policy.',
+    ],
+    [
+      'a NotPrincipal in an identity policy',
+      identityWith({ NotPrincipal: { AWS: ACCOUNT } }),
+      'identity',
+      'Invalid policy: Statement[1].NotPrincipal is not allowed in an identity (user) policy.',
+    ],
+    [
+      'a resource policy statement without a principal',
+      JSON.stringify({ Statement: allowAll }),
+      'resource',
+      'Invalid policy: Statement must have a Principal or NotPrincipal in a resource (vault) policy.',
+    ],
+    [
+      'both Principal and NotPrincipal',
+      resourceWith({ NotPrincipal: { AWS: ACCOUNT } }),
+      'resource',
+      'Invalid policy: Statement[0] must not have both Principal and NotPrincipal.',
+    ],
+    [
+      'a Principal string other than "*"',
+      resourceWith({ Principal: ACCOUNT }),
+      'resource',
+      'Invalid policy: Statement[0].Principal must be "*" or an object like {"AWS": "arn:aws:iam::123456789012:root"}, got "123456789012".',
+    ],
+    [
+      'a NotPrincipal of "*"',
+      JSON.stringify({ Statement: [{ ...allowAll, NotPrincipal: '*' }] }),
+      'resource',
+      'Invalid policy: Statement[0].NotPrincipal must be an object like {"AWS": "arn:aws:iam::123456789012:root"}, got "*".',
+    ],
+    [
+      'a Service principal',
+      resourceWith({ Principal: { Service: 'glacier.amazonaws.com' } }),
+      'resource',
+      'Invalid policy: Statement[0].Principal has the principal type "Service"; only "AWS" is supported.',
+    ],
+    [
+      'a principal without AWS',
+      resourceWith({ Principal: {} }),
+      'resource',
+      'Invalid policy: Statement[0].Principal must have an "AWS" element.',
+    ],
+    [
+      'an empty AWS principal list',
+      resourceWith({ Principal: { AWS: [] } }),
+      'resource',
+      'Invalid policy: Statement[0].Principal.AWS must not be an empty array.',
+    ],
+    [
+      'a non-string AWS principal',
+      resourceWith({ Principal: { AWS: [ACCOUNT, 5] } }),
+      'resource',
+      'Invalid policy: Statement[0].Principal.AWS[1] must be a string, got 5.',
+    ],
+    [
+      'a malformed AWS principal',
+      resourceWith({ Principal: { AWS: 'bob' } }),
+      'resource',
+      'Invalid policy: Statement[0].Principal.AWS must be "*", a 12-digit account ID or an ARN, got "bob".',
+    ],
+    [
+      'both Action and NotAction',
+      identityWith({ NotAction: 'glacier:*' }),
+      'identity',
+      'Invalid policy: Statement[1] must not have both Action and NotAction.',
+    ],
+    [
+      'neither Action nor NotAction',
+      docWith({ Effect: 'Allow', Resource: '*' }),
+      'identity',
+      'Invalid policy: Statement[1] must have Action or NotAction.',
+    ],
+    [
+      'an Action without a service',
+      identityWith({ Action: ['glacier:ListVaults', 'DeleteArchive'] }),
+      'identity',
+      'Invalid policy: Statement[1].Action[1] must be "*" or "service:ActionName" (e.g. "glacier:DeleteArchive"), got "DeleteArchive".',
+    ],
     ['an empty Action list', identityWith({ Action: [] }), 'identity', 'Invalid policy: Statement[1].Action must not be an empty array.'],
     ['a numeric Action', identityWith({ Action: 42 }), 'identity', 'Invalid policy: Statement[1].Action must be a string, got 42.'],
-    ['both Resource and NotResource', identityWith({ NotResource: VAULT }), 'identity', 'Invalid policy: Statement[1] must not have both Resource and NotResource.'],
-    ['a missing Resource', docWith({ Effect: 'Allow', Action: '*' }), 'identity', 'Invalid policy: Statement[1] must have Resource or NotResource.'],
-    ['a Resource that is not an ARN', identityWith({ Resource: 'vaults/photos' }), 'identity', 'Invalid policy: Statement[1].Resource must be "*" or an ARN (arn:partition:service:region:account:resource), got "vaults/photos".'],
-    ['a Condition that is not an object', identityWith({ Condition: [] }), 'identity', 'Invalid policy: Statement[1].Condition must be an object, got an array.'],
-    ['an unknown condition operator', identityWith({ Condition: { StringEqualz: { 'aws:PrincipalAccount': ACCOUNT } } }), 'identity', 'Invalid policy: Statement[1].Condition: "StringEqualz" is not a supported condition operator.'],
-    ['a set operator', identityWith({ Condition: { 'ForAnyValue:StringEquals': { k: 'v' } } }), 'identity', 'Invalid policy: Statement[1].Condition: "ForAnyValue:StringEquals" is not a supported condition operator.'],
-    ['NullIfExists', identityWith({ Condition: { NullIfExists: { k: 'true' } } }), 'identity', 'Invalid policy: Statement[1].Condition: the Null operator cannot take the IfExists suffix.'],
-    ['an operator block that is not an object', identityWith({ Condition: { StringEquals: 'x' } }), 'identity', 'Invalid policy: Statement[1].Condition.StringEquals must be an object mapping condition keys to values, got "x".'],
-    ['an empty operator block', identityWith({ Condition: { Bool: {} } }), 'identity', 'Invalid policy: Statement[1].Condition.Bool must name at least one condition key.'],
-    ['an empty condition key', identityWith({ Condition: { StringLike: { '': 'x' } } }), 'identity', 'Invalid policy: Statement[1].Condition.StringLike has an empty condition key.'],
-    ['a null condition value', identityWith({ Condition: { StringEquals: { k: null } } }), 'identity', 'Invalid policy: Statement[1].Condition.StringEquals["k"] must be a string, number, boolean or an array of them, got null.'],
-    ['an object condition value', identityWith({ Condition: { StringEquals: { k: ['a', {}] } } }), 'identity', 'Invalid policy: Statement[1].Condition.StringEquals["k"] must be a string, number, boolean or an array of them, got an object.'],
-    ['an empty condition value list', identityWith({ Condition: { StringEquals: { k: [] } } }), 'identity', 'Invalid policy: Statement[1].Condition.StringEquals["k"] must not be an empty array.'],
-    ['a non-numeric Numeric value', identityWith({ Condition: { NumericLessThan: { 'glacier:ArchiveAgeInDays': 'a year' } } }), 'identity', 'Invalid policy: Statement[1].Condition.NumericLessThan["glacier:ArchiveAgeInDays"] must be a number for NumericLessThan, got "a year".'],
-    ['a hexadecimal Numeric value', identityWith({ Condition: { NumericEqualsIfExists: { n: '0x10' } } }), 'identity', 'Invalid policy: Statement[1].Condition.NumericEqualsIfExists["n"] must be a number for NumericEqualsIfExists, got "0x10".'],
-    ['an unparseable Date value', identityWith({ Condition: { DateGreaterThan: { 'aws:CurrentTime': 'yesterday' } } }), 'identity', 'Invalid policy: Statement[1].Condition.DateGreaterThan["aws:CurrentTime"] must be an ISO 8601 date/time or epoch seconds for DateGreaterThan, got "yesterday".'],
-    ['an impossible Date value', identityWith({ Condition: { DateLessThan: { 'aws:CurrentTime': '2024-02-30T00:00:00Z' } } }), 'identity', 'Invalid policy: Statement[1].Condition.DateLessThan["aws:CurrentTime"] must be an ISO 8601 date/time or epoch seconds for DateLessThan, got "2024-02-30T00:00:00Z".'],
-    ['a Bool value other than true/false', identityWith({ Condition: { Bool: { 'aws:SecureTransport': 'yes' } } }), 'identity', 'Invalid policy: Statement[1].Condition.Bool["aws:SecureTransport"] must be "true" or "false" for Bool, got "yes".'],
-    ['a Null value other than true/false', identityWith({ Condition: { Null: { k: 1 } } }), 'identity', 'Invalid policy: Statement[1].Condition.Null["k"] must be "true" or "false" for Null, got 1.'],
+    [
+      'both Resource and NotResource',
+      identityWith({ NotResource: VAULT }),
+      'identity',
+      'Invalid policy: Statement[1] must not have both Resource and NotResource.',
+    ],
+    [
+      'a missing Resource',
+      docWith({ Effect: 'Allow', Action: '*' }),
+      'identity',
+      'Invalid policy: Statement[1] must have Resource or NotResource.',
+    ],
+    [
+      'a Resource that is not an ARN',
+      identityWith({ Resource: 'vaults/photos' }),
+      'identity',
+      'Invalid policy: Statement[1].Resource must be "*" or an ARN (arn:partition:service:region:account:resource), got "vaults/photos".',
+    ],
+    [
+      'a Condition that is not an object',
+      identityWith({ Condition: [] }),
+      'identity',
+      'Invalid policy: Statement[1].Condition must be an object, got an array.',
+    ],
+    [
+      'an unknown condition operator',
+      identityWith({ Condition: { StringEqualz: { 'aws:PrincipalAccount': ACCOUNT } } }),
+      'identity',
+      'Invalid policy: Statement[1].Condition: "StringEqualz" is not a supported condition operator.',
+    ],
+    [
+      'a set operator',
+      identityWith({ Condition: { 'ForAnyValue:StringEquals': { k: 'v' } } }),
+      'identity',
+      'Invalid policy: Statement[1].Condition: "ForAnyValue:StringEquals" is not a supported condition operator.',
+    ],
+    [
+      'NullIfExists',
+      identityWith({ Condition: { NullIfExists: { k: 'true' } } }),
+      'identity',
+      'Invalid policy: Statement[1].Condition: the Null operator cannot take the IfExists suffix.',
+    ],
+    [
+      'an operator block that is not an object',
+      identityWith({ Condition: { StringEquals: 'x' } }),
+      'identity',
+      'Invalid policy: Statement[1].Condition.StringEquals must be an object mapping condition keys to values, got "x".',
+    ],
+    [
+      'an empty operator block',
+      identityWith({ Condition: { Bool: {} } }),
+      'identity',
+      'Invalid policy: Statement[1].Condition.Bool must name at least one condition key.',
+    ],
+    [
+      'an empty condition key',
+      identityWith({ Condition: { StringLike: { '': 'x' } } }),
+      'identity',
+      'Invalid policy: Statement[1].Condition.StringLike has an empty condition key.',
+    ],
+    [
+      'a null condition value',
+      identityWith({ Condition: { StringEquals: { k: null } } }),
+      'identity',
+      'Invalid policy: Statement[1].Condition.StringEquals["k"] must be a string, number, boolean or an array of them, got null.',
+    ],
+    [
+      'an object condition value',
+      identityWith({ Condition: { StringEquals: { k: ['a', {}] } } }),
+      'identity',
+      'Invalid policy: Statement[1].Condition.StringEquals["k"] must be a string, number, boolean or an array of them, got an object.',
+    ],
+    [
+      'an empty condition value list',
+      identityWith({ Condition: { StringEquals: { k: [] } } }),
+      'identity',
+      'Invalid policy: Statement[1].Condition.StringEquals["k"] must not be an empty array.',
+    ],
+    [
+      'a non-numeric Numeric value',
+      identityWith({ Condition: { NumericLessThan: { 'glacier:ArchiveAgeInDays': 'a year' } } }),
+      'identity',
+      'Invalid policy: Statement[1].Condition.NumericLessThan["glacier:ArchiveAgeInDays"] must be a number for NumericLessThan, got "a year".',
+    ],
+    [
+      'a hexadecimal Numeric value',
+      identityWith({ Condition: { NumericEqualsIfExists: { n: '0x10' } } }),
+      'identity',
+      'Invalid policy: Statement[1].Condition.NumericEqualsIfExists["n"] must be a number for NumericEqualsIfExists, got "0x10".',
+    ],
+    [
+      'an unparseable Date value',
+      identityWith({ Condition: { DateGreaterThan: { 'aws:CurrentTime': 'yesterday' } } }),
+      'identity',
+      'Invalid policy: Statement[1].Condition.DateGreaterThan["aws:CurrentTime"] must be an ISO 8601 date/time or epoch seconds for DateGreaterThan, got "yesterday".',
+    ],
+    [
+      'an impossible Date value',
+      identityWith({ Condition: { DateLessThan: { 'aws:CurrentTime': '2024-02-30T00:00:00Z' } } }),
+      'identity',
+      'Invalid policy: Statement[1].Condition.DateLessThan["aws:CurrentTime"] must be an ISO 8601 date/time or epoch seconds for DateLessThan, got "2024-02-30T00:00:00Z".',
+    ],
+    [
+      'a Bool value other than true/false',
+      identityWith({ Condition: { Bool: { 'aws:SecureTransport': 'yes' } } }),
+      'identity',
+      'Invalid policy: Statement[1].Condition.Bool["aws:SecureTransport"] must be "true" or "false" for Bool, got "yes".',
+    ],
+    [
+      'a Null value other than true/false',
+      identityWith({ Condition: { Null: { k: 1 } } }),
+      'identity',
+      'Invalid policy: Statement[1].Condition.Null["k"] must be "true" or "false" for Null, got 1.',
+    ],
   ];
 
   it.each(cases)('%s', (_name, text, kind, message) => {
@@ -134,7 +352,9 @@ describe('parsePolicy accepts', () => {
 
   it('no Version, wildcard principals and every operator with IfExists', () => {
     const operators = ['StringEquals', 'StringNotEqualsIgnoreCase', 'StringLike', 'NumericGreaterThan', 'DateEquals', 'Bool'];
-    const Condition = Object.fromEntries(operators.map((op) => [`${op}IfExists`, { k: op.startsWith('Date') ? '2024-01-01' : op === 'Bool' ? 'true' : '1' }]));
+    const Condition = Object.fromEntries(
+      operators.map((op) => [`${op}IfExists`, { k: op.startsWith('Date') ? '2024-01-01' : op === 'Bool' ? 'true' : '1' }]),
+    );
     const doc = parsePolicy(JSON.stringify({ Statement: [{ ...allowAll, Principal: { AWS: '*' }, Condition }] }), 'resource');
     expect(doc.Version).toBeUndefined();
     expect(doc.Statement[0].Condition).toEqual(Condition);
@@ -188,8 +408,12 @@ describe('evaluate: resources', () => {
     ['arn:aws:glacier:*', VAULT, true],
     [`arn:aws:glacier:us-west-2:${ACCOUNT}:vaults/*`, VAULT, false],
   ])('%s on %s: %s', (pattern, resource, applies) => {
-    expect(decide([{ Effect: 'Allow', Action: '*', Resource: pattern }], request('glacier:ListParts', {}, resource))).toBe(applies ? 'Allow' : 'NotApplicable');
-    expect(decide([{ Effect: 'Allow', Action: '*', NotResource: pattern }], request('glacier:ListParts', {}, resource))).toBe(applies ? 'NotApplicable' : 'Allow');
+    expect(decide([{ Effect: 'Allow', Action: '*', Resource: pattern }], request('glacier:ListParts', {}, resource))).toBe(
+      applies ? 'Allow' : 'NotApplicable',
+    );
+    expect(decide([{ Effect: 'Allow', Action: '*', NotResource: pattern }], request('glacier:ListParts', {}, resource))).toBe(
+      applies ? 'NotApplicable' : 'Allow',
+    );
   });
 });
 
@@ -208,7 +432,8 @@ describe('evaluate: combining statements', () => {
 
 describe('evaluate: principals', () => {
   const callerAccount = '111122223333';
-  const caller = (p: string) => p === callerAccount || p === `arn:aws:iam::${callerAccount}:root` || p === `arn:aws:iam::${callerAccount}:user/alice`;
+  const caller = (p: string) =>
+    p === callerAccount || p === `arn:aws:iam::${callerAccount}:root` || p === `arn:aws:iam::${callerAccount}:user/alice`;
   const withPrincipal = (p: Partial<PolicyStatement>): PolicyStatement[] => [{ Effect: 'Allow', Action: '*', Resource: '*', ...p }];
   const req = request('glacier:UploadArchive');
 
@@ -223,10 +448,18 @@ describe('evaluate: principals', () => {
 
   it('named principals match through the matcher, any of a list', () => {
     expect(decide(withPrincipal({ Principal: { AWS: callerAccount } }), req, caller)).toBe('Allow');
-    expect(decide(withPrincipal({ Principal: { AWS: ['444455556666', `arn:aws:iam::${callerAccount}:user/alice`] } }), req, caller)).toBe('Allow');
-    expect(decide(withPrincipal({ Principal: { AWS: ['444455556666', `arn:aws:iam::${callerAccount}:user/bob`] } }), req, caller)).toBe('NotApplicable');
+    expect(decide(withPrincipal({ Principal: { AWS: ['444455556666', `arn:aws:iam::${callerAccount}:user/alice`] } }), req, caller)).toBe(
+      'Allow',
+    );
+    expect(decide(withPrincipal({ Principal: { AWS: ['444455556666', `arn:aws:iam::${callerAccount}:user/bob`] } }), req, caller)).toBe(
+      'NotApplicable',
+    );
     const seen: string[] = [];
-    decide(withPrincipal({ Principal: { AWS: ['444455556666', `arn:aws:iam::${callerAccount}:root`] } }), req, (p) => (seen.push(p), false));
+    decide(
+      withPrincipal({ Principal: { AWS: ['444455556666', `arn:aws:iam::${callerAccount}:root`] } }),
+      req,
+      (p) => (seen.push(p), false),
+    );
     expect(seen).toEqual(['444455556666', `arn:aws:iam::${callerAccount}:root`]);
   });
 
@@ -234,7 +467,13 @@ describe('evaluate: principals', () => {
     expect(decide(withPrincipal({ NotPrincipal: { AWS: '444455556666' } }), req, caller)).toBe('Allow');
     expect(decide(withPrincipal({ NotPrincipal: { AWS: ['444455556666', callerAccount] } }), req, caller)).toBe('NotApplicable');
     expect(decide(withPrincipal({ NotPrincipal: { AWS: '*' } }), req, caller)).toBe('NotApplicable');
-    expect(decide([{ Effect: 'Deny', NotPrincipal: { AWS: `arn:aws:iam::${callerAccount}:root` }, Action: '*', Resource: '*' }], req, () => false)).toBe('Deny');
+    expect(
+      decide(
+        [{ Effect: 'Deny', NotPrincipal: { AWS: `arn:aws:iam::${callerAccount}:root` }, Action: '*', Resource: '*' }],
+        req,
+        () => false,
+      ),
+    ).toBe('Deny');
   });
 
   it('identity statements need no matcher; named principals without one are a programming error', () => {
@@ -329,14 +568,17 @@ describe('evaluate: conditions', () => {
   const operators = [...new Set(table.map(([op]) => op))];
   it('covers all 19 operators', () => expect(operators).toHaveLength(19));
 
-  it.each(operators.map((op) => [op, table.find(([o]) => o === op)?.[1]]))('%s with the key missing: false unless negated; IfExists: true', (operator, value) => {
-    const expected = negated.has(operator as string);
-    expect(holds(operator as string, value, {})).toBe(expected);
-    expect(holds(operator as string, value, { 'test:Key': undefined })).toBe(expected);
-    expect(holds(operator as string, value, { 'test:Key': [] })).toBe(expected);
-    expect(holds(operator as string, value, { 'other:Key': 'x' })).toBe(expected);
-    expect(holds(`${operator}IfExists`, value, {})).toBe(true);
-  });
+  it.each(operators.map((op) => [op, table.find(([o]) => o === op)?.[1]]))(
+    '%s with the key missing: false unless negated; IfExists: true',
+    (operator, value) => {
+      const expected = negated.has(operator as string);
+      expect(holds(operator as string, value, {})).toBe(expected);
+      expect(holds(operator as string, value, { 'test:Key': undefined })).toBe(expected);
+      expect(holds(operator as string, value, { 'test:Key': [] })).toBe(expected);
+      expect(holds(operator as string, value, { 'other:Key': 'x' })).toBe(expected);
+      expect(holds(`${operator}IfExists`, value, {})).toBe(true);
+    },
+  );
 
   it('Null: "true" means absent, "false" means present', () => {
     expect(holds('Null', 'true', {})).toBe(true);
@@ -349,7 +591,10 @@ describe('evaluate: conditions', () => {
 
   it('matches key names case-insensitively, on both sides', () => {
     expect(holds('StringEquals', 'backup', { 'TEST:KEY': 'backup' })).toBe(true);
-    const doc = parsePolicy(identityWith({ Effect: 'Deny', Condition: { StringEquals: { 'Glacier:resourcetag/Team': 'backup' } } }), 'identity');
+    const doc = parsePolicy(
+      identityWith({ Effect: 'Deny', Condition: { StringEquals: { 'Glacier:resourcetag/Team': 'backup' } } }),
+      'identity',
+    );
     expect(evaluate(doc, request('glacier:ListVaults', { 'glacier:ResourceTag/team': 'backup' }))).toBe('Deny');
     // The key's name is case-insensitive; its value is not.
     expect(evaluate(doc, request('glacier:ListVaults', { 'glacier:ResourceTag/team': 'Backup' }))).toBe('Allow');
@@ -397,21 +642,29 @@ describe('the Glacier Developer Guide’s examples', () => {
       }),
       'resource',
     );
-    const deleteAged = (age: number | undefined) => evaluate(lock, request('glacier:DeleteArchive', { 'glacier:ArchiveAgeInDays': age }, vault), () => true);
+    const deleteAged = (age: number | undefined) =>
+      evaluate(lock, request('glacier:DeleteArchive', { 'glacier:ArchiveAgeInDays': age }, vault), () => true);
     expect(deleteAged(0)).toBe('Deny');
     expect(deleteAged(364)).toBe('Deny');
     expect(deleteAged(365)).toBe('NotApplicable');
     expect(deleteAged(1000)).toBe('NotApplicable');
     expect(deleteAged(undefined)).toBe('NotApplicable');
     expect(evaluate(lock, request('glacier:UploadArchive', { 'glacier:ArchiveAgeInDays': 1 }, vault), () => true)).toBe('NotApplicable');
-    expect(evaluate(lock, request('glacier:DeleteArchive', { 'glacier:ArchiveAgeInDays': 1 }, `${vault}2`), () => true)).toBe('NotApplicable');
+    expect(evaluate(lock, request('glacier:DeleteArchive', { 'glacier:ArchiveAgeInDays': 1 }, `${vault}2`), () => true)).toBe(
+      'NotApplicable',
+    );
   });
 
   it('a user policy granting access to vaults tagged team=backup', () => {
     const policy = parsePolicy(
       JSON.stringify({
         Version: '2012-10-17',
-        Statement: { Effect: 'Allow', Action: 'glacier:*', Resource: 'arn:aws:glacier:*:*:vaults/*', Condition: { StringEquals: { 'glacier:ResourceTag/team': 'backup' } } },
+        Statement: {
+          Effect: 'Allow',
+          Action: 'glacier:*',
+          Resource: 'arn:aws:glacier:*:*:vaults/*',
+          Condition: { StringEquals: { 'glacier:ResourceTag/team': 'backup' } },
+        },
       }),
       'identity',
     );
@@ -429,7 +682,12 @@ describe('the Glacier Developer Guide’s examples', () => {
             Sid: 'cross-account-upload',
             Principal: { AWS: ['arn:aws:iam::111122223333:root'] },
             Effect: 'Allow',
-            Action: ['glacier:UploadArchive', 'glacier:InitiateMultipartUpload', 'glacier:UploadMultipartPart', 'glacier:CompleteMultipartUpload'],
+            Action: [
+              'glacier:UploadArchive',
+              'glacier:InitiateMultipartUpload',
+              'glacier:UploadMultipartPart',
+              'glacier:CompleteMultipartUpload',
+            ],
             Resource: [vault],
           },
         ],
@@ -451,7 +709,10 @@ describe('the Glacier Developer Guide’s examples', () => {
             Effect: 'Allow',
             Action: 'glacier:InitiateJob',
             Resource: '*',
-            Condition: { DateGreaterThan: { 'aws:CurrentTime': '2024-01-01T00:00:00Z' }, DateLessThan: { 'aws:CurrentTime': '2024-06-30T23:59:59Z' } },
+            Condition: {
+              DateGreaterThan: { 'aws:CurrentTime': '2024-01-01T00:00:00Z' },
+              DateLessThan: { 'aws:CurrentTime': '2024-06-30T23:59:59Z' },
+            },
           },
         ],
       }),
@@ -471,12 +732,19 @@ describe('the Glacier Developer Guide’s examples', () => {
       JSON.stringify({
         Statement: [
           { Effect: 'Allow', Principal: '*', Action: 'glacier:*', Resource: vault },
-          { Effect: 'Deny', Principal: '*', Action: 'glacier:Delete*', Resource: vault, Condition: { StringNotEquals: { 'aws:PrincipalAccount': ACCOUNT } } },
+          {
+            Effect: 'Deny',
+            Principal: '*',
+            Action: 'glacier:Delete*',
+            Resource: vault,
+            Condition: { StringNotEquals: { 'aws:PrincipalAccount': ACCOUNT } },
+          },
         ],
       }),
       'resource',
     );
-    const call = (action: string, account: string) => evaluate(policy, request(action, { 'aws:PrincipalAccount': account }, vault), () => false);
+    const call = (action: string, account: string) =>
+      evaluate(policy, request(action, { 'aws:PrincipalAccount': account }, vault), () => false);
     expect(call('glacier:DeleteArchive', ACCOUNT)).toBe('Allow');
     expect(call('glacier:DeleteArchive', '111122223333')).toBe('Deny');
     expect(call('glacier:UploadArchive', '111122223333')).toBe('Allow');
@@ -486,6 +754,8 @@ describe('the Glacier Developer Guide’s examples', () => {
 describe('documents built in code', () => {
   it('evaluate refuses an unknown operator rather than ignoring it', () => {
     const doc = { Statement: [{ Effect: 'Deny', Action: '*', Resource: '*', Condition: { Sometimes: { k: 'v' } } }] } as PolicyDocument;
-    expect(() => evaluate(doc, request('glacier:ListVaults'))).toThrow('Invalid policy: Condition: "Sometimes" is not a supported condition operator.');
+    expect(() => evaluate(doc, request('glacier:ListVaults'))).toThrow(
+      'Invalid policy: Condition: "Sometimes" is not a supported condition operator.',
+    );
   });
 });

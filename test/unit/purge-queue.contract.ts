@@ -21,7 +21,13 @@ export function purgeQueueContract(makeQueue: () => Promise<PurgeQueue>): void {
 
   it('lists the tasks due up to and including now, in due order, each as it was scheduled', async () => {
     const bytes: PurgeTask = { kind: 'archive-bytes', accountId: ACCOUNT, vaultName: 'photos.2024', archiveId: newArchiveId() };
-    const inventory: PurgeTask = { kind: 'inventory', accountId: ACCOUNT, vaultName: 'v', inventoryId: '2024-03-01T10:00:00.000Z-0a1b2c3d', chunks: 7 };
+    const inventory: PurgeTask = {
+      kind: 'inventory',
+      accountId: ACCOUNT,
+      vaultName: 'v',
+      inventoryId: '2024-03-01T10:00:00.000Z-0a1b2c3d',
+      chunks: 7,
+    };
     const output = blob('job one');
     const later = blob('job two');
     await queue.schedule(later, T0 + 5000);
@@ -44,7 +50,12 @@ export function purgeQueueContract(makeQueue: () => Promise<PurgeQueue>): void {
     expect(listed).toHaveLength(3);
     expect(new Set(listed.map((item) => item.handle)).size).toBe(3);
     // Two tasks due at the same instant are both kept.
-    expect(listed.slice(0, 2).map((item) => item.task).sort((x, y) => JSON.stringify(x).localeCompare(JSON.stringify(y)))).toEqual([blob('a'), blob('b')]);
+    expect(
+      listed
+        .slice(0, 2)
+        .map((item) => item.task)
+        .sort((x, y) => JSON.stringify(x).localeCompare(JSON.stringify(y))),
+    ).toEqual([blob('a'), blob('b')]);
 
     const [first, second, third] = listed;
     await queue.remove(second.handle);

@@ -58,10 +58,16 @@ describe('SetDataRetrievalPolicy and GetDataRetrievalPolicy', () => {
   });
 
   it('needs exactly one rule with a known Strategy', () => {
-    expect(() => parseRetrievalPolicy(body({}))).toThrow(expect.objectContaining({ code: 'MissingParameterValueException', message: 'Required parameter missing: Policy' }));
+    expect(() => parseRetrievalPolicy(body({}))).toThrow(
+      expect.objectContaining({ code: 'MissingParameterValueException', message: 'Required parameter missing: Policy' }),
+    );
     expect(() => parseRetrievalPolicy(body({ Policy: {} }))).toThrow(missing('Required parameter missing: Rules'));
-    expect(() => parseRetrievalPolicy(body({ Policy: { Rules: [] } }))).toThrow(invalid('Invalid Rules: a data retrieval policy has exactly one rule.'));
-    expect(() => parseRetrievalPolicy(body({ Policy: { Rules: [{ Strategy: 'None' }, { Strategy: 'FreeTier' }] } }))).toThrow(invalid(/exactly one rule/));
+    expect(() => parseRetrievalPolicy(body({ Policy: { Rules: [] } }))).toThrow(
+      invalid('Invalid Rules: a data retrieval policy has exactly one rule.'),
+    );
+    expect(() => parseRetrievalPolicy(body({ Policy: { Rules: [{ Strategy: 'None' }, { Strategy: 'FreeTier' }] } }))).toThrow(
+      invalid(/exactly one rule/),
+    );
     expect(() => parseRetrievalPolicy(body({ Policy: { Rules: [{}] } }))).toThrow(missing('Required parameter missing: Strategy'));
     expect(() => parseRetrievalPolicy(body({ Policy: { Rules: [{ Strategy: 'Unlimited' }] } }))).toThrow(
       invalid('Invalid Strategy: "Unlimited". Valid strategies are BytesPerHour, FreeTier, None.'),
@@ -73,7 +79,9 @@ describe('SetDataRetrievalPolicy and GetDataRetrievalPolicy', () => {
     const rule = (text: string) => parseRetrievalPolicy(body(`{"Policy":{"Rules":[{"Strategy":"BytesPerHour","BytesPerHour":${text}}]}}`));
     expect(rule('1')).toEqual({ strategy: 'BytesPerHour', bytesPerHour: 1 });
     expect(rule('9223372036854775807')).toEqual({ strategy: 'BytesPerHour', bytesPerHour: 2 ** 63 });
-    expect(() => rule('9223372036854775808')).toThrow(invalid(/Invalid BytesPerHour: .* It must be a whole number from 1 to 9223372036854775807\./));
+    expect(() => rule('9223372036854775808')).toThrow(
+      invalid(/Invalid BytesPerHour: .* It must be a whole number from 1 to 9223372036854775807\./),
+    );
     expect(() => rule('0')).toThrow(invalid('Invalid BytesPerHour: 0. It must be a whole number from 1 to 9223372036854775807.'));
     expect(() => rule('-5')).toThrow(invalid(/Invalid BytesPerHour: -5/));
     expect(() => rule('1.5')).toThrow(invalid(/Invalid BytesPerHour: 1.5/));
@@ -181,9 +189,11 @@ describe('the Max Retrieval Rate (BytesPerHour) policy', () => {
       jest.useFakeTimers();
       const set = svc.accounts.setAccountSetting.bind(svc.accounts) as (...args: unknown[]) => Promise<boolean>;
       // Another writer always comes first to the ledger; other settings are written as usual.
-      jest.spyOn(svc.accounts, 'setAccountSetting').mockImplementation(async (accountId, name, value, expected) =>
-        name === 'retrievalLedger' ? false : set(accountId, name, value, expected),
-      );
+      jest
+        .spyOn(svc.accounts, 'setAccountSetting')
+        .mockImplementation(async (accountId, name, value, expected) =>
+          name === 'retrievalLedger' ? false : set(accountId, name, value, expected),
+        );
     });
     afterEach(() => jest.useRealTimers());
     const settled = async <T>(promise: Promise<T>) => {
@@ -203,7 +213,9 @@ describe('the Max Retrieval Rate (BytesPerHour) policy', () => {
 
     it('refuses with a retryable ServiceUnavailableException under a limit, rather than risk exceeding it', async () => {
       await setPolicy({ Strategy: 'BytesPerHour', BytesPerHour: 1_000_000 });
-      expect(await settled(retrieve(4000))).toEqual({ reason: error('ServiceUnavailableException', 'Retrievals are being started concurrently on this account; try again.') });
+      expect(await settled(retrieve(4000))).toEqual({
+        reason: error('ServiceUnavailableException', 'Retrievals are being started concurrently on this account; try again.'),
+      });
     });
   });
 
@@ -212,7 +224,14 @@ describe('the Max Retrieval Rate (BytesPerHour) policy', () => {
     await retrieve(4000); // 22, 23, then 00 and 01 of June 2
     moveTo('2024-06-02T09:00:00.000Z');
     await retrieve(400);
-    expect(await ledger()).toEqual({ '2024-06-02T00': 1000, '2024-06-02T01': 1000, '2024-06-02T09': 100, '2024-06-02T10': 100, '2024-06-02T11': 100, '2024-06-02T12': 100 });
+    expect(await ledger()).toEqual({
+      '2024-06-02T00': 1000,
+      '2024-06-02T01': 1000,
+      '2024-06-02T09': 100,
+      '2024-06-02T10': 100,
+      '2024-06-02T11': 100,
+      '2024-06-02T12': 100,
+    });
   });
 });
 

@@ -20,7 +20,8 @@ function expectedRoute(operation: ModelOperation) {
   return { operation: operation.name, method: operation.http.method, path: pathPart, query, status: operation.http.responseCode ?? 200 };
 }
 
-const matched = (result: RouteResult) => ('match' in result ? { operation: result.match.route.operation, params: result.match.params } : result);
+const matched = (result: RouteResult) =>
+  'match' in result ? { operation: result.match.route.operation, params: result.match.params } : result;
 
 describe('ROUTES against the service model', () => {
   it('has all 33 operations, each exactly once', () => {
@@ -29,10 +30,13 @@ describe('ROUTES against the service model', () => {
     expect(ROUTES.map((route) => route.operation).sort()).toEqual(operations.map((operation) => operation.name).sort());
   });
 
-  it.each(operations.map((operation) => [operation.name, operation] as const))('%s has the model method, path, query and status', (name, operation) => {
-    const route = ROUTES.find((candidate) => candidate.operation === name);
-    expect(route).toEqual(expectedRoute(operation));
-  });
+  it.each(operations.map((operation) => [operation.name, operation] as const))(
+    '%s has the model method, path, query and status',
+    (name, operation) => {
+      const route = ROUTES.find((candidate) => candidate.operation === name);
+      expect(route).toEqual(expectedRoute(operation));
+    },
+  );
 
   it('routes every model operation, with its sample parameters, to itself', () => {
     for (const operation of operations) {
@@ -41,7 +45,10 @@ describe('ROUTES against the service model', () => {
       const result = matchRoute(method, samplePath, query ?? {});
       expect({ name: operation.name, result: matched(result) }).toEqual({
         name: operation.name,
-        result: { operation: operation.name, params: Object.fromEntries([...template.matchAll(/\{(\w+)\}/g)].map(([, p]) => [p, `sample-${p}`])) },
+        result: {
+          operation: operation.name,
+          params: Object.fromEntries([...template.matchAll(/\{(\w+)\}/g)].map(([, p]) => [p, `sample-${p}`])),
+        },
       });
     }
   });
@@ -93,7 +100,10 @@ describe('matchRoute', () => {
   });
 
   it('decodes percent-encoded segments, %2F included, into the parameter', () => {
-    expect(matched(matchRoute('GET', '/-/vaults/a%2Fb', {}))).toEqual({ operation: 'DescribeVault', params: { accountId: '-', vaultName: 'a/b' } });
+    expect(matched(matchRoute('GET', '/-/vaults/a%2Fb', {}))).toEqual({
+      operation: 'DescribeVault',
+      params: { accountId: '-', vaultName: 'a/b' },
+    });
     expect(matched(matchRoute('DELETE', '/-/vaults/my%20vault/archives/x%2Dy', {}))).toEqual({
       operation: 'DeleteArchive',
       params: { accountId: '-', vaultName: 'my vault', archiveId: 'x-y' },

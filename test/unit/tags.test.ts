@@ -19,7 +19,8 @@ const error = (code: string, message: string | RegExp) =>
 const invalid = (message: string | RegExp) => error('InvalidParameterValueException', message);
 
 /** `count` tags named k00, k01, ... */
-const manyTags = (count: number, prefix = 'k') => Object.fromEntries(Array.from({ length: count }, (_, i) => [`${prefix}${String(i).padStart(2, '0')}`, `value ${i}`]));
+const manyTags = (count: number, prefix = 'k') =>
+  Object.fromEntries(Array.from({ length: count }, (_, i) => [`${prefix}${String(i).padStart(2, '0')}`, `value ${i}`]));
 
 describe('AddTagsToVault and ListTagsForVault', () => {
   it('lists no tags on a new vault', async () => {
@@ -59,7 +60,9 @@ describe('AddTagsToVault and ListTagsForVault', () => {
 
     await expect(add({ '': 'v' })).rejects.toEqual(invalid('Invalid tag key: "". A tag key must be 1 to 128 characters long.'));
     await expect(add({ ['k'.repeat(129)]: 'v' })).rejects.toEqual(invalid(/A tag key must be 1 to 128 characters long/));
-    await expect(add({ 'aws:createdBy': 'v' })).rejects.toEqual(invalid('Invalid tag key: "aws:createdBy". Tag keys starting with "aws:" are reserved for AWS.'));
+    await expect(add({ 'aws:createdBy': 'v' })).rejects.toEqual(
+      invalid('Invalid tag key: "aws:createdBy". Tag keys starting with "aws:" are reserved for AWS.'),
+    );
     await expect(add({ 'AWS:x': 'v' })).rejects.toEqual(invalid(/reserved for AWS/));
     await expect(add({ 'semi;colon': 'v' })).rejects.toEqual(invalid(/Tag keys may contain Unicode letters, digits, spaces/));
   });
@@ -71,14 +74,18 @@ describe('AddTagsToVault and ListTagsForVault', () => {
 
   it('checks values: strings of at most 255 characters of the allowed characters', async () => {
     await add({ a: 'v'.repeat(255) });
-    await expect(add({ b: 'v'.repeat(256) })).rejects.toEqual(invalid('Invalid value for tag "b": a tag value must be at most 255 characters long.'));
+    await expect(add({ b: 'v'.repeat(256) })).rejects.toEqual(
+      invalid('Invalid value for tag "b": a tag value must be at most 255 characters long.'),
+    );
     await expect(add({ b: 7 })).rejects.toEqual(invalid('Invalid value for tag "b": it must be a string.'));
     await expect(add({ b: 'a<b' })).rejects.toEqual(invalid(/tag values may contain/));
     expect(Object.keys(await list())).toEqual(['a']);
   });
 
   it('refuses a missing, malformed or empty Tags map', async () => {
-    await expect(addTagsToVault(svc, ACCOUNT, 'v', json({}))).rejects.toEqual(error('MissingParameterValueException', 'Required parameter missing: Tags'));
+    await expect(addTagsToVault(svc, ACCOUNT, 'v', json({}))).rejects.toEqual(
+      error('MissingParameterValueException', 'Required parameter missing: Tags'),
+    );
     await expect(addTagsToVault(svc, ACCOUNT, 'v', Buffer.from('{'))).rejects.toEqual(invalid('The request body is not valid JSON.'));
     await expect(add(['a', 'b'])).rejects.toEqual(invalid(/Invalid Tags: it must be a map/));
     await expect(add({})).rejects.toEqual(invalid('Invalid Tags: give at least one tag.'));
@@ -122,7 +129,9 @@ describe('RemoveTagsFromVault', () => {
   });
 
   it('refuses a missing or malformed TagKeys', async () => {
-    await expect(removeTagsFromVault(svc, ACCOUNT, 'v', json({}))).rejects.toEqual(error('MissingParameterValueException', 'Required parameter missing: TagKeys'));
+    await expect(removeTagsFromVault(svc, ACCOUNT, 'v', json({}))).rejects.toEqual(
+      error('MissingParameterValueException', 'Required parameter missing: TagKeys'),
+    );
     await expect(remove('a')).rejects.toEqual(invalid('Invalid TagKeys: it must be a list of tag keys.'));
     await expect(remove([1])).rejects.toEqual(invalid('Invalid TagKeys: it must be a list of tag keys.'));
   });

@@ -23,7 +23,13 @@ function upload(vaultName: string, overrides: Partial<UploadRecord> = {}): Uploa
 }
 
 function part(index: number, overrides: Partial<PartRecord> = {}): PartRecord {
-  return { index, size: MiB, treeHash: (index % 256).toString(16).padStart(2, '0').repeat(32), blobKey: `${ACCOUNT}/uploads/u/${index}-a`, ...overrides };
+  return {
+    index,
+    size: MiB,
+    treeHash: (index % 256).toString(16).padStart(2, '0').repeat(32),
+    blobKey: `${ACCOUNT}/uploads/u/${index}-a`,
+    ...overrides,
+  };
 }
 
 const completion = (archiveId: string) => ({ archiveId, size: 3 * MiB, treeHash: 'ef'.repeat(32), date: '2024-03-01T11:00:00.000Z' });
@@ -40,7 +46,10 @@ export function uploadStoreContract(makeStore: () => Promise<UploadStore>): void
 
   /** Reads every listUploads page the way ListMultipartUploads does: from the last upload ID returned. */
   const listAllUploads = (vaultName: string, limit: number, accountId = ACCOUNT) =>
-    listAfterLastId((startAfter) => store.listUploads(accountId, vaultName, startAfter, limit), (item) => item.uploadId);
+    listAfterLastId(
+      (startAfter) => store.listUploads(accountId, vaultName, startAfter, limit),
+      (item) => item.uploadId,
+    );
 
   describe('uploads', () => {
     it('creates an upload and reads it back, an empty description included', async () => {
@@ -139,7 +148,9 @@ export function uploadStoreContract(makeStore: () => Promise<UploadStore>): void
     it('lists 1,100 parts, each exactly once and in order', async () => {
       const { uploadId } = upload('v');
       // Long blob keys, so that 1,000 part records fill more than one 1 MB DynamoDB page.
-      const parts = Array.from({ length: 1100 }, (_, index) => part(index, { blobKey: `${ACCOUNT}/uploads/${uploadId}/${index}-${'x'.repeat(1200)}` }));
+      const parts = Array.from({ length: 1100 }, (_, index) =>
+        part(index, { blobKey: `${ACCOUNT}/uploads/${uploadId}/${index}-${'x'.repeat(1200)}` }),
+      );
       await inParallel(parts, 25, (record) => store.putPart(ACCOUNT, 'v', uploadId, record));
 
       const first = await store.listParts(ACCOUNT, 'v', uploadId, 0, 1000);
@@ -205,7 +216,11 @@ export function uploadStoreContract(makeStore: () => Promise<UploadStore>): void
       const archiveId = newArchiveId();
       await store.reserveArchiveId(ACCOUNT, 'v', record.uploadId, archiveId);
       await store.markCompleted(ACCOUNT, 'v', record.uploadId, completion(archiveId));
-      expect(await store.getUpload(ACCOUNT, 'v', record.uploadId)).toEqual({ ...record, reservedArchiveId: archiveId, completed: completion(archiveId) });
+      expect(await store.getUpload(ACCOUNT, 'v', record.uploadId)).toEqual({
+        ...record,
+        reservedArchiveId: archiveId,
+        completed: completion(archiveId),
+      });
       await expect(store.markCompleted(ACCOUNT, 'v', newUploadId(), completion(archiveId))).rejects.toThrow();
     });
 
@@ -316,7 +331,7 @@ export function uploadStoreContract(makeStore: () => Promise<UploadStore>): void
   });
 
   describe('segments', () => {
-    it('stores and reads the chunks of an archive\'s segment list', async () => {
+    it("stores and reads the chunks of an archive's segment list", async () => {
       const archiveId = newArchiveId();
       const chunk0 = Array.from({ length: 1000 }, (_, i) => `${ACCOUNT}/uploads/u/${i}-abcdef012345`);
       await store.putSegments(ACCOUNT, 'v', archiveId, 0, chunk0);

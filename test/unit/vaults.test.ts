@@ -13,7 +13,8 @@ beforeEach(() => {
   svc = memoryServices();
 });
 
-const invalid = (message: string | RegExp) => expect.objectContaining({ code: 'InvalidParameterValueException', message: expect.stringMatching(message) });
+const invalid = (message: string | RegExp) =>
+  expect.objectContaining({ code: 'InvalidParameterValueException', message: expect.stringMatching(message) });
 
 describe('createVault', () => {
   it('creates a vault stamped with the clock, and is idempotent', async () => {
@@ -31,12 +32,15 @@ describe('createVault', () => {
     expect(await svc.metadata.getVault(ACCOUNT, name)).toBeDefined();
   });
 
-  it.each(['', 'a'.repeat(256), 'a/b', 'a%2Fb', '100%', 'with space', 'caf\u00e9', 'tab\there', 'a:b', 'a+b'])('refuses the name %j', async (name) => {
-    const attempt = createVault(svc, ACCOUNT, name);
-    await expect(attempt).rejects.toBeInstanceOf(GlacierError);
-    await expect(attempt).rejects.toEqual(invalid(/^Invalid vault name: /));
-    expect(await svc.metadata.countVaults(ACCOUNT)).toBe(0);
-  });
+  it.each(['', 'a'.repeat(256), 'a/b', 'a%2Fb', '100%', 'with space', 'caf\u00e9', 'tab\there', 'a:b', 'a+b'])(
+    'refuses the name %j',
+    async (name) => {
+      const attempt = createVault(svc, ACCOUNT, name);
+      await expect(attempt).rejects.toBeInstanceOf(GlacierError);
+      await expect(attempt).rejects.toEqual(invalid(/^Invalid vault name: /));
+      expect(await svc.metadata.countVaults(ACCOUNT)).toBe(0);
+    },
+  );
 
   it(`allows ${MAX_VAULTS_PER_ACCOUNT} vaults per account and refuses the next`, async () => {
     for (let i = 0; i < MAX_VAULTS_PER_ACCOUNT; i += 1) await createVault(svc, ACCOUNT, `vault-${i}`);
