@@ -7,7 +7,7 @@ import {
   type GlacierClient,
 } from '@aws-sdk/client-glacier';
 import { combineTreeHashes } from '../lambda/domain/checksums';
-import type { UploadStore } from '../lambda/store/ports';
+import type { UploadStore } from '../lambda/domain/ports';
 import { withInProcessServer } from './in-process-server';
 import { MiB, round, runPool } from './measure';
 

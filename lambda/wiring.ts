@@ -12,7 +12,7 @@ import { SnsNotifier } from './store/notifiers';
 import { jsonLogger } from './http/responses';
 import { DynamoIdentityStore } from './store/dynamo-identities';
 import { LayeredKeyStore, rootKeyFromSecret, StaticKeyStore } from './store/keys';
-import type { KeyStore, Notifier } from './store/ports';
+import type { KeyStore, Notifier } from './domain/ports';
 import { S3BlobStore } from './store/s3-blobs';
 
 // Embedded servers accept any key; these only make the SDK sign.

@@ -8,7 +8,7 @@ import { LOCAL_DEFAULTS, readAdminEnv } from '../config';
 import { parsePolicy } from '../domain/policy';
 import { GlacierError } from '../domain/errors';
 import { DynamoIdentityStore } from '../store/dynamo-identities';
-import type { IdentityStore } from '../store/ports';
+import type { IdentityStore } from '../domain/ports';
 import { lockDataDir } from '../local/data-dir-lock';
 import { ensureTable, startEmbeddedStores } from '../local/embedded-stores';
 import { SERVER_INFO_FILE } from '../local/server';

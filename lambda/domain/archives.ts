@@ -5,7 +5,7 @@ import { newArchiveId } from './ids';
 import { validateDescription, vaultArn, vaultPath } from './names';
 import { requireVault, vaultNotFound } from './vaults';
 import type { Services } from './services';
-import type { ArchiveRecord, VaultRecord } from '../store/ports';
+import type { ArchiveRecord, VaultRecord } from './ports';
 
 export interface UploadArchiveInput {
   accountId: string;

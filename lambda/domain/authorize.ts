@@ -3,7 +3,7 @@ import { evaluate, parsePolicy, type ContextValue, type PolicyDocument, type Pri
 import { vaultArn } from './names';
 import { activeLock } from './vault-lock';
 import type { Services } from './services';
-import type { UserRecord, VaultRecord } from '../store/ports';
+import type { UserRecord, VaultRecord } from './ports';
 
 /** Who signed the request: an account's root key, or one of its users. */
 export interface Principal {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { limitExceeded } from './errors';
 import { CONFLICT, retryOnConflict } from './compare-and-set';
 import type { Services } from './services';
-import type { CapacityUnit } from '../store/account-ports';
+import type { CapacityUnit } from './account-ports';
 
 /** Glacier's limit of provisioned capacity units an account may hold at once. */
 export const MAX_CAPACITY_UNITS = 2;

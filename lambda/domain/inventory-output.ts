@@ -1,4 +1,4 @@
-import type { InventoryEntry, InventoryRetrieval } from '../store/ports';
+import type { InventoryEntry, InventoryRetrieval } from './ports';
 
 export const CSV_HEADER = 'ArchiveId,ArchiveDescription,CreationDate,Size,SHA256TreeHash';
 

@@ -2,7 +2,7 @@ import { belongsTo } from './archives';
 import { failpoint } from './failpoints';
 import { newInventoryId } from './ids';
 import type { Services } from './services';
-import type { InventoryEntry, InventorySummary, VaultRecord } from '../store/ports';
+import type { InventoryEntry, InventorySummary, VaultRecord } from './ports';
 
 /** A chunk of the snapshot is flushed once its JSON passes this size (DynamoDB items hold 400 KB). */
 export const INVENTORY_CHUNK_BYTES = 256 * 1024;

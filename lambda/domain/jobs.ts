@@ -11,7 +11,7 @@ import { SEGMENTS_PER_CHUNK } from './multipart';
 import { enforceRetrievalPolicy } from './retrieval-policy';
 import { requireVault } from './vaults';
 import type { Services } from './services';
-import type { ArchiveRecord, InventoryRetrieval, JobRecord, JobStatus, Tier, VaultRecord } from '../store/ports';
+import type { ArchiveRecord, InventoryRetrieval, JobRecord, JobStatus, Tier, VaultRecord } from './ports';
 
 /** Job output stays downloadable, and the job describable, this long after completion. */
 export const JOB_OUTPUT_LIFETIME_MS = 24 * 60 * 60 * 1000;

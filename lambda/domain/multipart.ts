@@ -6,7 +6,7 @@ import { validateDescription, vaultArn, vaultPath } from './names';
 import { archiveLocation, checksumMismatch } from './archives';
 import { requireVault, vaultNotFound } from './vaults';
 import type { Services } from './services';
-import type { PartRecord, UploadRecord, VaultRecord } from '../store/ports';
+import type { PartRecord, UploadRecord, VaultRecord } from './ports';
 
 export const MIN_PART_SIZE = MiB;
 export const MAX_PART_SIZE = 4 * 1024 * MiB;

@@ -4,7 +4,7 @@ import { JOB_EVENTS, validateSnsTopic } from './jobs';
 import { vaultArn } from './names';
 import { requireVault, vaultNotFound } from './vaults';
 import type { Services } from './services';
-import type { VaultNotificationConfig } from '../store/ports';
+import type { VaultNotificationConfig } from './ports';
 
 const EVENTS: readonly string[] = Object.values(JOB_EVENTS);
 

@@ -1,6 +1,6 @@
 import { failpoint } from './failpoints';
 import type { Services } from './services';
-import type { ArchiveRecord, PurgeTask } from '../store/ports';
+import type { ArchiveRecord, PurgeTask } from './ports';
 
 async function deleteArchiveBytes(svc: Services, archive: ArchiveRecord): Promise<void> {
   const { layout } = archive;

@@ -2,8 +2,8 @@ import { parseJsonObject } from './json-body';
 import { GlacierError, invalidParameter, missingParameter } from './errors';
 import { CONFLICT, retryOnConflict } from './compare-and-set';
 import type { Services } from './services';
-import type { DataRetrievalRule, RetrievalLedger, RetrievalStrategy } from '../store/account-ports';
-import type { Tier } from '../store/ports';
+import type { DataRetrievalRule, RetrievalLedger, RetrievalStrategy } from './account-ports';
+import type { Tier } from './ports';
 
 const HOUR_MS = 60 * 60 * 1000;
 /** Glacier counted a Standard retrieval (3-5 hours) as spread evenly over 4 hours. */

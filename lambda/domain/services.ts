@@ -1,5 +1,5 @@
-import type { AccountStore } from '../store/account-ports';
-import type { BlobStore, JobStore, MetadataStore, Notifier, PurgeQueue, Tier, UploadStore } from '../store/ports';
+import type { AccountStore } from './account-ports';
+import type { BlobStore, JobStore, MetadataStore, Notifier, PurgeQueue, Tier, UploadStore } from './ports';
 
 /**
  * How retrieval jobs complete: after a delay per tier (instant storage classes, and local

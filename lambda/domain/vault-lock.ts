@@ -6,7 +6,7 @@ import { parsePolicy } from './policy';
 import { vaultArn } from './names';
 import { requireVault, vaultNotFound } from './vaults';
 import type { Services } from './services';
-import type { VaultLock, VaultRecord } from '../store/ports';
+import type { VaultLock, VaultRecord } from './ports';
 
 /** An InProgress lock is void unless completed within 24 hours. */
 export const LOCK_COMPLETION_WINDOW_MS = 24 * 60 * 60 * 1000;

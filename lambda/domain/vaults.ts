@@ -2,7 +2,7 @@ import { invalidParameter, limitExceeded, notFound } from './errors';
 import { failpoint } from './failpoints';
 import { validateVaultName, vaultArn } from './names';
 import type { Services } from './services';
-import type { VaultRecord } from '../store/ports';
+import type { VaultRecord } from './ports';
 
 export const MAX_VAULTS_PER_ACCOUNT = 1000;
 

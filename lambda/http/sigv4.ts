@@ -3,7 +3,7 @@ import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { GlacierError } from '../domain/errors';
 import { sha256 } from '../domain/checksums';
-import type { KeyStore } from '../store/ports';
+import type { KeyStore } from '../domain/ports';
 import type { HttpRequest } from './types';
 
 export const MAX_CLOCK_SKEW_MS = 15 * 60 * 1000;

@@ -1,7 +1,7 @@
 import { vaultArn } from '../domain/names';
 import { abortUpload, completeUpload, initiateUpload, listParts, listUploads, uploadPart } from '../domain/multipart';
 import type { Services } from '../domain/services';
-import type { UploadRecord } from '../store/ports';
+import type { UploadRecord } from '../domain/ports';
 import { limitParam, requireHeader, type Operation } from './operation';
 
 export const DEFAULT_UPLOAD_LIST_LIMIT = 50;

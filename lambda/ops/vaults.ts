@@ -1,7 +1,7 @@
 import { vaultArn, vaultPath } from '../domain/names';
 import { createVault, deleteVault, listVaults, requireVault } from '../domain/vaults';
 import type { Services } from '../domain/services';
-import type { VaultRecord } from '../store/ports';
+import type { VaultRecord } from '../domain/ports';
 import { limitParam, type Operation } from './operation';
 
 export const DEFAULT_VAULT_LIST_LIMIT = 10;

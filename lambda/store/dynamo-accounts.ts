@@ -1,7 +1,7 @@
 import { DeleteItemCommand, type DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { TABLE_KEYS as K } from './table-schema';
 import { isConditionFailure, type Item, s, str } from './dynamo-items';
-import type { AccountSettings, AccountStore } from './account-ports';
+import type { AccountSettings, AccountStore } from '../domain/account-ports';
 
 const settingKey = (accountId: string, name: string): Item => ({ [K.partitionKey]: s(`C#${accountId}`), [K.sortKey]: s(name) });
 

@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { TABLE_KEYS as K } from './table-schema';
 import { conditionally, queryAll, type Item, s, str } from './dynamo-items';
-import type { AccessKeyRecord, Credentials, IdentityStore, UserRecord } from './ports';
+import type { AccessKeyRecord, Credentials, IdentityStore, UserRecord } from '../domain/ports';
 
 const keyKey = (accessKeyId: string): Item => ({ [K.partitionKey]: s(`K#${accessKeyId}`), [K.sortKey]: s('-') });
 const userKey = (accountId: string, userName: string): Item => ({ [K.partitionKey]: s(`U#${accountId}`), [K.sortKey]: s(userName) });

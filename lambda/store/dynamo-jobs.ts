@@ -14,7 +14,7 @@ import {
   s,
   str,
 } from './dynamo-items';
-import type { JobRecord, JobRef, JobStatus, JobStore, Page, PurgeQueue, PurgeTask } from './ports';
+import type { JobRecord, JobRef, JobStatus, JobStore, Page, PurgeQueue, PurgeTask } from '../domain/ports';
 import { randomBytes } from 'node:crypto';
 
 /** Job records stay this long after creation at most (then DynamoDB's TTL removes them). */

@@ -33,7 +33,7 @@ import type {
   Page,
   VaultRecord,
   VaultSettings,
-} from './ports';
+} from '../domain/ports';
 
 const ARCHIVE_PAGE = 1000;
 const VAULT_SETTINGS: readonly (keyof VaultSettings)[] = ['notifications', 'tags', 'accessPolicy', 'lock'];

@@ -14,7 +14,7 @@ import {
   s,
   str,
 } from './dynamo-items';
-import type { AbortOutcome, Page, PartRecord, UploadRecord, UploadStore } from './ports';
+import type { AbortOutcome, Page, PartRecord, UploadRecord, UploadStore } from '../domain/ports';
 
 const uploadKey = (accountId: string, vaultName: string, uploadId: string): Item => ({
   [K.partitionKey]: s(`M#${accountId}#${vaultName}`),

@@ -1,5 +1,5 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { Credentials, KeyStore } from './ports';
+import type { Credentials, KeyStore } from '../domain/ports';
 
 /** Keys known up front: the root key of the deployment's account. */
 export class StaticKeyStore implements KeyStore {

@@ -1,6 +1,6 @@
 import { appendFile } from 'node:fs/promises';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import type { Notifier } from './ports';
+import type { Notifier } from '../domain/ports';
 
 /**
  * Publishes to Amazon SNS, in the topic's own region. Like Glacier, a delivery that can't be

@@ -8,7 +8,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import type { StorageClass } from '../config';
-import type { BlobStore, RestoreState, RestoreStatus, Tier } from './ports';
+import type { BlobStore, RestoreState, RestoreStatus, Tier } from '../domain/ports';
 
 /** Storage classes whose objects must be restored before they can be read. */
 const ARCHIVE_CLASSES = new Set(['GLACIER', 'DEEP_ARCHIVE']);

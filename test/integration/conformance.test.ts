@@ -48,7 +48,7 @@ import { MiB, treeHash } from '../../lambda/domain/checksums';
 import { ROOT_CREDENTIALS, startTestServer, type TestServer } from '../support/local-server';
 
 // The service model sits beside the repository, in the shared reference folder.
-const MODEL_PATH = path.resolve(__dirname, '../../../shared/reference/glacier-2012-06-01/service-2.json');
+const MODEL_PATH = path.resolve(__dirname, '../fixtures/glacier-2012-06-01/service-2.json');
 
 interface MemberRef {
   shape: string;

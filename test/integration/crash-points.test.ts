@@ -16,7 +16,7 @@ import { MiB, treeHash } from '../../lambda/domain/checksums';
 import { disableFailpoints, enableFailpoints, type FailpointName } from '../../lambda/domain/failpoints';
 import { runJanitor } from '../../lambda/domain/janitor';
 import type { Services } from '../../lambda/domain/services';
-import type { ArchiveRecord } from '../../lambda/store/ports';
+import type { ArchiveRecord } from '../../lambda/domain/ports';
 import { failure } from '../support/glacier';
 import { startTestServer, type TestServer } from '../support/local-server';
 

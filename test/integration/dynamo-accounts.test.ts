@@ -1,7 +1,7 @@
 import { purchaseProvisionedCapacity } from '../../lambda/domain/capacity';
 import { enforceRetrievalPolicy } from '../../lambda/domain/retrieval-policy';
 import type { Services } from '../../lambda/domain/services';
-import type { AccountStore } from '../../lambda/store/account-ports';
+import type { AccountStore } from '../../lambda/domain/account-ports';
 import { DynamoAccountStore } from '../../lambda/store/dynamo-accounts';
 import { startDynaliteTables, type DynaliteTables } from '../support/embedded';
 import { MemoryAccountStore, memoryServices } from '../support/memory-stores';

@@ -159,17 +159,15 @@ it('a multipart upload survives a SIGKILL: every acknowledged part is listed, th
 
   for (let i = 0; i < partCount; i += 1) if (!present.has(i)) await send(server.client(), i);
   const expected = treeHash(archive).toString('hex');
-  const done = await server
-    .client()
-    .send(
-      new CompleteMultipartUploadCommand({
-        accountId: '-',
-        vaultName: 'resume',
-        uploadId,
-        archiveSize: String(archive.length),
-        checksum: expected,
-      }),
-    );
+  const done = await server.client().send(
+    new CompleteMultipartUploadCommand({
+      accountId: '-',
+      vaultName: 'resume',
+      uploadId,
+      archiveSize: String(archive.length),
+      checksum: expected,
+    }),
+  );
   expect(done.checksum).toBe(expected);
   await kill(server);
 });

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { LAMBDA_MAX_BODY_BYTES } from '../../lambda/config';
 import type { RetrievalTiming, Services } from '../../lambda/domain/services';
-import type { AccountSettings, AccountStore } from '../../lambda/store/account-ports';
+import type { AccountSettings, AccountStore } from '../../lambda/domain/account-ports';
 import type {
   AbortOutcome,
   ArchiveRecord,
@@ -30,7 +30,7 @@ import type {
   UploadStore,
   VaultSettings,
   VaultRecord,
-} from '../../lambda/store/ports';
+} from '../../lambda/domain/ports';
 
 export interface MemoryMetadataOptions {
   /** Archives per listArchives page (the DynamoDB adapter reads 1,000). */

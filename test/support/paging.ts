@@ -1,5 +1,5 @@
 // Reading paged store listings to the end, for the store contract suites.
-import type { Page } from '../../lambda/store/ports';
+import type { Page } from '../../lambda/domain/ports';
 
 /** Follows the store's cursor from the first page to the last. */
 export async function readAll<T>(read: (cursor?: string) => Promise<Page<T>>): Promise<{ items: T[]; pages: number }> {

@@ -5,8 +5,8 @@ import type { Services } from '../../lambda/domain/services';
 import { createApi } from '../../lambda/http/api';
 import type { HttpRequest } from '../../lambda/http/types';
 import { StaticKeyStore } from '../../lambda/store/keys';
-import type { AccountStore } from '../../lambda/store/account-ports';
-import type { BlobStore, JobStore, MetadataStore, Notifier, PurgeQueue, UploadStore } from '../../lambda/store/ports';
+import type { AccountStore } from '../../lambda/domain/account-ports';
+import type { BlobStore, JobStore, MetadataStore, Notifier, PurgeQueue, UploadStore } from '../../lambda/domain/ports';
 import { memoryServices } from '../support/memory-stores';
 
 const KEY = { accessKeyId: 'AKIDUNIT', secretAccessKey: 'unit-secret' };

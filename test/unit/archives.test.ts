@@ -4,7 +4,7 @@ import { newArchiveId } from '../../lambda/domain/ids';
 import { inventoryVault } from '../../lambda/domain/inventory';
 import { runJanitor } from '../../lambda/domain/janitor';
 import { createVault, deleteVault } from '../../lambda/domain/vaults';
-import type { ArchiveRecord, InventorySummary, VaultRecord } from '../../lambda/store/ports';
+import type { ArchiveRecord, InventorySummary, VaultRecord } from '../../lambda/domain/ports';
 import { memoryServices, type MemoryServices } from '../support/memory-stores';
 import { ACCOUNT, arn, upload } from './domain-helpers';
 

@@ -19,7 +19,7 @@ import {
   uploadPart,
 } from '../../lambda/domain/multipart';
 import { createVault, deleteVault } from '../../lambda/domain/vaults';
-import type { ArchiveRecord, VaultRecord } from '../../lambda/store/ports';
+import type { ArchiveRecord, VaultRecord } from '../../lambda/domain/ports';
 import { MEMORY_JOB_DELAYS_MS, memoryServices, type MemoryServices } from '../support/memory-stores';
 import { ACCOUNT } from './domain-helpers';
 

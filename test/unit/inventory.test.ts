@@ -2,7 +2,7 @@ import { deleteArchive } from '../../lambda/domain/archives';
 import { INVENTORY_CHUNK_BYTES, REPLACED_INVENTORY_GRACE_MS, inventoryAllVaults, inventoryVault } from '../../lambda/domain/inventory';
 import { runJanitor } from '../../lambda/domain/janitor';
 import { createVault, deleteVault } from '../../lambda/domain/vaults';
-import type { ArchiveRecord, InventoryEntry, InventorySummary, Page, VaultRecord } from '../../lambda/store/ports';
+import type { ArchiveRecord, InventoryEntry, InventorySummary, Page, VaultRecord } from '../../lambda/domain/ports';
 import { MemoryMetadataStore, memoryServices, type MemoryServices } from '../support/memory-stores';
 import { ACCOUNT, upload } from './domain-helpers';
 

@@ -1,7 +1,7 @@
 // The behaviour every JobStore must have: run against the in-memory fake (unit) and the
 // DynamoDB adapter on dynalite (integration), so the fake can stand in for the real one.
 import { newArchiveId, newJobId, newUploadId } from '../../lambda/domain/ids';
-import type { JobRecord, JobStatus, JobStore, Page } from '../../lambda/store/ports';
+import type { JobRecord, JobStatus, JobStore, Page } from '../../lambda/domain/ports';
 import { listAfterLastId, readAllItems } from '../support/paging';
 
 const ACCOUNT = '111122223333';

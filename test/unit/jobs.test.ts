@@ -21,7 +21,7 @@ import { SEGMENTS_PER_CHUNK, completeUpload, initiateUpload, uploadPart } from '
 import { getVaultNotifications, removeVaultNotifications, setVaultNotifications } from '../../lambda/domain/notifications';
 import { createVault } from '../../lambda/domain/vaults';
 import { handleRestoreEvent, objectKey } from '../../lambda/handlers/restore-events';
-import type { InventoryEntry, InventoryRetrieval, JobRecord, VaultRecord } from '../../lambda/store/ports';
+import type { InventoryEntry, InventoryRetrieval, JobRecord, VaultRecord } from '../../lambda/domain/ports';
 import { MEMORY_JOB_DELAYS_MS, MemoryMetadataStore, memoryServices, type MemoryServices } from '../support/memory-stores';
 import { ACCOUNT, arn, interleave, upload } from './domain-helpers';
 

@@ -1,7 +1,7 @@
 // The behaviour every MetadataStore must have: run against the in-memory fake (unit) and
 // the DynamoDB adapter on dynalite (integration), so the fake can stand in for the real one.
 import { newArchiveId } from '../../lambda/domain/ids';
-import type { ArchiveRecord, InventoryEntry, InventorySummary, MetadataStore, VaultRecord } from '../../lambda/store/ports';
+import type { ArchiveRecord, InventoryEntry, InventorySummary, MetadataStore, VaultRecord } from '../../lambda/domain/ports';
 import { inParallel, listAfterLastId, readAll } from '../support/paging';
 
 const ACCOUNT = '111122223333';

@@ -16,7 +16,7 @@ import { newArchiveId, newUploadId } from '../../lambda/domain/ids';
 import { runJanitor } from '../../lambda/domain/janitor';
 import { runDuePurges } from '../../lambda/domain/purges';
 import { createVault, deleteVault } from '../../lambda/domain/vaults';
-import type { InventoryEntry, InventorySummary, VaultRecord } from '../../lambda/store/ports';
+import type { InventoryEntry, InventorySummary, VaultRecord } from '../../lambda/domain/ports';
 import { MemoryMetadataStore, MemoryUploadStore, memoryServices, type MemoryServices } from '../support/memory-stores';
 import { ACCOUNT, arn, interleave, upload as uploadSingle } from './domain-helpers';
 

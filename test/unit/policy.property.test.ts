@@ -189,12 +189,10 @@ interface Caller {
   matches: (p: string) => boolean;
 }
 
-const caller = fc
-  .constantFrom(...ACCOUNTS)
-  .map((account): Caller => ({
-    account,
-    matches: (p) => p === account || p === `arn:aws:iam::${account}:root` || p === `arn:aws:iam::${account}:user/alice`,
-  }));
+const caller = fc.constantFrom(...ACCOUNTS).map((account): Caller => ({
+  account,
+  matches: (p) => p === account || p === `arn:aws:iam::${account}:root` || p === `arn:aws:iam::${account}:user/alice`,
+}));
 
 const requestArb: fc.Arbitrary<RequestContext> = fc
   .record({

@@ -1,7 +1,7 @@
 // The behaviour every PurgeQueue must have: run against the in-memory fake (unit) and the
 // DynamoDB adapter on dynalite (integration), so the fake can stand in for the real one.
 import { newArchiveId } from '../../lambda/domain/ids';
-import type { PurgeQueue, PurgeTask } from '../../lambda/store/ports';
+import type { PurgeQueue, PurgeTask } from '../../lambda/domain/ports';
 import { readAllItems } from '../support/paging';
 
 const ACCOUNT = '111122223333';

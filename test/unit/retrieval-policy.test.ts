@@ -11,7 +11,7 @@ import {
   setDataRetrievalPolicy,
 } from '../../lambda/domain/retrieval-policy';
 import { createVault } from '../../lambda/domain/vaults';
-import type { Tier } from '../../lambda/store/ports';
+import type { Tier } from '../../lambda/domain/ports';
 import { MemoryMetadataStore, memoryServices, type MemoryServices } from '../support/memory-stores';
 import { ACCOUNT, upload } from './domain-helpers';
 

@@ -4,7 +4,7 @@ import { matchRoute, type RouteResult } from '../../lambda/http/router';
 import { ROUTES, routePaths } from '../../lambda/http/routes';
 
 // The service model sits beside the repository, in the shared reference folder.
-const MODEL_PATH = path.resolve(__dirname, '../../../shared/reference/glacier-2012-06-01/service-2.json');
+const MODEL_PATH = path.resolve(__dirname, '../fixtures/glacier-2012-06-01/service-2.json');
 
 interface ModelOperation {
   name: string;

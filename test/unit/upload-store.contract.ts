@@ -1,7 +1,7 @@
 // The behaviour every UploadStore must have: run against the in-memory fake (unit) and the
 // DynamoDB adapter on dynalite (integration), so the fake can stand in for the real one.
 import { newArchiveId, newUploadId } from '../../lambda/domain/ids';
-import type { Page, PartRecord, UploadRecord, UploadStore } from '../../lambda/store/ports';
+import type { Page, PartRecord, UploadRecord, UploadStore } from '../../lambda/domain/ports';
 import { inParallel, listAfterLastId, readAll } from '../support/paging';
 
 const ACCOUNT = '111122223333';

@@ -1,4 +1,4 @@
-import { cachingVaultReads } from '../../lambda/store/vault-read-cache';
+import { cachingVaultReads } from '../../lambda/domain/vault-read-cache';
 import { MemoryMetadataStore } from '../support/memory-stores';
 
 const ACCOUNT = '123456789012';

@@ -3,7 +3,7 @@ import { GlacierError } from '../../lambda/domain/errors';
 import { REPLACED_INVENTORY_GRACE_MS, inventoryAllVaults, inventoryVault } from '../../lambda/domain/inventory';
 import { runJanitor } from '../../lambda/domain/janitor';
 import { createVault, deleteVault, listVaults, MAX_VAULTS_PER_ACCOUNT } from '../../lambda/domain/vaults';
-import type { VaultRecord } from '../../lambda/store/ports';
+import type { VaultRecord } from '../../lambda/domain/ports';
 import { memoryServices, type MemoryServices } from '../support/memory-stores';
 import { ACCOUNT, arn, upload } from './domain-helpers';
 
