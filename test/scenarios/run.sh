@@ -85,6 +85,7 @@ run_scenario() {
   fi
 }
 run_scenario "aws cli" bash "$here/cli.sh" "$endpoint"
+run_scenario "aws cli at Glacier's sizes" bash "$here/cli-large.sh" "$endpoint"
 run_scenario "boto3" "$PYTHON" "$here/boto3_scenario.py" "$endpoint"
 
 [ "$failed" -eq 0 ] || show_log
