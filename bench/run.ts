@@ -20,6 +20,7 @@ import { completeSeededLatencies } from './complete-seeded';
 import { inventoryAtScale } from './inventory';
 import { MiB, measured, percentile, round, runPool, sha256MibPerSecond, transferFigures } from './measure';
 import { retrieval, type PartsArchive } from './retrieval';
+import { startMoto } from './moto';
 import { startServerProcess, type ServerProcess } from './server-process';
 
 const BODY_MIB = 4;
@@ -91,6 +92,20 @@ async function uploads(client: GlacierClient, server: ServerProcess, count: numb
     p50Ms: round(percentile(result.latenciesMs, 50)),
     p95Ms: round(percentile(result.latenciesMs, 95)),
   };
+}
+
+/** The same uploads, with the same client, against moto_server (undefined if it is not installed). */
+async function motoUploads(count: number, bodies: Buffer[]) {
+  const moto = await startMoto();
+  if (!moto) return undefined;
+  const client = benchClient(moto.url);
+  try {
+    await client.send(new CreateVaultCommand({ accountId: '-', vaultName: VAULT }));
+    return await uploads(client, moto, count, bodies);
+  } finally {
+    client.destroy();
+    await moto.stop();
+  }
 }
 
 /** Parts of `PART_MIB` cycling through `bodies`; resolves to the tree hash the server computed for each. */
@@ -182,6 +197,7 @@ async function onServerProcess(opts: ReturnType<typeof options>, started: (serve
     await client.send(new CreateVaultCommand({ accountId: '-', vaultName: VAULT }));
     const bodies = randomBodies(BODY_POOL, BODY_MIB * MiB);
     const upload = await uploads(client, server, opts.uploads, bodies);
+    const moto = await motoUploads(opts.uploads, bodies);
     const describe = await describes(client, server, opts.describes);
     const multipartUpload = await multipart(client, server, opts.parts, bodies);
     // The multipart archive is retrieved if it has the size asked for; otherwise one is uploaded for it.
@@ -190,7 +206,7 @@ async function onServerProcess(opts: ReturnType<typeof options>, started: (serve
         ? multipartUpload.archive
         : (await multipartArchive(client, opts.retrieveMiB / PART_MIB, bodies)).archive;
     const retrieve = await retrieval(client, server, retrieved);
-    return { upload, describe, multipartUpload: multipartUpload.figures, retrieval: retrieve };
+    return { upload, moto, describe, multipartUpload: multipartUpload.figures, retrieval: retrieve };
   } finally {
     client.destroy();
     await server.stop();
@@ -249,6 +265,11 @@ function table(r: Results): string {
     ],
     ['  latency p50 / p95', `${r.upload.p50Ms} ms / ${r.upload.p95Ms} ms`],
     ['  server CPU', `${r.upload.serverCpuSecondsPerGiB} s per GiB (${r.upload.serverCpuSeconds} s)`],
+    [
+      '  against the SHA-256 floor',
+      `${round(r.upload.serverCpuSecondsPerGiB / r.sha256.cpuSecondsPerGiBAtCeiling, 2)}x the floor's CPU per GiB`,
+    ],
+    ...motoRows(r),
     [`DescribeVault x ${r.describe.count}, conc ${r.describe.concurrency}`, `${r.describe.opsPerSecond} ops/s (${r.describe.seconds} s)`],
     ['  latency p50 / p95', `${r.describe.p50Ms} ms / ${r.describe.p95Ms} ms`],
     ['  server CPU', `${r.describe.serverCpuSecondsPer1000} s per 1,000 (${r.describe.serverCpuSeconds} s)`],
@@ -285,6 +306,14 @@ function table(r: Results): string {
     ...bundleRows(r.bundles),
   ];
   return aligned(rows);
+}
+
+function motoRows(r: Results): [string, string][] {
+  if (!r.moto) return [['  moto_server, same uploads', 'not measured: moto_server is not on PATH']];
+  return [
+    ['  moto_server, same uploads', `${r.moto.mibPerSecond} MiB/s, server CPU ${r.moto.serverCpuSecondsPerGiB} s per GiB`],
+    ['  coldvault / moto_server', `${round(r.upload.mibPerSecond / r.moto.mibPerSecond, 2)}x the MiB/s`],
+  ];
 }
 
 function aligned(rows: [string, string][]): string {

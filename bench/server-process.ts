@@ -15,7 +15,7 @@ export interface ServerProcess {
 
 const STOP_TIMEOUT_MS = 10_000;
 
-function clockTicksPerSecond(): number {
+export function clockTicksPerSecond(): number {
   try {
     const ticks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
     return Number.isInteger(ticks) && ticks > 0 ? ticks : 100;
