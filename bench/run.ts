@@ -1,4 +1,4 @@
-// `npm run bench [-- --only bundles | --uploads N --describes N --parts N --retrieve-mib N --complete-parts N,N --inventory-archives N --cpu-prof DIR]`: throughput and server CPU of the local server, and the Lambda bundles' size and load time.
+// `npm run bench [-- --only bundles | --uploads N --describes N --parts N --retrieve-mib N --complete-parts N,N --inventory-archives N --single-mib N,N --cpu-prof DIR]`: throughput and server CPU of the local server, and the Lambda bundles' size and load time.
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
@@ -20,6 +20,7 @@ import { completeSeededLatencies } from './complete-seeded';
 import { inventoryAtScale } from './inventory';
 import { MiB, measured, percentile, round, runPool, sha256MibPerSecond, transferFigures } from './measure';
 import { retrieval, type PartsArchive } from './retrieval';
+import { singleLarge } from './large';
 import { startMoto } from './moto';
 import { startServerProcess, type ServerProcess } from './server-process';
 
@@ -44,6 +45,7 @@ function options() {
         'retrieve-mib': { type: 'string', default: '256' },
         'complete-parts': { type: 'string', default: '1000,10000' },
         'inventory-archives': { type: 'string', default: '100000' },
+        'single-mib': { type: 'string', default: '64,1024,4096' },
         'cpu-prof': { type: 'string' },
         'timeout-seconds': { type: 'string', default: '900' },
         only: { type: 'string' },
@@ -71,6 +73,7 @@ function options() {
     retrieveMiB,
     completeParts: values['complete-parts'].split(',').map((raw) => count('complete-parts', raw.trim(), MAX_PARTS)),
     inventoryArchives: count('inventory-archives', values['inventory-archives']),
+    singleMiB: values['single-mib'].split(',').map((raw) => count('single-mib', raw.trim(), 4096)),
     cpuProfileDir: values['cpu-prof'],
     timeoutSeconds: count('timeout-seconds', values['timeout-seconds']),
     onlyBundles: values.only === 'bundles',
@@ -206,7 +209,9 @@ async function onServerProcess(opts: ReturnType<typeof options>, started: (serve
         ? multipartUpload.archive
         : (await multipartArchive(client, opts.retrieveMiB / PART_MIB, bodies)).archive;
     const retrieve = await retrieval(client, server, retrieved);
-    return { upload, moto, describe, multipartUpload: multipartUpload.figures, retrieval: retrieve };
+    const single = [];
+    for (const [index, mib] of opts.singleMiB.entries()) single.push(await singleLarge(client, server, VAULT, mib * MiB, index + 1));
+    return { upload, moto, single, describe, multipartUpload: multipartUpload.figures, retrieval: retrieve };
   } finally {
     client.destroy();
     await server.stop();
@@ -286,6 +291,16 @@ function table(r: Results): string {
     ],
     ['  range latency p50 / p95', `${r.retrieval.rangeP50Ms} ms / ${r.retrieval.rangeP95Ms} ms`],
     ['  server CPU', `${r.retrieval.serverCpuSecondsPerGiB} s per GiB (${r.retrieval.serverCpuSeconds} s)`],
+    ...r.single.flatMap((one): [string, string][] => [
+      [
+        `UploadArchive of ${one.mib} MiB in one request`,
+        `${one.upload.mibPerSecond} MiB/s (${one.upload.seconds} s), server CPU ${one.upload.serverCpuSecondsPerGiB} s per GiB, peak RSS ${one.upload.peakRssMiB} MiB`,
+      ],
+      [
+        `  GetJobOutput of all ${one.mib} MiB, no Range`,
+        `${one.download.mibPerSecond} MiB/s (${one.download.seconds} s), server CPU ${one.download.serverCpuSecondsPerGiB} s per GiB, peak RSS ${one.download.peakRssMiB} MiB`,
+      ],
+    ]),
     ...r.completeSeeded.map((c): [string, string] => [
       `Complete, ${c.parts.toLocaleString('en-US')} seeded ${c.partMiB} MiB parts`,
       `${c.completeMs} ms (seeded in ${c.seedSeconds} s)`,
