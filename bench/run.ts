@@ -1,4 +1,4 @@
-// `npm run bench [-- --only bundles | --uploads N --describes N --parts N --retrieve-mib N --complete-parts N,N --inventory-archives N --single-mib N,N --cpu-prof DIR]`: throughput and server CPU of the local server, and the Lambda bundles' size and load time.
+// `npm run bench [-- --only bundles | --uploads N --describes N --parts N --retrieve-mib N --complete-parts N,N --inventory-archives N --single-mib N,N --lambda-baseline GIT_REF --cpu-prof DIR]`: throughput and server CPU of the local server, and the Lambda bundles' size and load time.
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
@@ -20,6 +20,7 @@ import { completeSeededLatencies } from './complete-seeded';
 import { inventoryAtScale } from './inventory';
 import { MiB, measured, percentile, round, runPool, sha256MibPerSecond, transferFigures } from './measure';
 import { retrieval, type PartsArchive } from './retrieval';
+import { lambdaHandlerCpu } from './lambda-cpu';
 import { singleLarge } from './large';
 import { startMoto } from './moto';
 import { startServerProcess, type ServerProcess } from './server-process';
@@ -46,6 +47,7 @@ function options() {
         'complete-parts': { type: 'string', default: '1000,10000' },
         'inventory-archives': { type: 'string', default: '100000' },
         'single-mib': { type: 'string', default: '64,1024,4096' },
+        'lambda-baseline': { type: 'string' },
         'cpu-prof': { type: 'string' },
         'timeout-seconds': { type: 'string', default: '900' },
         only: { type: 'string' },
@@ -73,6 +75,7 @@ function options() {
     retrieveMiB,
     completeParts: values['complete-parts'].split(',').map((raw) => count('complete-parts', raw.trim(), MAX_PARTS)),
     inventoryArchives: count('inventory-archives', values['inventory-archives']),
+    lambdaBaseline: values['lambda-baseline'],
     singleMiB: values['single-mib'].split(',').map((raw) => count('single-mib', raw.trim(), 4096)),
     cpuProfileDir: values['cpu-prof'],
     timeoutSeconds: count('timeout-seconds', values['timeout-seconds']),
@@ -235,6 +238,7 @@ async function bench(opts: ReturnType<typeof options>, started: (server: ServerP
   const completeSeeded = await completeSeededLatencies(opts.completeParts);
   const inventory = await inventoryAtScale(opts.inventoryArchives);
   const bundles = await lambdaBundles();
+  const lambdaCpu = await lambdaHandlerCpu(opts.lambdaBaseline);
   return {
     machine: machine(loadAtStart),
     sha256: {
@@ -247,6 +251,7 @@ async function bench(opts: ReturnType<typeof options>, started: (server: ServerP
     completeSeeded,
     inventory,
     bundles,
+    lambdaCpu,
   };
 }
 
@@ -319,8 +324,18 @@ function table(r: Results): string {
       [`    download, ${job.ranges} ranges, conc ${job.concurrency}`, `${job.downloadSeconds} s (${job.downloadMibPerSecond} MiB/s)`],
     ]),
     ...bundleRows(r.bundles),
+    ...lambdaCpuRows(r.lambdaCpu),
   ];
   return aligned(rows);
+}
+
+function lambdaCpuRows({ current, baseline }: Results['lambdaCpu']): [string, string][] {
+  const figures = (cpu: typeof current) =>
+    `UploadArchive ${cpu.uploadArchiveCpuSecondsPerGiB}, UploadMultipartPart ${cpu.uploadPartCpuSecondsPerGiB}, GetJobOutput ${cpu.getJobOutputCpuSecondsPerGiB}`;
+  return [
+    [`api function CPU s per GiB (${current.requests} x ${current.bodyMiB} MiB each)`, figures(current)],
+    ...(baseline ? [[`  the same at ${baseline.ref}`, figures(baseline)] as [string, string]] : []),
+  ];
 }
 
 function motoRows(r: Results): [string, string][] {

@@ -13,7 +13,10 @@ export interface LambdaSetting {
   root: { accessKeyId: string; secretAccessKey: string };
 }
 
-export function lambdaEnvironment(stores: EmbeddedStores, lambda: LambdaSetting): Record<string, string> {
+export function lambdaEnvironment(
+  stores: Pick<EmbeddedStores, 'dynamoEndpoint' | 's3Endpoint'>,
+  lambda: LambdaSetting,
+): Record<string, string> {
   return {
     COLDVAULT_ACCOUNT_ID: lambda.account,
     AWS_REGION: lambda.region,

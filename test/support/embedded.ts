@@ -74,7 +74,7 @@ export async function startDynaliteTables(tablePrefix: string): Promise<Dynalite
 }
 
 /** Creates the coldvault table `tableName` in the DynamoDB of `stores`. */
-export async function createTable(stores: EmbeddedStores, tableName: string, region = 'us-east-1'): Promise<void> {
+export async function createTable(stores: Pick<EmbeddedStores, 'dynamoEndpoint'>, tableName: string, region = 'us-east-1'): Promise<void> {
   const db = new DynamoDBClient({ region, endpoint: stores.dynamoEndpoint, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
   try {
     await ensureTable(db, tableName);

@@ -1,0 +1,138 @@
+// Runs in a process of its own: loads one api bundle and invokes it the way the Lambda runtime
+// does (the event arrives as JSON text, the result leaves as JSON text), and reports the CPU
+// time of each invocation, so that the embedded stores' CPU (in the parent) is not counted.
+// argv: BUNDLE_FILE; env: the function's environment. Prints one JSON line of results.
+import { createHash, randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { Hash } from '@smithy/hash-node';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { treeHash } from '../lambda/domain/checksums';
+
+type Handler = (event: unknown, context: unknown) => Promise<{ statusCode: number; headers?: Record<string, string>; body: string }>;
+
+const HOST = 'bench.example.com';
+const MiB = 1024 * 1024;
+const BODY_MIB = 4;
+const COUNT = Number(process.env.BENCH_LAMBDA_COUNT ?? '32');
+
+const signer = new SignatureV4({
+  service: 'glacier',
+  region: process.env.AWS_REGION as string,
+  credentials: {
+    accessKeyId: process.env.COLDVAULT_ACCESS_KEY_ID as string,
+    secretAccessKey: process.env.COLDVAULT_SECRET_ACCESS_KEY as string,
+  },
+  sha256: Hash.bind(null, 'sha256'),
+});
+
+/** A REST API (v1) proxy event on a custom domain (no stage), as JSON text: what the runtime receives. */
+async function eventText(method: string, path: string, headers: Record<string, string> = {}, body = Buffer.alloc(0)): Promise<string> {
+  const signed = await signer.sign({
+    method,
+    protocol: 'https:',
+    hostname: HOST,
+    path,
+    query: {},
+    headers: {
+      host: HOST,
+      'x-amz-glacier-version': '2012-06-01',
+      'x-amz-content-sha256': createHash('sha256').update(body).digest('hex'),
+      ...(body.length > 0 && { 'content-length': String(body.length) }),
+      ...headers,
+    },
+  });
+  const sent = signed.headers as Record<string, string>;
+  return JSON.stringify({
+    resource: path,
+    path,
+    httpMethod: method,
+    headers: sent,
+    multiValueHeaders: Object.fromEntries(Object.entries(sent).map(([name, value]) => [name, [value]])),
+    queryStringParameters: null,
+    multiValueQueryStringParameters: null,
+    pathParameters: null,
+    stageVariables: null,
+    requestContext: { path, stage: 'prod', httpMethod: method, requestId: 'bench', domainName: HOST, identity: { sourceIp: '127.0.0.1' } },
+    body: body.length > 0 ? body.toString('base64') : null,
+    isBase64Encoded: body.length > 0,
+  });
+}
+
+const context = { functionName: 'api', awsRequestId: 'bench', getRemainingTimeInMillis: () => 29_000 };
+
+async function main() {
+  const { handler } = createRequire(__filename)(process.argv[2]) as { handler: Handler };
+  let cpuMicros = 0;
+  const invoke = async (text: string) => {
+    const started = process.cpuUsage();
+    const result = await handler(JSON.parse(text), context);
+    JSON.stringify(result);
+    const used = process.cpuUsage(started);
+    cpuMicros += used.user + used.system;
+    if (result.statusCode >= 300) throw new Error(`${result.statusCode}: ${result.body}`);
+    return result;
+  };
+  const timed = async (texts: string[]) => {
+    cpuMicros = 0;
+    const results = [];
+    for (const text of texts) results.push(await invoke(text));
+    return { cpuSeconds: cpuMicros / 1e6, results };
+  };
+  const vault = '/-/vaults/bench';
+  await invoke(await eventText('PUT', vault));
+  const bodies = Array.from({ length: 4 }, () => randomBytes(BODY_MIB * MiB));
+  const treeHashes = bodies.map((body) => treeHash(body).toString('hex'));
+  const header = (i: number) => ({ 'x-amz-sha256-tree-hash': treeHashes[i % bodies.length] });
+  // Warm-up: the first invocation builds the clients and loads the code.
+  await invoke(await eventText('POST', `${vault}/archives`, header(0), bodies[0]));
+
+  const uploads = await timed(
+    await Promise.all(
+      Array.from({ length: COUNT }, (_, i) => eventText('POST', `${vault}/archives`, header(i), bodies[i % bodies.length])),
+    ),
+  );
+  const archiveId = uploads.results[0].headers?.['x-amz-archive-id'] as string;
+
+  const initiated = await invoke(await eventText('POST', `${vault}/multipart-uploads`, { 'x-amz-part-size': String(BODY_MIB * MiB) }));
+  const uploadPath = `${vault}/multipart-uploads/${initiated.headers?.['x-amz-multipart-upload-id']}`;
+  const parts = await timed(
+    await Promise.all(
+      Array.from({ length: COUNT }, (_, i) =>
+        eventText(
+          'PUT',
+          uploadPath,
+          { ...header(i), 'content-range': `bytes ${i * BODY_MIB * MiB}-${(i + 1) * BODY_MIB * MiB - 1}/*` },
+          bodies[i % bodies.length],
+        ),
+      ),
+    ),
+  );
+
+  const job = await invoke(
+    await eventText(
+      'POST',
+      `${vault}/jobs`,
+      { 'content-type': 'application/json' },
+      Buffer.from(JSON.stringify({ Type: 'archive-retrieval', ArchiveId: archiveId, Tier: 'Expedited' })),
+    ),
+  );
+  const outputPath = `${vault}/jobs/${job.headers?.['x-amz-job-id']}/output`;
+  const outputs = await timed(await Promise.all(Array.from({ length: COUNT }, () => eventText('GET', outputPath))));
+
+  const gib = (COUNT * BODY_MIB) / 1024;
+  const perGiB = (seconds: number) => Math.round((seconds / gib) * 100) / 100;
+  console.log(
+    JSON.stringify({
+      requests: COUNT,
+      bodyMiB: BODY_MIB,
+      uploadArchiveCpuSecondsPerGiB: perGiB(uploads.cpuSeconds),
+      uploadPartCpuSecondsPerGiB: perGiB(parts.cpuSeconds),
+      getJobOutputCpuSecondsPerGiB: perGiB(outputs.cpuSeconds),
+    }),
+  );
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

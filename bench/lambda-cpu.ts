@@ -1,0 +1,89 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { build } from 'esbuild';
+import { LAMBDA_ESBUILD } from '../lib/bundling';
+import { lambdaEnvironment } from '../test/support/bundled-lambda';
+import { createTable, startDynalite, startS3rver } from '../test/support/embedded';
+
+const ROOT = resolve(__dirname, '..');
+const TABLE = 'coldvault-bench';
+const BUCKET = 'coldvault-bench';
+
+export interface HandlerCpu {
+  requests: number;
+  bodyMiB: number;
+  uploadArchiveCpuSecondsPerGiB: number;
+  uploadPartCpuSecondsPerGiB: number;
+  getJobOutputCpuSecondsPerGiB: number;
+}
+
+/** The api function's bundle, built with the deployed settings from `root` (this checkout, or a past commit's). */
+async function bundleApi(root: string, outDir: string): Promise<string> {
+  const outfile = join(outDir, 'api.js');
+  await build({ ...LAMBDA_ESBUILD, sourcemap: false, entryPoints: [join(root, 'lambda/handlers/api.ts')], outfile, logLevel: 'silent' });
+  return outfile;
+}
+
+/** The lambda/ folder of commit `ref`, next to this checkout's node_modules. */
+function checkoutOf(ref: string, dir: string): string {
+  execFileSync('sh', ['-c', `git archive "$1" lambda | tar -x -C "$2"`, 'sh', ref, dir], { cwd: ROOT });
+  symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
+  return dir;
+}
+
+function runHandler(bundle: string, env: Record<string, string>): Promise<HandlerCpu> {
+  return new Promise((resolveRun, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/lambda-cpu-runner.ts'), bundle], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('close', (code) => {
+      const last = stdout.trim().split('\n').pop() ?? '';
+      if (code !== 0 || !last.startsWith('{"requests"')) reject(new Error(`handler run exited ${code}: ${stderr.slice(-2000)}`));
+      else resolveRun(JSON.parse(last) as HandlerCpu);
+    });
+  });
+}
+
+/**
+ * The api function's own CPU per GiB (what Lambda bills), invoked as the runtime does, with the
+ * embedded DynamoDB and S3 in this process so that their work is not counted. With
+ * `baselineRef`, the same for the api function of that commit, in the same run.
+ */
+export async function lambdaHandlerCpu(baselineRef?: string): Promise<{ current: HandlerCpu; baseline?: HandlerCpu & { ref: string } }> {
+  const dir = mkdtempSync(join(tmpdir(), 'coldvault-lambda-cpu-'));
+  const dynamo = await startDynalite();
+  const s3 = await startS3rver(BUCKET);
+  try {
+    const stores = { dynamoEndpoint: dynamo.endpoint, s3Endpoint: s3.endpoint };
+    const env = {
+      ...lambdaEnvironment(stores, {
+        account: '123456789012',
+        region: 'us-east-1',
+        table: TABLE,
+        bucket: BUCKET,
+        root: { accessKeyId: 'AKIDBENCHLAMBDA00001', secretAccessKey: 'bench-lambda-secret' },
+      }),
+      COLDVAULT_STORAGE_CLASS: 'STANDARD',
+      COLDVAULT_JOB_DELAY_SECONDS: '0',
+      POWERTOOLS_LOG_LEVEL: 'ERROR',
+    };
+    await createTable(stores, TABLE);
+    const current = await runHandler(await bundleApi(ROOT, join(dir, 'current')), env);
+    if (!baselineRef) return { current };
+    const base = checkoutOf(baselineRef, mkdtempSync(join(dir, 'baseline-')));
+    const baseline = await runHandler(await bundleApi(base, join(dir, 'baseline')), env);
+    return { current, baseline: { ...baseline, ref: baselineRef } };
+  } finally {
+    await dynamo.close();
+    await s3.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
