@@ -13,8 +13,8 @@ import { startEmbeddedStores, type EmbeddedStores } from '../../lambda/local/emb
 import { count, instrumented, log, observedApi } from '../../lambda/observability';
 import { lambdaEnvironment } from '../support/bundled-lambda';
 import { createTable } from '../support/embedded';
+import { ACCOUNT } from '../support/accounts';
 
-const ACCOUNT = '123456789012';
 const REGION = 'us-east-1';
 const HOST = 'observed.execute-api.us-east-1.amazonaws.com';
 const TABLE = 'coldvault-observability';
