@@ -168,7 +168,7 @@ export class Functions extends Construct {
       projectRoot: ROOT,
       depsLockFilePath: join(ROOT, 'package-lock.json'),
       runtime: lambda.Runtime.NODEJS_22_X,
-      // Powertools' tracer records each invocation's calls to DynamoDB, S3 and SNS.
+      // X-Ray records each invocation: its initialisation, its run and its errors.
       tracing: lambda.Tracing.ACTIVE,
       architecture: lambda.Architecture.ARM_64,
       bundling: LAMBDA_BUNDLING,

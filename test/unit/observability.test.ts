@@ -208,7 +208,6 @@ describe('api handler', () => {
 describe('instrumented handlers', () => {
   it('counts a 5xx answer as a server error and logs the failure at level ERROR', async () => {
     const failing = instrumented(
-      'test',
       observedApi(async () => {
         log('request failed', { requestId: 'req-1', error: 'boom' });
         return { statusCode: 503, headers: { 'x-amzn-requestid': 'req-1' }, body: Buffer.from('{}'), operation: 'ListJobs' };
@@ -231,7 +230,7 @@ describe('instrumented handlers', () => {
   });
 
   it('flushes the metrics of an invocation that throws', async () => {
-    const throwing = instrumented('test', async () => {
+    const throwing = instrumented(async () => {
       count('InventoryFailures', 2);
       throw new Error('inventory failed');
     });
