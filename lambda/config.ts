@@ -63,6 +63,36 @@ export const LOCAL_DEFAULTS = {
   bucketName: 'coldvault-archives',
 } as const;
 
+/**
+ * The environment variables the configuration is read from: the stack sets the deployed ones by
+ * these names, and nothing else spells them.
+ */
+export const ENV = {
+  accountId: 'COLDVAULT_ACCOUNT_ID',
+  region: 'COLDVAULT_REGION',
+  awsRegion: 'AWS_REGION',
+  awsDefaultRegion: 'AWS_DEFAULT_REGION',
+  rootAccessKeyId: 'COLDVAULT_ACCESS_KEY_ID',
+  rootSecretAccessKey: 'COLDVAULT_SECRET_ACCESS_KEY',
+  rootSecretArn: 'COLDVAULT_ROOT_SECRET_ARN',
+  table: 'COLDVAULT_TABLE',
+  bucket: 'COLDVAULT_BUCKET',
+  storageClass: 'COLDVAULT_STORAGE_CLASS',
+  maxBodyBytes: 'COLDVAULT_MAX_BODY_BYTES',
+  inventoryIntervalSeconds: 'COLDVAULT_INVENTORY_INTERVAL_SECONDS',
+  janitorIntervalSeconds: 'COLDVAULT_JANITOR_INTERVAL_SECONDS',
+  jobDelaySeconds: 'COLDVAULT_JOB_DELAY_SECONDS',
+  jobDelayExpeditedSeconds: 'COLDVAULT_JOB_DELAY_EXPEDITED_SECONDS',
+  jobDelayStandardSeconds: 'COLDVAULT_JOB_DELAY_STANDARD_SECONDS',
+  jobDelayBulkSeconds: 'COLDVAULT_JOB_DELAY_BULK_SECONDS',
+  s3Endpoint: 'COLDVAULT_S3_ENDPOINT',
+  dynamoEndpoint: 'COLDVAULT_DYNAMODB_ENDPOINT',
+  host: 'COLDVAULT_HOST',
+  port: 'PORT',
+  dataDir: 'COLDVAULT_DATA_DIR',
+  testKillAt: 'COLDVAULT_TEST_KILL_AT',
+} as const;
+
 type Env = Record<string, string | undefined>;
 
 export class ConfigError extends Error {}
@@ -89,41 +119,36 @@ function required(env: Env, name: string): string {
 }
 
 function storageClass(env: Env): StorageClass {
-  const raw = text(env, 'COLDVAULT_STORAGE_CLASS', 'GLACIER') as string;
+  const raw = text(env, ENV.storageClass, 'GLACIER') as string;
   if (!(STORAGE_CLASSES as readonly string[]).includes(raw)) {
-    throw new ConfigError(`COLDVAULT_STORAGE_CLASS must be one of ${STORAGE_CLASSES.join(', ')}, got "${raw}"`);
+    throw new ConfigError(`${ENV.storageClass} must be one of ${STORAGE_CLASSES.join(', ')}, got "${raw}"`);
   }
   return raw as StorageClass;
 }
 
 function accountId(env: Env, fallback?: string): string {
-  const value = fallback === undefined ? required(env, 'COLDVAULT_ACCOUNT_ID') : (text(env, 'COLDVAULT_ACCOUNT_ID', fallback) as string);
-  if (!/^\d{12}$/.test(value)) throw new ConfigError(`COLDVAULT_ACCOUNT_ID must be 12 digits, got "${value}"`);
+  const value = fallback === undefined ? required(env, ENV.accountId) : (text(env, ENV.accountId, fallback) as string);
+  if (!/^\d{12}$/.test(value)) throw new ConfigError(`${ENV.accountId} must be 12 digits, got "${value}"`);
   return value;
 }
 
 const COLD_CLASSES: readonly StorageClass[] = ['GLACIER', 'DEEP_ARCHIVE'];
 
 function jobDelays(env: Env, defaults: { Expedited: number; Standard: number; Bulk: number }) {
-  const all = env.COLDVAULT_JOB_DELAY_SECONDS;
+  const all = env[ENV.jobDelaySeconds];
   const tier = (name: 'Expedited' | 'Standard' | 'Bulk') =>
-    integer(
-      env,
-      `COLDVAULT_JOB_DELAY_${name.toUpperCase()}_SECONDS`,
-      all ? integer(env, 'COLDVAULT_JOB_DELAY_SECONDS', 0, 0) : defaults[name],
-      0,
-    );
+    integer(env, ENV[`jobDelay${name}Seconds`], all ? integer(env, ENV.jobDelaySeconds, 0, 0) : defaults[name], 0);
   return { Expedited: tier('Expedited'), Standard: tier('Standard'), Bulk: tier('Bulk') };
 }
 
 function common(env: Env) {
   return {
     storageClass: storageClass(env),
-    maxBodyBytes: integer(env, 'COLDVAULT_MAX_BODY_BYTES', LAMBDA_MAX_BODY_BYTES, 1),
-    inventoryIntervalSeconds: integer(env, 'COLDVAULT_INVENTORY_INTERVAL_SECONDS', 86400, 1),
-    janitorIntervalSeconds: integer(env, 'COLDVAULT_JANITOR_INTERVAL_SECONDS', 3600, 1),
-    s3Endpoint: text(env, 'COLDVAULT_S3_ENDPOINT'),
-    dynamoEndpoint: text(env, 'COLDVAULT_DYNAMODB_ENDPOINT'),
+    maxBodyBytes: integer(env, ENV.maxBodyBytes, LAMBDA_MAX_BODY_BYTES, 1),
+    inventoryIntervalSeconds: integer(env, ENV.inventoryIntervalSeconds, 86400, 1),
+    janitorIntervalSeconds: integer(env, ENV.janitorIntervalSeconds, 3600, 1),
+    s3Endpoint: text(env, ENV.s3Endpoint),
+    dynamoEndpoint: text(env, ENV.dynamoEndpoint),
   };
 }
 
@@ -139,12 +164,12 @@ export function readConfig(env: Env = process.env): Config {
     // request still fails well inside the API function's 29 s.
     storeTimeoutsMs: { connection: 2_000, socket: 3_000 },
     accountId: accountId(env),
-    region: text(env, 'COLDVAULT_REGION') ?? required(env, 'AWS_REGION'),
-    rootAccessKeyId: text(env, 'COLDVAULT_ACCESS_KEY_ID'),
-    rootSecretAccessKey: text(env, 'COLDVAULT_SECRET_ACCESS_KEY'),
-    rootSecretArn: text(env, 'COLDVAULT_ROOT_SECRET_ARN'),
-    tableName: required(env, 'COLDVAULT_TABLE'),
-    bucketName: required(env, 'COLDVAULT_BUCKET'),
+    region: text(env, ENV.region) ?? required(env, ENV.awsRegion),
+    rootAccessKeyId: text(env, ENV.rootAccessKeyId),
+    rootSecretAccessKey: text(env, ENV.rootSecretAccessKey),
+    rootSecretArn: text(env, ENV.rootSecretArn),
+    tableName: required(env, ENV.table),
+    bucketName: required(env, ENV.bucket),
     local: { host: LOCAL_DEFAULTS.host, port: LOCAL_DEFAULTS.port, dataDir: LOCAL_DEFAULTS.dataDir },
   };
 }
@@ -152,8 +177,8 @@ export function readConfig(env: Env = process.env): Config {
 /** What the admin command reads from the environment. */
 export function readAdminEnv(env: Env = process.env): { dataDir: string; region?: string } {
   return {
-    dataDir: text(env, 'COLDVAULT_DATA_DIR', LOCAL_DEFAULTS.dataDir) as string,
-    region: text(env, 'AWS_REGION') ?? text(env, 'AWS_DEFAULT_REGION'),
+    dataDir: text(env, ENV.dataDir, LOCAL_DEFAULTS.dataDir) as string,
+    region: text(env, ENV.awsRegion) ?? text(env, ENV.awsDefaultRegion),
   };
 }
 
@@ -169,16 +194,16 @@ export function readLocalConfig(env: Env = process.env): Config {
     // idle limits of 6 s or more by 3 s, so 5 s is the most that stays exact).
     storeTimeoutsMs: { connection: 2_000, socket: 5_000 },
     accountId: accountId(env, LOCAL_DEFAULTS.accountId),
-    region: text(env, 'COLDVAULT_REGION', LOCAL_DEFAULTS.region) as string,
-    rootAccessKeyId: text(env, 'COLDVAULT_ACCESS_KEY_ID', LOCAL_DEFAULTS.accessKeyId),
-    rootSecretAccessKey: text(env, 'COLDVAULT_SECRET_ACCESS_KEY', LOCAL_DEFAULTS.secretAccessKey),
+    region: text(env, ENV.region, LOCAL_DEFAULTS.region) as string,
+    rootAccessKeyId: text(env, ENV.rootAccessKeyId, LOCAL_DEFAULTS.accessKeyId),
+    rootSecretAccessKey: text(env, ENV.rootSecretAccessKey, LOCAL_DEFAULTS.secretAccessKey),
     tableName: LOCAL_DEFAULTS.tableName,
     bucketName: LOCAL_DEFAULTS.bucketName,
     local: {
-      host: text(env, 'COLDVAULT_HOST', LOCAL_DEFAULTS.host) as string,
-      port: integer(env, 'PORT', LOCAL_DEFAULTS.port, 0, 65535),
-      dataDir: text(env, 'COLDVAULT_DATA_DIR', LOCAL_DEFAULTS.dataDir) as string,
-      killAt: text(env, 'COLDVAULT_TEST_KILL_AT'),
+      host: text(env, ENV.host, LOCAL_DEFAULTS.host) as string,
+      port: integer(env, ENV.port, LOCAL_DEFAULTS.port, 0, 65535),
+      dataDir: text(env, ENV.dataDir, LOCAL_DEFAULTS.dataDir) as string,
+      killAt: text(env, ENV.testKillAt),
     },
   };
 }

@@ -1,8 +1,10 @@
-// Logs, metrics and traces of the Lambda handlers, with Powertools for AWS Lambda. Local mode
-// does not use this module: its server takes a plain logger.
+// Logs and metrics of the Lambda handlers, with Powertools for AWS Lambda. Traces are the
+// functions' own (X-Ray active tracing: initialisation, invocation and errors of each call), not
+// a tracer in the bundle: Powertools' tracer brings the X-Ray SDK (about a third of the api
+// bundle and much of its load time) for a subsegment that repeats the invocation's.
+// Local mode does not use this module: its server takes a plain logger.
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { Tracer } from '@aws-lambda-powertools/tracer';
 import type { Context } from 'aws-lambda';
 import type { Api } from './http/api';
 import type { Logger as LogFunction } from './http/responses';
@@ -29,7 +31,6 @@ export const METRIC = {
 
 export const logger = new Logger({ serviceName: SERVICE_NAME });
 export const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE_NAME });
-export const tracer = new Tracer({ serviceName: SERVICE_NAME });
 
 /** The `(message, detail)` logger that the API and the domain take, writing through Powertools. */
 export const log: LogFunction = (message, detail, level = 'error') => logger[level](message, detail);
@@ -39,34 +40,18 @@ export function count(name: (typeof METRIC)[keyof typeof METRIC], value: number)
 }
 
 /**
- * Wraps a Lambda handler: the invocation's context on every log line, a trace subsegment, and
- * the metrics recorded during the invocation flushed (EMF on stdout) when it ends.
+ * Wraps a Lambda handler: the invocation's context on every log line, and the metrics recorded
+ * during the invocation flushed (EMF on stdout) when it ends.
  */
-export function instrumented<E, R>(name: string, handler: (event: E) => Promise<R>): (event: E, context?: Context) => Promise<R> {
+export function instrumented<E, R>(handler: (event: E) => Promise<R>): (event: E, context?: Context) => Promise<R> {
   return async (event, context) => {
     if (context) logger.addContext(context);
     try {
-      return await traced(name, () => handler(event));
+      return await handler(event);
     } finally {
       if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
     }
   };
-}
-
-async function traced<R>(name: string, run: () => Promise<R>): Promise<R> {
-  if (!tracer.isTracingEnabled()) return run();
-  return (await tracer.provider.captureAsyncFunc(`## ${name}`, async (subsegment) => {
-    tracer.annotateColdStart();
-    tracer.addServiceNameAnnotation();
-    try {
-      return await run();
-    } catch (error) {
-      tracer.addErrorAsMetadata(error as Error);
-      throw error;
-    } finally {
-      subsegment?.close();
-    }
-  })) as R;
 }
 
 /**

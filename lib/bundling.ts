@@ -12,8 +12,20 @@ export const LAMBDA_ESBUILD = {
   format: 'cjs',
   minify: true,
   sourcemap: true,
-  // Bundle the AWS SDK too: the versions tested are the versions deployed.
-  external: [] as string[],
+  // Bundle the AWS SDK too: the versions tested are the versions deployed. Left out: the links
+  // of the SDK's credential chain after the environment, which it imports only when the
+  // environment has no credentials. Lambda always puts the role's credentials there; were a link
+  // ever reached, the runtime's own copy of the SDK would answer the import.
+  external: [
+    '@aws-sdk/credential-provider-http',
+    '@aws-sdk/credential-provider-ini',
+    '@aws-sdk/credential-provider-process',
+    '@aws-sdk/credential-provider-sso',
+    '@aws-sdk/credential-provider-web-identity',
+    '@smithy/credential-provider-imds',
+  ],
+  // The SDK's ES module builds, which esbuild can tree-shake (its CommonJS builds are one file per package).
+  mainFields: ['module', 'main'],
 } satisfies BuildOptions;
 
 export const LAMBDA_BUNDLING: BundlingOptions = {
@@ -22,4 +34,5 @@ export const LAMBDA_BUNDLING: BundlingOptions = {
   minify: LAMBDA_ESBUILD.minify,
   sourceMap: LAMBDA_ESBUILD.sourcemap,
   externalModules: LAMBDA_ESBUILD.external,
+  mainFields: LAMBDA_ESBUILD.mainFields,
 };

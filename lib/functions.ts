@@ -12,7 +12,7 @@ import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
-import type { StorageClass } from '../lambda/config';
+import { ENV, type StorageClass } from '../lambda/config';
 import { LAMBDA_BUNDLING } from './bundling';
 
 const ROOT = join(__dirname, '..');
@@ -58,11 +58,11 @@ export class Functions extends Construct {
     super(scope, id);
     const { table, bucket, key } = props;
     const environment = {
-      COLDVAULT_ACCOUNT_ID: Aws.ACCOUNT_ID,
-      COLDVAULT_REGION: Aws.REGION,
-      COLDVAULT_TABLE: table.tableName,
-      COLDVAULT_BUCKET: bucket.bucketName,
-      COLDVAULT_STORAGE_CLASS: props.storageClass,
+      [ENV.accountId]: Aws.ACCOUNT_ID,
+      [ENV.region]: Aws.REGION,
+      [ENV.table]: table.tableName,
+      [ENV.bucket]: bucket.bucketName,
+      [ENV.storageClass]: props.storageClass,
       NODE_OPTIONS: '--enable-source-maps',
     };
     const logging = { logRetentionDays: props.logRetentionDays, removalPolicy: props.removalPolicy };
@@ -93,7 +93,7 @@ export class Functions extends Construct {
       memorySize: 1024,
       // API Gateway gives up on an integration after 29 seconds.
       timeout: Duration.seconds(29),
-      environment: { ...environment, COLDVAULT_ROOT_SECRET_ARN: props.rootSecret.secretArn },
+      environment: { ...environment, [ENV.rootSecretArn]: props.rootSecret.secretArn },
       ...logging,
     });
     table.grantReadWriteData(this.api);
@@ -168,7 +168,7 @@ export class Functions extends Construct {
       projectRoot: ROOT,
       depsLockFilePath: join(ROOT, 'package-lock.json'),
       runtime: lambda.Runtime.NODEJS_22_X,
-      // Powertools' tracer records each invocation's calls to DynamoDB, S3 and SNS.
+      // X-Ray records each invocation: its initialisation, its run and its errors.
       tracing: lambda.Tracing.ACTIVE,
       architecture: lambda.Architecture.ARM_64,
       bundling: LAMBDA_BUNDLING,

@@ -50,9 +50,9 @@ export class Storage extends Construct {
       ...(this.key && { encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED, encryptionKey: this.key }),
     });
     this.table.addGlobalSecondaryIndex({
-      indexName: K.vaultIndex,
-      partitionKey: { name: K.vaultIndexPartitionKey, type: dynamodb.AttributeType.STRING },
-      sortKey: { name: K.vaultIndexSortKey, type: dynamodb.AttributeType.STRING },
+      indexName: K.listIndex,
+      partitionKey: { name: K.listKey, type: dynamodb.AttributeType.STRING },
+      sortKey: { name: K.listOrderKey, type: dynamodb.AttributeType.STRING },
       projectionType: dynamodb.ProjectionType.ALL,
     });
 

@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { LOCAL_DEFAULTS, readAdminEnv } from '../config';
+import { ENV, LOCAL_DEFAULTS, readAdminEnv } from '../config';
 import { parsePolicy } from '../domain/policy';
 import { GlacierError } from '../domain/errors';
 import { DynamoIdentityStore } from '../store/dynamo-identities';
@@ -27,7 +27,7 @@ export const USAGE = `usage: coldvault <command> [options]
 
 POLICY is an IAM policy document (JSON text, or @file). A user with no policy may do nothing.
 
-Where: the local data directory (--data-dir, or COLDVAULT_DATA_DIR, default ${LOCAL_DEFAULTS.dataDir}),
+Where: the local data directory (--data-dir, or ${ENV.dataDir}, default ${LOCAL_DEFAULTS.dataDir}),
 reaching a running local server's store or opening the directory itself; or a deployed
 table: --table NAME [--region REGION] with your AWS credentials.`;
 

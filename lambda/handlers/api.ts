@@ -14,7 +14,6 @@ async function build(): Promise<Api> {
 }
 
 export const handler = instrumented(
-  'api',
   apiGatewayHandler(() => {
     api ??= build().catch((error) => {
       api = undefined;

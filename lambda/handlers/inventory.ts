@@ -3,7 +3,7 @@ import { inventoryAllVaults, type InventoryRun } from '../domain/inventory';
 import { METRIC, count, instrumented, log, logger } from '../observability';
 import { servicesFromEnvironment } from '../wiring';
 
-export const handler = instrumented('inventory', async (): Promise<InventoryRun> => {
+export const handler = instrumented(async (): Promise<InventoryRun> => {
   const run = await inventoryAllVaults(servicesFromEnvironment(), log);
   count(METRIC.inventoryFailures, run.failed.length);
   logger.info('inventory finished', { vaults: run.vaults, failed: run.failed.length });

@@ -19,7 +19,7 @@ export async function handleRestoreEvent(svc: Services, event: S3Event): Promise
   return { released };
 }
 
-export const handler = instrumented('restore-events', async (event: S3Event): Promise<{ released: number }> => {
+export const handler = instrumented(async (event: S3Event): Promise<{ released: number }> => {
   const done = await handleRestoreEvent(servicesFromEnvironment(), event);
   if (done.released > 0) logger.info('restores completed', done);
   return done;

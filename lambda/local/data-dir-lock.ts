@@ -1,5 +1,6 @@
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { ENV } from '../config';
 
 export class DataDirInUseError extends Error {}
 
@@ -30,7 +31,7 @@ export function lockDataDir(dataDir: string): () => void {
       const pid = Number(readFileSync(path, 'utf8').trim());
       if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isRunning(pid)) {
         throw new DataDirInUseError(
-          `Another coldvault server (pid ${pid}) is using the data directory ${resolve(dataDir)}. Stop it, or set COLDVAULT_DATA_DIR to another directory.`,
+          `Another coldvault server (pid ${pid}) is using the data directory ${resolve(dataDir)}. Stop it, or set ${ENV.dataDir} to another directory.`,
         );
       }
       rmSync(path, { force: true });

@@ -107,8 +107,8 @@ export async function ensureTable(db: DynamoDBClient, tableName: string): Promis
         AttributeDefinitions: [
           { AttributeName: K.partitionKey, AttributeType: 'S' },
           { AttributeName: K.sortKey, AttributeType: 'S' },
-          { AttributeName: K.vaultIndexPartitionKey, AttributeType: 'S' },
-          { AttributeName: K.vaultIndexSortKey, AttributeType: 'S' },
+          { AttributeName: K.listKey, AttributeType: 'S' },
+          { AttributeName: K.listOrderKey, AttributeType: 'S' },
         ],
         KeySchema: [
           { AttributeName: K.partitionKey, KeyType: 'HASH' },
@@ -116,10 +116,10 @@ export async function ensureTable(db: DynamoDBClient, tableName: string): Promis
         ],
         GlobalSecondaryIndexes: [
           {
-            IndexName: K.vaultIndex,
+            IndexName: K.listIndex,
             KeySchema: [
-              { AttributeName: K.vaultIndexPartitionKey, KeyType: 'HASH' },
-              { AttributeName: K.vaultIndexSortKey, KeyType: 'RANGE' },
+              { AttributeName: K.listKey, KeyType: 'HASH' },
+              { AttributeName: K.listOrderKey, KeyType: 'RANGE' },
             ],
             Projection: { ProjectionType: 'ALL' },
           },

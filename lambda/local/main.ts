@@ -1,13 +1,12 @@
 // `npm start`: serves the Glacier API locally.
-import { ConfigError, readLocalConfig } from '../config';
+import { ConfigError, ENV, readLocalConfig } from '../config';
 import { FAILPOINTS, enableFailpoints } from '../domain/failpoints';
 import { DataDirInUseError } from './data-dir-lock';
 import { startLocalServer } from './server';
 
 /** Tests' process-kill scenarios: die at a named step, as a power cut or OOM kill would. */
 function killAtFailpoint(name: string) {
-  if (!(FAILPOINTS as readonly string[]).includes(name))
-    throw new ConfigError(`COLDVAULT_TEST_KILL_AT must be one of ${FAILPOINTS.join(', ')}`);
+  if (!(FAILPOINTS as readonly string[]).includes(name)) throw new ConfigError(`${ENV.testKillAt} must be one of ${FAILPOINTS.join(', ')}`);
   enableFailpoints((reached) => {
     if (reached === name) process.kill(process.pid, 'SIGKILL');
   });

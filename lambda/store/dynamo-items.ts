@@ -47,11 +47,11 @@ export async function queryIndexPage<T>(
   const out = await db.send(
     new QueryCommand({
       TableName: table,
-      IndexName: TABLE_KEYS.vaultIndex,
-      KeyConditionExpression: below === undefined ? '#gpk = :partition' : '#gpk = :partition AND #gsk < :below',
+      IndexName: TABLE_KEYS.listIndex,
+      KeyConditionExpression: below === undefined ? '#list = :partition' : '#list = :partition AND #listOrder < :below',
       ExpressionAttributeNames: {
-        '#gpk': TABLE_KEYS.vaultIndexPartitionKey,
-        ...(below !== undefined && { '#gsk': TABLE_KEYS.vaultIndexSortKey }),
+        '#list': TABLE_KEYS.listKey,
+        ...(below !== undefined && { '#listOrder': TABLE_KEYS.listOrderKey }),
       },
       ExpressionAttributeValues: { ':partition': s(partition), ...(below !== undefined && { ':below': s(below) }) },
       ExclusiveStartKey: decodeCursor(cursor),

@@ -46,11 +46,11 @@ function jobItem(job: JobRecord): Item {
   if (pendingRestores !== undefined) item.pendingRestores = n(pendingRestores);
   const dueAtMs = job.readyAtMs ?? job.recheckAtMs;
   if (job.status === 'InProgress' && dueAtMs !== undefined) {
-    item[K.vaultIndexPartitionKey] = s('JOBDUE');
-    item[K.vaultIndexSortKey] = dueKey(dueAtMs, job);
+    item[K.listKey] = s('JOBDUE');
+    item[K.listOrderKey] = dueKey(dueAtMs, job);
   } else if (job.status !== 'InProgress' && job.notifyTopics?.length) {
-    item[K.vaultIndexPartitionKey] = s(NOTIFY_PARTITION);
-    item[K.vaultIndexSortKey] = dueKey(Date.parse(job.completionDate ?? job.creationDate), job);
+    item[K.listKey] = s(NOTIFY_PARTITION);
+    item[K.listOrderKey] = dueKey(Date.parse(job.completionDate ?? job.creationDate), job);
   }
   return item;
 }
@@ -135,9 +135,9 @@ export class DynamoJobStore implements JobStore {
         new UpdateItemCommand({
           TableName: this.table,
           Key: jobKey(job.accountId, job.vaultName, job.jobId),
-          UpdateExpression: 'REMOVE #gpk, #gsk',
-          ConditionExpression: '#gpk = :notify',
-          ExpressionAttributeNames: { '#gpk': K.vaultIndexPartitionKey, '#gsk': K.vaultIndexSortKey },
+          UpdateExpression: 'REMOVE #list, #listOrder',
+          ConditionExpression: '#list = :notify',
+          ExpressionAttributeNames: { '#list': K.listKey, '#listOrder': K.listOrderKey },
           ExpressionAttributeValues: { ':notify': s(NOTIFY_PARTITION) },
         }),
       ),
@@ -151,9 +151,9 @@ export class DynamoJobStore implements JobStore {
         new UpdateItemCommand({
           TableName: this.table,
           Key: jobKey(job.accountId, job.vaultName, job.jobId),
-          UpdateExpression: 'SET #gpk = :due, #gsk = :at',
+          UpdateExpression: 'SET #list = :due, #listOrder = :at',
           ConditionExpression: '#status = :open',
-          ExpressionAttributeNames: { '#gpk': K.vaultIndexPartitionKey, '#gsk': K.vaultIndexSortKey, '#status': 'status' },
+          ExpressionAttributeNames: { '#list': K.listKey, '#listOrder': K.listOrderKey, '#status': 'status' },
           ExpressionAttributeValues: { ':due': s('JOBDUE'), ':at': dueKey(atMs, job), ':open': s('InProgress') },
         }),
       ),
@@ -235,8 +235,8 @@ export class DynamoPurgeQueue implements PurgeQueue {
         Item: {
           [K.partitionKey]: s(`Q#${handle}`),
           [K.sortKey]: s('-'),
-          [K.vaultIndexPartitionKey]: s('PURGE'),
-          [K.vaultIndexSortKey]: s(handle),
+          [K.listKey]: s('PURGE'),
+          [K.listOrderKey]: s(handle),
           task: s(JSON.stringify(task)),
         },
       }),
@@ -245,7 +245,7 @@ export class DynamoPurgeQueue implements PurgeQueue {
 
   async listDue(nowMs: number, cursor?: string): Promise<Page<{ handle: string; task: PurgeTask }>> {
     const toTask = (item: Item) => ({
-      handle: str(item, K.vaultIndexSortKey) as string,
+      handle: str(item, K.listOrderKey) as string,
       task: JSON.parse(str(item, 'task') as string) as PurgeTask,
     });
     return queryIndexPage(this.db, this.table, 'PURGE', pad(nowMs + 1, 15), toTask, cursor);

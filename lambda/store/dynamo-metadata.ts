@@ -107,8 +107,8 @@ export class DynamoMetadataStore implements MetadataStore {
           TableName: this.table,
           Item: {
             ...vaultKey(vault.accountId, vault.vaultName),
-            [K.vaultIndexPartitionKey]: s('VAULT'),
-            [K.vaultIndexSortKey]: s(`${vault.accountId}#${vault.vaultName}`),
+            [K.listKey]: s('VAULT'),
+            [K.listOrderKey]: s(`${vault.accountId}#${vault.vaultName}`),
             creationDate: s(vault.creationDate),
           },
           ConditionExpression: 'attribute_not_exists(#pk)',

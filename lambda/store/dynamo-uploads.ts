@@ -74,8 +74,8 @@ export class DynamoUploadStore implements UploadStore {
         TableName: this.table,
         Item: {
           ...uploadKey(upload.accountId, upload.vaultName, upload.uploadId),
-          [K.vaultIndexPartitionKey]: s('UPLOAD'),
-          [K.vaultIndexSortKey]: activityKey(upload.lastActivityMs, upload.accountId, upload.vaultName, upload.uploadId),
+          [K.listKey]: s('UPLOAD'),
+          [K.listOrderKey]: activityKey(upload.lastActivityMs, upload.accountId, upload.vaultName, upload.uploadId),
           description: s(upload.description),
           partSize: n(upload.partSize),
           creationDate: s(upload.creationDate),
@@ -145,10 +145,10 @@ export class DynamoUploadStore implements UploadStore {
         new UpdateItemCommand({
           TableName: this.table,
           Key: uploadKey(accountId, vaultName, uploadId),
-          UpdateExpression: 'SET lastActivityMs = :at, #gsk = :gsk',
+          UpdateExpression: 'SET lastActivityMs = :at, #listOrder = :listOrder',
           ConditionExpression: OPEN,
-          ExpressionAttributeNames: { '#pk': K.partitionKey, '#gsk': K.vaultIndexSortKey },
-          ExpressionAttributeValues: { ':at': n(atMs), ':gsk': activityKey(atMs, accountId, vaultName, uploadId) },
+          ExpressionAttributeNames: { '#pk': K.partitionKey, '#listOrder': K.listOrderKey },
+          ExpressionAttributeValues: { ':at': n(atMs), ':listOrder': activityKey(atMs, accountId, vaultName, uploadId) },
         }),
       ),
     );

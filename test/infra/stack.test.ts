@@ -50,10 +50,10 @@ describe('table', () => {
         ],
         GlobalSecondaryIndexes: [
           {
-            IndexName: TABLE_KEYS.vaultIndex,
+            IndexName: TABLE_KEYS.listIndex,
             KeySchema: [
-              { AttributeName: TABLE_KEYS.vaultIndexPartitionKey, KeyType: 'HASH' },
-              { AttributeName: TABLE_KEYS.vaultIndexSortKey, KeyType: 'RANGE' },
+              { AttributeName: TABLE_KEYS.listKey, KeyType: 'HASH' },
+              { AttributeName: TABLE_KEYS.listOrderKey, KeyType: 'RANGE' },
             ],
             Projection: { ProjectionType: 'ALL' },
           },

@@ -19,9 +19,8 @@ import {
 import { runAdmin } from '../../lambda/admin/cli';
 import { clientWithNewKey, failure } from '../support/glacier';
 import { startTestServer, type TestServer } from '../support/local-server';
+import { ACCOUNT as A, OTHER_ACCOUNT as B } from '../support/accounts';
 
-const A = '123456789012';
-const B = '210987654321';
 let server: TestServer;
 let root: GlacierClient;
 

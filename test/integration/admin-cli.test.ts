@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateVaultCommand, DescribeVaultCommand, ListVaultsCommand } from '@aws-sdk/client-glacier';
 import { startTestServer, type TestServer } from '../support/local-server';
+import { ACCOUNT } from '../support/accounts';
 
-const ACCOUNT = '111122223333';
 const REPO = join(__dirname, '..', '..');
 
 interface Run {

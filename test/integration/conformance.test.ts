@@ -46,6 +46,7 @@ import {
 import type { Command } from '@smithy/types';
 import { MiB, treeHash } from '../../lambda/domain/checksums';
 import { ROOT_CREDENTIALS, startTestServer, type TestServer } from '../support/local-server';
+import { ACCOUNT } from '../support/accounts';
 
 // The service model sits beside the repository, in the shared reference folder.
 const MODEL_PATH = path.resolve(__dirname, '../fixtures/glacier-2012-06-01/service-2.json');
@@ -183,7 +184,6 @@ async function call<I extends ServiceInputTypes, O extends ServiceOutputTypes>(
 
 const VAULT = 'conformance';
 const LOCKED_VAULT = 'conformance-locked';
-const ACCOUNT = '123456789012';
 const vaultArn = (name: string) => `arn:aws:glacier:us-east-1:${ACCOUNT}:vaults/${name}`;
 const hex = (data: Uint8Array) => treeHash(data).toString('hex');
 const single = randomBytes(3 * MiB + 100);

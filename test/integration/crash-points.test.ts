@@ -19,10 +19,10 @@ import type { Services } from '../../lambda/domain/services';
 import type { ArchiveRecord } from '../../lambda/domain/ports';
 import { failure } from '../support/glacier';
 import { startTestServer, type TestServer } from '../support/local-server';
+import { ACCOUNT } from '../support/accounts';
 
 let server: TestServer;
 let glacier: GlacierClient;
-const ACCOUNT = '123456789012';
 const A_DAY_LATER = 24 * 60 * 60 * 1000 + 60_000;
 const hex = (bytes: Buffer) => treeHash(bytes).toString('hex');
 

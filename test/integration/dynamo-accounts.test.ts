@@ -5,6 +5,7 @@ import type { AccountStore } from '../../lambda/domain/account-ports';
 import { DynamoAccountStore } from '../../lambda/store/dynamo-accounts';
 import { startDynaliteTables, type DynaliteTables } from '../support/embedded';
 import { MemoryAccountStore, memoryServices } from '../support/memory-stores';
+import { ACCOUNT as A, OTHER_ACCOUNT as B } from '../support/accounts';
 
 let dynamo: DynaliteTables;
 
@@ -14,8 +15,6 @@ beforeAll(async () => {
 
 afterAll(() => dynamo?.close());
 
-const A = '123456789012';
-const B = '210987654321';
 const UNIT = { capacityId: 'c1', startDate: '2024-06-10T08:15:30.250Z', expirationDate: '2024-07-10T08:15:30.000Z' };
 
 /** What the domain relies on from an AccountStore, for the adapter and the fake alike. */

@@ -1,7 +1,7 @@
 import { DynamoIdentityStore } from '../../lambda/store/dynamo-identities';
 import { startDynaliteTables, type DynaliteTables } from '../support/embedded';
+import { ACCOUNT, OTHER_ACCOUNT } from '../support/accounts';
 
-const ACCOUNT = '111122223333';
 let dynamo: DynaliteTables;
 
 beforeAll(async () => {
@@ -22,7 +22,7 @@ describe('DynamoIdentityStore on dynalite', () => {
     expect(policy.length).toBeGreaterThan(12_000);
     const names = Array.from({ length: 120 }, (_, i) => `user-${String(i).padStart(3, '0')}`);
     for (const userName of names) await store.putUser({ accountId: ACCOUNT, userName, policy, createdDate: '2026-01-01T00:00:00.000Z' });
-    await store.putUser({ accountId: '444455556666', userName: 'elsewhere', createdDate: '2026-01-01T00:00:00.000Z' });
+    await store.putUser({ accountId: OTHER_ACCOUNT, userName: 'elsewhere', createdDate: '2026-01-01T00:00:00.000Z' });
 
     const users = await store.listUsers(ACCOUNT);
     expect(users.map((user) => user.userName)).toEqual(names);

@@ -1,7 +1,7 @@
 import { DynamoJobStore, DynamoPurgeQueue } from '../../lambda/store/dynamo-jobs';
 import { startDynaliteTables, type DynaliteTables } from '../support/embedded';
-import { jobStoreContract } from '../unit/job-store.contract';
-import { purgeQueueContract } from '../unit/purge-queue.contract';
+import { jobStoreContract } from '../support/job-store.contract';
+import { purgeQueueContract } from '../support/purge-queue.contract';
 
 let dynamo: DynaliteTables;
 

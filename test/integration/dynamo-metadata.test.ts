@@ -1,6 +1,6 @@
 import { DynamoMetadataStore } from '../../lambda/store/dynamo-metadata';
 import { startDynaliteTables, type DynaliteTables } from '../support/embedded';
-import { metadataStoreContract } from '../unit/metadata-store.contract';
+import { metadataStoreContract } from '../support/metadata-store.contract';
 
 let dynamo: DynaliteTables;
 

@@ -1,6 +1,6 @@
 import { DynamoUploadStore } from '../../lambda/store/dynamo-uploads';
 import { startDynaliteTables, type DynaliteTables } from '../support/embedded';
-import { uploadStoreContract } from '../unit/upload-store.contract';
+import { uploadStoreContract } from '../support/upload-store.contract';
 
 let dynamo: DynaliteTables;
 

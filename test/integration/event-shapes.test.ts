@@ -19,9 +19,8 @@ import { createIdentityStore, createKeyStore, createServices } from '../../lambd
 import { LAMBDA_ESBUILD } from '../../lib/bundling';
 import { invokeBundled, lambdaEnvironment, writeRunner } from '../support/bundled-lambda';
 import { createTable } from '../support/embedded';
+import { ACCOUNT, OTHER_ACCOUNT } from '../support/accounts';
 
-const ACCOUNT = '123456789012';
-const OTHER_ACCOUNT = '210987654321';
 const REGION = 'us-east-1';
 const ROOT = { accessKeyId: 'AKIDCOLDVAULTSHAPES1', secretAccessKey: 'event-shapes-root-secret-access-key-01' };
 const OTHER_ROOT = { accessKeyId: 'AKIDCOLDVAULTSHAPES2', secretAccessKey: 'event-shapes-other-secret-access-key-2' };

@@ -15,8 +15,8 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import { MiB, treeHash } from '../../lambda/domain/checksums';
 import { startTestServer, ROOT_CREDENTIALS, type TestServer } from '../support/local-server';
 import { signedRequest, type RawRequest } from '../support/signed-request';
+import { ACCOUNT } from '../support/accounts';
 
-const ACCOUNT = '123456789012';
 const VAULT = 'hostile';
 const MAX_BODY = MiB + 1024;
 

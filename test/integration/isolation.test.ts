@@ -43,9 +43,8 @@ import { ROUTES } from '../../lambda/http/routes';
 import { clientWithNewKey, failure } from '../support/glacier';
 import { startTestServer, type TestServer } from '../support/local-server';
 import { signedRequest } from '../support/signed-request';
+import { ACCOUNT as A, OTHER_ACCOUNT as B } from '../support/accounts';
 
-const A = '123456789012';
-const B = '210987654321';
 /** A vault name both accounts use: A's vault is created first, so only the account tells B's records apart. */
 const TWIN = 'twin';
 /** Exists in B only. */

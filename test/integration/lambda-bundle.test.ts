@@ -13,8 +13,8 @@ import { startEmbeddedStores, type EmbeddedStores } from '../../lambda/local/emb
 import { LAMBDA_ESBUILD } from '../../lib/bundling';
 import { invokeBundled, lambdaEnvironment, writeRunner } from '../support/bundled-lambda';
 import { createTable } from '../support/embedded';
+import { ACCOUNT } from '../support/accounts';
 
-const ACCOUNT = '123456789012';
 const REGION = 'us-east-1';
 const STAGE = 'dev';
 const HOST = 'a1b2c3d4e5.execute-api.us-east-1.amazonaws.com';

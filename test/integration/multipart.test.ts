@@ -17,11 +17,11 @@ import { createServices } from '../../lambda/wiring';
 import { failure } from '../support/glacier';
 import { startTestServer, type TestServer } from '../support/local-server';
 import { oracleTreeHash } from '../support/tree-hash-oracle';
+import { ACCOUNT } from '../support/accounts';
 
 let server: TestServer;
 let glacier: GlacierClient;
 const VAULT = 'multipart';
-const ACCOUNT = '123456789012';
 
 async function initiate(partSize: number, archiveDescription?: string) {
   const out = await glacier.send(

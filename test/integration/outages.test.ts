@@ -22,9 +22,9 @@ import { MiB, treeHash } from '../../lambda/domain/checksums';
 import type { EmbeddedStore } from '../../lambda/local/embedded-stores';
 import { startTestServer, type TestServer } from '../support/local-server';
 import { signedRequest } from '../support/signed-request';
+import { ACCOUNT } from '../support/accounts';
 
 const VAULT = 'outage';
-const ACCOUNT = '123456789012';
 /** No request may take longer than this, whatever state the stores are in. */
 const REQUEST_BOUND_MS = 30_000;
 // An outage test waits out the store clients' retries and timeouts: give it room on a busy machine.

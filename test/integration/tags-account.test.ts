@@ -13,11 +13,11 @@ import {
 } from '@aws-sdk/client-glacier';
 import { failure } from '../support/glacier';
 import { startTestServer, type TestServer } from '../support/local-server';
+import { ACCOUNT as OWN_ACCOUNT } from '../support/accounts';
 
 let server: TestServer;
 let glacier: GlacierClient;
 const VAULT = 'tagged';
-const OWN_ACCOUNT = '123456789012';
 
 const expectError = async (promise: Promise<unknown>, name: string, status: number, message?: string | RegExp) => {
   const error = await failure(promise);

@@ -14,10 +14,10 @@ import { treeHash } from '../../lambda/domain/checksums';
 import { createS3Client } from '../../lambda/wiring';
 import { failure } from '../support/glacier';
 import { startTestServer, type TestServer } from '../support/local-server';
+import { ACCOUNT } from '../support/accounts';
 
 let server: TestServer;
 let glacier: GlacierClient;
-const ACCOUNT = '123456789012';
 const arn = (name: string) => `arn:aws:glacier:us-east-1:${ACCOUNT}:vaults/${name}`;
 
 async function upload(vaultName: string, body: Buffer, archiveDescription?: string) {

@@ -6,7 +6,7 @@ import { runJanitor } from '../../lambda/domain/janitor';
 import { createVault, deleteVault } from '../../lambda/domain/vaults';
 import type { ArchiveRecord, InventorySummary, VaultRecord } from '../../lambda/domain/ports';
 import { memoryServices, type MemoryServices } from '../support/memory-stores';
-import { ACCOUNT, arn, upload } from './domain-helpers';
+import { ACCOUNT, arn, upload } from '../support/domain-helpers';
 
 let svc: MemoryServices;
 

@@ -1,6 +1,6 @@
 import { MAX_CAPACITY_UNITS, capacityExpiration, listProvisionedCapacity, purchaseProvisionedCapacity } from '../../lambda/domain/capacity';
 import { MemoryMetadataStore, memoryServices, type MemoryServices } from '../support/memory-stores';
-import { ACCOUNT } from './domain-helpers';
+import { ACCOUNT } from '../support/domain-helpers';
 
 const DAY = 24 * 60 * 60 * 1000;
 let svc: MemoryServices;

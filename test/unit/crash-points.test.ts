@@ -21,7 +21,7 @@ import {
 import { createVault, deleteVault } from '../../lambda/domain/vaults';
 import type { ArchiveRecord, VaultRecord } from '../../lambda/domain/ports';
 import { MEMORY_JOB_DELAYS_MS, memoryServices, type MemoryServices } from '../support/memory-stores';
-import { ACCOUNT } from './domain-helpers';
+import { ACCOUNT } from '../support/domain-helpers';
 
 const MiB = 1024 * 1024;
 const VAULT = 'v';

@@ -4,7 +4,7 @@ import { runJanitor } from '../../lambda/domain/janitor';
 import { createVault, deleteVault } from '../../lambda/domain/vaults';
 import type { ArchiveRecord, InventoryEntry, InventorySummary, Page, VaultRecord } from '../../lambda/domain/ports';
 import { MemoryMetadataStore, memoryServices, type MemoryServices } from '../support/memory-stores';
-import { ACCOUNT, upload } from './domain-helpers';
+import { ACCOUNT, upload } from '../support/domain-helpers';
 
 const PAGE = 50;
 

@@ -23,7 +23,7 @@ import { createVault } from '../../lambda/domain/vaults';
 import { handleRestoreEvent, objectKey } from '../../lambda/handlers/restore-events';
 import type { InventoryEntry, InventoryRetrieval, JobRecord, VaultRecord } from '../../lambda/domain/ports';
 import { MEMORY_JOB_DELAYS_MS, MemoryMetadataStore, memoryServices, type MemoryServices } from '../support/memory-stores';
-import { ACCOUNT, arn, interleave, upload } from './domain-helpers';
+import { ACCOUNT, arn, interleave, upload } from '../support/domain-helpers';
 
 const START = Date.parse('2024-06-01T12:00:00.000Z');
 const HOUR = 60 * 60 * 1000;

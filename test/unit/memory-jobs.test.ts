@@ -1,6 +1,6 @@
 import { MemoryJobStore, MemoryPurgeQueue } from '../support/memory-stores';
-import { jobStoreContract } from './job-store.contract';
-import { purgeQueueContract } from './purge-queue.contract';
+import { jobStoreContract } from '../support/job-store.contract';
+import { purgeQueueContract } from '../support/purge-queue.contract';
 
 // Small pages, so that paging is exercised.
 describe('MemoryJobStore', () => {

@@ -1,5 +1,5 @@
 import { MemoryMetadataStore } from '../support/memory-stores';
-import { metadataStoreContract } from './metadata-store.contract';
+import { metadataStoreContract } from '../support/metadata-store.contract';
 
 // Small pages, so that paging is exercised on every listing.
 describe('MemoryMetadataStore', () => {

@@ -1,5 +1,5 @@
 import { MemoryUploadStore } from '../support/memory-stores';
-import { uploadStoreContract } from './upload-store.contract';
+import { uploadStoreContract } from '../support/upload-store.contract';
 
 // Small idle pages, so that paging is exercised.
 describe('MemoryUploadStore', () => {

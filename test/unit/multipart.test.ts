@@ -18,7 +18,7 @@ import { runDuePurges } from '../../lambda/domain/purges';
 import { createVault, deleteVault } from '../../lambda/domain/vaults';
 import type { InventoryEntry, InventorySummary, VaultRecord } from '../../lambda/domain/ports';
 import { MemoryMetadataStore, MemoryUploadStore, memoryServices, type MemoryServices } from '../support/memory-stores';
-import { ACCOUNT, arn, interleave, upload as uploadSingle } from './domain-helpers';
+import { ACCOUNT, arn, interleave, upload as uploadSingle } from '../support/domain-helpers';
 
 const MiB = 1024 * 1024;
 const HOUR = 60 * 60 * 1000;

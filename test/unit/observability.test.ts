@@ -13,8 +13,8 @@ import { startEmbeddedStores, type EmbeddedStores } from '../../lambda/local/emb
 import { count, instrumented, log, observedApi } from '../../lambda/observability';
 import { lambdaEnvironment } from '../support/bundled-lambda';
 import { createTable } from '../support/embedded';
+import { ACCOUNT } from '../support/accounts';
 
-const ACCOUNT = '123456789012';
 const REGION = 'us-east-1';
 const HOST = 'observed.execute-api.us-east-1.amazonaws.com';
 const TABLE = 'coldvault-observability';
@@ -208,7 +208,6 @@ describe('api handler', () => {
 describe('instrumented handlers', () => {
   it('counts a 5xx answer as a server error and logs the failure at level ERROR', async () => {
     const failing = instrumented(
-      'test',
       observedApi(async () => {
         log('request failed', { requestId: 'req-1', error: 'boom' });
         return { statusCode: 503, headers: { 'x-amzn-requestid': 'req-1' }, body: Buffer.from('{}'), operation: 'ListJobs' };
@@ -231,7 +230,7 @@ describe('instrumented handlers', () => {
   });
 
   it('flushes the metrics of an invocation that throws', async () => {
-    const throwing = instrumented('test', async () => {
+    const throwing = instrumented(async () => {
       count('InventoryFailures', 2);
       throw new Error('inventory failed');
     });

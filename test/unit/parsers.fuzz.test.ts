@@ -19,8 +19,8 @@ import { authenticate } from '../../lambda/http/sigv4';
 import type { HttpRequest } from '../../lambda/http/types';
 import { StaticKeyStore } from '../../lambda/store/keys';
 import { memoryServices } from '../support/memory-stores';
+import { ACCOUNT } from '../support/accounts';
 
-const ACCOUNT = '123456789012';
 const KEY = { accessKeyId: 'AKIDFUZZ', secretAccessKey: 'fuzz-secret' };
 const keys = new StaticKeyStore({ [KEY.accessKeyId]: { accountId: ACCOUNT, secretAccessKey: KEY.secretAccessKey } });
 const NOW = new Date('2024-06-01T12:00:00Z');

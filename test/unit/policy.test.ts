@@ -8,8 +8,8 @@ import {
   PolicyStatement,
   RequestContext,
 } from '../../lambda/domain/policy';
+import { ACCOUNT } from '../support/accounts';
 
-const ACCOUNT = '123456789012';
 const VAULT = `arn:aws:glacier:us-east-1:${ACCOUNT}:vaults/photos`;
 
 function parseError(text: string, kind: PolicyKind): GlacierError {

@@ -13,7 +13,7 @@ import {
 import { createVault } from '../../lambda/domain/vaults';
 import type { Tier } from '../../lambda/domain/ports';
 import { MemoryMetadataStore, memoryServices, type MemoryServices } from '../support/memory-stores';
-import { ACCOUNT, upload } from './domain-helpers';
+import { ACCOUNT, upload } from '../support/domain-helpers';
 
 const HOUR = 60 * 60 * 1000;
 const MiB = 1024 * 1024;

@@ -1,7 +1,7 @@
 import { MAX_TAGS_PER_VAULT, addTagsToVault, listTagsForVault, removeTagsFromVault } from '../../lambda/domain/tags';
 import { createVault } from '../../lambda/domain/vaults';
 import { MemoryMetadataStore, memoryServices, type MemoryServices } from '../support/memory-stores';
-import { ACCOUNT, arn } from './domain-helpers';
+import { ACCOUNT, arn } from '../support/domain-helpers';
 
 let svc: MemoryServices;
 

@@ -1,7 +1,6 @@
 import { cachingVaultReads } from '../../lambda/domain/vault-read-cache';
 import { MemoryMetadataStore } from '../support/memory-stores';
-
-const ACCOUNT = '123456789012';
+import { ACCOUNT } from '../support/accounts';
 
 function counted() {
   const store = new MemoryMetadataStore();

@@ -5,7 +5,7 @@ import { runJanitor } from '../../lambda/domain/janitor';
 import { createVault, deleteVault, listVaults, MAX_VAULTS_PER_ACCOUNT } from '../../lambda/domain/vaults';
 import type { VaultRecord } from '../../lambda/domain/ports';
 import { memoryServices, type MemoryServices } from '../support/memory-stores';
-import { ACCOUNT, arn, upload } from './domain-helpers';
+import { ACCOUNT, arn, upload } from '../support/domain-helpers';
 
 let svc: MemoryServices;
 

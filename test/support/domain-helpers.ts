@@ -2,8 +2,9 @@
 import { uploadArchive, type UploadedArchive } from '../../lambda/domain/archives';
 import { sha256, treeHash } from '../../lambda/domain/checksums';
 import type { Services } from '../../lambda/domain/services';
+import { ACCOUNT } from './accounts';
 
-export const ACCOUNT = '123456789012';
+export { ACCOUNT };
 
 export const arn = (vaultName: string, accountId = ACCOUNT) => `arn:aws:glacier:us-east-1:${accountId}:vaults/${vaultName}`;
 

@@ -2,10 +2,9 @@
 // DynamoDB adapter on dynalite (integration), so the fake can stand in for the real one.
 import { newArchiveId, newUploadId } from '../../lambda/domain/ids';
 import type { Page, PartRecord, UploadRecord, UploadStore } from '../../lambda/domain/ports';
-import { inParallel, listAfterLastId, readAll } from '../support/paging';
+import { inParallel, listAfterLastId, readAll } from './paging';
+import { ACCOUNT, OTHER_ACCOUNT } from './accounts';
 
-const ACCOUNT = '111122223333';
-const OTHER_ACCOUNT = '444455556666';
 const MiB = 1024 * 1024;
 const T0 = Date.parse('2024-03-01T10:00:00.000Z');
 

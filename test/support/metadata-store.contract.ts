@@ -2,10 +2,9 @@
 // the DynamoDB adapter on dynalite (integration), so the fake can stand in for the real one.
 import { newArchiveId } from '../../lambda/domain/ids';
 import type { ArchiveRecord, InventoryEntry, InventorySummary, MetadataStore, VaultRecord } from '../../lambda/domain/ports';
-import { inParallel, listAfterLastId, readAll } from '../support/paging';
+import { inParallel, listAfterLastId, readAll } from './paging';
+import { ACCOUNT, OTHER_ACCOUNT } from './accounts';
 
-const ACCOUNT = '111122223333';
-const OTHER_ACCOUNT = '444455556666';
 const CREATED = '2024-03-01T10:00:00.000Z';
 
 const vault = (vaultName: string, accountId = ACCOUNT, creationDate = CREATED): VaultRecord => ({ accountId, vaultName, creationDate });

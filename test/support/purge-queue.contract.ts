@@ -2,9 +2,9 @@
 // DynamoDB adapter on dynalite (integration), so the fake can stand in for the real one.
 import { newArchiveId } from '../../lambda/domain/ids';
 import type { PurgeQueue, PurgeTask } from '../../lambda/domain/ports';
-import { readAllItems } from '../support/paging';
+import { readAllItems } from './paging';
+import { ACCOUNT } from './accounts';
 
-const ACCOUNT = '111122223333';
 const T0 = Date.parse('2024-03-01T10:00:00.000Z');
 
 const blob = (name: string): PurgeTask => ({ kind: 'blob', blobKey: `${ACCOUNT}/jobs/${name}` });

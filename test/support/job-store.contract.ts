@@ -2,10 +2,9 @@
 // DynamoDB adapter on dynalite (integration), so the fake can stand in for the real one.
 import { newArchiveId, newJobId, newUploadId } from '../../lambda/domain/ids';
 import type { JobRecord, JobStatus, JobStore, Page } from '../../lambda/domain/ports';
-import { listAfterLastId, readAllItems } from '../support/paging';
+import { listAfterLastId, readAllItems } from './paging';
+import { ACCOUNT, OTHER_ACCOUNT } from './accounts';
 
-const ACCOUNT = '111122223333';
-const OTHER_ACCOUNT = '444455556666';
 const T0 = Date.parse('2024-03-01T10:00:00.000Z');
 const STATUSES: JobStatus[] = ['InProgress', 'Succeeded', 'Failed'];
 
