@@ -4,6 +4,7 @@ module.exports = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': '<rootDir>/test/support/esbuild-transform.js' },
+  setupFiles: ['<rootDir>/test/support/sdk-notice.ts'],
   testTimeout: 60000,
   maxWorkers: 2,
 };
