@@ -18,11 +18,9 @@ import {
   fromItem,
   toItem,
   type Item,
-  type KeyRow,
-  pad,
 } from './dynamo-items';
+import { archiveKey, archivePk, chunkRow, toArchive, toVault, vaultKey, type ArchiveItem } from './dynamo-metadata-items';
 import type {
-  ArchiveLayout,
   ArchiveRecord,
   DeleteArchiveOutcome,
   DeleteVaultOutcome,
@@ -35,79 +33,7 @@ import type {
 } from '../domain/ports';
 
 const ARCHIVE_PAGE = 1000;
-const VAULT_SETTINGS: readonly (keyof VaultSettings)[] = ['notifications', 'tags', 'accessPolicy', 'lock'];
 const TOMBSTONE_DAYS = 90;
-
-/** A vault's item: its settings as JSON text, its latest inventory's summary in the inv* attributes. */
-type VaultItem = KeyRow & { creationDate: string; lastWriteMs?: number } & { [name in keyof VaultSettings]?: string } & {
-  invId?: string;
-  invDate?: string;
-  invAsOfMs?: number;
-  invCount?: number;
-  invSize?: number;
-  invChunks?: number;
-};
-
-interface ArchiveItem extends KeyRow {
-  description?: string;
-  size: number;
-  treeHash: string;
-  creationDate: string;
-  /** JSON text of the ArchiveLayout. */
-  layout: string;
-  deletedDate?: string;
-}
-
-const vaultKey = (accountId: string, vaultName: string): Item =>
-  toItem({ [K.partitionKey]: `A#${accountId}`, [K.sortKey]: `V#${vaultName}` } satisfies KeyRow);
-const archivePk = (accountId: string, vaultName: string) => `R#${accountId}#${vaultName}`;
-const archiveKey = (accountId: string, vaultName: string, archiveId: string): Item =>
-  toItem({ [K.partitionKey]: archivePk(accountId, vaultName), [K.sortKey]: archiveId } satisfies KeyRow);
-const chunkRow = (accountId: string, vaultName: string, inventoryId: string, index: number): KeyRow => ({
-  [K.partitionKey]: `I#${accountId}#${vaultName}`,
-  [K.sortKey]: `${inventoryId}#${pad(index, 6)}`,
-});
-
-function toVault(item: Item): VaultRecord {
-  const row = fromItem<VaultItem>(item);
-  const vault: VaultRecord = {
-    accountId: row[K.partitionKey].slice(2),
-    vaultName: row[K.sortKey].slice(2),
-    creationDate: row.creationDate,
-  };
-  if (row.lastWriteMs !== undefined) vault.lastWriteMs = row.lastWriteMs;
-  for (const name of VAULT_SETTINGS) {
-    const value = row[name];
-    if (value !== undefined) Object.assign(vault, { [name]: JSON.parse(value) as unknown });
-  }
-  if (row.invId !== undefined) {
-    vault.inventory = {
-      id: row.invId,
-      date: row.invDate as string,
-      asOfMs: row.invAsOfMs as number,
-      numberOfArchives: row.invCount as number,
-      sizeInBytes: row.invSize as number,
-      chunks: row.invChunks as number,
-    };
-  }
-  return vault;
-}
-
-function toArchive(accountId: string, vaultName: string, item: Item): ArchiveRecord {
-  const row = fromItem<ArchiveItem>(item);
-  const archive: ArchiveRecord = {
-    accountId,
-    vaultName,
-    archiveId: row[K.sortKey],
-    description: row.description ?? '',
-    size: row.size,
-    treeHash: row.treeHash,
-    creationDate: row.creationDate,
-    layout: JSON.parse(row.layout) as ArchiveLayout,
-  };
-  if (row.deletedDate) archive.deletedDate = row.deletedDate;
-  return archive;
-}
 
 /** Metadata in one DynamoDB table (layout in table-schema.ts). Single-item conditional writes only. */
 export class DynamoMetadataStore implements MetadataStore {
