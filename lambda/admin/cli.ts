@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ENV, LOCAL_DEFAULTS, readAdminEnv } from '../config';
+import { ENV, LOCAL_DEFAULTS, readAdminEnv, silenceSdkNodeNotice } from '../config';
 import { parsePolicy } from '../domain/policy';
 import { GlacierError } from '../domain/errors';
 import { DynamoIdentityStore } from '../store/dynamo-identities';
@@ -180,6 +180,7 @@ export async function runAdmin(argv: string[], now = new Date()): Promise<unknow
 }
 
 export async function main(argv: string[]): Promise<number> {
+  silenceSdkNodeNotice();
   try {
     console.log(JSON.stringify(await runAdmin(argv), null, 2));
     return 0;

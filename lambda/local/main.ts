@@ -1,5 +1,5 @@
 // `npm start`: serves the Glacier API locally.
-import { ConfigError, ENV, readLocalConfig } from '../config';
+import { ConfigError, ENV, readLocalConfig, silenceSdkNodeNotice } from '../config';
 import { FAILPOINTS, enableFailpoints } from '../domain/failpoints';
 import { DataDirInUseError } from './data-dir-lock';
 import { startLocalServer } from './server';
@@ -13,6 +13,7 @@ function killAtFailpoint(name: string) {
 }
 
 async function main() {
+  silenceSdkNodeNotice();
   const config = readLocalConfig();
   if (config.local.killAt) killAtFailpoint(config.local.killAt);
   const server = await startLocalServer(config);

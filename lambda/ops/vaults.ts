@@ -6,16 +6,15 @@ import { limitParam, type Operation } from './operation';
 
 export const DEFAULT_VAULT_LIST_LIMIT = 10;
 
+/** A vault as of its last inventory; before the first, Glacier counts 0 archives of 0 bytes and gives no date. */
 function describe(svc: Services, vault: VaultRecord) {
   return {
     VaultARN: vaultArn(svc.region, vault.accountId, vault.vaultName),
     VaultName: vault.vaultName,
     CreationDate: vault.creationDate,
-    ...(vault.inventory && {
-      LastInventoryDate: vault.inventory.date,
-      NumberOfArchives: vault.inventory.numberOfArchives,
-      SizeInBytes: vault.inventory.sizeInBytes,
-    }),
+    ...(vault.inventory && { LastInventoryDate: vault.inventory.date }),
+    NumberOfArchives: vault.inventory?.numberOfArchives ?? 0,
+    SizeInBytes: vault.inventory?.sizeInBytes ?? 0,
   };
 }
 

@@ -1,9 +1,9 @@
 import { DeleteItemCommand, type DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { TABLE_KEYS as K } from './table-schema';
-import { isConditionFailure, type Item, s, str } from './dynamo-items';
+import { fromItem, isConditionFailure, toItem, type Item } from './dynamo-items';
 import type { AccountSettings, AccountStore } from '../domain/account-ports';
 
-const settingKey = (accountId: string, name: string): Item => ({ [K.partitionKey]: s(`C#${accountId}`), [K.sortKey]: s(name) });
+const settingKey = (accountId: string, name: string): Item => toItem({ [K.partitionKey]: `C#${accountId}`, [K.sortKey]: name });
 
 /**
  * Account settings in the one table, an item each (layout in table-schema.ts), as JSON text.
@@ -17,7 +17,7 @@ export class DynamoAccountStore implements AccountStore {
 
   async getAccountSetting<N extends keyof AccountSettings>(accountId: string, name: N): Promise<AccountSettings[N] | undefined> {
     const out = await this.db.send(new GetItemCommand({ TableName: this.table, Key: settingKey(accountId, name), ConsistentRead: true }));
-    const text = out.Item && str(out.Item, 'value');
+    const text = out.Item && fromItem<{ value: string }>(out.Item).value;
     return text === undefined ? undefined : (JSON.parse(text) as AccountSettings[N]);
   }
 
@@ -35,14 +35,14 @@ export class DynamoAccountStore implements AccountStore {
       condition = {
         ConditionExpression: '#value = :expected',
         ExpressionAttributeNames: { '#value': 'value' },
-        ExpressionAttributeValues: { ':expected': s(JSON.stringify(expected)) },
+        ExpressionAttributeValues: toItem({ ':expected': JSON.stringify(expected) }),
       };
     }
     try {
       if (value === undefined) {
         await this.db.send(new DeleteItemCommand({ TableName: this.table, Key: settingKey(accountId, name), ...condition }));
       } else {
-        const item = { ...settingKey(accountId, name), value: s(JSON.stringify(value)) };
+        const item = { ...settingKey(accountId, name), ...toItem({ value: JSON.stringify(value) }) };
         await this.db.send(new PutItemCommand({ TableName: this.table, Item: item, ...condition }));
       }
       return true;

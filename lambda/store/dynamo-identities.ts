@@ -7,33 +7,44 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { TABLE_KEYS as K } from './table-schema';
-import { conditionally, queryAll, type Item, s, str } from './dynamo-items';
+import { conditionally, fromItem, queryAll, toItem, type Item, type KeyRow } from './dynamo-items';
 import type { AccessKeyRecord, Credentials, IdentityStore, UserRecord } from '../domain/ports';
 
-const keyKey = (accessKeyId: string): Item => ({ [K.partitionKey]: s(`K#${accessKeyId}`), [K.sortKey]: s('-') });
-const userKey = (accountId: string, userName: string): Item => ({ [K.partitionKey]: s(`U#${accountId}`), [K.sortKey]: s(userName) });
+interface KeyItem extends KeyRow {
+  secret: string;
+  accountId: string;
+  createdDate: string;
+  status: string;
+  userName?: string;
+}
+
+interface UserItem extends KeyRow {
+  createdDate: string;
+  policy?: string;
+}
+
+const keyRow = (accessKeyId: string): KeyRow => ({ [K.partitionKey]: `K#${accessKeyId}`, [K.sortKey]: '-' });
+const userRow = (accountId: string, userName: string): KeyRow => ({ [K.partitionKey]: `U#${accountId}`, [K.sortKey]: userName });
+const keyKey = (accessKeyId: string): Item => toItem(keyRow(accessKeyId));
+const userKey = (accountId: string, userName: string): Item => toItem(userRow(accountId, userName));
 
 function toKey(item: Item): AccessKeyRecord {
+  const row = fromItem<KeyItem>(item);
   const key: AccessKeyRecord = {
-    accessKeyId: (str(item, K.partitionKey) as string).slice(2),
-    secretAccessKey: str(item, 'secret') as string,
-    accountId: str(item, 'accountId') as string,
-    createdDate: str(item, 'createdDate') as string,
-    status: str(item, 'status') === 'Revoked' ? 'Revoked' : 'Active',
+    accessKeyId: row[K.partitionKey].slice(2),
+    secretAccessKey: row.secret,
+    accountId: row.accountId,
+    createdDate: row.createdDate,
+    status: row.status === 'Revoked' ? 'Revoked' : 'Active',
   };
-  const userName = str(item, 'userName');
-  if (userName) key.userName = userName;
+  if (row.userName) key.userName = row.userName;
   return key;
 }
 
 function toUser(item: Item): UserRecord {
-  const user: UserRecord = {
-    accountId: (str(item, K.partitionKey) as string).slice(2),
-    userName: str(item, K.sortKey) as string,
-    createdDate: str(item, 'createdDate') as string,
-  };
-  const policy = str(item, 'policy');
-  if (policy !== undefined) user.policy = policy;
+  const row = fromItem<UserItem>(item);
+  const user: UserRecord = { accountId: row[K.partitionKey].slice(2), userName: row[K.sortKey], createdDate: row.createdDate };
+  if (row.policy !== undefined) user.policy = row.policy;
   return user;
 }
 
@@ -54,14 +65,14 @@ export class DynamoIdentityStore implements IdentityStore {
     await this.db.send(
       new PutItemCommand({
         TableName: this.table,
-        Item: {
-          ...keyKey(key.accessKeyId),
-          secret: s(key.secretAccessKey),
-          accountId: s(key.accountId),
-          createdDate: s(key.createdDate),
-          status: s(key.status),
-          ...(key.userName && { userName: s(key.userName) }),
-        },
+        Item: toItem({
+          ...keyRow(key.accessKeyId),
+          secret: key.secretAccessKey,
+          accountId: key.accountId,
+          createdDate: key.createdDate,
+          status: key.status,
+          userName: key.userName || undefined,
+        } satisfies KeyItem),
       }),
     );
   }
@@ -81,7 +92,7 @@ export class DynamoIdentityStore implements IdentityStore {
           TableName: this.table,
           FilterExpression: 'begins_with(#pk, :k)',
           ExpressionAttributeNames: { '#pk': K.partitionKey },
-          ExpressionAttributeValues: { ':k': s('K#') },
+          ExpressionAttributeValues: toItem({ ':k': 'K#' }),
           ExclusiveStartKey: start,
         }),
       );
@@ -102,7 +113,7 @@ export class DynamoIdentityStore implements IdentityStore {
           UpdateExpression: 'SET #status = :revoked',
           ConditionExpression: 'attribute_exists(#pk)',
           ExpressionAttributeNames: { '#pk': K.partitionKey, '#status': 'status' },
-          ExpressionAttributeValues: { ':revoked': s('Revoked') },
+          ExpressionAttributeValues: toItem({ ':revoked': 'Revoked' }),
         }),
       ),
     );
@@ -112,11 +123,11 @@ export class DynamoIdentityStore implements IdentityStore {
     await this.db.send(
       new PutItemCommand({
         TableName: this.table,
-        Item: {
-          ...userKey(user.accountId, user.userName),
-          createdDate: s(user.createdDate),
-          ...(user.policy !== undefined && { policy: s(user.policy) }),
-        },
+        Item: toItem({
+          ...userRow(user.accountId, user.userName),
+          createdDate: user.createdDate,
+          policy: user.policy,
+        } satisfies UserItem),
       }),
     );
   }
@@ -133,7 +144,7 @@ export class DynamoIdentityStore implements IdentityStore {
         TableName: this.table,
         KeyConditionExpression: '#pk = :pk',
         ExpressionAttributeNames: { '#pk': K.partitionKey },
-        ExpressionAttributeValues: { ':pk': s(`U#${accountId}`) },
+        ExpressionAttributeValues: toItem({ ':pk': `U#${accountId}` }),
       },
       toUser,
     );

@@ -7,14 +7,22 @@ import {
   QueryCommand,
   type QueryCommandInput,
 } from '@aws-sdk/client-dynamodb';
+import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { TABLE_KEYS } from './table-schema';
 
 export type Item = Record<string, AttributeValue>;
 
-export const s = (value: string): AttributeValue => ({ S: value });
-export const n = (value: number): AttributeValue => ({ N: String(value) });
-export const str = (item: Item, name: string) => item[name]?.S;
-export const num = (item: Item, name: string) => (item[name]?.N === undefined ? undefined : Number(item[name].N));
+/** The table's key attributes, as every stored row has them. */
+export interface KeyRow {
+  [TABLE_KEYS.partitionKey]: string;
+  [TABLE_KEYS.sortKey]: string;
+}
+
+/** An item (or a key, or expression values) from plain values; undefined ones are left out. */
+export const toItem = (values: object): Item => marshall(values, { removeUndefinedValues: true });
+/** An item's attributes as plain values, typed as the row the adapter stored. */
+export const fromItem = <Row>(item: Item): Row => unmarshall(item) as Row;
+
 export const pad = (value: number, width: number) => String(value).padStart(width, '0');
 
 export function isConditionFailure(error: unknown): boolean {
@@ -53,7 +61,7 @@ export async function queryIndexPage<T>(
         '#list': TABLE_KEYS.listKey,
         ...(below !== undefined && { '#listOrder': TABLE_KEYS.listOrderKey }),
       },
-      ExpressionAttributeValues: { ':partition': s(partition), ...(below !== undefined && { ':below': s(below) }) },
+      ExpressionAttributeValues: toItem({ ':partition': partition, ':below': below }),
       ExclusiveStartKey: decodeCursor(cursor),
     }),
   );

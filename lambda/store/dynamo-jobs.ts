@@ -7,12 +7,11 @@ import {
   batchWrite,
   isConditionFailure,
   conditionally,
+  fromItem,
+  toItem,
   type Item,
-  n,
-  num,
+  type KeyRow,
   pad,
-  s,
-  str,
 } from './dynamo-items';
 import type { JobRecord, JobRef, JobStatus, JobStore, Page, PurgeQueue, PurgeTask } from '../domain/ports';
 import { randomBytes } from 'node:crypto';
@@ -20,39 +19,60 @@ import { randomBytes } from 'node:crypto';
 /** Job records stay this long after creation at most (then DynamoDB's TTL removes them). */
 const JOB_RECORD_DAYS = 30;
 
-const jobKey = (accountId: string, vaultName: string, jobId: string): Item => ({
-  [K.partitionKey]: s(`J#${accountId}#${vaultName}`),
-  [K.sortKey]: s(jobId),
+/**
+ * A job's item: the record as JSON text, with the attributes conditions and the index read
+ * beside it. The count of pending restores is its own attribute, counted down in place.
+ */
+interface JobItem extends KeyRow {
+  job: string;
+  status: JobStatus;
+  pendingRestores?: number;
+  [K.listKey]?: string;
+  [K.listOrderKey]?: string;
+  [K.ttlAttribute]: number;
+}
+
+interface PurgeItem extends KeyRow {
+  [K.listOrderKey]: string;
+  /** JSON text of the PurgeTask. */
+  task: string;
+}
+
+const jobRow = (accountId: string, vaultName: string, jobId: string): KeyRow => ({
+  [K.partitionKey]: `J#${accountId}#${vaultName}`,
+  [K.sortKey]: jobId,
 });
+const jobKey = (accountId: string, vaultName: string, jobId: string): Item => toItem(jobRow(accountId, vaultName, jobId));
+const purgeKey = (handle: string): Item => toItem({ [K.partitionKey]: `Q#${handle}`, [K.sortKey]: '-' } satisfies KeyRow);
 const NOTIFY_PARTITION = 'JOBNOTIFY';
 const expiresAt = (job: JobRecord) => Math.floor(Date.parse(job.creationDate) / 1000) + JOB_RECORD_DAYS * 86400;
-const dueKey = (readyAtMs: number, job: JobRef) => s(`${pad(readyAtMs, 15)}#${job.accountId}#${job.vaultName}#${job.jobId}`);
+const dueKey = (readyAtMs: number, job: JobRef) => `${pad(readyAtMs, 15)}#${job.accountId}#${job.vaultName}#${job.jobId}`;
 
 function toJob(item: Item): JobRecord {
-  const job = JSON.parse(str(item, 'job') as string) as JobRecord;
-  const pending = num(item, 'pendingRestores');
-  if (pending !== undefined) job.pendingRestores = pending;
+  const row = fromItem<JobItem>(item);
+  const job = JSON.parse(row.job) as JobRecord;
+  if (row.pendingRestores !== undefined) job.pendingRestores = row.pendingRestores;
   return job;
 }
 
-function jobItem(job: JobRecord): Item {
+function jobItem(job: JobRecord, expires = expiresAt(job)): Item {
   const { pendingRestores, ...rest } = job;
-  const item: Item = {
-    ...jobKey(job.accountId, job.vaultName, job.jobId),
-    job: s(JSON.stringify(rest)),
-    status: s(job.status),
-    [K.ttlAttribute]: n(expiresAt(job)),
+  const row: JobItem = {
+    ...jobRow(job.accountId, job.vaultName, job.jobId),
+    job: JSON.stringify(rest),
+    status: job.status,
+    pendingRestores,
+    [K.ttlAttribute]: expires,
   };
-  if (pendingRestores !== undefined) item.pendingRestores = n(pendingRestores);
   const dueAtMs = job.readyAtMs ?? job.recheckAtMs;
   if (job.status === 'InProgress' && dueAtMs !== undefined) {
-    item[K.listKey] = s('JOBDUE');
-    item[K.listOrderKey] = dueKey(dueAtMs, job);
+    row[K.listKey] = 'JOBDUE';
+    row[K.listOrderKey] = dueKey(dueAtMs, job);
   } else if (job.status !== 'InProgress' && job.notifyTopics?.length) {
-    item[K.listKey] = s(NOTIFY_PARTITION);
-    item[K.listOrderKey] = dueKey(Date.parse(job.completionDate ?? job.creationDate), job);
+    row[K.listKey] = NOTIFY_PARTITION;
+    row[K.listOrderKey] = dueKey(Date.parse(job.completionDate ?? job.creationDate), job);
   }
-  return item;
+  return toItem(row);
 }
 
 /** Retrieval jobs and the S3 restores they wait for, in the one table. */
@@ -81,15 +101,13 @@ export class DynamoJobStore implements JobStore {
     limit: number,
   ): Promise<Page<JobRecord>> {
     const conditions: string[] = [];
-    const values: Item = { ':pk': s(`J#${accountId}#${vaultName}`) };
-    if (filter.status) {
-      conditions.push('#status = :status');
-      values[':status'] = s(filter.status);
-    }
-    if (filter.completed !== undefined) {
-      conditions.push(filter.completed ? '#status <> :open' : '#status = :open');
-      values[':open'] = s('InProgress');
-    }
+    if (filter.status) conditions.push('#status = :status');
+    if (filter.completed !== undefined) conditions.push(filter.completed ? '#status <> :open' : '#status = :open');
+    const values = toItem({
+      ':pk': `J#${accountId}#${vaultName}`,
+      ':status': filter.status,
+      ':open': filter.completed === undefined ? undefined : 'InProgress',
+    });
     return queryLimited(
       this.db,
       {
@@ -106,8 +124,7 @@ export class DynamoJobStore implements JobStore {
   }
 
   async finishJob(job: JobRecord): Promise<boolean> {
-    const item = jobItem(job);
-    item[K.ttlAttribute] = n(Math.floor(Date.parse(job.completionDate ?? job.creationDate) / 1000) + 2 * 86400);
+    const item = jobItem(job, Math.floor(Date.parse(job.completionDate ?? job.creationDate) / 1000) + 2 * 86400);
     return conditionally(
       this.db.send(
         new PutItemCommand({
@@ -115,7 +132,7 @@ export class DynamoJobStore implements JobStore {
           Item: item,
           ConditionExpression: '#status = :open',
           ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':open': s('InProgress') },
+          ExpressionAttributeValues: toItem({ ':open': 'InProgress' }),
         }),
       ),
     );
@@ -138,7 +155,7 @@ export class DynamoJobStore implements JobStore {
           UpdateExpression: 'REMOVE #list, #listOrder',
           ConditionExpression: '#list = :notify',
           ExpressionAttributeNames: { '#list': K.listKey, '#listOrder': K.listOrderKey },
-          ExpressionAttributeValues: { ':notify': s(NOTIFY_PARTITION) },
+          ExpressionAttributeValues: toItem({ ':notify': NOTIFY_PARTITION }),
         }),
       ),
     );
@@ -154,20 +171,20 @@ export class DynamoJobStore implements JobStore {
           UpdateExpression: 'SET #list = :due, #listOrder = :at',
           ConditionExpression: '#status = :open',
           ExpressionAttributeNames: { '#list': K.listKey, '#listOrder': K.listOrderKey, '#status': 'status' },
-          ExpressionAttributeValues: { ':due': s('JOBDUE'), ':at': dueKey(atMs, job), ':open': s('InProgress') },
+          ExpressionAttributeValues: toItem({ ':due': 'JOBDUE', ':at': dueKey(atMs, job), ':open': 'InProgress' }),
         }),
       ),
     );
   }
 
   async addRestoreWaits(job: JobRecord, blobKeys: string[]): Promise<void> {
-    const sk = s(`${job.accountId}#${job.vaultName}#${job.jobId}`);
+    const sk = `${job.accountId}#${job.vaultName}#${job.jobId}`;
     await batchWrite(
       this.db,
       this.table,
       // A wait whose restore never reports (the sweep's re-check completed its job) expires with the job's record.
       blobKeys.map((key) => ({
-        PutRequest: { Item: { [K.partitionKey]: s(`W#${key}`), [K.sortKey]: sk, [K.ttlAttribute]: n(expiresAt(job)) } },
+        PutRequest: { Item: toItem({ [K.partitionKey]: `W#${key}`, [K.sortKey]: sk, [K.ttlAttribute]: expiresAt(job) }) },
       })),
     );
   }
@@ -179,9 +196,9 @@ export class DynamoJobStore implements JobStore {
         TableName: this.table,
         KeyConditionExpression: '#pk = :pk',
         ExpressionAttributeNames: { '#pk': K.partitionKey },
-        ExpressionAttributeValues: { ':pk': s(`W#${blobKey}`) },
+        ExpressionAttributeValues: toItem({ ':pk': `W#${blobKey}` }),
       },
-      (item) => item,
+      (item) => fromItem<KeyRow>(item),
     );
     const ready: JobRef[] = [];
     for (const wait of waits) {
@@ -189,12 +206,12 @@ export class DynamoJobStore implements JobStore {
       const removed = await this.db.send(
         new DeleteItemCommand({
           TableName: this.table,
-          Key: { [K.partitionKey]: wait[K.partitionKey], [K.sortKey]: wait[K.sortKey] },
+          Key: toItem({ [K.partitionKey]: wait[K.partitionKey], [K.sortKey]: wait[K.sortKey] } satisfies KeyRow),
           ReturnValues: 'ALL_OLD',
         }),
       );
       if (!removed.Attributes) continue;
-      const [accountId, vaultName, jobId] = (str(wait, K.sortKey) as string).split('#');
+      const [accountId, vaultName, jobId] = wait[K.sortKey].split('#');
       try {
         const updated = await this.db.send(
           new UpdateItemCommand({
@@ -203,11 +220,11 @@ export class DynamoJobStore implements JobStore {
             UpdateExpression: 'ADD pendingRestores :minusOne',
             ConditionExpression: 'attribute_exists(#pk)',
             ExpressionAttributeNames: { '#pk': K.partitionKey },
-            ExpressionAttributeValues: { ':minusOne': n(-1) },
+            ExpressionAttributeValues: toItem({ ':minusOne': -1 }),
             ReturnValues: 'UPDATED_NEW',
           }),
         );
-        if (num(updated.Attributes ?? {}, 'pendingRestores') === 0) {
+        if (updated.Attributes && fromItem<Pick<JobItem, 'pendingRestores'>>(updated.Attributes).pendingRestores === 0) {
           // Due at once: the sweep completes it should the caller not.
           await this.scheduleRecheck({ accountId, vaultName, jobId }, 0);
           ready.push({ accountId, vaultName, jobId });
@@ -233,25 +250,22 @@ export class DynamoPurgeQueue implements PurgeQueue {
       new PutItemCommand({
         TableName: this.table,
         Item: {
-          [K.partitionKey]: s(`Q#${handle}`),
-          [K.sortKey]: s('-'),
-          [K.listKey]: s('PURGE'),
-          [K.listOrderKey]: s(handle),
-          task: s(JSON.stringify(task)),
+          ...purgeKey(handle),
+          ...toItem({ [K.listKey]: 'PURGE', [K.listOrderKey]: handle, task: JSON.stringify(task) }),
         },
       }),
     );
   }
 
   async listDue(nowMs: number, cursor?: string): Promise<Page<{ handle: string; task: PurgeTask }>> {
-    const toTask = (item: Item) => ({
-      handle: str(item, K.listOrderKey) as string,
-      task: JSON.parse(str(item, 'task') as string) as PurgeTask,
-    });
+    const toTask = (item: Item) => {
+      const row = fromItem<PurgeItem>(item);
+      return { handle: row[K.listOrderKey], task: JSON.parse(row.task) as PurgeTask };
+    };
     return queryIndexPage(this.db, this.table, 'PURGE', pad(nowMs + 1, 15), toTask, cursor);
   }
 
   async remove(handle: string): Promise<void> {
-    await this.db.send(new DeleteItemCommand({ TableName: this.table, Key: { [K.partitionKey]: s(`Q#${handle}`), [K.sortKey]: s('-') } }));
+    await this.db.send(new DeleteItemCommand({ TableName: this.table, Key: purgeKey(handle) }));
   }
 }

@@ -15,15 +15,12 @@ import {
   encodeCursor,
   isConditionFailure,
   conditionally,
+  fromItem,
+  toItem,
   type Item,
-  n,
-  num,
-  pad,
-  s,
-  str,
 } from './dynamo-items';
+import { archiveKey, archivePk, chunkRow, toArchive, toVault, vaultKey, type ArchiveItem } from './dynamo-metadata-items';
 import type {
-  ArchiveLayout,
   ArchiveRecord,
   DeleteArchiveOutcome,
   DeleteVaultOutcome,
@@ -36,55 +33,7 @@ import type {
 } from '../domain/ports';
 
 const ARCHIVE_PAGE = 1000;
-const VAULT_SETTINGS: readonly (keyof VaultSettings)[] = ['notifications', 'tags', 'accessPolicy', 'lock'];
 const TOMBSTONE_DAYS = 90;
-
-const vaultKey = (accountId: string, vaultName: string): Item => ({
-  [K.partitionKey]: s(`A#${accountId}`),
-  [K.sortKey]: s(`V#${vaultName}`),
-});
-const archivePk = (accountId: string, vaultName: string) => s(`R#${accountId}#${vaultName}`);
-const inventoryPk = (accountId: string, vaultName: string) => s(`I#${accountId}#${vaultName}`);
-const chunkSk = (inventoryId: string, index: number) => s(`${inventoryId}#${pad(index, 6)}`);
-
-function toVault(item: Item): VaultRecord {
-  const [accountId, vaultName] = [(str(item, K.partitionKey) as string).slice(2), (str(item, K.sortKey) as string).slice(2)];
-  const vault: VaultRecord = { accountId, vaultName, creationDate: str(item, 'creationDate') as string };
-  const lastWriteMs = num(item, 'lastWriteMs');
-  if (lastWriteMs !== undefined) vault.lastWriteMs = lastWriteMs;
-  for (const name of VAULT_SETTINGS) {
-    const value = str(item, name);
-    if (value !== undefined) Object.assign(vault, { [name]: JSON.parse(value) as unknown });
-  }
-  const inventoryId = str(item, 'invId');
-  if (inventoryId !== undefined) {
-    vault.inventory = {
-      id: inventoryId,
-      date: str(item, 'invDate') as string,
-      asOfMs: num(item, 'invAsOfMs') as number,
-      numberOfArchives: num(item, 'invCount') as number,
-      sizeInBytes: num(item, 'invSize') as number,
-      chunks: num(item, 'invChunks') as number,
-    };
-  }
-  return vault;
-}
-
-function toArchive(accountId: string, vaultName: string, item: Item): ArchiveRecord {
-  const archive: ArchiveRecord = {
-    accountId,
-    vaultName,
-    archiveId: str(item, K.sortKey) as string,
-    description: str(item, 'description') ?? '',
-    size: num(item, 'size') as number,
-    treeHash: str(item, 'treeHash') as string,
-    creationDate: str(item, 'creationDate') as string,
-    layout: JSON.parse(str(item, 'layout') as string) as ArchiveLayout,
-  };
-  const deletedDate = str(item, 'deletedDate');
-  if (deletedDate) archive.deletedDate = deletedDate;
-  return archive;
-}
 
 /** Metadata in one DynamoDB table (layout in table-schema.ts). Single-item conditional writes only. */
 export class DynamoMetadataStore implements MetadataStore {
@@ -107,9 +56,11 @@ export class DynamoMetadataStore implements MetadataStore {
           TableName: this.table,
           Item: {
             ...vaultKey(vault.accountId, vault.vaultName),
-            [K.listKey]: s('VAULT'),
-            [K.listOrderKey]: s(`${vault.accountId}#${vault.vaultName}`),
-            creationDate: s(vault.creationDate),
+            ...toItem({
+              [K.listKey]: 'VAULT',
+              [K.listOrderKey]: `${vault.accountId}#${vault.vaultName}`,
+              creationDate: vault.creationDate,
+            }),
           },
           ConditionExpression: 'attribute_not_exists(#pk)',
           ExpressionAttributeNames: { '#pk': K.partitionKey },
@@ -127,7 +78,7 @@ export class DynamoMetadataStore implements MetadataStore {
           TableName: this.table,
           KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :v)',
           ExpressionAttributeNames: { '#pk': K.partitionKey, '#sk': K.sortKey },
-          ExpressionAttributeValues: { ':pk': s(`A#${accountId}`), ':v': s('V#') },
+          ExpressionAttributeValues: toItem({ ':pk': `A#${accountId}`, ':v': 'V#' }),
           Select: 'COUNT',
           ConsistentRead: true,
           ExclusiveStartKey: start,
@@ -146,7 +97,7 @@ export class DynamoMetadataStore implements MetadataStore {
         TableName: this.table,
         KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :v)',
         ExpressionAttributeNames: { '#pk': K.partitionKey, '#sk': K.sortKey },
-        ExpressionAttributeValues: { ':pk': s(`A#${accountId}`), ':v': s('V#') },
+        ExpressionAttributeValues: toItem({ ':pk': `A#${accountId}`, ':v': 'V#' }),
       },
       limit,
       toVault,
@@ -167,7 +118,7 @@ export class DynamoMetadataStore implements MetadataStore {
           ConditionExpression:
             'attribute_not_exists(#pk) OR attribute_not_exists(lastWriteMs) OR (invCount = :zero AND lastWriteMs < invAsOfMs)',
           ExpressionAttributeNames: { '#pk': K.partitionKey },
-          ExpressionAttributeValues: { ':zero': n(0) },
+          ExpressionAttributeValues: toItem({ ':zero': 0 }),
           ReturnValues: 'ALL_OLD',
         }),
       );
@@ -187,7 +138,7 @@ export class DynamoMetadataStore implements MetadataStore {
           UpdateExpression: 'SET lastWriteMs = :at',
           ConditionExpression: 'attribute_exists(#pk)',
           ExpressionAttributeNames: { '#pk': K.partitionKey },
-          ExpressionAttributeValues: { ':at': n(atMs) },
+          ExpressionAttributeValues: toItem({ ':at': atMs }),
         }),
       ),
     );
@@ -198,15 +149,15 @@ export class DynamoMetadataStore implements MetadataStore {
       this.db.send(
         new PutItemCommand({
           TableName: this.table,
-          Item: {
+          Item: toItem({
             [K.partitionKey]: archivePk(archive.accountId, archive.vaultName),
-            [K.sortKey]: s(archive.archiveId),
-            description: s(archive.description),
-            size: n(archive.size),
-            treeHash: s(archive.treeHash),
-            creationDate: s(archive.creationDate),
-            layout: s(JSON.stringify(archive.layout)),
-          },
+            [K.sortKey]: archive.archiveId,
+            description: archive.description,
+            size: archive.size,
+            treeHash: archive.treeHash,
+            creationDate: archive.creationDate,
+            layout: JSON.stringify(archive.layout),
+          } satisfies ArchiveItem),
           ConditionExpression: 'attribute_not_exists(#pk)',
           ExpressionAttributeNames: { '#pk': K.partitionKey },
         }),
@@ -218,7 +169,7 @@ export class DynamoMetadataStore implements MetadataStore {
     const out = await this.db.send(
       new GetItemCommand({
         TableName: this.table,
-        Key: { [K.partitionKey]: archivePk(accountId, vaultName), [K.sortKey]: s(archiveId) },
+        Key: archiveKey(accountId, vaultName, archiveId),
         ConsistentRead: true,
       }),
     );
@@ -231,11 +182,11 @@ export class DynamoMetadataStore implements MetadataStore {
       await this.db.send(
         new UpdateItemCommand({
           TableName: this.table,
-          Key: { [K.partitionKey]: archivePk(accountId, vaultName), [K.sortKey]: s(archiveId) },
+          Key: archiveKey(accountId, vaultName, archiveId),
           UpdateExpression: 'SET deletedDate = :date, #ttl = :ttl',
           ConditionExpression: 'attribute_exists(#pk) AND attribute_not_exists(deletedDate)',
           ExpressionAttributeNames: { '#pk': K.partitionKey, '#ttl': K.ttlAttribute },
-          ExpressionAttributeValues: { ':date': s(date), ':ttl': n(expiresAt) },
+          ExpressionAttributeValues: toItem({ ':date': date, ':ttl': expiresAt }),
         }),
       );
       return 'deleted';
@@ -252,7 +203,7 @@ export class DynamoMetadataStore implements MetadataStore {
         TableName: this.table,
         KeyConditionExpression: '#pk = :pk',
         ExpressionAttributeNames: { '#pk': K.partitionKey },
-        ExpressionAttributeValues: { ':pk': archivePk(accountId, vaultName) },
+        ExpressionAttributeValues: toItem({ ':pk': archivePk(accountId, vaultName) }),
         ConsistentRead: true,
         Limit: ARCHIVE_PAGE,
         ExclusiveStartKey: decodeCursor(cursor),
@@ -268,14 +219,13 @@ export class DynamoMetadataStore implements MetadataStore {
     value: VaultSettings[K] | undefined,
     expected?: VaultSettings[K] | null,
   ): Promise<boolean> {
-    const values: Item = {};
+    const values = toItem({
+      ':expected': expected === undefined || expected === null ? undefined : JSON.stringify(expected),
+      ':value': value === undefined ? undefined : JSON.stringify(value),
+    });
     let condition = 'attribute_exists(#pk)';
     if (expected === null) condition += ' AND attribute_not_exists(#setting)';
-    else if (expected !== undefined) {
-      condition += ' AND #setting = :expected';
-      values[':expected'] = s(JSON.stringify(expected));
-    }
-    if (value !== undefined) values[':value'] = s(JSON.stringify(value));
+    else if (expected !== undefined) condition += ' AND #setting = :expected';
     return conditionally(
       this.db.send(
         new UpdateItemCommand({
@@ -300,11 +250,7 @@ export class DynamoMetadataStore implements MetadataStore {
     await this.db.send(
       new PutItemCommand({
         TableName: this.table,
-        Item: {
-          [K.partitionKey]: inventoryPk(accountId, vaultName),
-          [K.sortKey]: chunkSk(inventoryId, index),
-          entries: s(JSON.stringify(entries)),
-        },
+        Item: toItem({ ...chunkRow(accountId, vaultName, inventoryId, index), entries: JSON.stringify(entries) }),
       }),
     );
   }
@@ -313,19 +259,15 @@ export class DynamoMetadataStore implements MetadataStore {
     const out = await this.db.send(
       new GetItemCommand({
         TableName: this.table,
-        Key: { [K.partitionKey]: inventoryPk(accountId, vaultName), [K.sortKey]: chunkSk(inventoryId, index) },
+        Key: toItem(chunkRow(accountId, vaultName, inventoryId, index)),
         ConsistentRead: true,
       }),
     );
-    const entries = out.Item ? str(out.Item, 'entries') : undefined;
-    return entries === undefined ? undefined : (JSON.parse(entries) as InventoryEntry[]);
+    return out.Item ? (JSON.parse(fromItem<{ entries: string }>(out.Item).entries) as InventoryEntry[]) : undefined;
   }
 
   async deleteInventoryChunks(accountId: string, vaultName: string, inventoryId: string, count: number): Promise<void> {
-    const keys = Array.from({ length: count }, (_, index) => ({
-      [K.partitionKey]: inventoryPk(accountId, vaultName),
-      [K.sortKey]: chunkSk(inventoryId, index),
-    }));
+    const keys = Array.from({ length: count }, (_, index) => toItem(chunkRow(accountId, vaultName, inventoryId, index)));
     await batchDelete(this.db, this.table, keys);
   }
 
@@ -340,15 +282,15 @@ export class DynamoMetadataStore implements MetadataStore {
           ConditionExpression:
             'attribute_exists(#pk) AND creationDate = :created AND (attribute_not_exists(invAsOfMs) OR invAsOfMs < :asOf)',
           ExpressionAttributeNames: { '#pk': K.partitionKey },
-          ExpressionAttributeValues: {
-            ':id': s(summary.id),
-            ':date': s(summary.date),
-            ':asOf': n(summary.asOfMs),
-            ':count': n(summary.numberOfArchives),
-            ':size': n(summary.sizeInBytes),
-            ':chunks': n(summary.chunks),
-            ':created': s(vault.creationDate),
-          },
+          ExpressionAttributeValues: toItem({
+            ':id': summary.id,
+            ':date': summary.date,
+            ':asOf': summary.asOfMs,
+            ':count': summary.numberOfArchives,
+            ':size': summary.sizeInBytes,
+            ':chunks': summary.chunks,
+            ':created': vault.creationDate,
+          }),
           ReturnValues: 'ALL_OLD',
         }),
       );

@@ -7,59 +7,79 @@ import {
   batchDelete,
   isConditionFailure,
   conditionally,
+  fromItem,
+  toItem,
   type Item,
-  n,
-  num,
+  type KeyRow,
   pad,
-  s,
-  str,
 } from './dynamo-items';
 import type { AbortOutcome, Page, PartRecord, UploadRecord, UploadStore } from '../domain/ports';
 
-const uploadKey = (accountId: string, vaultName: string, uploadId: string): Item => ({
-  [K.partitionKey]: s(`M#${accountId}#${vaultName}`),
-  [K.sortKey]: s(uploadId),
+interface UploadItem extends KeyRow {
+  description?: string;
+  partSize: number;
+  creationDate: string;
+  lastActivityMs: number;
+  reservedArchiveId?: string;
+  completedArchiveId?: string;
+  completedSize?: number;
+  completedTreeHash?: string;
+  completedDate?: string;
+  aborted?: boolean;
+}
+
+interface PartItem extends KeyRow {
+  size: number;
+  treeHash: string;
+  blobKey: string;
+}
+
+const uploadRow = (accountId: string, vaultName: string, uploadId: string): KeyRow => ({
+  [K.partitionKey]: `M#${accountId}#${vaultName}`,
+  [K.sortKey]: uploadId,
 });
-const partPk = (accountId: string, vaultName: string, uploadId: string) => s(`P#${accountId}#${vaultName}#${uploadId}`);
-const partSk = (index: number) => s(pad(index, 5));
+const uploadKey = (accountId: string, vaultName: string, uploadId: string): Item => toItem(uploadRow(accountId, vaultName, uploadId));
+const partPk = (accountId: string, vaultName: string, uploadId: string) => `P#${accountId}#${vaultName}#${uploadId}`;
+const partSk = (index: number) => pad(index, 5);
 const activityKey = (atMs: number, accountId: string, vaultName: string, uploadId: string) =>
-  s(`${pad(atMs, 15)}#${accountId}#${vaultName}#${uploadId}`);
+  `${pad(atMs, 15)}#${accountId}#${vaultName}#${uploadId}`;
+const segmentsRow = (accountId: string, vaultName: string, archiveId: string, chunk: number): KeyRow => ({
+  [K.partitionKey]: `G#${accountId}#${vaultName}`,
+  [K.sortKey]: `${archiveId}#${pad(chunk, 5)}`,
+});
 
 const OPEN =
   'attribute_exists(#pk) AND attribute_not_exists(completedArchiveId) AND attribute_not_exists(reservedArchiveId) AND attribute_not_exists(aborted)';
 
 function toUpload(item: Item): UploadRecord {
-  const [, accountId, vaultName] = (str(item, K.partitionKey) as string).split('#');
+  const row = fromItem<UploadItem>(item);
+  const [, accountId, vaultName] = row[K.partitionKey].split('#');
   const upload: UploadRecord = {
     accountId,
     vaultName,
-    uploadId: str(item, K.sortKey) as string,
-    description: str(item, 'description') ?? '',
-    partSize: num(item, 'partSize') as number,
-    creationDate: str(item, 'creationDate') as string,
-    lastActivityMs: num(item, 'lastActivityMs') as number,
+    uploadId: row[K.sortKey],
+    description: row.description ?? '',
+    partSize: row.partSize,
+    creationDate: row.creationDate,
+    lastActivityMs: row.lastActivityMs,
   };
-  const reserved = str(item, 'reservedArchiveId');
-  if (reserved) upload.reservedArchiveId = reserved;
-  const archiveId = str(item, 'completedArchiveId');
-  if (archiveId) {
+  if (row.reservedArchiveId) upload.reservedArchiveId = row.reservedArchiveId;
+  if (row.completedArchiveId) {
     upload.completed = {
-      archiveId,
-      size: num(item, 'completedSize') as number,
-      treeHash: str(item, 'completedTreeHash') as string,
-      date: str(item, 'completedDate') as string,
+      archiveId: row.completedArchiveId,
+      size: row.completedSize as number,
+      treeHash: row.completedTreeHash as string,
+      date: row.completedDate as string,
     };
   }
-  if (item.aborted?.BOOL) upload.aborted = true;
+  if (row.aborted) upload.aborted = true;
   return upload;
 }
 
-const toPart = (item: Item): PartRecord => ({
-  index: Number(str(item, K.sortKey)),
-  size: num(item, 'size') as number,
-  treeHash: str(item, 'treeHash') as string,
-  blobKey: str(item, 'blobKey') as string,
-});
+function toPart(item: Item): PartRecord {
+  const row = fromItem<PartItem>(item);
+  return { index: Number(row[K.sortKey]), size: row.size, treeHash: row.treeHash, blobKey: row.blobKey };
+}
 
 /** Multipart uploads, their parts, and the segment lists of multipart archives, in the one table. */
 export class DynamoUploadStore implements UploadStore {
@@ -72,15 +92,15 @@ export class DynamoUploadStore implements UploadStore {
     await this.db.send(
       new PutItemCommand({
         TableName: this.table,
-        Item: {
-          ...uploadKey(upload.accountId, upload.vaultName, upload.uploadId),
-          [K.listKey]: s('UPLOAD'),
+        Item: toItem({
+          ...uploadRow(upload.accountId, upload.vaultName, upload.uploadId),
+          [K.listKey]: 'UPLOAD',
           [K.listOrderKey]: activityKey(upload.lastActivityMs, upload.accountId, upload.vaultName, upload.uploadId),
-          description: s(upload.description),
-          partSize: n(upload.partSize),
-          creationDate: s(upload.creationDate),
-          lastActivityMs: n(upload.lastActivityMs),
-        },
+          description: upload.description,
+          partSize: upload.partSize,
+          creationDate: upload.creationDate,
+          lastActivityMs: upload.lastActivityMs,
+        }),
       }),
     );
   }
@@ -100,7 +120,7 @@ export class DynamoUploadStore implements UploadStore {
         KeyConditionExpression: '#pk = :pk',
         FilterExpression: 'attribute_not_exists(completedArchiveId) AND attribute_not_exists(aborted)',
         ExpressionAttributeNames: { '#pk': K.partitionKey },
-        ExpressionAttributeValues: { ':pk': s(`M#${accountId}#${vaultName}`) },
+        ExpressionAttributeValues: toItem({ ':pk': `M#${accountId}#${vaultName}` }),
       },
       limit,
       toUpload,
@@ -112,17 +132,17 @@ export class DynamoUploadStore implements UploadStore {
     const out = await this.db.send(
       new PutItemCommand({
         TableName: this.table,
-        Item: {
+        Item: toItem({
           [K.partitionKey]: partPk(accountId, vaultName, uploadId),
           [K.sortKey]: partSk(part.index),
-          size: n(part.size),
-          treeHash: s(part.treeHash),
-          blobKey: s(part.blobKey),
-        },
+          size: part.size,
+          treeHash: part.treeHash,
+          blobKey: part.blobKey,
+        } satisfies PartItem),
         ReturnValues: 'ALL_OLD',
       }),
     );
-    return out.Attributes ? str(out.Attributes, 'blobKey') : undefined;
+    return out.Attributes ? fromItem<PartItem>(out.Attributes).blobKey : undefined;
   }
 
   async listParts(accountId: string, vaultName: string, uploadId: string, fromIndex: number, limit: number): Promise<Page<PartRecord>> {
@@ -132,7 +152,7 @@ export class DynamoUploadStore implements UploadStore {
         TableName: this.table,
         KeyConditionExpression: '#pk = :pk AND #sk >= :from',
         ExpressionAttributeNames: { '#pk': K.partitionKey, '#sk': K.sortKey },
-        ExpressionAttributeValues: { ':pk': partPk(accountId, vaultName, uploadId), ':from': partSk(fromIndex) },
+        ExpressionAttributeValues: toItem({ ':pk': partPk(accountId, vaultName, uploadId), ':from': partSk(fromIndex) }),
       },
       limit,
       toPart,
@@ -148,7 +168,7 @@ export class DynamoUploadStore implements UploadStore {
           UpdateExpression: 'SET lastActivityMs = :at, #listOrder = :listOrder',
           ConditionExpression: OPEN,
           ExpressionAttributeNames: { '#pk': K.partitionKey, '#listOrder': K.listOrderKey },
-          ExpressionAttributeValues: { ':at': n(atMs), ':listOrder': activityKey(atMs, accountId, vaultName, uploadId) },
+          ExpressionAttributeValues: toItem({ ':at': atMs, ':listOrder': activityKey(atMs, accountId, vaultName, uploadId) }),
         }),
       ),
     );
@@ -163,11 +183,11 @@ export class DynamoUploadStore implements UploadStore {
           UpdateExpression: 'SET reservedArchiveId = if_not_exists(reservedArchiveId, :candidate)',
           ConditionExpression: 'attribute_exists(#pk) AND attribute_not_exists(aborted)',
           ExpressionAttributeNames: { '#pk': K.partitionKey },
-          ExpressionAttributeValues: { ':candidate': s(candidate) },
+          ExpressionAttributeValues: toItem({ ':candidate': candidate }),
           ReturnValues: 'ALL_NEW',
         }),
       );
-      return out.Attributes ? str(out.Attributes, 'reservedArchiveId') : undefined;
+      return out.Attributes ? fromItem<UploadItem>(out.Attributes).reservedArchiveId : undefined;
     } catch (error) {
       if (isConditionFailure(error)) return undefined;
       throw error;
@@ -187,12 +207,12 @@ export class DynamoUploadStore implements UploadStore {
         UpdateExpression: 'SET completedArchiveId = :id, completedSize = :size, completedTreeHash = :hash, completedDate = :date',
         ConditionExpression: 'attribute_exists(#pk)',
         ExpressionAttributeNames: { '#pk': K.partitionKey },
-        ExpressionAttributeValues: {
-          ':id': s(completed.archiveId),
-          ':size': n(completed.size),
-          ':hash': s(completed.treeHash),
-          ':date': s(completed.date),
-        },
+        ExpressionAttributeValues: toItem({
+          ':id': completed.archiveId,
+          ':size': completed.size,
+          ':hash': completed.treeHash,
+          ':date': completed.date,
+        }),
       }),
     );
   }
@@ -207,7 +227,7 @@ export class DynamoUploadStore implements UploadStore {
           UpdateExpression: 'SET aborted = :yes',
           ConditionExpression: `attribute_exists(#pk) AND attribute_not_exists(completedArchiveId) AND attribute_not_exists(reservedArchiveId)${idle}`,
           ExpressionAttributeNames: { '#pk': K.partitionKey },
-          ExpressionAttributeValues: { ':yes': { BOOL: true }, ...(idleBeforeMs !== undefined && { ':before': n(idleBeforeMs) }) },
+          ExpressionAttributeValues: toItem({ ':yes': true, ':before': idleBeforeMs }),
         }),
       );
       return 'aborted';
@@ -228,7 +248,7 @@ export class DynamoUploadStore implements UploadStore {
         TableName: this.table,
         KeyConditionExpression: '#pk = :pk',
         ExpressionAttributeNames: { '#pk': K.partitionKey, '#sk': K.sortKey },
-        ExpressionAttributeValues: { ':pk': partPk(accountId, vaultName, uploadId) },
+        ExpressionAttributeValues: toItem({ ':pk': partPk(accountId, vaultName, uploadId) }),
         ProjectionExpression: '#pk, #sk',
       },
       (item) => item,
@@ -244,20 +264,13 @@ export class DynamoUploadStore implements UploadStore {
     await this.db.send(
       new PutItemCommand({
         TableName: this.table,
-        Item: {
-          [K.partitionKey]: s(`G#${accountId}#${vaultName}`),
-          [K.sortKey]: s(`${archiveId}#${pad(chunk, 5)}`),
-          keys: s(JSON.stringify(blobKeys)),
-        },
+        Item: toItem({ ...segmentsRow(accountId, vaultName, archiveId, chunk), keys: JSON.stringify(blobKeys) }),
       }),
     );
   }
 
   async deleteSegments(accountId: string, vaultName: string, archiveId: string, chunks: number): Promise<void> {
-    const keys = Array.from({ length: chunks }, (_, chunk) => ({
-      [K.partitionKey]: s(`G#${accountId}#${vaultName}`),
-      [K.sortKey]: s(`${archiveId}#${pad(chunk, 5)}`),
-    }));
+    const keys = Array.from({ length: chunks }, (_, chunk) => toItem(segmentsRow(accountId, vaultName, archiveId, chunk)));
     await batchDelete(this.db, this.table, keys);
   }
 
@@ -265,11 +278,10 @@ export class DynamoUploadStore implements UploadStore {
     const out = await this.db.send(
       new GetItemCommand({
         TableName: this.table,
-        Key: { [K.partitionKey]: s(`G#${accountId}#${vaultName}`), [K.sortKey]: s(`${archiveId}#${pad(chunk, 5)}`) },
+        Key: toItem(segmentsRow(accountId, vaultName, archiveId, chunk)),
         ConsistentRead: true,
       }),
     );
-    const keys = out.Item ? str(out.Item, 'keys') : undefined;
-    return keys === undefined ? undefined : (JSON.parse(keys) as string[]);
+    return out.Item ? (JSON.parse(fromItem<{ keys: string }>(out.Item).keys) as string[]) : undefined;
   }
 }

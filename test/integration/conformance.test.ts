@@ -224,10 +224,14 @@ describe('every operation answers the model status and output shape', () => {
   it('vaults and single uploads', async () => {
     const created = await call(new CreateVaultCommand({ accountId: '-', vaultName: VAULT }));
     expect(created.location).toBe(`/${ACCOUNT}/vaults/${VAULT}`);
-    // Before the first inventory the counts are null, so absent.
-    await call(new DescribeVaultCommand({ accountId: '-', vaultName: VAULT }), {
-      absent: ['LastInventoryDate', 'NumberOfArchives', 'SizeInBytes'],
-    });
+    // Before the first inventory Glacier answers 0 archives of 0 bytes and no inventory date
+    // (the model's DescribeVault example).
+    const fresh = await call(new DescribeVaultCommand({ accountId: '-', vaultName: VAULT }), { absent: ['LastInventoryDate'] });
+    expect([fresh.NumberOfArchives, fresh.SizeInBytes]).toEqual([0, 0]);
+    expect(JSON.parse(lastRaw!.body.toString())).toMatchObject({ NumberOfArchives: 0, SizeInBytes: 0 });
+    const freshList = await call(new ListVaultsCommand({ accountId: '-' }), { absent: ['Marker'] });
+    expect(freshList.VaultList).toEqual([expect.objectContaining({ VaultName: VAULT, NumberOfArchives: 0, SizeInBytes: 0 })]);
+    expect(freshList.VaultList![0]).not.toHaveProperty('LastInventoryDate');
 
     const uploaded = await call(new UploadArchiveCommand({ accountId: '-', vaultName: VAULT, archiveDescription: 'single', body: single }));
     expect(uploaded.checksum).toBe(hex(single));

@@ -79,15 +79,15 @@ describe('CreateVault', () => {
 });
 
 describe('DescribeVault', () => {
-  it('describes a new vault without inventory figures', async () => {
+  it('describes a new vault as empty, with no inventory date', async () => {
     await glacier.send(new CreateVaultCommand({ accountId: '-', vaultName: 'describe-me' }));
     const out = await glacier.send(new DescribeVaultCommand({ accountId: '-', vaultName: 'describe-me' }));
     expect(out.VaultName).toBe('describe-me');
     expect(out.VaultARN).toBe(arn('describe-me'));
     expect(Date.parse(out.CreationDate as string)).toBeGreaterThan(Date.now() - 60_000);
     expect(out.LastInventoryDate).toBeUndefined();
-    expect(out.NumberOfArchives).toBeUndefined();
-    expect(out.SizeInBytes).toBeUndefined();
+    expect(out.NumberOfArchives).toBe(0);
+    expect(out.SizeInBytes).toBe(0);
   });
 
   it('reports archives as of the last inventory', async () => {
@@ -95,7 +95,7 @@ describe('DescribeVault', () => {
     await upload('counted', randomBytes(1000));
     await upload('counted', randomBytes(2500));
     const before = await glacier.send(new DescribeVaultCommand({ accountId: '-', vaultName: 'counted' }));
-    expect(before.NumberOfArchives).toBeUndefined();
+    expect([before.NumberOfArchives, before.SizeInBytes, before.LastInventoryDate]).toEqual([0, 0, undefined]);
 
     await server.runInventory();
     const after = await glacier.send(new DescribeVaultCommand({ accountId: '-', vaultName: 'counted' }));
