@@ -10,6 +10,9 @@ export type StorageClass = (typeof STORAGE_CLASSES)[number];
  */
 export const LAMBDA_MAX_BODY_BYTES = Math.floor(((6 * 1024 * 1024 - 64 * 1024) * 3) / 4);
 
+/** The deployed data plane's URL, set on the functions that name it. */
+export const DATA_ENDPOINT_ENV = 'COLDVAULT_DATA_ENDPOINT';
+
 export interface Config {
   accountId: string;
   region: string;
@@ -37,6 +40,8 @@ export interface Config {
    * a request forever.
    */
   storeTimeoutsMs: { connection: number; socket: number };
+  /** Deployed with a data plane: its URL, for answers that only it can give (outputs too large for Lambda). */
+  dataEndpoint?: string;
   /** Endpoints of S3- and DynamoDB-compatible servers (local mode and tests). */
   s3Endpoint?: string;
   dynamoEndpoint?: string;
@@ -145,6 +150,7 @@ export function readConfig(env: Env = process.env): Config {
     rootSecretArn: text(env, 'COLDVAULT_ROOT_SECRET_ARN'),
     tableName: required(env, 'COLDVAULT_TABLE'),
     bucketName: required(env, 'COLDVAULT_BUCKET'),
+    dataEndpoint: text(env, DATA_ENDPOINT_ENV),
     local: { host: LOCAL_DEFAULTS.host, port: LOCAL_DEFAULTS.port, dataDir: LOCAL_DEFAULTS.dataDir },
   };
 }
