@@ -29,8 +29,6 @@ export interface FunctionsProps {
   logRetentionDays: number;
   /** Of the log groups and failure queue. */
   removalPolicy: RemovalPolicy;
-  /** The data plane's URL, named in the streaming function's answer to outputs too large to stream. */
-  dataEndpoint?: string;
 }
 
 /** What the API's code reaches: the table, the bucket, its key and the root key's secret. */
@@ -143,7 +141,7 @@ export class Functions extends Construct {
     this.apiStream = this.nodeFunction('ApiStream', 'api-stream.ts', {
       memorySize: 1024,
       timeout: Duration.minutes(15),
-      environment: { ...apiEnvironment, ...(props.dataEndpoint && { COLDVAULT_DATA_ENDPOINT: props.dataEndpoint }) },
+      environment: apiEnvironment,
       ...logging,
     });
     grantApiAccess(this.apiStream, apiAccess);

@@ -222,7 +222,8 @@ export function parseSettings(envName: string, file: unknown, overrides: Raw = {
   if (!settings.domainName !== !settings.certificateArn) problem('"domainName" and "certificateArn" go together');
   if (!settings.hostedZoneId !== !settings.hostedZoneName) problem('"hostedZoneId" and "hostedZoneName" go together');
   if (!settings.dataDomainName !== !settings.dataCertificateArn) problem('"dataDomainName" and "dataCertificateArn" go together');
-  if (settings.hostedZoneId && !settings.domainName && !settings.dataDomainName) problem('a hosted zone needs "domainName" or "dataDomainName"');
+  if (settings.hostedZoneId && !settings.domainName && !settings.dataDomainName)
+    problem('a hosted zone needs "domainName" or "dataDomainName"');
   for (const key of ['domainName', 'dataDomainName'] as const) {
     const name = settings[key];
     if (name && settings.hostedZoneName && !`.${name}`.endsWith(`.${settings.hostedZoneName}`)) {
