@@ -51,6 +51,7 @@ export class ColdvaultStack extends Stack {
     const { domainName, certificateArn, hostedZoneId, hostedZoneName } = settings;
     this.api = new GlacierApi(this, 'Api', {
       handler: this.functions.api,
+      streamingHandler: this.functions.apiStream,
       stageName: settings.envName,
       throttlingRateLimit: settings.throttlingRateLimit,
       throttlingBurstLimit: settings.throttlingBurstLimit,
@@ -73,7 +74,6 @@ export class ColdvaultStack extends Stack {
         maxTasks: settings.dataPlaneMaxTasks,
         logRetentionDays: settings.logRetentionDays,
         removalPolicy,
-        accessLogsBucket: this.storage.accessLogsBucket,
         ...(dataDomainName &&
           dataCertificateArn && {
             domain: {

@@ -9,7 +9,6 @@ import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as route53Targets from 'aws-cdk-lib/aws-route53-targets';
-import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import {
@@ -36,8 +35,6 @@ export interface DataPlaneProps {
   logRetentionDays: number;
   removalPolicy: RemovalPolicy;
   domain?: { domainName: string; certificateArn: string; hostedZone?: { id: string; name: string } };
-  /** The bucket that receives server access logs, if the environment keeps them: the load balancer's go there too. */
-  accessLogsBucket?: s3.IBucket;
 }
 
 /**
@@ -128,7 +125,6 @@ export class DataPlane extends Construct {
       dropInvalidHeaderFields: false,
       desyncMitigationMode: elbv2.DesyncMitigationMode.STRICTEST,
     });
-    if (props.accessLogsBucket) this.loadBalancer.logAccessLogs(props.accessLogsBucket, 'data-plane');
 
     this.service = new ecs.FargateService(this, 'Service', {
       cluster: this.cluster,
@@ -210,7 +206,7 @@ export class DataPlane extends Construct {
       scaleInCooldown: Duration.minutes(5),
     });
 
-    this.acknowledgeNagFindings(props, taskSecurityGroup, albSecurityGroup);
+    this.acknowledgeNagFindings(taskSecurityGroup, albSecurityGroup);
   }
 
   /** The task role, with exactly what the api function has. */
@@ -218,7 +214,7 @@ export class DataPlane extends Construct {
     return this.taskDefinition.taskRole;
   }
 
-  private acknowledgeNagFindings(props: DataPlaneProps, taskSecurityGroup: ec2.SecurityGroup, albSecurityGroup: ec2.SecurityGroup): void {
+  private acknowledgeNagFindings(taskSecurityGroup: ec2.SecurityGroup, albSecurityGroup: ec2.SecurityGroup): void {
     const wildcard = (pattern: string) => ({ regex: `/^${pattern}$/` });
     NagSuppressions.addResourceSuppressions(
       this.taskDefinition,
@@ -252,10 +248,12 @@ export class DataPlane extends Construct {
     NagSuppressions.addResourceSuppressions(taskSecurityGroup, [
       { id: 'AwsSolutions-EC23', reason: "Ingress is only from the load balancer's security group." },
     ]);
-    if (!props.accessLogsBucket) {
-      NagSuppressions.addResourceSuppressions(this.loadBalancer, [
-        { id: 'AwsSolutions-ELB2', reason: 'Access logs are off in this environment ("serverAccessLogs": false).' },
-      ]);
-    }
+    NagSuppressions.addResourceSuppressions(this.loadBalancer, [
+      {
+        id: 'AwsSolutions-ELB2',
+        reason:
+          "The tasks log every request (operation, status, latency, request ID) as the functions do; load balancer access logs would need the stack's region at synth (it is region-agnostic).",
+      },
+    ]);
   }
 }
