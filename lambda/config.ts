@@ -155,6 +155,16 @@ export function readConfig(env: Env = process.env): Config {
   };
 }
 
+/**
+ * Configuration of the data plane's container: the api function's (the task has the same
+ * variables), listening on every interface on PORT, with `defaults.maxBodyBytes` unless
+ * COLDVAULT_MAX_BODY_BYTES says otherwise.
+ */
+export function readContainerConfig(defaults: { port: number; maxBodyBytes: number }, env: Env = process.env): Config {
+  const config = readConfig({ ...env, COLDVAULT_MAX_BODY_BYTES: text(env, 'COLDVAULT_MAX_BODY_BYTES', String(defaults.maxBodyBytes)) });
+  return { ...config, local: { ...config.local, host: '0.0.0.0', port: integer(env, 'PORT', defaults.port, 0, 65535) } };
+}
+
 /** What the admin command reads from the environment. */
 export function readAdminEnv(env: Env = process.env): { dataDir: string; region?: string } {
   return {

@@ -3,7 +3,7 @@
 // Glacier's own body limit.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { readConfig, type Config } from '../config';
+import { readContainerConfig, type Config } from '../config';
 import { createApi, type Api } from '../http/api';
 import { apiGatewayHandler } from '../http/apigw';
 import { log, metrics, observedApi } from '../observability';
@@ -14,12 +14,6 @@ import { answerClientError, bridge } from './http-bridge';
 export interface Container {
   url: string;
   close(): Promise<void>;
-}
-
-/** The task's configuration: the api function's, listening on every interface, with Glacier's body limit unless told otherwise. */
-export function containerConfig(env: Record<string, string | undefined>): Config {
-  const config = readConfig({ COLDVAULT_MAX_BODY_BYTES: String(CONTAINER_MAX_BODY_BYTES), ...env });
-  return { ...config, local: { ...config.local, host: '0.0.0.0', port: CONTAINER_PORT } };
 }
 
 /** One log line per request with the functions' fields; metrics come from the load balancer (see lib/data-plane.ts). */
@@ -34,8 +28,8 @@ function observed(api: Api): Api {
   };
 }
 
-/** Serves until closed. `port` 0 picks a free port (tests). */
-export async function startContainer(config: Config, port = config.local.port): Promise<Container> {
+/** Serves until closed. */
+export async function startContainer(config: Config): Promise<Container> {
   const identities = createIdentityStore(config);
   const api = observed(createApi({ svc: createServices(config), keys: await createKeyStore(config, identities), users: identities, log }));
   const serve = bridge(
@@ -58,7 +52,7 @@ export async function startContainer(config: Config, port = config.local.port): 
   server.on('clientError', (error: NodeJS.ErrnoException, socket) => answerClientError(error, socket, log));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, config.local.host, resolve);
+    server.listen(config.local.port, config.local.host, resolve);
   });
   const address = server.address() as AddressInfo;
   return {
@@ -72,8 +66,7 @@ export async function startContainer(config: Config, port = config.local.port): 
 }
 
 async function main(): Promise<void> {
-  // eslint-disable-next-line no-restricted-properties -- the entry point hands the environment to the config reader
-  const container = await startContainer(containerConfig(process.env));
+  const container = await startContainer(readContainerConfig({ port: CONTAINER_PORT, maxBodyBytes: CONTAINER_MAX_BODY_BYTES }));
   log('serving', { url: container.url }, 'info');
   // ECS stops a task with SIGTERM once the load balancer has drained it; what is still in flight finishes first.
   process.once('SIGTERM', () => void container.close().then(() => process.exit(0)));
