@@ -139,6 +139,15 @@ describe('load balancer', () => {
     expect(withDomain.outputs.DataEndpoint.Value).toBe('https://data.example.com');
   });
 
+  it('with a domain outside Route 53, outputs the name to point it at instead of a record', () => {
+    const { dataDomainName, dataCertificateArn } = DOMAIN;
+    const unzoned = synth({ env: 'prod', dataPlane: 'true', dataDomainName, dataCertificateArn });
+    unzoned.template.resourceCountIs('AWS::Route53::RecordSet', 0);
+    expect(unzoned.outputs.DataEndpoint.Value).toBe('https://data.example.com');
+    expect(JSON.stringify(unzoned.outputs.DataDomainTarget.Value)).toMatch(/DataPlaneLoadBalancer[0-9A-F]+","DNSName"/);
+    expect(withDomain.outputs.DataDomainTarget).toBeUndefined();
+  });
+
   it('without a domain serves plain HTTP on its own name, says so at synth, and DataEndpoint is that name', () => {
     plain.template.resourceCountIs('AWS::ElasticLoadBalancingV2::Listener', 1);
     plain.template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
@@ -277,6 +286,15 @@ describe('service', () => {
     expect(existsSync(join(staged, 'node_modules'))).toBe(false);
     const [[, task]] = withDomain.ofType('AWS::ECS::TaskDefinition');
     expect(JSON.stringify(task.Properties.ContainerDefinitions)).toContain(Object.keys(manifest.dockerImages)[0]);
+  });
+});
+
+describe('logs', () => {
+  it("keeps the tasks' logs and the rejected-flow logs as long as the environment's other logs", () => {
+    const groups = withDomain.ofType('AWS::Logs::LogGroup').filter(([id]) => id.startsWith('DataPlane'));
+    expect(groups).toHaveLength(2);
+    for (const [, group] of groups) expect(group.Properties.RetentionInDays).toBe(365);
+    withDomain.template.hasResourceProperties('AWS::EC2::FlowLog', { TrafficType: 'REJECT' });
   });
 });
 
