@@ -13,6 +13,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import type { StorageClass } from '../lambda/config';
+import { CONTAINER_MAX_BODY_BYTES as GLACIER_MAX_BODY_BYTES } from '../lambda/local/container-settings';
 import { LAMBDA_BUNDLING } from './bundling';
 
 const ROOT = join(__dirname, '..');
@@ -141,7 +142,10 @@ export class Functions extends Construct {
     this.apiStream = this.nodeFunction('ApiStream', 'api-stream.ts', {
       memorySize: 1024,
       timeout: Duration.minutes(15),
-      environment: apiEnvironment,
+      // Only GetJobOutput reaches it: a GET without a body (API Gateway refuses bodies over 10 MB
+      // before any function runs). What limits its answers is the response stream, which the
+      // handler enforces, naming Range and the data plane; the endpoint's body limit must not come first.
+      environment: { ...apiEnvironment, COLDVAULT_MAX_BODY_BYTES: String(GLACIER_MAX_BODY_BYTES) },
       ...logging,
     });
     grantApiAccess(this.apiStream, apiAccess);

@@ -579,10 +579,15 @@ describe('REST API', () => {
     expect(seen).toEqual({ streamed: 1, buffered: methods().length - 1 });
   });
 
-  it("gives the streaming function the 15 minutes a stream may last, and the api function's configuration", () => {
+  it("gives the streaming function the 15 minutes a stream may last, and the api function's configuration with Glacier's body limit", () => {
     const config = (fn: NodejsFunction) => resources[logicalId(fn)].Properties;
     expect(config(stack.functions.apiStream).Timeout).toBe(900);
-    expect(config(stack.functions.apiStream).Environment).toEqual(config(stack.functions.api).Environment);
+    const variables = (fn: NodejsFunction) => (config(fn).Environment as { Variables: Record<string, unknown> }).Variables;
+    // Its answers are limited by the response stream, not by the endpoint's body limit.
+    expect(variables(stack.functions.apiStream)).toEqual({
+      ...variables(stack.functions.api),
+      COLDVAULT_MAX_BODY_BYTES: String(4 * 1024 ** 3),
+    });
   });
 
   it('grants API Gateway one invoke permission for the whole API', () => {
