@@ -1,6 +1,10 @@
 // GetJobOutput on the Lambda plane: the streaming handler driven as the Lambda runtime drives
 // it (a response stream whose HTTP metadata goes first), and the buffered handler's limit.
+import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
@@ -10,7 +14,12 @@ import { createApi, type Api } from '../../lambda/http/api';
 import { apiGatewayHandler } from '../../lambda/http/apigw';
 import { streamingApiHandler } from '../../lambda/http/apigw-stream';
 import { LAMBDA_MAX_BODY_BYTES } from '../../lambda/config';
+import { ensureTable } from '../../lambda/local/embedded-stores';
 import { StaticKeyStore } from '../../lambda/store/keys';
+import { LAMBDA_ESBUILD } from '../../lib/bundling';
+import { startDynalite } from '../support/embedded';
+import { build } from 'esbuild';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { memoryServices, type MemoryServices } from '../support/memory-stores';
 
 const ACCOUNT = '123456789012';
@@ -65,6 +74,7 @@ async function restEvent(
   path: string,
   body: Buffer = Buffer.alloc(0),
   extra: Record<string, string> = {},
+  signingDate = svc.now(),
 ): Promise<APIGatewayProxyEvent> {
   const headers: Record<string, string> = {
     host: HOST,
@@ -76,7 +86,7 @@ async function restEvent(
   const signer = new SignatureV4({ service: 'glacier', region: 'us-east-1', credentials: ROOT, sha256: Hash.bind(null, 'sha256') });
   const signed = await signer.sign(
     { method, protocol: 'https:', hostname: HOST, path: `/${STAGE}${path}`, query: {}, headers, body },
-    { signingDate: svc.now() },
+    { signingDate },
   );
   const sent = signed.headers as Record<string, string>;
   return {
@@ -190,4 +200,89 @@ describe('the buffered handler', () => {
     expect(message).toContain(`${OUTPUT_BYTES} bytes`);
     expect(message).toContain('Range');
   });
+});
+
+// The runtime as the bundled entry point meets it: the globals defined before the module loads,
+// the handler called with the event, a response stream and a context.
+const RUNNER = `
+const { Writable } = require('node:stream');
+const { writeFileSync } = require('node:fs');
+const chunks = [];
+const stream = new Writable({ write(chunk, _encoding, done) { chunks.push(Buffer.from(chunk)); done(); } });
+stream.setContentType = () => undefined;
+globalThis.awslambda = {
+  streamifyResponse: (handler) => handler,
+  HttpResponseStream: { from(s, metadata) { s.write(JSON.stringify(metadata)); s.write(Buffer.alloc(8)); return s; } },
+};
+const { handler } = require(process.argv[2]);
+let input = '';
+process.stdin.on('data', (chunk) => (input += chunk));
+process.stdin.on('end', () => {
+  const context = { awsRequestId: 'c6af9ac6-7b61-11e6-9a41-93e8deadbeef', functionName: 'api-stream', functionVersion: '$LATEST', memoryLimitInMB: '1024', invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:api-stream' };
+  handler(JSON.parse(input), stream, context).then(
+    () => writeFileSync(process.argv[3], Buffer.concat(chunks)),
+    (error) => { console.error(error); process.exitCode = 1; },
+  );
+});
+`;
+
+describe('the bundled streaming entry point', () => {
+  it("answers through the runtime's response stream, with the same request path as the api function", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'coldvault-stream-bundle-'));
+    const dynamo = await startDynalite();
+    try {
+      await build({
+        ...LAMBDA_ESBUILD,
+        entryPoints: [join(__dirname, '..', '..', 'lambda', 'handlers', 'api-stream.ts')],
+        outfile: join(dir, 'index.js'),
+        logLevel: 'warning',
+      });
+      writeFileSync(join(dir, 'runner.js'), RUNNER);
+      const db = new DynamoDBClient({
+        region: 'us-east-1',
+        endpoint: dynamo.endpoint,
+        credentials: { accessKeyId: 'x', secretAccessKey: 'x' },
+      });
+      await ensureTable(db, 'coldvault-stream');
+      db.destroy();
+      const event = await restEvent('GET', '/-/vaults/absent/jobs/no-such-job/output', undefined, {}, new Date());
+      const child = spawn(process.execPath, [join(dir, 'runner.js'), join(dir, 'index.js'), join(dir, 'out')], {
+        env: {
+          PATH: process.env.PATH,
+          COLDVAULT_ACCOUNT_ID: ACCOUNT,
+          AWS_REGION: 'us-east-1',
+          COLDVAULT_TABLE: 'coldvault-stream',
+          COLDVAULT_BUCKET: 'unused',
+          COLDVAULT_ACCESS_KEY_ID: ROOT.accessKeyId,
+          COLDVAULT_SECRET_ACCESS_KEY: ROOT.secretAccessKey,
+          COLDVAULT_DYNAMODB_ENDPOINT: dynamo.endpoint,
+          COLDVAULT_S3_ENDPOINT: 'http://127.0.0.1:9',
+          COLDVAULT_DATA_ENDPOINT: DATA_ENDPOINT,
+        },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      let logs = '';
+      child.stdout.on('data', (chunk) => (logs += chunk));
+      child.stderr.on('data', (chunk) => (logs += chunk));
+      child.stdin.end(JSON.stringify(event));
+      const code = await new Promise((resolve) => child.on('exit', resolve));
+      expect({ code, logs: code === 0 ? '' : logs }).toEqual({ code: 0, logs: '' });
+      const response = new CapturedResponse();
+      response.chunks.push(readFileSync(join(dir, 'out')));
+      const { statusCode, headers, body } = response.parsed();
+      expect(statusCode).toBe(404);
+      expect(headers['x-amzn-errortype']).toBe('ResourceNotFoundException');
+      expect(JSON.parse(body.toString('utf8'))).toMatchObject({ code: 'ResourceNotFoundException' });
+      // One request log line with the invocation's context, as the api function writes it.
+      const line = logs.split('\n').find((l) => l.includes('"message":"request"'));
+      expect(JSON.parse(line!)).toMatchObject({
+        operation: 'GetJobOutput',
+        status: 404,
+        function_request_id: 'c6af9ac6-7b61-11e6-9a41-93e8deadbeef',
+      });
+    } finally {
+      await dynamo.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
