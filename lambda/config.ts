@@ -10,6 +10,8 @@ export type StorageClass = (typeof STORAGE_CLASSES)[number];
  */
 export const LAMBDA_MAX_BODY_BYTES = Math.floor(((6 * 1024 * 1024 - 64 * 1024) * 3) / 4);
 
+/** The deployed data plane's URL, set on the functions that name it. */
+
 export interface Config {
   accountId: string;
   region: string;
@@ -37,6 +39,8 @@ export interface Config {
    * a request forever.
    */
   storeTimeoutsMs: { connection: number; socket: number };
+  /** Deployed with a data plane: its URL, for answers that only it can give (outputs too large for Lambda). */
+  dataEndpoint?: string;
   /** Endpoints of S3- and DynamoDB-compatible servers (local mode and tests). */
   s3Endpoint?: string;
   dynamoEndpoint?: string;
@@ -91,6 +95,7 @@ export const ENV = {
   port: 'PORT',
   dataDir: 'COLDVAULT_DATA_DIR',
   testKillAt: 'COLDVAULT_TEST_KILL_AT',
+  dataEndpoint: 'COLDVAULT_DATA_ENDPOINT',
 } as const;
 
 type Env = Record<string, string | undefined>;
@@ -180,8 +185,19 @@ export function readConfig(env: Env = process.env): Config {
     rootSecretArn: text(env, ENV.rootSecretArn),
     tableName: required(env, ENV.table),
     bucketName: required(env, ENV.bucket),
+    dataEndpoint: text(env, ENV.dataEndpoint),
     local: { host: LOCAL_DEFAULTS.host, port: LOCAL_DEFAULTS.port, dataDir: LOCAL_DEFAULTS.dataDir },
   };
+}
+
+/**
+ * Configuration of the data plane's container: the api function's (the task has the same
+ * variables), listening on every interface on PORT, with `defaults.maxBodyBytes` unless
+ * COLDVAULT_MAX_BODY_BYTES says otherwise.
+ */
+export function readContainerConfig(defaults: { port: number; maxBodyBytes: number }, env: Env = process.env): Config {
+  const config = readConfig({ ...env, COLDVAULT_MAX_BODY_BYTES: text(env, 'COLDVAULT_MAX_BODY_BYTES', String(defaults.maxBodyBytes)) });
+  return { ...config, local: { ...config.local, host: '0.0.0.0', port: integer(env, 'PORT', defaults.port, 0, 65535) } };
 }
 
 /** What the admin command reads from the environment. */

@@ -1,4 +1,4 @@
-import type { RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -9,8 +9,17 @@ import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { ROUTES, routePaths } from '../lambda/http/routes';
 
+/**
+ * Operations answered through response streaming, by the streaming function: a whole job
+ * output of up to 200 MB in one GET. Only these: everything else answers in kilobytes, and
+ * stays on the buffered integration and the function tested with it.
+ */
+export const STREAMED_OPERATIONS: readonly string[] = ['GetJobOutput'];
+
 export interface GlacierApiProps {
   handler: lambda.IFunction;
+  /** Serves STREAMED_OPERATIONS with Lambda response streaming. */
+  streamingHandler: lambda.IFunction;
   stageName: string;
   throttlingRateLimit: number;
   throttlingBurstLimit: number;
@@ -65,6 +74,13 @@ export class GlacierApi extends Construct {
 
     // One permission for the whole API rather than two per method: keeps the function's resource policy small.
     const integration = new apigateway.LambdaIntegration(props.handler, { proxy: true, scopePermissionToMethod: false });
+    // Invoked through .../response-streaming-invocations; a stream may last 15 minutes (idle at most 5).
+    const streamed = new apigateway.LambdaIntegration(props.streamingHandler, {
+      proxy: true,
+      scopePermissionToMethod: false,
+      responseTransferMode: apigateway.ResponseTransferMode.STREAM,
+      timeout: Duration.minutes(15),
+    });
     const resources = new Map(routePaths().map((path) => [path, this.restApi.root.resourceForPath(path)]));
     const added = new Set<string>();
     for (const route of ROUTES) {
@@ -72,7 +88,9 @@ export class GlacierApi extends Construct {
       // Operations told apart by a query parameter (tags: add/remove) share one method.
       if (added.has(key)) continue;
       added.add(key);
-      resources.get(route.path)?.addMethod(route.method, integration, { authorizationType: apigateway.AuthorizationType.NONE });
+      resources.get(route.path)?.addMethod(route.method, STREAMED_OPERATIONS.includes(route.operation) ? streamed : integration, {
+        authorizationType: apigateway.AuthorizationType.NONE,
+      });
     }
 
     if (props.domain) {

@@ -3,7 +3,9 @@ import { EventType } from 'aws-cdk-lib/aws-s3';
 import { LambdaDestination } from 'aws-cdk-lib/aws-s3-notifications';
 import { NagSuppressions } from 'cdk-nag';
 import type { Construct } from 'constructs';
+import { ENV } from '../lambda/config';
 import { GlacierApi } from './api';
+import { DataPlane } from './data-plane';
 import { Functions } from './functions';
 import { Monitoring } from './monitoring';
 import { RootKey } from './root-key';
@@ -27,6 +29,8 @@ export class ColdvaultStack extends Stack {
   readonly functions: Functions;
   readonly api: GlacierApi;
   readonly schedules: Schedules;
+  /** With `dataPlane`: the container data plane. */
+  readonly dataPlane?: DataPlane;
 
   constructor(scope: Construct, id: string, props: ColdvaultStackProps) {
     super(scope, id, props);
@@ -47,6 +51,7 @@ export class ColdvaultStack extends Stack {
     const { domainName, certificateArn, hostedZoneId, hostedZoneName } = settings;
     this.api = new GlacierApi(this, 'Api', {
       handler: this.functions.api,
+      streamingHandler: this.functions.apiStream,
       stageName: settings.envName,
       throttlingRateLimit: settings.throttlingRateLimit,
       throttlingBurstLimit: settings.throttlingBurstLimit,
@@ -61,6 +66,26 @@ export class ColdvaultStack extends Stack {
           },
         }),
     });
+    if (settings.dataPlane) {
+      const { dataDomainName, dataCertificateArn } = settings;
+      this.dataPlane = new DataPlane(this, 'DataPlane', {
+        access: { table: this.storage.table, bucket: this.storage.bucket, key: this.storage.key, rootSecret: this.rootKey.secret },
+        environment: this.functions.apiEnvironment,
+        maxTasks: settings.dataPlaneMaxTasks,
+        logRetentionDays: settings.logRetentionDays,
+        removalPolicy,
+        ...(dataDomainName &&
+          dataCertificateArn && {
+            domain: {
+              domainName: dataDomainName,
+              certificateArn: dataCertificateArn,
+              ...(hostedZoneId && hostedZoneName && { hostedZone: { id: hostedZoneId, name: hostedZoneName } }),
+            },
+          }),
+      });
+      // Job outputs too large for Lambda's response stream are pointed there.
+      this.functions.apiStream.addEnvironment(ENV.dataEndpoint, this.dataPlane.endpoint);
+    }
     this.schedules = new Schedules(this, 'Schedules', {
       inventory: this.functions.inventory,
       janitor: this.functions.janitor,
@@ -75,6 +100,7 @@ export class ColdvaultStack extends Stack {
       failureQueue: this.functions.failedInvocations,
       alarmEmails: settings.alarmEmails,
       key: this.storage.key,
+      dataPlane: this.dataPlane,
     });
     // CDK's handler that configures the bucket's notifications.
     for (const child of this.node.children.filter((c) => c.node.id.startsWith('BucketNotificationsHandler'))) {
@@ -97,6 +123,18 @@ export class ColdvaultStack extends Stack {
         value: this.api.domainName.domainNameAliasDomainName,
         description: `Point ${this.api.customDomainName} here (CNAME or alias record)`,
       });
+    }
+    if (this.dataPlane) {
+      new CfnOutput(this, 'DataEndpoint', {
+        value: this.dataPlane.endpoint,
+        description: "Glacier endpoint URL of the data plane, with Glacier's own limits (4 GiB bodies, whole job outputs)",
+      });
+      if (this.dataPlane.endpoint.startsWith('https://') && !this.dataPlane.aliasRecord) {
+        new CfnOutput(this, 'DataDomainTarget', {
+          value: this.dataPlane.loadBalancer.loadBalancerDnsName,
+          description: `Point ${settings.dataDomainName} here (CNAME or alias record)`,
+        });
+      }
     }
     new CfnOutput(this, 'RootKeySecretArn', { value: this.rootKey.secret.secretArn, description: 'Secret holding the root key pair' });
     new CfnOutput(this, 'RootKeyCommand', {

@@ -13,6 +13,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { ENV, type StorageClass } from '../lambda/config';
+import { CONTAINER_MAX_BODY_BYTES as GLACIER_MAX_BODY_BYTES } from '../lambda/local/container-settings';
 import { LAMBDA_BUNDLING } from './bundling';
 
 const ROOT = join(__dirname, '..');
@@ -31,6 +32,41 @@ export interface FunctionsProps {
   removalPolicy: RemovalPolicy;
 }
 
+/** What the API's code reaches: the table, the bucket, its key and the root key's secret. */
+export interface ApiAccess {
+  table: dynamodb.ITable;
+  bucket: s3.IBucket;
+  key?: kms.IKey;
+  rootSecret: secretsmanager.ISecret;
+}
+
+/** Jobs notify the topics users name, in the deployment's account and region. */
+function publishStatement(scope: Construct): iam.PolicyStatement {
+  return new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [Stack.of(scope).formatArn({ service: 'sns', resource: '*' })] });
+}
+
+/**
+ * Everything that serves the Glacier API (the api functions, the data plane's tasks) gets
+ * exactly this: one grant, so that the planes cannot drift apart.
+ */
+export function grantApiAccess(grantee: iam.IGrantable, { table, bucket, key, rootSecret }: ApiAccess): void {
+  const principal = grantee.grantPrincipal;
+  table.grantReadWriteData(grantee);
+  // Archives and parts in, job outputs out, and restores of archive objects for retrieval jobs.
+  principal.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:RestoreObject'],
+      resources: [bucket.arnForObjects('*')],
+    }),
+  );
+  // Aborting an upload and deleting a multipart archive list the part objects by prefix.
+  principal.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }));
+  // Jobs complete (and notify) during DescribeJob, GetJobOutput and ListJobs, and fail at initiate.
+  principal.addToPrincipalPolicy(publishStatement(bucket));
+  rootSecret.grantRead(grantee);
+  if (key) key.grant(grantee, ...OBJECT_KEY_ACTIONS);
+}
+
 interface NodeFunctionProps {
   memorySize: number;
   timeout: Duration;
@@ -47,6 +83,10 @@ interface NodeFunctionProps {
  */
 export class Functions extends Construct {
   readonly api: NodejsFunction;
+  /** The api function's streaming twin, for GetJobOutput: same code path, same access. */
+  readonly apiStream: NodejsFunction;
+  /** What the api function is configured with; the data plane's tasks take the same. */
+  readonly apiEnvironment: Record<string, string>;
   readonly inventory: NodejsFunction;
   readonly janitor: NodejsFunction;
   readonly jobSweeper: NodejsFunction;
@@ -83,28 +123,32 @@ export class Functions extends Construct {
         reason: 'This queue is where failed invocation events end up; nothing consumes it automatically, so it needs no redrive policy.',
       },
     ]);
-    // Jobs notify the topics users name, in the deployment's account and region.
-    const publish = () =>
-      new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [Stack.of(this).formatArn({ service: 'sns', resource: '*' })] });
     const objects = (...actions: string[]) => new iam.PolicyStatement({ actions, resources: [bucket.arnForObjects('*')] });
     const listBucket = () => new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] });
+    const publish = () => publishStatement(this);
+    const apiAccess: ApiAccess = { table, bucket, key, rootSecret: props.rootSecret };
+    const apiEnvironment = { ...environment, [ENV.rootSecretArn]: props.rootSecret.secretArn };
+    this.apiEnvironment = apiEnvironment;
 
     this.api = this.nodeFunction('Api', 'api.ts', {
       memorySize: 1024,
       // API Gateway gives up on an integration after 29 seconds.
       timeout: Duration.seconds(29),
-      environment: { ...environment, [ENV.rootSecretArn]: props.rootSecret.secretArn },
+      environment: apiEnvironment,
       ...logging,
     });
-    table.grantReadWriteData(this.api);
-    // Archives and parts in, job outputs out, and restores of archive objects for retrieval jobs.
-    this.api.addToRolePolicy(objects('s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:RestoreObject'));
-    // Aborting an upload and deleting a multipart archive list the part objects by prefix.
-    this.api.addToRolePolicy(listBucket());
-    // Jobs complete (and notify) during DescribeJob, GetJobOutput and ListJobs, and fail at initiate.
-    this.api.addToRolePolicy(publish());
-    props.rootSecret.grantRead(this.api);
-    if (key) key.grant(this.api, ...OBJECT_KEY_ACTIONS);
+    grantApiAccess(this.api, apiAccess);
+    // GetJobOutput through API Gateway's response streaming: a stream may last 15 minutes.
+    this.apiStream = this.nodeFunction('ApiStream', 'api-stream.ts', {
+      memorySize: 1024,
+      timeout: Duration.minutes(15),
+      // Only GetJobOutput reaches it: a GET without a body (API Gateway refuses bodies over 10 MB
+      // before any function runs). What limits its answers is the response stream, which the
+      // handler enforces, naming Range and the data plane; the endpoint's body limit must not come first.
+      environment: { ...apiEnvironment, [ENV.maxBodyBytes]: String(GLACIER_MAX_BODY_BYTES) },
+      ...logging,
+    });
+    grantApiAccess(this.apiStream, apiAccess);
 
     this.inventory = this.nodeFunction('Inventory', 'inventory.ts', {
       memorySize: 512,
@@ -181,8 +225,8 @@ export class Functions extends Construct {
   /** Called once every grant is made: suppressions only reach the policies that exist by then. */
   private acknowledgeNagFindings(): void {
     const wildcard = (pattern: string) => ({ regex: `/^${pattern}$/` });
-    for (const fn of [this.api, this.inventory, this.janitor, this.jobSweeper, this.restoreEvents]) {
-      const async = fn !== this.api;
+    for (const fn of [this.api, this.apiStream, this.inventory, this.janitor, this.jobSweeper, this.restoreEvents]) {
+      const async = fn !== this.api && fn !== this.apiStream;
       NagSuppressions.addResourceSuppressions(
         fn,
         [

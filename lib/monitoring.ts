@@ -3,6 +3,8 @@ import type * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -13,7 +15,7 @@ import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { METRIC, METRICS_NAMESPACE, OPERATION_DIMENSION, SERVICE_DIMENSION, SERVICE_NAME } from '../lambda/observability';
 
-const FUNCTION_NAMES = ['api', 'inventory', 'janitor', 'jobSweeper', 'restoreEvents'] as const;
+const FUNCTION_NAMES = ['api', 'apiStream', 'inventory', 'janitor', 'jobSweeper', 'restoreEvents'] as const;
 
 export type MonitoredFunctions = Record<(typeof FUNCTION_NAMES)[number], lambda.IFunction>;
 
@@ -30,7 +32,18 @@ export interface MonitoringProps {
    * CloudWatch cannot publish to a topic encrypted with the AWS-managed SNS key.
    */
   key?: kms.IKey;
+  /** The container data plane, if the environment has one. */
+  dataPlane?: MonitoredDataPlane;
 }
+
+export interface MonitoredDataPlane {
+  loadBalancer: elbv2.ApplicationLoadBalancer;
+  targetGroup: elbv2.ApplicationTargetGroup;
+  service: ecs.FargateService;
+}
+
+/** The data plane's tasks alarm above this average CPU (autoscaling aims below it, so this means it is at its maximum or lagging). */
+export const DATA_PLANE_CPU_ALARM_PERCENT = 85;
 
 const PERIOD = Duration.minutes(5);
 /** The operations the stores call on the table: DynamoDB reports throttles per operation. */
@@ -143,6 +156,8 @@ export class Monitoring extends Construct {
     });
     this.alarm('TableThrottles', 'DynamoDB throttled requests to the table', 1, { metric: tableThrottles });
 
+    const dataPlane = props.dataPlane && this.dataPlaneAlarms(props.dataPlane);
+
     const graph = (title: string, left: cloudwatch.IMetric[], right: cloudwatch.IMetric[] = []) =>
       new cloudwatch.GraphWidget({ title, left, right, width: 12, height: 6 });
     const perFunction = (metric: (fn: lambda.IFunction) => cloudwatch.Metric) =>
@@ -195,8 +210,70 @@ export class Monitoring extends Construct {
         serviceMetric(METRIC.inventoryFailures, 'Sum', 'Inventory failures'),
         serviceMetric(METRIC.uploadsPurged, 'Sum', 'Uploads purged'),
       ]),
+      ...(dataPlane
+        ? [
+            graph(
+              'Data plane requests',
+              [dataPlane.requests.with({ label: 'Requests' })],
+              [
+                dataPlane.target5xx.with({ label: 'Target 5XX' }),
+                dataPlane.elb5xx.with({ label: 'Load balancer 5XX' }),
+                dataPlane.target4xx.with({ label: 'Target 4XX' }),
+              ],
+            ),
+            graph(
+              'Data plane tasks',
+              [dataPlane.healthy.with({ label: 'Healthy tasks' }), dataPlane.unhealthy.with({ label: 'Unhealthy tasks' })],
+              [dataPlane.cpu.with({ label: 'CPU (%)' }), dataPlane.memory.with({ label: 'Memory (%)' })],
+            ),
+            graph(
+              'Data plane latency and bytes',
+              [
+                dataPlane.responseTime.with({ statistic: 'p50', label: 'Response time p50 (s)' }),
+                dataPlane.responseTime.with({ statistic: 'p99', label: 'p99 (s)' }),
+              ],
+              [dataPlane.bytes.with({ label: 'Bytes processed' })],
+            ),
+          ]
+        : []),
       new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 12, height: 6 }),
     );
+  }
+
+  /** The data plane's load balancer and task metrics, and its alarms: 5XX rate, unhealthy tasks, CPU. */
+  private dataPlaneAlarms({ loadBalancer, targetGroup, service }: MonitoredDataPlane) {
+    const lb = loadBalancer.metrics;
+    const sum = { period: PERIOD, statistic: 'Sum' };
+    const metrics = {
+      requests: lb.requestCount(sum),
+      target5xx: lb.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, sum),
+      target4xx: lb.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_4XX_COUNT, sum),
+      elb5xx: lb.httpCodeElb(elbv2.HttpCodeElb.ELB_5XX_COUNT, sum),
+      healthy: targetGroup.metrics.healthyHostCount({ period: PERIOD, statistic: 'Minimum' }),
+      unhealthy: targetGroup.metrics.unhealthyHostCount({ period: PERIOD, statistic: 'Maximum' }),
+      responseTime: lb.targetResponseTime({ period: PERIOD }),
+      bytes: lb.processedBytes(sum),
+      cpu: service.metricCpuUtilization({ period: PERIOD, statistic: 'Average' }),
+      memory: service.metricMemoryUtilization({ period: PERIOD, statistic: 'Average' }),
+    };
+    this.alarm('Data5xxRate', 'More than 5% of data plane requests answered 5XX (by the tasks or the load balancer) over 5 minutes', 5, {
+      metric: new cloudwatch.MathExpression({
+        expression: 'IF(requests > 0, 100 * (FILL(target, 0) + FILL(elb, 0)) / requests, 0)',
+        usingMetrics: { requests: metrics.requests, target: metrics.target5xx, elb: metrics.elb5xx },
+        label: 'Data plane 5XX rate (%)',
+        period: PERIOD,
+      }),
+    });
+    this.alarm('DataUnhealthyHosts', 'A data plane task failed its health checks', 1, { metric: metrics.unhealthy });
+    this.alarm(
+      'DataCpu',
+      `The data plane's tasks averaged ${DATA_PLANE_CPU_ALARM_PERCENT}% CPU or more over 5 minutes`,
+      DATA_PLANE_CPU_ALARM_PERCENT,
+      {
+        metric: metrics.cpu,
+      },
+    );
+    return metrics;
   }
 
   private alarm(id: string, description: string, threshold: number, props: { metric: cloudwatch.IMetric }): void {

@@ -34,7 +34,7 @@ export interface ColdvaultSettings {
   /** A custom domain for the API (needs an ACM certificate in the stack's region)... */
   domainName?: string;
   certificateArn?: string;
-  /** ...and the Route 53 zone that gets its alias record (both or neither). */
+  /** ...and the Route 53 zone that gets its alias record, and the data plane's (both or neither). */
   hostedZoneId?: string;
   hostedZoneName?: string;
   /** A customer-managed key, rotated yearly, encrypting the bucket, the table and the failure queue. */
@@ -44,6 +44,16 @@ export interface ColdvaultSettings {
   objectLockRetentionDays?: number;
   /** S3 server access logs of the archive bucket, into a bucket of their own. */
   serverAccessLogs: boolean;
+  /**
+   * The container data plane: the same API with Glacier's own limits (4 GiB bodies) on ECS
+   * Fargate behind a load balancer, with a fixed hourly cost. Deploying it needs Docker.
+   */
+  dataPlane: boolean;
+  /** Its custom domain and the ACM certificate for it; without them it serves plain HTTP on the load balancer's name. */
+  dataDomainName?: string;
+  dataCertificateArn?: string;
+  /** The most tasks autoscaling may run (it keeps at least one). */
+  dataPlaneMaxTasks: number;
 }
 
 type Raw = Record<string, unknown>;
@@ -143,10 +153,15 @@ const KEYS = [
   'objectLock',
   'objectLockRetentionDays',
   'serverAccessLogs',
+  'dataPlane',
+  'dataDomainName',
+  'dataCertificateArn',
+  'dataPlaneMaxTasks',
 ] as const;
 
 // Rates take a singular unit for 1 and a plural one otherwise; crons have six fields.
 const SCHEDULE = /^(rate\((1 (minute|hour|day)|([2-9]|[1-9]\d+) (minutes|hours|days))\)|cron\(\S+( \S+){5}\))$/;
+const CERTIFICATE_ARN = /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[A-Za-z0-9-]+$/;
 const DOMAIN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 
 function checkEnvName(envName: string): void {
@@ -186,17 +201,17 @@ export function parseSettings(envName: string, file: unknown, overrides: Raw = {
     throttlingBurstLimit: required('throttlingBurstLimit', r.integer('throttlingBurstLimit', 1, 1_000_000)),
     alarmEmails: r.emails('alarmEmails') ?? [],
     domainName: r.string('domainName', DOMAIN, 'a lower-case domain name'),
-    certificateArn: r.string(
-      'certificateArn',
-      /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[A-Za-z0-9-]+$/,
-      'the ARN of an ACM certificate',
-    ),
+    certificateArn: r.string('certificateArn', CERTIFICATE_ARN, 'the ARN of an ACM certificate'),
     hostedZoneId: r.string('hostedZoneId', /^Z[A-Z0-9]{1,31}$/, 'a Route 53 hosted zone ID'),
     hostedZoneName: r.string('hostedZoneName', DOMAIN, 'a lower-case domain name'),
     kms: r.boolean('kms') ?? false,
     objectLock: r.oneOf('objectLock', ['GOVERNANCE', 'COMPLIANCE'] as const),
     objectLockRetentionDays: r.integer('objectLockRetentionDays', 1, 36500),
     serverAccessLogs: r.boolean('serverAccessLogs') ?? false,
+    dataPlane: r.boolean('dataPlane') ?? false,
+    dataDomainName: r.string('dataDomainName', DOMAIN, 'a lower-case domain name'),
+    dataCertificateArn: r.string('dataCertificateArn', CERTIFICATE_ARN, 'the ARN of an ACM certificate'),
+    dataPlaneMaxTasks: r.integer('dataPlaneMaxTasks', 1, 100) ?? 4,
   };
 
   const problem = (message: string) => {
@@ -206,10 +221,16 @@ export function parseSettings(envName: string, file: unknown, overrides: Raw = {
     problem('"throttlingBurstLimit" must be at least "throttlingRateLimit"');
   if (!settings.domainName !== !settings.certificateArn) problem('"domainName" and "certificateArn" go together');
   if (!settings.hostedZoneId !== !settings.hostedZoneName) problem('"hostedZoneId" and "hostedZoneName" go together');
-  if (settings.hostedZoneId && !settings.domainName) problem('a hosted zone needs "domainName"');
-  if (settings.domainName && settings.hostedZoneName && !`.${settings.domainName}`.endsWith(`.${settings.hostedZoneName}`)) {
-    problem(`"domainName" ${settings.domainName} is not in the hosted zone ${settings.hostedZoneName}`);
+  if (!settings.dataDomainName !== !settings.dataCertificateArn) problem('"dataDomainName" and "dataCertificateArn" go together');
+  if (settings.hostedZoneId && !settings.domainName && !settings.dataDomainName)
+    problem('a hosted zone needs "domainName" or "dataDomainName"');
+  for (const key of ['domainName', 'dataDomainName'] as const) {
+    const name = settings[key];
+    if (name && settings.hostedZoneName && !`.${name}`.endsWith(`.${settings.hostedZoneName}`)) {
+      problem(`"${key}" ${name} is not in the hosted zone ${settings.hostedZoneName}`);
+    }
   }
+  if (settings.dataDomainName && settings.dataDomainName === settings.domainName) problem('"dataDomainName" must differ from "domainName"');
   if (!settings.objectLock !== (settings.objectLockRetentionDays === undefined))
     problem('"objectLock" and "objectLockRetentionDays" go together');
   // Locked object versions cannot be deleted, so the bucket could not be emptied and deleted.

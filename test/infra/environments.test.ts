@@ -263,7 +263,7 @@ describe('API stage', () => {
       expect.arrayContaining(['requestId', 'ip', 'httpMethod', 'status', 'protocol']),
     );
     const groups = s.ofType('AWS::Logs::LogGroup');
-    expect(groups).toHaveLength(6);
+    expect(groups).toHaveLength(7);
     for (const [, group] of groups) expect(group.Properties.RetentionInDays).toBe(days);
   });
 

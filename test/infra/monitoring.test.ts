@@ -37,6 +37,7 @@ function synth({ alarmEmails, withKey = true, nag = false }: { alarmEmails?: str
     });
   const functions: MonitoredFunctions = {
     api: fn('Api'),
+    apiStream: fn('ApiStream'),
     inventory: fn('Inventory'),
     janitor: fn('Janitor'),
     jobSweeper: fn('JobSweeper'),
@@ -130,7 +131,7 @@ describe('cdk-nag', () => {
 
 describe('alarms', () => {
   it('all notify the topic, at or above their threshold', () => {
-    expect(alarms.length).toBe(14);
+    expect(alarms.length).toBe(16);
     for (const alarm of alarms) {
       expect(alarm.AlarmActions).toEqual([topicRef]);
       expect(alarm.ComparisonOperator).toBe('GreaterThanOrEqualToThreshold');

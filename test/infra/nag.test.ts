@@ -16,6 +16,9 @@ const EVERY_OPTION = {
   objectLock: 'GOVERNANCE',
   objectLockRetentionDays: 30,
   alarmEmails: ['ops@example.com'],
+  dataPlane: 'true',
+  dataDomainName: 'data.example.com',
+  dataCertificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/1a2b3c4d-5e6f-7081-92a3-b4c5d6e7f809',
 };
 
 let outdir: string;
@@ -27,6 +30,7 @@ beforeAll(() => {
     dev: { env: 'dev' },
     prod: { env: 'prod' },
     'prod with every option': { env: 'prod', ...EVERY_OPTION },
+    'dev with a plain HTTP data plane': { env: 'dev', dataPlane: 'true' },
   };
   for (const [name, context] of Object.entries(cases)) {
     // The rules read the template, not the bundles.
@@ -42,7 +46,7 @@ afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 const findings = (found: { id: string; entry: { data?: unknown } }[]) =>
   found.map((f) => `${f.id}: ${String(f.entry.data).split('\n')[0]}`);
 
-describe.each(['dev', 'prod', 'prod with every option'])('cdk-nag on %s', (name) => {
+describe.each(['dev', 'prod', 'prod with every option', 'dev with a plain HTTP data plane'])('cdk-nag on %s', (name) => {
   it.each(['AwsSolutions', 'Serverless'])('leaves no %s error unacknowledged', (pack) => {
     expect(findings(annotations[name].findError('*', Match.stringLikeRegexp(`${pack}-.*`)))).toEqual([]);
   });

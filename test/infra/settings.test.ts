@@ -32,6 +32,8 @@ describe('the environment files', () => {
       alarmEmails: [],
       kms: false,
       serverAccessLogs: false,
+      dataPlane: false,
+      dataPlaneMaxTasks: 4,
     });
   });
 
@@ -48,6 +50,8 @@ describe('the environment files', () => {
       alarmEmails: [],
       kms: true,
       serverAccessLogs: true,
+      dataPlane: false,
+      dataPlaneMaxTasks: 4,
     });
   });
 });
@@ -165,7 +169,29 @@ describe('checks', () => {
       '"certificateArn" in config/test.json must be the ARN of an ACM certificate',
     ],
     [{ hostedZoneId: 'Z0123456789' }, '"hostedZoneId" and "hostedZoneName" go together'],
-    [{ hostedZoneId: 'Z0123456789', hostedZoneName: 'example.com' }, 'a hosted zone needs "domainName"'],
+    [{ hostedZoneId: 'Z0123456789', hostedZoneName: 'example.com' }, 'a hosted zone needs "domainName" or "dataDomainName"'],
+    [{ dataDomainName: 'data.example.com' }, '"dataDomainName" and "dataCertificateArn" go together'],
+    [{ dataCertificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/abc' }, '"dataDomainName" and "dataCertificateArn" go together'],
+    [
+      {
+        dataDomainName: 'data.example.org',
+        dataCertificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/abc',
+        hostedZoneId: 'Z0123456789',
+        hostedZoneName: 'example.com',
+      },
+      '"dataDomainName" data.example.org is not in the hosted zone example.com',
+    ],
+    [
+      {
+        domainName: 'glacier.example.com',
+        certificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/abc',
+        dataDomainName: 'glacier.example.com',
+        dataCertificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/abc',
+      },
+      '"dataDomainName" must differ from "domainName"',
+    ],
+    [{ dataPlaneMaxTasks: 0 }, '"dataPlaneMaxTasks" in config/test.json must be a whole number from 1 to 100'],
+    [{ dataPlane: 'yes' }, '"dataPlane" in config/test.json must be true or false'],
     [
       {
         domainName: 'glacier.example.org',
@@ -181,6 +207,11 @@ describe('checks', () => {
     [{ objectLock: 'COMPLIANCE', objectLockRetentionDays: 30, removalPolicy: 'DESTROY' }, '"objectLock" needs "removalPolicy": "RETAIN"'],
   ])('refuse %j', (file, message) => {
     expect(() => parse(file)).toThrow(message);
+  });
+
+  it('take the data plane, its domain and its most tasks from the command line', () => {
+    const data = { dataDomainName: 'data.example.com', dataCertificateArn: 'arn:aws:acm:us-east-1:123456789012:certificate/abc' };
+    expect(parse(data, { dataPlane: 'true', dataPlaneMaxTasks: '10' })).toMatchObject({ ...data, dataPlane: true, dataPlaneMaxTasks: 10 });
   });
 
   it('accept rates, crons and a domain at the apex of its zone', () => {

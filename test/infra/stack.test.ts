@@ -23,8 +23,8 @@ let resources: Record<string, Resource>;
 const logicalId = (construct: { node: { defaultChild?: unknown } }) => stack.getLogicalId(construct.node.defaultChild as CfnResource);
 const ofType = (type: string) => Object.entries(resources).filter(([, resource]) => resource.Type === type);
 const functionsByName = () => {
-  const { api, inventory, janitor, jobSweeper, restoreEvents } = stack.functions;
-  return { api, inventory, janitor, jobSweeper, restoreEvents };
+  const { api, apiStream, inventory, janitor, jobSweeper, restoreEvents } = stack.functions;
+  return { api, apiStream, inventory, janitor, jobSweeper, restoreEvents };
 };
 
 beforeAll(() => {
@@ -218,7 +218,7 @@ describe('functions', () => {
 
   it('deploys only the coldvault functions, and the bucket notification and (dev) bucket emptying handlers of CDK', () => {
     const ours = new Set(all().map((fn) => logicalId(fn)));
-    expect(ours.size).toBe(5);
+    expect(ours.size).toBe(6);
     const others = ofType('AWS::Lambda::Function').filter(([id]) => !ours.has(id));
     expect(others.map(([, fn]) => JSON.stringify(fn.Properties.Description)).sort()).toEqual([
       expect.stringContaining('Custom::S3BucketNotifications'),
@@ -231,7 +231,7 @@ describe('functions', () => {
       const config = resources[logicalId(fn)].Properties.LoggingConfig as { LogGroup: unknown };
       return JSON.stringify(config.LogGroup);
     });
-    expect(new Set(groups).size).toBe(5);
+    expect(new Set(groups).size).toBe(6);
     for (const group of groups) expect(ofType('AWS::Logs::LogGroup').map(([id]) => JSON.stringify({ Ref: id }))).toContain(group);
   });
 
@@ -355,18 +355,21 @@ describe('least privilege', () => {
     ...tracing,
   ];
   const jobCompletion = ['s3:GetObject on objects', 's3:PutObject on objects', 'sns:Publish on topics'];
+  const apiGrants = [
+    's3:DeleteObject on objects',
+    's3:GetObject on objects',
+    's3:ListBucket on bucket',
+    's3:PutObject on objects',
+    's3:RestoreObject on objects',
+    'secretsmanager:DescribeSecret on root key',
+    'secretsmanager:GetSecretValue on root key',
+    'sns:Publish on topics',
+    ...tracing,
+  ];
   const expected: Record<keyof ReturnType<typeof functionsByName>, string[]> = {
-    api: [
-      's3:DeleteObject on objects',
-      's3:GetObject on objects',
-      's3:ListBucket on bucket',
-      's3:PutObject on objects',
-      's3:RestoreObject on objects',
-      'secretsmanager:DescribeSecret on root key',
-      'secretsmanager:GetSecretValue on root key',
-      'sns:Publish on topics',
-      ...tracing,
-    ],
+    api: apiGrants,
+    // The same code path, for GetJobOutput: the same access.
+    apiStream: apiGrants,
     inventory: failureQueue,
     janitor: ['s3:DeleteObject on objects', 's3:ListBucket on bucket', ...failureQueue],
     jobSweeper: [...jobCompletion, 's3:RestoreObject on objects', ...failureQueue],
@@ -500,20 +503,21 @@ describe('schedule', () => {
 describe('REST API', () => {
   const restApiId = () => logicalId(stack.api.restApi);
 
-  /** `METHOD /path` of every method in the template, with each resource's path rebuilt from its parents. */
+  /** A resource's path, rebuilt from its parents. */
+  function resourcePathOf(parent: unknown): string {
+    const ref = (parent as { Ref?: string }).Ref;
+    if (ref === undefined) {
+      expect(parent).toEqual({ 'Fn::GetAtt': [restApiId(), 'RootResourceId'] });
+      return '';
+    }
+    const resource = resources[ref].Properties;
+    return `${resourcePathOf(resource.ParentId)}/${resource.PathPart as string}`;
+  }
+
+  /** `METHOD /path` of every method in the template. */
   function methods(): string[] {
-    const apiResources = Object.fromEntries(ofType('AWS::ApiGateway::Resource'));
-    const pathOf = (parent: unknown): string => {
-      const ref = (parent as { Ref?: string }).Ref;
-      if (ref === undefined) {
-        expect(parent).toEqual({ 'Fn::GetAtt': [restApiId(), 'RootResourceId'] });
-        return '';
-      }
-      const resource = apiResources[ref].Properties;
-      return `${pathOf(resource.ParentId)}/${resource.PathPart as string}`;
-    };
     return ofType('AWS::ApiGateway::Method').map(
-      ([, method]) => `${method.Properties.HttpMethod as string} ${pathOf(method.Properties.ResourceId) || '/'}`,
+      ([, method]) => `${method.Properties.HttpMethod as string} ${resourcePathOf(method.Properties.ResourceId) || '/'}`,
     );
   }
 
@@ -540,15 +544,50 @@ describe('REST API', () => {
     }
   });
 
-  it('proxies every method to the api function without gateway authorization', () => {
-    const apiArn = { 'Fn::GetAtt': [logicalId(stack.functions.api), 'Arn'] };
+  it('proxies every method without gateway authorization: GetJobOutput streamed from the streaming function, the rest buffered from the api function', () => {
+    const apiArn = JSON.stringify({ 'Fn::GetAtt': [logicalId(stack.functions.api), 'Arn'] });
+    const streamArn = JSON.stringify({ 'Fn::GetAtt': [logicalId(stack.functions.apiStream), 'Arn'] });
+    const streamedPath = ROUTES.find((route) => route.operation === 'GetJobOutput')!.path;
+    const seen = { streamed: 0, buffered: 0 };
     for (const [, method] of ofType('AWS::ApiGateway::Method')) {
-      const integration = method.Properties.Integration as { Type: string; IntegrationHttpMethod: string; Uri: unknown };
+      const integration = method.Properties.Integration as {
+        Type: string;
+        IntegrationHttpMethod: string;
+        Uri: unknown;
+        ResponseTransferMode?: string;
+        TimeoutInMillis?: number;
+      };
       expect(method.Properties.AuthorizationType).toBe('NONE');
       expect(integration.Type).toBe('AWS_PROXY');
       expect(integration.IntegrationHttpMethod).toBe('POST');
-      expect(JSON.stringify(integration.Uri)).toContain(JSON.stringify(apiArn));
+      const uri = JSON.stringify(integration.Uri);
+      const path = resourcePathOf(method.Properties.ResourceId);
+      if (method.Properties.HttpMethod === 'GET' && path === streamedPath) {
+        seen.streamed++;
+        expect(integration.ResponseTransferMode).toBe('STREAM');
+        expect(integration.TimeoutInMillis).toBe(15 * 60 * 1000);
+        expect(uri).toContain(streamArn);
+        expect(uri).toContain('/response-streaming-invocations');
+      } else {
+        seen.buffered++;
+        expect(integration.ResponseTransferMode).toBeUndefined();
+        expect(uri).toContain(apiArn);
+        expect(uri).toContain('/invocations');
+        expect(uri).not.toContain('response-streaming');
+      }
     }
+    expect(seen).toEqual({ streamed: 1, buffered: methods().length - 1 });
+  });
+
+  it("gives the streaming function the 15 minutes a stream may last, and the api function's configuration with Glacier's body limit", () => {
+    const config = (fn: NodejsFunction) => resources[logicalId(fn)].Properties;
+    expect(config(stack.functions.apiStream).Timeout).toBe(900);
+    const variables = (fn: NodejsFunction) => (config(fn).Environment as { Variables: Record<string, unknown> }).Variables;
+    // Its answers are limited by the response stream, not by the endpoint's body limit.
+    expect(variables(stack.functions.apiStream)).toEqual({
+      ...variables(stack.functions.api),
+      COLDVAULT_MAX_BODY_BYTES: String(4 * 1024 ** 3),
+    });
   });
 
   it('grants API Gateway one invoke permission for the whole API', () => {

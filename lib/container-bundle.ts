@@ -1,0 +1,24 @@
+// The data plane's bundle: the container entry point built with the Lambda bundles' esbuild
+// settings. The Dockerfile runs this (`tsx lib/container-bundle.ts <outdir>`); tests call it.
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import { LAMBDA_ESBUILD } from './bundling';
+
+export const CONTAINER_ENTRY = join(__dirname, '..', 'lambda', 'local', 'container.ts');
+/** The file the image runs, in the bundle's directory. */
+export const CONTAINER_BUNDLE = 'container.js';
+
+export async function bundleContainer(outdir: string): Promise<string> {
+  const outfile = join(outdir, CONTAINER_BUNDLE);
+  await build({ ...LAMBDA_ESBUILD, entryPoints: [CONTAINER_ENTRY], outfile, logLevel: 'warning' });
+  return outfile;
+}
+
+if (require.main === module) {
+  const outdir = process.argv[2];
+  if (!outdir) throw new Error('usage: tsx lib/container-bundle.ts <outdir>');
+  bundleContainer(outdir).catch((error) => {
+    console.error(error);
+    process.exit(1);
+  });
+}
