@@ -16,6 +16,11 @@ export const ListLiveArchives: Operation = async (ctx) => {
     json: {
       VaultARN: vaultArn(svc.region, accountId, params.vaultName),
       StorageClass: svc.storageClass ?? null,
+      // How long a retrieval job takes per tier, where the deployment fixes it (null: as long as the storage class's restore takes).
+      RetrievalSeconds:
+        svc.retrieval.kind === 'delay'
+          ? Object.fromEntries(Object.entries(svc.retrieval.delaysMs).map(([tier, ms]) => [tier, Math.round(ms / 1000)]))
+          : null,
       NumberOfArchives: listing.live.numberOfArchives,
       SizeInBytes: listing.live.sizeInBytes,
       ArchiveList: listing.archives.map((archive) => ({

@@ -52,6 +52,7 @@ it('lists the live archives newest first, filtered by description prefix, with t
   expect(body).toMatchObject({
     VaultARN: vaultArn('backups'),
     StorageClass: 'GLACIER',
+    RetrievalSeconds: { Expedited: 1, Standard: 3, Bulk: 5 },
     NumberOfArchives: 3,
     SizeInBytes: 'db/monday'.length + 'photos/2024'.length + 'db/tuesday'.length,
     Marker: null,
