@@ -4,6 +4,7 @@ import { GlacierClient, GlacierServiceException } from '@aws-sdk/client-glacier'
 import { Sha256 } from '@aws-crypto/sha256-browser';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { Session } from './session';
+import { hex, leafHashes, sha256, treeHashOf } from './tree-hash';
 
 /** The endpoint: this origin, with any base path (an API Gateway stage) the console is served under. */
 export function endpoint(): string {
@@ -12,8 +13,25 @@ export function endpoint(): string {
   return `${location.origin}${at > 0 ? path.slice(0, at) : ''}`;
 }
 
+/**
+ * The SHA-256 and tree hash Glacier requests carry, of any body the console sends: the SDK's
+ * browser version reads only Blobs, and JSON bodies (InitiateJob) are byte arrays.
+ */
+async function bodyChecksums(request: { body?: unknown }): Promise<[string, string]> {
+  const { body } = request;
+  let bytes: Uint8Array;
+  if (body === undefined || body === null) bytes = new Uint8Array();
+  else if (typeof body === 'string') bytes = new TextEncoder().encode(body);
+  else if (body instanceof Uint8Array) bytes = body;
+  else if (ArrayBuffer.isView(body)) bytes = new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
+  else if (body instanceof Blob) bytes = new Uint8Array(await body.arrayBuffer());
+  else throw new Error('The console can only send bytes, text and files.');
+  return [hex(await sha256(bytes)), hex(await treeHashOf(await leafHashes(bytes)))];
+}
+
 export function glacierClient(session: Session): GlacierClient {
   return new GlacierClient({
+    bodyChecksumGenerator: bodyChecksums,
     endpoint: endpoint(),
     region: session.region,
     credentials: { accessKeyId: session.accessKeyId, secretAccessKey: session.secretAccessKey },

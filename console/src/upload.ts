@@ -39,8 +39,8 @@ export async function uploadFile(
     onProgress(0, file.size);
     for (let start = 0; start < file.size; start += partSize) {
       const end = Math.min(start + partSize, file.size);
-      const part = file.slice(start, end);
-      const partLeaves = await leafHashes(new Uint8Array(await part.arrayBuffer()));
+      const body = new Uint8Array(await file.slice(start, end).arrayBuffer());
+      const partLeaves = await leafHashes(body);
       leaves.push(...partLeaves);
       await glacier.send(
         new UploadMultipartPartCommand({
@@ -49,8 +49,7 @@ export async function uploadFile(
           uploadId,
           range: `bytes ${start}-${end - 1}/*`,
           checksum: hex(await treeHashOf(partLeaves)),
-          // A Blob: the SDK's browser checksum reader takes blobs only.
-          body: part,
+          body,
         }),
       );
       onProgress(end, file.size);

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { Browser, HTTPRequest, Page } from 'puppeteer-core';
+import type { Browser, HTTPRequest, Page } from 'puppeteer-core' with { 'resolution-mode': 'import' };
 import { runAdmin } from '../../lambda/admin/cli';
 import { treeHash } from '../../lambda/domain/checksums';
 import { CONSOLE_CSP } from '../../lambda/http/console-assets';
@@ -75,7 +75,8 @@ beforeAll(async () => {
     return void request.abort();
   });
   page.on('response', (response) => {
-    if (new URL(response.url()).pathname.startsWith('/console/') && response.status() !== 200) failedAssets.push(`${response.status()} ${response.url()}`);
+    if (new URL(response.url()).pathname.startsWith('/console/') && response.status() !== 200)
+      failedAssets.push(`${response.status()} ${response.url()}`);
   });
   page.on('pageerror', (error) => consoleErrors.push(`page error: ${String(error)}`));
   page.on('console', (message) => {
@@ -84,7 +85,10 @@ beforeAll(async () => {
     // "not set" answers (no access policy: 404) are the console's expected traffic, shown in
     // the page; anything else logged as an error is a fault.
     const from = message.location().url ?? '';
-    if (/^Failed to load resource: the server responded with a status of 4\d\d/.test(message.text()) && !new URL(from, origin).pathname.startsWith('/console/'))
+    if (
+      /^Failed to load resource: the server responded with a status of 4\d\d/.test(message.text()) &&
+      !new URL(from, origin).pathname.startsWith('/console/')
+    )
       return;
     consoleErrors.push(`${message.text()} (${from})`);
   });
@@ -98,12 +102,11 @@ afterAll(async () => {
 });
 
 const text = (selector: string) => page.$eval(selector, (element) => element.textContent ?? '');
+// Page-side code is passed as text: this file is type-checked for Node, without the DOM's types.
 const waitForText = (selector: string, expected: string, timeout = 30_000) =>
   page.waitForFunction(
-    (sel: string, want: string) => [...document.querySelectorAll(sel)].some((element) => element.textContent?.includes(want)),
+    `[...document.querySelectorAll(${JSON.stringify(selector)})].some((element) => element.textContent.includes(${JSON.stringify(expected)}))`,
     { timeout },
-    selector,
-    expected,
   );
 
 async function signIn(credentials: { accessKeyId: string; secretAccessKey: string }) {
@@ -131,7 +134,7 @@ it('serves the console with its CSP, no-cache index and immutable hashed assets'
   expect(response?.headers()['content-security-policy']).toBe(CONSOLE_CSP);
   expect(response?.headers()['content-type']).toBe('text/html; charset=utf-8');
   expect(response?.headers()['cache-control']).toBe('no-cache');
-  const script = await page.$eval('script[type=module]', (element) => (element as HTMLScriptElement).src);
+  const script = (await page.evaluate(`document.querySelector('script[type=module]').src`)) as string;
   const asset = await fetch(script);
   expect(asset.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
   expect(asset.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
@@ -142,7 +145,9 @@ it('signs in with the root key and creates a vault', async () => {
   await signIn(ROOT_CREDENTIALS);
   await waitForText('#main', 'No vaults yet.');
   // The key is in this tab's session storage, and nowhere else the page can reach.
-  const stored = await page.evaluate(() => ({ session: Object.keys(sessionStorage), local: Object.keys(localStorage), cookie: document.cookie }));
+  const stored = await page.evaluate(
+    `({ session: Object.keys(sessionStorage), local: Object.keys(localStorage), cookie: document.cookie })`,
+  );
   expect(stored).toEqual({ session: ['coldvault.session'], local: [], cookie: '' });
 
   await page.type('#new-vault', VAULT);
@@ -155,20 +160,17 @@ it('uploads a 5 MiB file as multipart, showing its progress', async () => {
   const file = join(work, 'five-mib.bin');
   writeFileSync(file, archive);
   // Every value the progress bar takes, as the page shows it.
-  await page.evaluate(() => {
-    const bar = document.getElementById('upload-progress') as HTMLProgressElement;
-    const seen: number[] = [];
-    (window as unknown as { progressSeen: number[] }).progressSeen = seen;
+  await page.evaluate(`{
+    const bar = document.getElementById('upload-progress');
+    const seen = (window.progressSeen = []);
     new MutationObserver(() => seen.push(bar.value / bar.max)).observe(bar, { attributes: true });
-    const status = document.getElementById('upload-status') as HTMLElement;
-    new MutationObserver(() => seen.push(-1)).observe(status, { childList: true, characterData: true, subtree: true });
-  });
+  }`);
   const input = await page.$('#upload-file');
   await (input as unknown as { uploadFile(path: string): Promise<void> }).uploadFile(file);
   await page.type('#upload-description', 'nightly/db-5mib');
   await page.click('xpath///button[normalize-space()="Upload"]');
   await waitForText('#upload-status', 'Uploaded “nightly/db-5mib” (5.0 MiB)', 60_000);
-  const seen = (await page.evaluate(() => (window as unknown as { progressSeen: number[] }).progressSeen)).filter((v) => v >= 0);
+  const seen = (await page.evaluate('window.progressSeen')) as number[];
   // Five 1 MiB parts: the bar moves through the values in between.
   expect(seen.filter((value) => value > 0 && value < 1).length).toBeGreaterThanOrEqual(3);
   expect(seen[seen.length - 1]).toBe(1);

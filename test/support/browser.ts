@@ -3,17 +3,19 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildSync } from 'esbuild';
-import type { Browser } from 'puppeteer-core';
+import type { Browser } from 'puppeteer-core' with { 'resolution-mode': 'import' };
+
+type Puppeteer = typeof import('puppeteer-core', { with: { 'resolution-mode': 'import' } });
 
 export const CHROMIUM = '/usr/bin/chromium';
 
-let puppeteer: typeof import('puppeteer-core') | undefined;
+let puppeteer: Puppeteer | undefined;
 
 /**
  * puppeteer-core ships as ES modules, which jest's module loader can't require: it is bundled
  * once per run into a CommonJS file that jest can.
  */
-function loadPuppeteer(): typeof import('puppeteer-core') {
+function loadPuppeteer(): Puppeteer {
   if (!puppeteer) {
     const outfile = join(mkdtempSync(join(tmpdir(), 'coldvault-puppeteer-')), 'puppeteer-core.cjs');
     buildSync({
@@ -26,7 +28,7 @@ function loadPuppeteer(): typeof import('puppeteer-core') {
       logLevel: 'error',
     });
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    puppeteer = require(outfile) as typeof import('puppeteer-core');
+    puppeteer = require(outfile) as Puppeteer;
   }
   return puppeteer;
 }
