@@ -23,3 +23,13 @@ export const LAMBDA_BUNDLING: BundlingOptions = {
   sourceMap: LAMBDA_ESBUILD.sourcemap,
   externalModules: LAMBDA_ESBUILD.external,
 };
+
+/** The api function also serves the web console: its static files are built beside the bundle. */
+export const API_BUNDLING: BundlingOptions = {
+  ...LAMBDA_BUNDLING,
+  commandHooks: {
+    beforeBundling: () => [],
+    beforeInstall: () => [],
+    afterBundling: (inputDir: string, outputDir: string) => [`cd "${inputDir}" && npx tsx console/build.ts "${outputDir}/console"`],
+  },
+};

@@ -13,7 +13,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import type { StorageClass } from '../lambda/config';
-import { LAMBDA_BUNDLING } from './bundling';
+import { API_BUNDLING, LAMBDA_BUNDLING } from './bundling';
 
 const ROOT = join(__dirname, '..');
 /** What reading and writing objects encrypted with the bucket's key takes (deleting and restoring them takes nothing). */
@@ -171,7 +171,7 @@ export class Functions extends Construct {
       // Powertools' tracer records each invocation's calls to DynamoDB, S3 and SNS.
       tracing: lambda.Tracing.ACTIVE,
       architecture: lambda.Architecture.ARM_64,
-      bundling: LAMBDA_BUNDLING,
+      bundling: id === 'Api' ? API_BUNDLING : LAMBDA_BUNDLING,
       logGroup,
       ...(async && { onFailure: new SqsDestination(this.failedInvocations), retryAttempts: async.retryAttempts }),
       ...props,

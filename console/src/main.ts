@@ -226,7 +226,7 @@ async function vaultsView(session: Session, glacier: GlacierClient): Promise<voi
       'tr',
       {},
       h('th', { scope: 'row' }, vaultLink(vault.VaultName ?? '')),
-      h('td', {}, date(vault.CreationDate)),
+      h('td', { class: 'date' }, date(vault.CreationDate)),
       h('td', { class: 'number' }, vault.LastInventoryDate ? String(vault.NumberOfArchives ?? 0) : '—'),
       h('td', { class: 'number' }, vault.LastInventoryDate ? bytes(vault.SizeInBytes) : '—'),
       h('td', {}, vault.LastInventoryDate ? date(vault.LastInventoryDate) : 'none yet'),
@@ -440,7 +440,7 @@ async function vaultView(session: Session, glacier: GlacierClient, vaultName: st
       {},
       h('th', { scope: 'row' }, archive.ArchiveDescription || h('em', {}, '(no description)')),
       h('td', { class: 'number' }, bytes(archive.Size)),
-      h('td', {}, date(archive.CreationDate)),
+      h('td', { class: 'date' }, date(archive.CreationDate)),
       h('td', {}, h('code', { title: archive.SHA256TreeHash }, `${archive.SHA256TreeHash.slice(0, 12)}…`)),
       h(
         'td',

@@ -19,5 +19,6 @@ export function monthlyCost(sizeInBytes: number, storageClass: string | null): n
 
 export function usd(amount: number | undefined): string {
   if (amount === undefined) return '—';
-  return amount < 0.01 && amount > 0 ? `$${amount.toFixed(4)}` : `$${amount.toFixed(2)}`;
+  // Small vaults cost fractions of a cent: two significant digits show them.
+  return amount < 0.01 && amount > 0 ? `$${amount.toPrecision(2)}` : `$${amount.toFixed(2)}`;
 }
