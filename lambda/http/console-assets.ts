@@ -68,7 +68,7 @@ function text(statusCode: number, message: string, headers: Record<string, strin
 }
 
 /** Answers a request under /console: a file of the built console, or a plain-text error. No request here is signed. */
-export function serveConsole(request: HttpRequest, assetsDir: string | undefined = defaultAssetsDir()): HttpResponse {
+export function serveConsole(request: HttpRequest, assetsDir: string | null = defaultAssetsDir() ?? null): HttpResponse {
   if (request.method !== 'GET' && request.method !== 'HEAD') return text(405, 'The console is read with GET.', { allow: 'GET, HEAD' });
   // Relative, so that it also holds under an API Gateway stage or a base path.
   if (request.path === '/console') return text(301, 'The console is at /console/.', { location: 'console/' });
