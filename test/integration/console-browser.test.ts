@@ -208,6 +208,23 @@ it('lists the vault with its live count, size and cost', async () => {
   expect(cells[6]).toBe('$0.000018');
   await waitForText('#main', 'This deployment keeps archives in GLACIER.');
   await screenshot('console-vaults.png');
+
+  // At a phone's width the page doesn't overflow sideways: wide tables scroll in their own box.
+  await page.setViewport({ width: 375, height: 800 });
+  expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(375);
+  await page.goto(`${server.url}/console/#/vaults/${VAULT}`);
+  await archiveRow('nightly/db-5mib');
+  expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(375);
+  await page.setViewport({ width: 1100, height: 900 });
+
+  // Keyboard: the first Tab reaches the skip link, and following it moves focus to the content.
+  await page.goto(`${server.url}/console/#/`);
+  await page.reload();
+  await page.waitForSelector(`xpath///tr[th[normalize-space()="${VAULT}"]]`);
+  await page.keyboard.press('Tab');
+  expect(await page.evaluate('document.activeElement.textContent')).toBe('Skip to content');
+  await page.keyboard.press('Enter');
+  expect(await page.evaluate('document.activeElement.id')).toBe('main');
 });
 
 it('starts a retrieval, downloads the output when complete, verified, with the same bytes', async () => {
