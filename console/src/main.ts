@@ -388,7 +388,7 @@ async function vaultView(session: Session, glacier: GlacierClient, vaultName: st
     });
     progressText.textContent = `Uploaded “${description}” (${bytes(file.size)}), tree hash ${result.treeHash}, archive ID ${result.archiveId}`;
     uploadForm.reset();
-    await Promise.all([loadArchives(), loadUploads()]);
+    await Promise.all([loadArchives(), loadUploads(), vaultSummary(session, glacier, vaultName, summary)]);
   });
 
   // Archives.
@@ -433,7 +433,7 @@ async function vaultView(session: Session, glacier: GlacierClient, vaultName: st
         return;
       await glacier.send(new DeleteArchiveCommand({ accountId, vaultName, archiveId: archive.ArchiveId }));
       replace(notice, h('p', { class: 'info' }, `Deleted “${name}”.`));
-      await loadArchives();
+      await Promise.all([loadArchives(), vaultSummary(session, glacier, vaultName, summary)]);
     });
     return h(
       'tr',

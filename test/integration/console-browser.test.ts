@@ -188,6 +188,8 @@ it('finds the archive by its description', async () => {
   await page.click('xpath///button[normalize-space()="Upload"]');
   await waitForText('#upload-status', 'Uploaded “notes/2024”');
   await archiveRow('notes/2024');
+  // The summary's live numbers follow.
+  await waitForText('dd', '2, 5.0 MiB');
 
   await page.type('#archive-search', 'nightly/');
   await page.keyboard.press('Enter');
