@@ -1,4 +1,5 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { execSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CONSOLE_CSP, isConsolePath, serveConsole } from '../../lambda/http/console-assets';
@@ -6,6 +7,7 @@ import { matchRoute } from '../../lambda/http/router';
 import { createApi } from '../../lambda/http/api';
 import type { HttpRequest } from '../../lambda/http/types';
 import { memoryServices } from '../support/memory-stores';
+import { API_BUNDLING } from '../../lib/bundling';
 
 const dir = mkdtempSync(join(tmpdir(), 'coldvault-console-assets-'));
 writeFileSync(join(dir, 'index.html'), '<!doctype html><title>t</title>');
@@ -94,4 +96,17 @@ it('takes only /console paths, before any Glacier route could', async () => {
     expect(response.headers['content-type']).toBe('text/plain; charset=utf-8');
     expect(response.operation).toBe('Console');
   }
+});
+
+it('the api function is bundled with the console built beside it, where the served folder is looked for', () => {
+  const out = mkdtempSync(join(tmpdir(), 'coldvault-api-bundle-'));
+  const root = join(__dirname, '..', '..');
+  const commands = API_BUNDLING.commandHooks?.afterBundling(root, out) ?? [];
+  expect(commands.length).toBeGreaterThan(0);
+  for (const command of commands) execSync(command, { stdio: 'pipe' });
+  const built = readdirSync(join(out, 'console'));
+  expect(built).toContain('index.html');
+  expect(built.some((name) => /^main-[A-Z0-9]{8}\.js$/.test(name))).toBe(true);
+  const index = serveConsole({ method: 'GET', path: '/console/' } as unknown as HttpRequest, join(out, 'console'));
+  expect(index.statusCode).toBe(200);
 });
