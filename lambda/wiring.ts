@@ -70,6 +70,7 @@ export function createServices(config: Config, notifier?: Notifier): Services {
           },
     maxBodyBytes: config.maxBodyBytes,
     region: config.region,
+    storageClass: config.storageClass,
     now: () => new Date(),
   };
 }

@@ -7,7 +7,7 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as route53Targets from 'aws-cdk-lib/aws-route53-targets';
 import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
-import { ROUTES, routePaths } from '../lambda/http/routes';
+import { ALL_ROUTES, routePaths } from '../lambda/http/routes';
 
 /**
  * Operations answered through response streaming, by the streaming function: a whole job
@@ -81,9 +81,9 @@ export class GlacierApi extends Construct {
       responseTransferMode: apigateway.ResponseTransferMode.STREAM,
       timeout: Duration.minutes(15),
     });
-    const resources = new Map(routePaths().map((path) => [path, this.restApi.root.resourceForPath(path)]));
+    const resources = new Map(routePaths(ALL_ROUTES).map((path) => [path, this.restApi.root.resourceForPath(path)]));
     const added = new Set<string>();
-    for (const route of ROUTES) {
+    for (const route of ALL_ROUTES) {
       const key = `${route.method} ${route.path}`;
       // Operations told apart by a query parameter (tags: add/remove) share one method.
       if (added.has(key)) continue;
@@ -92,6 +92,10 @@ export class GlacierApi extends Construct {
         authorizationType: apigateway.AuthorizationType.NONE,
       });
     }
+    // The web console's static files, served by the same function.
+    const console = this.restApi.root.resourceForPath('/console');
+    console.addMethod('GET', integration, { authorizationType: apigateway.AuthorizationType.NONE });
+    console.addResource('{proxy+}').addMethod('GET', integration, { authorizationType: apigateway.AuthorizationType.NONE });
 
     if (props.domain) {
       const { domainName, certificateArn, hostedZone } = props.domain;

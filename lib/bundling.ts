@@ -36,3 +36,13 @@ export const LAMBDA_BUNDLING: BundlingOptions = {
   externalModules: LAMBDA_ESBUILD.external,
   mainFields: LAMBDA_ESBUILD.mainFields,
 };
+
+/** The api function also serves the web console: its static files are built beside the bundle. */
+export const API_BUNDLING: BundlingOptions = {
+  ...LAMBDA_BUNDLING,
+  commandHooks: {
+    beforeBundling: () => [],
+    beforeInstall: () => [],
+    afterBundling: (inputDir: string, outputDir: string) => [`cd "${inputDir}" && npx tsx console/build.ts "${outputDir}/console"`],
+  },
+};

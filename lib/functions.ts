@@ -14,7 +14,7 @@ import { NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { ENV, type StorageClass } from '../lambda/config';
 import { CONTAINER_MAX_BODY_BYTES as GLACIER_MAX_BODY_BYTES } from '../lambda/local/container-settings';
-import { LAMBDA_BUNDLING } from './bundling';
+import { API_BUNDLING, LAMBDA_BUNDLING } from './bundling';
 
 const ROOT = join(__dirname, '..');
 /** What reading and writing objects encrypted with the bucket's key takes (deleting and restoring them takes nothing). */
@@ -215,7 +215,7 @@ export class Functions extends Construct {
       // X-Ray records each invocation: its initialisation, its run and its errors.
       tracing: lambda.Tracing.ACTIVE,
       architecture: lambda.Architecture.ARM_64,
-      bundling: LAMBDA_BUNDLING,
+      bundling: id === 'Api' ? API_BUNDLING : LAMBDA_BUNDLING,
       logGroup,
       ...(async && { onFailure: new SqsDestination(this.failedInvocations), retryAttempts: async.retryAttempts }),
       ...props,

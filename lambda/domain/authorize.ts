@@ -12,7 +12,7 @@ export interface Principal {
 }
 
 export interface AuthorizationRequest {
-  /** The operation's name, as in the route table (the action is glacier:<operation>). */
+  /** The operation's name, as in the route table (the action is glacier:<operation>, or the name itself for coldvault:<operation>). */
   operation: string;
   /** The account whose resources the request acts on. */
   accountId: string;
@@ -61,7 +61,7 @@ export async function authorize(
   caller: Principal,
   request: AuthorizationRequest,
 ): Promise<void> {
-  const action = `glacier:${request.operation}`;
+  const action = request.operation.includes(':') ? request.operation : `glacier:${request.operation}`;
   const resource = resourceArn(svc.region, request);
   const now = svc.now();
   const vault = request.vaultName === undefined ? undefined : await svc.metadata.getVault(request.accountId, request.vaultName);

@@ -20,5 +20,7 @@ export interface Services {
   /** The largest request body the endpoint accepts. */
   maxBodyBytes: number;
   region: string;
+  /** The storage class archives are kept in (for cost estimates); absent where it doesn't apply. */
+  storageClass?: string;
   now: () => Date;
 }

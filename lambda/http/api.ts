@@ -7,6 +7,7 @@ import { OPERATIONS } from '../ops';
 import type { Operation } from '../ops/operation';
 import type { KeyStore, UserRecord } from '../domain/ports';
 import { cachingVaultReads } from '../domain/vault-read-cache';
+import { isConsolePath, serveConsole } from './console-assets';
 import { errorResponse, jsonLogger, jsonResponse, type Logger } from './responses';
 import { matchRoute, type RouteResult } from './router';
 import { authenticate, type Caller } from './sigv4';
@@ -28,6 +29,7 @@ export type Api = (request: HttpRequest) => Promise<HttpResponse>;
 export function createApi(deps: ApiDeps): Api {
   const log = deps.log ?? jsonLogger;
   return async (request) => {
+    if (isConsolePath(request.path)) return serveConsole(request);
     const requestId = newRequestId();
     // Routed before authentication so that every response, errors included, names its operation.
     const routed = matchRoute(request.method, request.path, request.query);

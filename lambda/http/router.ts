@@ -1,4 +1,4 @@
-import { ROUTES, type Route } from './routes';
+import { ALL_ROUTES, type Route } from './routes';
 
 export interface RouteMatch {
   route: Route;
@@ -33,7 +33,7 @@ function matchPath(template: string, segments: string[]): Record<string, string>
 export function matchRoute(method: string, path: string, query: Record<string, string>): RouteResult {
   const segments = splitPath(path);
   if (!segments) return { error: 'no-path' };
-  const onPath = ROUTES.map((route) => ({ route, params: matchPath(route.path, segments) })).filter(
+  const onPath = ALL_ROUTES.map((route) => ({ route, params: matchPath(route.path, segments) })).filter(
     (candidate): candidate is RouteMatch => candidate.params !== undefined,
   );
   if (onPath.length === 0) return { error: 'no-path' };

@@ -58,7 +58,18 @@ export const ROUTES: readonly Route[] = [
   { operation: 'ListProvisionedCapacity', method: 'GET', path: '/{accountId}/provisioned-capacity', status: 200 },
 ];
 
-/** The distinct path templates, for API Gateway resources. */
-export function routePaths(): string[] {
-  return [...new Set(ROUTES.map((route) => route.path))];
+/**
+ * coldvault's extensions, on paths under `/{accountId}/coldvault/`, a segment no Glacier path
+ * has. Their operations are named `service:Action`, which is also the action policies grant.
+ */
+export const EXTENSION_ROUTES: readonly Route[] = [
+  { operation: 'coldvault:ListArchives', method: 'GET', path: '/{accountId}/coldvault/vaults/{vaultName}/archives', status: 200 },
+];
+
+/** What the router matches: Glacier's routes and coldvault's extensions. */
+export const ALL_ROUTES: readonly Route[] = [...ROUTES, ...EXTENSION_ROUTES];
+
+/** The distinct path templates of `routes`, for API Gateway resources. */
+export function routePaths(routes: readonly Route[] = ROUTES): string[] {
+  return [...new Set(routes.map((route) => route.path))];
 }

@@ -1,6 +1,7 @@
 // `npm start`: serves the Glacier API locally.
 import { ConfigError, ENV, readLocalConfig, silenceSdkNodeNotice } from '../config';
 import { FAILPOINTS, enableFailpoints } from '../domain/failpoints';
+import { CONSOLE_PATH } from '../http/console-assets';
 import { DataDirInUseError } from './data-dir-lock';
 import { startLocalServer } from './server';
 
@@ -19,6 +20,7 @@ async function main() {
   const server = await startLocalServer(config);
   const credentials = `AWS_ACCESS_KEY_ID=${config.rootAccessKeyId} AWS_SECRET_ACCESS_KEY=${config.rootSecretAccessKey} AWS_DEFAULT_REGION=${config.region}`;
   console.log(`coldvault is serving the Glacier API at ${server.url} (account ${config.accountId}, data in ${config.local.dataDir})`);
+  console.log(`The web console is at ${server.url}${CONSOLE_PATH}`);
   console.log('Try it with the AWS CLI:');
   console.log(`  ${credentials} aws glacier create-vault --account-id - --vault-name my-vault --endpoint-url ${server.url}`);
   let stopping = false;

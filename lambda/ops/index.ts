@@ -1,4 +1,5 @@
 import type { Operation } from './operation';
+import { ListLiveArchives } from './coldvault';
 import { DeleteArchive, UploadArchive } from './archives';
 import {
   AbortMultipartUpload,
@@ -58,4 +59,5 @@ export const OPERATIONS: Readonly<Record<string, Operation>> = {
   CompleteVaultLock,
   AbortVaultLock,
   GetVaultLock,
+  'coldvault:ListArchives': ListLiveArchives,
 };

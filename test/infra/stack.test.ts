@@ -7,7 +7,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { Construct } from 'constructs';
 import { readConfig } from '../../lambda/config';
-import { ROUTES } from '../../lambda/http/routes';
+import { ALL_ROUTES, ROUTES } from '../../lambda/http/routes';
 import { ensureTable, startEmbeddedStores } from '../../lambda/local/embedded-stores';
 import { TABLE_KEYS } from '../../lambda/store/table-schema';
 import { ColdvaultStack } from '../../lib/coldvault-stack';
@@ -528,8 +528,12 @@ describe('REST API', () => {
     template.resourceCountIs('AWS::ApiGateway::Authorizer', 0);
   });
 
-  it('has exactly one method for each distinct method and path of the route table', () => {
-    const expected = [...new Set(ROUTES.map((route) => `${route.method} ${route.path}`))].sort();
+  it("has exactly one method for each distinct method and path of the route table, its extensions and the console's files", () => {
+    const expected = [
+      ...new Set(ALL_ROUTES.map((route) => `${route.method} ${route.path}`)),
+      'GET /console',
+      'GET /console/{proxy+}',
+    ].sort();
     expect(methods().sort()).toEqual(expected);
   });
 
