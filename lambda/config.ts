@@ -150,10 +150,12 @@ export function readConfig(env: Env = process.env): Config {
 }
 
 /** What the admin command reads from the environment. */
-export function readAdminEnv(env: Env = process.env): { dataDir: string; region?: string } {
+export function readAdminEnv(env: Env = process.env): { dataDir: string; region?: string; killAt?: string } {
   return {
     dataDir: text(env, 'COLDVAULT_DATA_DIR', LOCAL_DEFAULTS.dataDir) as string,
     region: text(env, 'AWS_REGION') ?? text(env, 'AWS_DEFAULT_REGION'),
+    // Tests' process-kill scenarios: a failpoint name, optionally @N for its Nth pass.
+    killAt: text(env, 'COLDVAULT_TEST_KILL_AT'),
   };
 }
 
