@@ -37,5 +37,5 @@ const quote = (arg: string) => `'${arg.replace(/'/g, `'\\''`)}'`;
 /** Runs the command in a pseudo-terminal (util-linux `script`), as a user at a terminal would. */
 export function cliInTerminal(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
   const command = [process.execPath, join(REPO, 'bin', 'coldvault-cli.js'), ...args].map(quote).join(' ');
-  return run('script', ['-qfec', command, '/dev/null'], { TERM: 'xterm', COLUMNS: '160', ...env });
+  return run('script', ['-qfec', `stty cols 160 rows 40; ${command}`, '/dev/null'], { TERM: 'xterm', ...env });
 }
