@@ -131,23 +131,35 @@ async function importCommand(values: ReturnType<typeof parseArguments>['values']
   io.out(
     `Importing vault ${sourceVault} into vault ${vaultName} of account ${accountId} (${destination.label}); progress is kept in ${statePath}`,
   );
-  const summary = await runImport(
-    destination.svc,
-    {
-      source,
-      accountId,
-      vaultName,
-      statePath,
-      inventoryFile: values.inventory,
-      tier: tier as 'Bulk',
-      bytesPerDay: values['bytes-per-day'] === undefined ? undefined : positive(values['bytes-per-day'], '--bytes-per-day', 0),
-      snsTopic: values['sns-topic'],
-      pollMs: positive(values['poll-seconds'], '--poll-seconds', 300, true) * 1000,
-      rangeBytes: rangeMib * MiB,
-      maxJobs: positive(values['max-jobs'], '--max-jobs', 64),
-    },
-    progress,
-  );
+  // Every step is already on disk: Ctrl-C only has to put the terminal back.
+  const interrupted = () => {
+    progress.stop();
+    io.err('Interrupted: what was imported is kept. Run the same command again to go on where it stopped.');
+    process.exit(130);
+  };
+  process.once('SIGINT', interrupted);
+  let summary;
+  try {
+    summary = await runImport(
+      destination.svc,
+      {
+        source,
+        accountId,
+        vaultName,
+        statePath,
+        inventoryFile: values.inventory,
+        tier: tier as 'Bulk',
+        bytesPerDay: values['bytes-per-day'] === undefined ? undefined : positive(values['bytes-per-day'], '--bytes-per-day', 0),
+        snsTopic: values['sns-topic'],
+        pollMs: positive(values['poll-seconds'], '--poll-seconds', 300, true) * 1000,
+        rangeBytes: rangeMib * MiB,
+        maxJobs: positive(values['max-jobs'], '--max-jobs', 64),
+      },
+      progress,
+    );
+  } finally {
+    process.off('SIGINT', interrupted);
+  }
   if (summary.imported === 0 && summary.failed.length === 0) {
     io.out(`Nothing to import: all ${summary.archives} archives of vault ${sourceVault} are already in vault ${vaultName}.`);
   } else {

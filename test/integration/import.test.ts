@@ -264,6 +264,31 @@ describe('a killed import', () => {
   }, 120_000);
 });
 
+describe('a job whose output expired while the import was stopped', () => {
+  it('is started again, and the archive recorded once', async () => {
+    await src.send(new CreateVaultCommand({ accountId: '-', vaultName: 'expire' }));
+    const archive = await upload('expire', randomBytes(2 * MiB), 'two MiB');
+    await source.runInventory();
+    const args = importArgs('expire', 'expire-copy', ['--range-mib', '1']);
+    expect((await cli(args, { COLDVAULT_TEST_KILL_AT: 'import:after-range@1' })).signal).toBe('SIGKILL');
+
+    // The source forgets a job a day after it completed: stand in for that with a job it never knew.
+    const statePath = join(destination.dataDir, 'imports', `${ACCOUNT}.expire-copy.json`);
+    const state = JSON.parse(readFileSync(statePath, 'utf8')) as { archives: Record<string, { job?: { jobId: string } }> };
+    const gone = `${'0'.repeat(12)}${'x'.repeat(80)}`;
+    (state.archives[archive.archiveId].job as { jobId: string }).jobId = gone;
+    writeFileSync(statePath, JSON.stringify(state));
+
+    const run = await cli(args);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`${archive.archiveId}: the output of job ${gone} expired; starting another job`);
+    expect(run.stdout).toContain('Imported 1 archives; 0 were already there; 0 failed (of 1).');
+    const jobs = await src.send(new ListJobsCommand({ accountId: '-', vaultName: 'expire' }));
+    expect((jobs.JobList ?? []).filter((job) => job.Action === 'ArchiveRetrieval')).toHaveLength(2);
+    expect((await recordedArchives('expire-copy')).map((r) => r.archiveId)).toEqual([archive.archiveId]);
+  }, 60_000);
+});
+
 describe('an archive whose bytes do not match its inventory tree hash', () => {
   it('is retried, reported and not recorded; the others are imported', async () => {
     await src.send(new CreateVaultCommand({ accountId: '-', vaultName: 'tampered' }));
