@@ -159,6 +159,7 @@ async function importCommand(values: ReturnType<typeof parseArguments>['values']
     );
   } finally {
     process.off('SIGINT', interrupted);
+    progress.stop();
   }
   if (summary.imported === 0 && summary.failed.length === 0) {
     io.out(`Nothing to import: all ${summary.archives} archives of vault ${sourceVault} are already in vault ${vaultName}.`);
