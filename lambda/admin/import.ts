@@ -85,10 +85,12 @@ async function dailyBudget(options: ImportOptions, progress: ImportProgress): Pr
     return options.bytesPerDay;
   }
   const limits = [options.bytesPerDay];
-  if (policy.strategy === 'BytesPerHour') limits.push(policy.bytesPerHour * 24);
-  if (policy.strategy === 'FreeTier') limits.push(Math.floor(FREE_TIER_BYTES_PER_MONTH / 31));
+  // Glacier applies a data retrieval policy to Standard retrievals only.
+  const applies = options.tier === 'Standard' && policy.strategy !== 'None';
+  if (applies && policy.strategy === 'BytesPerHour') limits.push(policy.bytesPerHour * 24);
+  if (applies && policy.strategy === 'FreeTier') limits.push(Math.floor(FREE_TIER_BYTES_PER_MONTH / 31));
   const defined = limits.filter((limit): limit is number => limit !== undefined);
-  if (policy.strategy !== 'None')
+  if (applies)
     progress.note(`The source's data retrieval policy is ${policy.strategy}: at most ${formatBytes(Math.min(...defined))} a day`);
   return defined.length === 0 ? undefined : Math.min(...defined);
 }

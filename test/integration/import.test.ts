@@ -12,6 +12,7 @@ import {
   InitiateJobCommand,
   InitiateMultipartUploadCommand,
   ListJobsCommand,
+  SetDataRetrievalPolicyCommand,
   UploadArchiveCommand,
   UploadMultipartPartCommand,
   type GlacierClient,
@@ -19,7 +20,7 @@ import {
 import { writeImportedArchive } from '../../lambda/admin/import-writer';
 import { MiB, treeHash } from '../../lambda/domain/checksums';
 import { runJanitor } from '../../lambda/domain/janitor';
-import { cli, cliInTerminal } from '../support/cli-process';
+import { cli, cliInTerminal, startCli } from '../support/cli-process';
 import { waitForJob } from '../support/glacier';
 import { ROOT_CREDENTIALS, startTestServer, type TestServer } from '../support/local-server';
 
@@ -286,6 +287,35 @@ describe('a job whose output expired while the import was stopped', () => {
     const jobs = await src.send(new ListJobsCommand({ accountId: '-', vaultName: 'expire' }));
     expect((jobs.JobList ?? []).filter((job) => job.Action === 'ArchiveRetrieval')).toHaveLength(2);
     expect((await recordedArchives('expire-copy')).map((r) => r.archiveId)).toEqual([archive.archiveId]);
+  }, 60_000);
+});
+
+describe('a daily budget and the source’s data retrieval policy', () => {
+  afterAll(async () => {
+    await src.send(new SetDataRetrievalPolicyCommand({ accountId: '-', Policy: { Rules: [{ Strategy: 'None' }] } }));
+  });
+
+  it('starts no more retrievals than the budget allows; Ctrl-C stops the import, keeping what is done', async () => {
+    await src.send(new CreateVaultCommand({ accountId: '-', vaultName: 'budget' }));
+    const archives = [await upload('budget', randomBytes(2000), 'first'), await upload('budget', randomBytes(2000), 'second')];
+    await source.runInventory();
+    await src.send(
+      new SetDataRetrievalPolicyCommand({ accountId: '-', Policy: { Rules: [{ Strategy: 'BytesPerHour', BytesPerHour: 600 }] } }),
+    );
+    const running = startCli(importArgs('budget', 'budget-copy', ['--tier', 'Standard', '--bytes-per-day', '3000']));
+    await running.waitFor(/^Daily retrieval budget spent: the next job starts at \d{4}-.*Z$/m);
+    await running.waitFor(/^imported /m);
+    running.child.kill('SIGINT');
+    const run = await running.ended;
+    expect(run.code).toBe(130);
+    expect(run.stderr).toContain('Interrupted: what was imported is kept. Run the same command again to go on where it stopped.');
+    expect(run.stdout).toContain("The source's data retrieval policy is BytesPerHour: at most 2.9 KiB a day");
+
+    const jobs = await src.send(new ListJobsCommand({ accountId: '-', vaultName: 'budget' }));
+    const retrievals = (jobs.JobList ?? []).filter((job) => job.Action === 'ArchiveRetrieval');
+    expect(retrievals).toHaveLength(1);
+    expect((await recordedArchives('budget-copy')).map((r) => r.archiveId)).toEqual([retrievals[0].ArchiveId]);
+    expect(archives.map((a) => a.archiveId)).toContain(retrievals[0].ArchiveId);
   }, 60_000);
 });
 
