@@ -199,7 +199,9 @@ export async function runVaultCommand(argv: string[], io: Io): Promise<number> {
     if (command === 'inventory') {
       const accountId = values.account === undefined ? undefined : account(values.account);
       if (values.vault !== undefined && accountId === undefined) throw new VaultUsageError('--vault needs --account');
-      for (const taken of await takeInventories(destination.svc, accountId, values.vault)) {
+      const inventories = await takeInventories(destination.svc, accountId, values.vault);
+      if (inventories.length === 0) io.out('inventory: no vaults');
+      for (const taken of inventories) {
         io.out(
           `inventory: ${taken.accountId}/${taken.vaultName}: ${taken.numberOfArchives} archives, ${formatBytes(taken.sizeInBytes)} (${taken.inventoryDate})`,
         );

@@ -116,7 +116,7 @@ export async function emptyVault(
       );
     }
   }
-  if (!confirmed) {
+  if (!confirmed && archives.length > 0) {
     throw new RefusedError(
       `This would delete ${archives.length} archives (${bytes} bytes) from vault ${vaultName} of account ${accountId}. ` +
         'Run it again with --yes to delete them.',
