@@ -182,8 +182,17 @@ export async function runAdmin(argv: string[], now = new Date()): Promise<unknow
   }
 }
 
+/** The first word that is neither an option nor an option's value (every option takes one but the flags). */
+function commandOf(argv: string[]): string | undefined {
+  for (let i = 0; i < argv.length; i += 1) {
+    if (!argv[i].startsWith('-')) return argv[i];
+    if (!argv[i].includes('=') && !['--yes', '--verify'].includes(argv[i])) i += 1;
+  }
+  return undefined;
+}
+
 export async function main(argv: string[]): Promise<number> {
-  if (VAULT_COMMANDS.includes(argv.find((arg) => !arg.startsWith('-')) ?? '')) {
+  if (VAULT_COMMANDS.includes(commandOf(argv) ?? '')) {
     return runVaultCommand(argv, {
       out: (line) => console.log(line),
       err: (line) => console.error(line),
