@@ -196,15 +196,17 @@ export function readConfig(env: Env = process.env): Config {
  * COLDVAULT_MAX_BODY_BYTES says otherwise.
  */
 export function readContainerConfig(defaults: { port: number; maxBodyBytes: number }, env: Env = process.env): Config {
-  const config = readConfig({ ...env, COLDVAULT_MAX_BODY_BYTES: text(env, 'COLDVAULT_MAX_BODY_BYTES', String(defaults.maxBodyBytes)) });
-  return { ...config, local: { ...config.local, host: '0.0.0.0', port: integer(env, 'PORT', defaults.port, 0, 65535) } };
+  const config = readConfig({ ...env, [ENV.maxBodyBytes]: text(env, ENV.maxBodyBytes, String(defaults.maxBodyBytes)) });
+  return { ...config, local: { ...config.local, host: '0.0.0.0', port: integer(env, ENV.port, defaults.port, 0, 65535) } };
 }
 
 /** What the admin command reads from the environment. */
-export function readAdminEnv(env: Env = process.env): { dataDir: string; region?: string } {
+export function readAdminEnv(env: Env = process.env): { dataDir: string; region?: string; killAt?: string } {
   return {
     dataDir: text(env, ENV.dataDir, LOCAL_DEFAULTS.dataDir) as string,
     region: text(env, ENV.awsRegion) ?? text(env, ENV.awsDefaultRegion),
+    // Tests' process-kill scenarios: a failpoint name, optionally @N for its Nth pass.
+    killAt: text(env, ENV.testKillAt),
   };
 }
 

@@ -1,4 +1,4 @@
-// The admin command: `npx coldvault keys|users ...`, on a local data directory or a deployed table.
+// The admin command: `npx coldvault keys|users|import|inventory|vaults ...`, on a local data directory or a deployed table.
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,6 +12,7 @@ import type { IdentityStore } from '../domain/ports';
 import { lockDataDir } from '../local/data-dir-lock';
 import { ensureTable, startEmbeddedStores } from '../local/embedded-stores';
 import { SERVER_INFO_FILE } from '../local/server';
+import { runVaultCommand, VAULT_COMMANDS, VAULT_USAGE } from './vault-cli';
 
 export const USAGE = `usage: coldvault <command> [options]
 
@@ -24,12 +25,14 @@ export const USAGE = `usage: coldvault <command> [options]
   users get NAME --account ID
   users list --account ID
   users delete NAME --account ID
+${VAULT_USAGE}
 
 POLICY is an IAM policy document (JSON text, or @file). A user with no policy may do nothing.
 
 Where: the local data directory (--data-dir, or ${ENV.dataDir}, default ${LOCAL_DEFAULTS.dataDir}),
-reaching a running local server's store or opening the directory itself; or a deployed
-table: --table NAME [--region REGION] with your AWS credentials.`;
+reaching a running local server's stores or opening the directory itself; or a deployed
+table: --table NAME [--region REGION] with your AWS credentials (import, inventory and vaults
+also take --bucket NAME [--storage-class CLASS], the deployment's bucket and storage class).`;
 
 export class UsageError extends Error {}
 
@@ -179,8 +182,24 @@ export async function runAdmin(argv: string[], now = new Date()): Promise<unknow
   }
 }
 
+/** The first word that is neither an option nor an option's value (every option takes one but the flags). */
+function commandOf(argv: string[]): string | undefined {
+  for (let i = 0; i < argv.length; i += 1) {
+    if (!argv[i].startsWith('-')) return argv[i];
+    if (!argv[i].includes('=') && !['--yes', '--verify'].includes(argv[i])) i += 1;
+  }
+  return undefined;
+}
+
 export async function main(argv: string[]): Promise<number> {
   silenceSdkNodeNotice();
+  if (VAULT_COMMANDS.includes(commandOf(argv) ?? '')) {
+    return runVaultCommand(argv, {
+      out: (line) => console.log(line),
+      err: (line) => console.error(line),
+      tty: process.stdout.isTTY === true,
+    });
+  }
   try {
     console.log(JSON.stringify(await runAdmin(argv), null, 2));
     return 0;

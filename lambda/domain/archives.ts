@@ -104,7 +104,11 @@ export async function deleteArchive(svc: Services, accountId: string, vaultName:
   if (outcome === 'deleted') await svc.metadata.recordVaultWrite(accountId, vaultName, svc.now().getTime());
 }
 
-/** An archive record left by an earlier vault of the same name is not this vault's. */
+/**
+ * An archive record left by an earlier vault of the same name is not this vault's. An imported
+ * archive's creation date may predate the vault: when it was recorded is what counts.
+ */
 export function belongsTo(archive: ArchiveRecord, vault: VaultRecord): boolean {
-  return archive.creationDate >= vault.creationDate;
+  const recorded = (archive.layout.kind === 'blob' && archive.layout.importedDate) || archive.creationDate;
+  return recorded >= vault.creationDate;
 }

@@ -51,9 +51,14 @@ export interface ArchiveRecord {
   deletedDate?: string;
 }
 
-/** Where an archive's bytes are: one blob, or the blobs of a multipart upload's parts, in order. */
+/**
+ * Where an archive's bytes are: one blob, or the blobs of a multipart upload's parts, in order.
+ * An archive copied from another Glacier keeps its creation date; `importedDate` says when it
+ * was recorded here (stores keep the layout as it is, so the fact travels with it).
+ */
 export type ArchiveLayout =
-  { kind: 'blob'; blobKey: string } | { kind: 'parts'; uploadId: string; partSize: number; count: number; chunks: number };
+  | { kind: 'blob'; blobKey: string; importedDate?: string }
+  | { kind: 'parts'; uploadId: string; partSize: number; count: number; chunks: number };
 
 export interface InventoryEntry {
   ArchiveId: string;

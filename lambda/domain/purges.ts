@@ -28,10 +28,13 @@ async function run(svc: Services, task: PurgeTask): Promise<void> {
     }
     case 'blob':
       return svc.blobs.delete(task.blobKey);
-    case 'unreferenced-blob':
-      // Once recorded, the archive's bytes are its own: a delete of it queues their removal.
-      if (!(await svc.metadata.getArchive(task.accountId, task.vaultName, task.archiveId))) await svc.blobs.delete(task.blobKey);
+    case 'unreferenced-blob': {
+      // Once recorded, the archive's bytes are its own: a delete of it queues their removal. An
+      // import retried after a crash records its archive with bytes under another key.
+      const archive = await svc.metadata.getArchive(task.accountId, task.vaultName, task.archiveId);
+      if (!archive || (archive.layout.kind === 'blob' && archive.layout.blobKey !== task.blobKey)) await svc.blobs.delete(task.blobKey);
       return;
+    }
     case 'inventory': {
       const vault = await svc.metadata.getVault(task.accountId, task.vaultName);
       if (vault?.inventory?.id === task.inventoryId) return;

@@ -18,7 +18,7 @@ import { answerClientError, bridge } from './http-bridge';
 
 /** Deliveries of SNS notifications, one JSON line each, in the data directory. */
 export const NOTIFICATIONS_FILE = 'notifications.jsonl';
-/** Written while a server runs: its pid, URL and embedded DynamoDB endpoint. */
+/** Written while a server runs: its pid, URL and embedded store endpoints. */
 export const SERVER_INFO_FILE = 'server.json';
 const JOB_SWEEP_SECONDS = 1;
 
@@ -77,9 +77,12 @@ export async function startLocalServer(base: Config, log: Logger = jsonLogger): 
     const { port } = server.address() as AddressInfo;
     const host = config.local.host.includes(':') ? `[${config.local.host}]` : config.local.host;
     const url = `http://${host}:${port}`;
-    // Lets the admin command reach this server's embedded DynamoDB while it runs.
+    // Lets the admin command reach this server's embedded stores while it runs.
     const infoPath = join(config.local.dataDir, SERVER_INFO_FILE);
-    writeFileSync(infoPath, JSON.stringify({ pid: process.pid, url, dynamoEndpoint: stores.dynamoEndpoint }));
+    writeFileSync(
+      infoPath,
+      JSON.stringify({ pid: process.pid, url, dynamoEndpoint: stores.dynamoEndpoint, s3Endpoint: stores.s3Endpoint }),
+    );
     cleanup.push(() => rmSync(infoPath, { force: true }));
     return { url, config, services: svc, stores, runInventory, runJanitor: janitor, runJobSweep: jobSweep, close: closeAll };
   } catch (error) {

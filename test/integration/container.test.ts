@@ -1,6 +1,7 @@
 // The data plane's container as its image runs it: the bundle the Dockerfile builds, started
 // with node and the task's environment against DynamoDB (dynalite) and S3 (s3rver), serving a
 // 100 MB UploadArchive in one request and the whole download to the AWS SDK.
+import { ACCOUNT } from '../support/accounts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -17,7 +18,6 @@ import { startDynalite, startS3rver, type EmbeddedServer } from '../support/embe
 import { waitForJob } from '../support/glacier';
 import { freePort } from '../support/server-process';
 
-const ACCOUNT = '123456789012';
 const REGION = 'us-east-1';
 const TABLE = 'coldvault-container';
 const BUCKET = 'coldvault-container-archives';

@@ -1,5 +1,6 @@
 // GetJobOutput on the Lambda plane: the streaming handler driven as the Lambda runtime drives
 // it (a response stream whose HTTP metadata goes first), and the buffered handler's limit.
+import { ACCOUNT } from '../support/accounts';
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -22,7 +23,6 @@ import { build } from 'esbuild';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { memoryServices, type MemoryServices } from '../support/memory-stores';
 
-const ACCOUNT = '123456789012';
 const ROOT = { accessKeyId: 'AKIDCOLDVAULTSTREAM1', secretAccessKey: 'stream-output-root-secret-access-key-01' };
 const HOST = 'abc123.execute-api.us-east-1.amazonaws.com';
 const STAGE = 'prod';

@@ -2,7 +2,7 @@ import { listLiveArchives } from '../../lambda/domain/archive-listing';
 import { createVault } from '../../lambda/domain/vaults';
 import type { ArchiveRecord } from '../../lambda/domain/ports';
 import { MemoryMetadataStore, memoryServices } from '../support/memory-stores';
-import { ACCOUNT } from './domain-helpers';
+import { ACCOUNT } from '../support/domain-helpers';
 
 // Three archives per store page, so that listings cross page boundaries.
 const svc = memoryServices(new MemoryMetadataStore({ archivePageSize: 3 }));
