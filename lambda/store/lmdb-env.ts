@@ -48,7 +48,8 @@ const END = '\uffff';
 export function* entriesUnder<V>(db: Database<V, string[]>, prefix: string[], after?: string[]): Generator<{ key: string[]; value: V }> {
   const start: Key = after ?? prefix;
   for (const entry of db.getRange({ start, end: [...prefix, END] })) {
-    const key = entry.key as string[];
+    // A one-part key reads back as its part.
+    const key = Array.isArray(entry.key) ? (entry.key as string[]) : [entry.key as string];
     if (after && compareKeys(key, after) === 0) continue;
     yield { key, value: entry.value };
   }
