@@ -124,9 +124,7 @@ export class LmdbJobStore implements JobStore {
       }
     };
     const { items, more } = take(until(entriesUnder(index, [], keyOf(cursor))), this.pageSize);
-    const jobs = items
-      .map(({ value }) => this.jobs.get(jobKey(value))?.job)
-      .filter((job): job is JobRecord => job !== undefined);
+    const jobs = items.map(({ value }) => this.jobs.get(jobKey(value))?.job).filter((job): job is JobRecord => job !== undefined);
     const last = items[items.length - 1];
     return { items: jobs, cursor: more && last ? cursorOf(last.key) : undefined };
   }

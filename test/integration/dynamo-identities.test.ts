@@ -1,5 +1,6 @@
 import { DynamoIdentityStore } from '../../lambda/store/dynamo-identities';
 import { startDynaliteTables, type DynaliteTables } from '../support/embedded';
+import { identityStoreContract } from '../unit/identity-store.contract';
 
 const ACCOUNT = '111122223333';
 let dynamo: DynaliteTables;
@@ -28,4 +29,8 @@ describe('DynamoIdentityStore on dynalite', () => {
     expect(users.map((user) => user.userName)).toEqual(names);
     expect(users.every((user) => user.policy === policy)).toBe(true);
   });
+});
+
+describe('DynamoIdentityStore contract on dynalite', () => {
+  identityStoreContract(async () => new DynamoIdentityStore(dynamo.client, await dynamo.freshTable()));
 });
