@@ -54,9 +54,7 @@ export class LmdbMetadataStore implements MetadataStore {
   }
 
   async countVaults(accountId: string): Promise<number> {
-    let count = 0;
-    for (const _ of entriesUnder(this.vaults, [accountId])) count += 1;
-    return count;
+    return this.vaults.getKeysCount({ start: [accountId], end: [accountId, '\uffff'] });
   }
 
   async listVaults(accountId: string, startAfter: string | undefined, limit: number): Promise<Page<VaultRecord>> {
@@ -122,7 +120,8 @@ export class LmdbMetadataStore implements MetadataStore {
       const key = [archive.accountId, archive.vaultName, archive.archiveId];
       if (this.archives.doesExist(key)) return false;
       // Deletion is only ever recorded by markArchiveDeleted.
-      const { deletedDate: _deleted, ...stored } = archive;
+      const stored = { ...archive };
+      delete stored.deletedDate;
       this.archives.putSync(key, stored);
       return true;
     });
