@@ -1,4 +1,5 @@
 // The one place that reads process.env. Everything else receives a Config.
+import { join } from 'node:path';
 
 export const STORAGE_CLASSES = ['GLACIER', 'DEEP_ARCHIVE', 'GLACIER_IR', 'STANDARD', 'STANDARD_IA'] as const;
 export type StorageClass = (typeof STORAGE_CLASSES)[number];
@@ -9,6 +10,18 @@ export type StorageClass = (typeof STORAGE_CLASSES)[number];
  * headers and context, for which 64 KiB is kept free. A 4 MiB multipart part fits.
  */
 export const LAMBDA_MAX_BODY_BYTES = Math.floor(((6 * 1024 * 1024 - 64 * 1024) * 3) / 4);
+
+/** Where `npm start` keeps its data: embedded (files and LMDB) or emulated AWS (dynalite and s3rver). */
+export const STORES_ENV = 'COLDVAULT_STORES';
+export const STORE_KINDS = ['embedded', 'emulated'] as const;
+export type StoreKind = (typeof STORE_KINDS)[number];
+/** Deployed: the KMS key that seals access-key secrets. */
+export const SECRETS_KEY_ENV = 'COLDVAULT_SECRETS_KEY_ID';
+/** Accounts, besides a vault's own, whose SNS topics may be named (comma-separated). */
+export const SNS_TOPIC_ACCOUNTS_ENV = 'COLDVAULT_SNS_TOPIC_ACCOUNTS';
+
+/** How access-key secrets are sealed before they reach a store. */
+export type SecretSealing = { kind: 'kms'; keyId: string } | { kind: 'key-file'; path: string };
 
 export interface Config {
   accountId: string;
@@ -37,6 +50,10 @@ export interface Config {
    * a request forever.
    */
   storeTimeoutsMs: { connection: number; socket: number };
+  /** How access-key secrets are sealed; none only where no key exists (a test's bare handler). */
+  secretSealing?: SecretSealing;
+  /** Accounts, besides the vault's own, whose SNS topics a vault or job may name. */
+  snsTopicAccounts: string[];
   /** Endpoints of S3- and DynamoDB-compatible servers (local mode and tests). */
   s3Endpoint?: string;
   dynamoEndpoint?: string;
@@ -47,6 +64,7 @@ export interface LocalConfig {
   host: string;
   port: number;
   dataDir: string;
+  stores: StoreKind;
   /** Tests only: the failpoint at which the server kills itself with SIGKILL. */
   killAt?: string;
 }
@@ -116,8 +134,30 @@ function jobDelays(env: Env, defaults: { Expedited: number; Standard: number; Bu
   return { Expedited: tier('Expedited'), Standard: tier('Standard'), Bulk: tier('Bulk') };
 }
 
+function storeKind(env: Env): StoreKind {
+  const raw = text(env, STORES_ENV, 'embedded') as string;
+  if (!(STORE_KINDS as readonly string[]).includes(raw))
+    throw new ConfigError(`${STORES_ENV} must be one of ${STORE_KINDS.join(', ')}, got "${raw}"`);
+  return raw as StoreKind;
+}
+
+function snsTopicAccounts(env: Env): string[] {
+  const accounts = (text(env, SNS_TOPIC_ACCOUNTS_ENV) ?? '')
+    .split(',')
+    .map((account) => account.trim())
+    .filter(Boolean);
+  for (const account of accounts) {
+    if (!/^\d{12}$/.test(account)) throw new ConfigError(`${SNS_TOPIC_ACCOUNTS_ENV} must list 12-digit account IDs, got "${account}"`);
+  }
+  return accounts;
+}
+
+/** The key file that seals secrets in local mode, in the data directory. */
+export const SECRETS_KEY_FILE = 'secrets.key';
+
 function common(env: Env) {
   return {
+    snsTopicAccounts: snsTopicAccounts(env),
     storageClass: storageClass(env),
     maxBodyBytes: integer(env, 'COLDVAULT_MAX_BODY_BYTES', LAMBDA_MAX_BODY_BYTES, 1),
     inventoryIntervalSeconds: integer(env, 'COLDVAULT_INVENTORY_INTERVAL_SECONDS', 86400, 1),
@@ -143,22 +183,26 @@ export function readConfig(env: Env = process.env): Config {
     rootAccessKeyId: text(env, 'COLDVAULT_ACCESS_KEY_ID'),
     rootSecretAccessKey: text(env, 'COLDVAULT_SECRET_ACCESS_KEY'),
     rootSecretArn: text(env, 'COLDVAULT_ROOT_SECRET_ARN'),
+    ...(text(env, SECRETS_KEY_ENV) && { secretSealing: { kind: 'kms' as const, keyId: text(env, SECRETS_KEY_ENV) as string } }),
     tableName: required(env, 'COLDVAULT_TABLE'),
     bucketName: required(env, 'COLDVAULT_BUCKET'),
-    local: { host: LOCAL_DEFAULTS.host, port: LOCAL_DEFAULTS.port, dataDir: LOCAL_DEFAULTS.dataDir },
+    local: { host: LOCAL_DEFAULTS.host, port: LOCAL_DEFAULTS.port, dataDir: LOCAL_DEFAULTS.dataDir, stores: 'emulated' },
   };
 }
 
 /** What the admin command reads from the environment. */
-export function readAdminEnv(env: Env = process.env): { dataDir: string; region?: string } {
+export function readAdminEnv(env: Env = process.env): { dataDir: string; stores: StoreKind; secretsKeyId?: string; region?: string } {
   return {
     dataDir: text(env, 'COLDVAULT_DATA_DIR', LOCAL_DEFAULTS.dataDir) as string,
+    stores: storeKind(env),
+    secretsKeyId: text(env, SECRETS_KEY_ENV),
     region: text(env, 'AWS_REGION') ?? text(env, 'AWS_DEFAULT_REGION'),
   };
 }
 
 /** Configuration of `npm start`: everything has a default that works on a laptop. */
 export function readLocalConfig(env: Env = process.env): Config {
+  const dataDir = text(env, 'COLDVAULT_DATA_DIR', LOCAL_DEFAULTS.dataDir) as string;
   return {
     ...common(env),
     jobDelaySeconds: jobDelays(env, { Expedited: 1, Standard: 3, Bulk: 5 }),
@@ -174,10 +218,12 @@ export function readLocalConfig(env: Env = process.env): Config {
     rootSecretAccessKey: text(env, 'COLDVAULT_SECRET_ACCESS_KEY', LOCAL_DEFAULTS.secretAccessKey),
     tableName: LOCAL_DEFAULTS.tableName,
     bucketName: LOCAL_DEFAULTS.bucketName,
+    secretSealing: { kind: 'key-file', path: join(dataDir, SECRETS_KEY_FILE) },
     local: {
       host: text(env, 'COLDVAULT_HOST', LOCAL_DEFAULTS.host) as string,
       port: integer(env, 'PORT', LOCAL_DEFAULTS.port, 0, 65535),
-      dataDir: text(env, 'COLDVAULT_DATA_DIR', LOCAL_DEFAULTS.dataDir) as string,
+      dataDir,
+      stores: storeKind(env),
       killAt: text(env, 'COLDVAULT_TEST_KILL_AT'),
     },
   };

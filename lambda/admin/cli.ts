@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { LOCAL_DEFAULTS, readAdminEnv } from '../config';
+import { LOCAL_DEFAULTS, readAdminEnv, SECRETS_KEY_FILE, type StoreKind } from '../config';
 import { parsePolicy } from '../domain/policy';
 import { GlacierError } from '../domain/errors';
 import { DynamoIdentityStore } from '../store/dynamo-identities';
@@ -12,6 +12,10 @@ import type { IdentityStore } from '../domain/ports';
 import { lockDataDir } from '../local/data-dir-lock';
 import { ensureTable, startEmbeddedStores } from '../local/embedded-stores';
 import { SERVER_INFO_FILE } from '../local/server';
+import { LMDB_DIR, openLmdb } from '../store/lmdb-env';
+import { LmdbIdentityStore } from '../store/lmdb-identities';
+import { makeDataDirPrivate } from '../local/private-data-dir';
+import { sealedIdentities, secretSealer } from '../wiring';
 
 export const USAGE = `usage: coldvault <command> [options]
 
@@ -28,8 +32,9 @@ export const USAGE = `usage: coldvault <command> [options]
 POLICY is an IAM policy document (JSON text, or @file). A user with no policy may do nothing.
 
 Where: the local data directory (--data-dir, or COLDVAULT_DATA_DIR, default ${LOCAL_DEFAULTS.dataDir}),
-reaching a running local server's store or opening the directory itself; or a deployed
-table: --table NAME [--region REGION] with your AWS credentials.`;
+whether or not a local server runs on it (COLDVAULT_STORES says which stores, as for the
+server); or a deployed table: --table NAME --secrets-key KMS_KEY_ID [--region REGION] with
+your AWS credentials (the key that seals secrets: the stack's output SecretsKeyId).`;
 
 export class UsageError extends Error {}
 
@@ -47,34 +52,55 @@ function isRunning(pid: number): boolean {
   }
 }
 
-async function openTarget(options: { 'data-dir'?: string; table?: string; region?: string }): Promise<Target> {
+async function openTarget(options: { 'data-dir'?: string; table?: string; region?: string; 'secrets-key'?: string }): Promise<Target> {
   const env = readAdminEnv();
   if (options.table) {
     const region = options.region ?? env.region;
     if (!region) throw new UsageError('--table needs --region (or AWS_REGION)');
-    return { identities: new DynamoIdentityStore(new DynamoDBClient({ region }), options.table), close: async () => undefined };
+    const keyId = options['secrets-key'] ?? env.secretsKeyId;
+    if (!keyId) throw new UsageError('--table needs --secrets-key (or COLDVAULT_SECRETS_KEY_ID): the KMS key that seals secrets');
+    const sealer = secretSealer({ region, secretSealing: { kind: 'kms', keyId } });
+    const store = new DynamoIdentityStore(new DynamoDBClient({ region }), options.table);
+    return { identities: sealedIdentities(store, sealer), close: async () => undefined };
   }
   const dataDir = options['data-dir'] ?? env.dataDir;
-  const infoPath = join(dataDir, SERVER_INFO_FILE);
-  const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
-  if (existsSync(infoPath)) {
-    const info = JSON.parse(readFileSync(infoPath, 'utf8')) as { pid: number; dynamoEndpoint: string };
-    if (isRunning(info.pid)) {
-      const db = new DynamoDBClient({ region: 'us-east-1', endpoint: info.dynamoEndpoint, credentials });
-      return { identities: new DynamoIdentityStore(db, LOCAL_DEFAULTS.tableName), close: async () => undefined };
-    }
+  makeDataDirPrivate(dataDir);
+  const sealer = secretSealer({
+    region: LOCAL_DEFAULTS.region,
+    secretSealing: { kind: 'key-file', path: join(dataDir, SECRETS_KEY_FILE) },
+  });
+  const stores = runningServerStores(dataDir) ?? env.stores;
+  if (stores === 'embedded') {
+    // LMDB serves several processes at once: the same environment, whether or not the server has it open.
+    const lmdb = openLmdb(join(dataDir, LMDB_DIR));
+    return { identities: sealedIdentities(new LmdbIdentityStore(lmdb), sealer), close: () => lmdb.close() };
+  }
+  if (runningServerStores(dataDir)) {
+    throw new UsageError('A server with emulated stores runs on this data directory: stop it first, or use the default embedded stores.');
   }
   const unlock = lockDataDir(dataDir);
-  const stores = await startEmbeddedStores(dataDir, LOCAL_DEFAULTS.bucketName);
-  const db = new DynamoDBClient({ region: 'us-east-1', endpoint: stores.dynamoEndpoint, credentials });
+  const emulated = await startEmbeddedStores(dataDir, LOCAL_DEFAULTS.bucketName);
+  const db = new DynamoDBClient({
+    region: 'us-east-1',
+    endpoint: emulated.dynamoEndpoint,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
   await ensureTable(db, LOCAL_DEFAULTS.tableName);
   return {
-    identities: new DynamoIdentityStore(db, LOCAL_DEFAULTS.tableName),
+    identities: sealedIdentities(new DynamoIdentityStore(db, LOCAL_DEFAULTS.tableName), sealer),
     close: async () => {
-      await stores.close();
+      await emulated.close();
       unlock();
     },
   };
+}
+
+/** The stores of the server running on `dataDir`, if one runs. */
+function runningServerStores(dataDir: string): StoreKind | undefined {
+  const infoPath = join(dataDir, SERVER_INFO_FILE);
+  if (!existsSync(infoPath)) return undefined;
+  const info = JSON.parse(readFileSync(infoPath, 'utf8')) as { pid: number; stores?: StoreKind };
+  return isRunning(info.pid) ? (info.stores ?? 'emulated') : undefined;
 }
 
 function policyText(value: string | undefined): string | undefined {
@@ -106,6 +132,7 @@ function parseArguments(argv: string[]) {
         'data-dir': { type: 'string' },
         table: { type: 'string' },
         region: { type: 'string' },
+        'secrets-key': { type: 'string' },
       },
     });
   } catch (error) {

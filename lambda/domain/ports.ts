@@ -379,3 +379,12 @@ export interface IdentityStore extends KeyStore {
   listUsers(accountId: string): Promise<UserRecord[]>;
   deleteUser(accountId: string, userName: string): Promise<boolean>;
 }
+
+/**
+ * Seals access-key secrets before they reach a store, and opens them again. `context` (the
+ * access key ID) is bound to the sealed text: a sealed secret moved to another key won't open.
+ */
+export interface SecretSealer {
+  seal(plain: string, context: string): Promise<string>;
+  open(sealed: string, context: string): Promise<string>;
+}

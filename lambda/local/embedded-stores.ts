@@ -5,6 +5,29 @@ import { CreateTableCommand, DescribeTableCommand, ResourceInUseException, type 
 import dynalite from 'dynalite';
 import S3rver from 's3rver';
 import { TABLE_KEYS as K } from '../store/table-schema';
+import { FileBlobStore } from '../store/file-blobs';
+import { LMDB_DIR, openLmdb, type LmdbEnv } from '../store/lmdb-env';
+
+/** The blobs' directory, under the data directory. */
+export const BLOBS_DIR = 'blobs';
+
+export interface OpenEmbeddedStores {
+  lmdb: LmdbEnv;
+  blobs: FileBlobStore;
+  close(): Promise<void>;
+}
+
+/** The default stores of `npm start`, in this process: metadata in LMDB, blobs as files, both under dataDir. */
+export async function openEmbeddedStores(dataDir: string): Promise<OpenEmbeddedStores> {
+  const lmdb = openLmdb(join(dataDir, LMDB_DIR));
+  try {
+    const blobs = await new FileBlobStore(join(dataDir, BLOBS_DIR)).open();
+    return { lmdb, blobs, close: () => lmdb.close() };
+  } catch (error) {
+    await lmdb.close();
+    throw error;
+  }
+}
 
 export type EmbeddedStore = 'dynamodb' | 's3';
 
@@ -64,7 +87,7 @@ async function startS3rver(dataDir: string, bucketName: string, port: number): P
   };
 }
 
-/** A DynamoDB-compatible server (dynalite) and an S3-compatible one (s3rver), persisting under dataDir. */
+/** Emulated AWS: a DynamoDB-compatible server (dynalite) and an S3-compatible one (s3rver), persisting under dataDir. */
 export async function startEmbeddedStores(dataDir: string, bucketName: string): Promise<EmbeddedStores> {
   const dynamo = await startDynalite(dataDir, 0);
   let s3: Running;
