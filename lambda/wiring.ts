@@ -147,6 +147,7 @@ export function createServices(config: Config, notifier?: Notifier, stores: Stor
           },
     maxBodyBytes: config.maxBodyBytes,
     region: config.region,
+    snsTopicAccounts: config.snsTopicAccounts,
     now: () => new Date(),
   };
 }

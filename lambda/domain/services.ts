@@ -20,5 +20,7 @@ export interface Services {
   /** The largest request body the endpoint accepts. */
   maxBodyBytes: number;
   region: string;
+  /** Accounts, besides a vault's own, whose SNS topics a vault or job may name. */
+  snsTopicAccounts?: string[];
   now: () => Date;
 }
