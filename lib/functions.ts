@@ -26,6 +26,8 @@ export interface FunctionsProps {
   storageClass: StorageClass;
   /** The customer-managed key of the bucket and table, if any: it encrypts the failure queue too. */
   key?: kms.IKey;
+  /** The key that seals access-key secrets before they reach the table. */
+  secretsKey: kms.IKey;
   logRetentionDays: number;
   /** Of the log groups and failure queue. */
   removalPolicy: RemovalPolicy;
@@ -84,8 +86,15 @@ export class Functions extends Construct {
       },
     ]);
     // Jobs notify the topics users name, in the deployment's account and region.
-    const publish = () =>
-      new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [Stack.of(this).formatArn({ service: 'sns', resource: '*' })] });
+    // Never into this stack's own topics (the alarm topic): CloudFormation names them after the stack.
+    const publish = () => [
+      new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [Stack.of(this).formatArn({ service: 'sns', resource: '*' })] }),
+      new iam.PolicyStatement({
+        effect: iam.Effect.DENY,
+        actions: ['sns:Publish'],
+        resources: [Stack.of(this).formatArn({ service: 'sns', resource: `${Stack.of(this).stackName}-*` })],
+      }),
+    ];
     const objects = (...actions: string[]) => new iam.PolicyStatement({ actions, resources: [bucket.arnForObjects('*')] });
     const listBucket = () => new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] });
 
@@ -93,7 +102,11 @@ export class Functions extends Construct {
       memorySize: 1024,
       // API Gateway gives up on an integration after 29 seconds.
       timeout: Duration.seconds(29),
-      environment: { ...environment, COLDVAULT_ROOT_SECRET_ARN: props.rootSecret.secretArn },
+      environment: {
+        ...environment,
+        COLDVAULT_ROOT_SECRET_ARN: props.rootSecret.secretArn,
+        COLDVAULT_SECRETS_KEY_ID: props.secretsKey.keyArn,
+      },
       ...logging,
     });
     table.grantReadWriteData(this.api);
@@ -102,8 +115,10 @@ export class Functions extends Construct {
     // Aborting an upload and deleting a multipart archive list the part objects by prefix.
     this.api.addToRolePolicy(listBucket());
     // Jobs complete (and notify) during DescribeJob, GetJobOutput and ListJobs, and fail at initiate.
-    this.api.addToRolePolicy(publish());
+    for (const statement of publish()) this.api.addToRolePolicy(statement);
     props.rootSecret.grantRead(this.api);
+    // Opens the sealed secrets of access keys (the admin command seals them with its own credentials).
+    props.secretsKey.grant(this.api, 'kms:Decrypt');
     if (key) key.grant(this.api, ...OBJECT_KEY_ACTIONS);
 
     this.inventory = this.nodeFunction('Inventory', 'inventory.ts', {
@@ -128,7 +143,7 @@ export class Functions extends Construct {
     this.janitor.addToRolePolicy(objects('s3:DeleteObject'));
 
     // Completing a job reads archive objects (the tree hash of a range), writes inventory outputs and notifies.
-    const jobCompletion = () => [objects('s3:GetObject', 's3:PutObject'), publish()];
+    const jobCompletion = () => [objects('s3:GetObject', 's3:PutObject'), ...publish()];
     this.jobSweeper = this.nodeFunction('JobSweeper', 'job-sweeper.ts', {
       memorySize: 1024,
       timeout: Duration.minutes(5),

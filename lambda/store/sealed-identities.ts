@@ -19,8 +19,9 @@ export class SealedIdentityStore implements IdentityStore {
     if (key.secretAccessKey.startsWith(SEALED_PREFIX)) {
       return { ...key, secretAccessKey: await this.sealer.open(key.secretAccessKey.slice(SEALED_PREFIX.length), key.accessKeyId) };
     }
-    // A plaintext secret stored before sealing: sealed in place the first time it is read.
-    await this.inner.putKey(await this.sealed(key));
+    // A plaintext secret stored before sealing: sealed in place the first time it is read, where
+    // this process may seal (the deployed api function may only open; the admin command seals then).
+    await this.inner.putKey(await this.sealed(key)).catch(() => undefined);
     return key;
   }
 
