@@ -21,7 +21,11 @@ export class SealedIdentityStore implements IdentityStore {
     }
     // A plaintext secret stored before sealing: sealed in place the first time it is read, where
     // this process may seal (the deployed api function may only open; the admin command seals then).
-    await this.inner.putKey(await this.sealed(key)).catch(() => undefined);
+    try {
+      await this.inner.putKey(await this.sealed(key));
+    } catch {
+      // Sealed by the next process that may.
+    }
     return key;
   }
 
