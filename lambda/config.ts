@@ -54,6 +54,8 @@ export interface Config {
   secretSealing?: SecretSealing;
   /** Accounts, besides the vault's own, whose SNS topics a vault or job may name. */
   snsTopicAccounts: string[];
+  /** Credentials for the emulated stores: `npm start` makes them per start; without them, a fixed pair. */
+  storeCredentials?: { accessKeyId: string; secretAccessKey: string };
   /** Endpoints of S3- and DynamoDB-compatible servers (local mode and tests). */
   s3Endpoint?: string;
   dynamoEndpoint?: string;

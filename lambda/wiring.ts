@@ -39,7 +39,7 @@ import { SealedIdentityStore } from './store/sealed-identities';
 import { KeyFileSealer } from './store/key-file-sealer';
 import { KmsSecretSealer } from './store/kms-sealer';
 
-// Embedded servers accept any key; these only make the SDK sign.
+// Emulated stores started without a credential of their own (tests) accept any key; these only make the SDK sign.
 const EMBEDDED_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 
 const storeTimeouts = (config: Config) => ({
@@ -50,7 +50,7 @@ export function createDynamoClient(config: Config): DynamoDBClient {
   return new DynamoDBClient({
     region: config.region,
     ...storeTimeouts(config),
-    ...(config.dynamoEndpoint && { endpoint: config.dynamoEndpoint, credentials: EMBEDDED_CREDENTIALS }),
+    ...(config.dynamoEndpoint && { endpoint: config.dynamoEndpoint, credentials: config.storeCredentials ?? EMBEDDED_CREDENTIALS }),
   });
 }
 
@@ -61,7 +61,11 @@ export function createS3Client(config: Config): S3Client {
     // Checksums are sent explicitly; aws-chunked trailers are not understood by embedded servers.
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
-    ...(config.s3Endpoint && { endpoint: config.s3Endpoint, forcePathStyle: true, credentials: EMBEDDED_CREDENTIALS }),
+    ...(config.s3Endpoint && {
+      endpoint: config.s3Endpoint,
+      forcePathStyle: true,
+      credentials: config.storeCredentials ?? EMBEDDED_CREDENTIALS,
+    }),
   });
 }
 

@@ -79,12 +79,9 @@ async function openTarget(options: { 'data-dir'?: string; table?: string; region
     throw new UsageError('A server with emulated stores runs on this data directory: stop it first, or use the default embedded stores.');
   }
   const unlock = lockDataDir(dataDir);
-  const emulated = await startEmbeddedStores(dataDir, LOCAL_DEFAULTS.bucketName);
-  const db = new DynamoDBClient({
-    region: 'us-east-1',
-    endpoint: emulated.dynamoEndpoint,
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
+  const credentials = { accessKeyId: `CV${randomBytes(16).toString('hex').toUpperCase()}`, secretAccessKey: 'unused' };
+  const emulated = await startEmbeddedStores(dataDir, LOCAL_DEFAULTS.bucketName, { accessKeyId: credentials.accessKeyId });
+  const db = new DynamoDBClient({ region: 'us-east-1', endpoint: emulated.dynamoEndpoint, credentials });
   await ensureTable(db, LOCAL_DEFAULTS.tableName);
   return {
     identities: sealedIdentities(new DynamoIdentityStore(db, LOCAL_DEFAULTS.tableName), sealer),

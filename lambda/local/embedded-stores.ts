@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { CreateTableCommand, DescribeTableCommand, ResourceInUseException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -49,8 +49,32 @@ interface Running {
 /** How long a stopping store lets requests under way finish. */
 const DRAIN_MS = 2000;
 
-async function startDynalite(dataDir: string, port: number): Promise<Running> {
+/** s3rver's one account, whose keys it accepts. */
+function s3rverAccount(): { createKeyPair(accessKeyId: string, secretAccessKey: string): void } {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('s3rver/lib/models/account') as { DUMMY_ACCOUNT: ReturnType<typeof s3rverAccount> }).DUMMY_ACCOUNT;
+}
+
+/**
+ * Lets through only requests signed with `accessKeyId` (the SDK signs every request with it;
+ * no other process knows it): dynalite and s3rver take any credentials themselves.
+ */
+function requireAccessKey(server: Server, accessKeyId: string | undefined): void {
+  if (accessKeyId === undefined) return;
+  const handlers = server.listeners('request') as ((req: IncomingMessage, res: ServerResponse) => void)[];
+  server.removeAllListeners('request');
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    if (!(req.headers.authorization ?? '').includes(`Credential=${accessKeyId}/`)) {
+      res.writeHead(403, { 'content-type': 'text/plain' }).end('This store serves only the coldvault server that started it.');
+      return;
+    }
+    for (const handler of handlers) handler.call(server, req, res);
+  });
+}
+
+async function startDynalite(dataDir: string, port: number, accessKeyId?: string): Promise<Running> {
   const server: Server = dynalite({ path: join(dataDir, 'dynamodb'), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  requireAccessKey(server, accessKeyId);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, '127.0.0.1', resolve);
@@ -68,7 +92,7 @@ async function startDynalite(dataDir: string, port: number): Promise<Running> {
   };
 }
 
-async function startS3rver(dataDir: string, bucketName: string, port: number): Promise<Running> {
+async function startS3rver(dataDir: string, bucketName: string, port: number, accessKeyId?: string): Promise<Running> {
   const s3 = new S3rver({
     address: '127.0.0.1',
     port,
@@ -77,6 +101,11 @@ async function startS3rver(dataDir: string, bucketName: string, port: number): P
     configureBuckets: [{ name: bucketName }],
   });
   const address = await s3.run();
+  if (accessKeyId !== undefined) {
+    // s3rver knows only its own dummy key; it checks the key ID, which the guard below does too.
+    s3rverAccount().createKeyPair(accessKeyId, 'unused');
+    if (s3.httpServer) requireAccessKey(s3.httpServer, accessKeyId);
+  }
   return {
     port: address.port,
     async stop() {
@@ -88,11 +117,16 @@ async function startS3rver(dataDir: string, bucketName: string, port: number): P
 }
 
 /** Emulated AWS: a DynamoDB-compatible server (dynalite) and an S3-compatible one (s3rver), persisting under dataDir. */
-export async function startEmbeddedStores(dataDir: string, bucketName: string): Promise<EmbeddedStores> {
-  const dynamo = await startDynalite(dataDir, 0);
+export async function startEmbeddedStores(
+  dataDir: string,
+  bucketName: string,
+  options: { accessKeyId?: string } = {},
+): Promise<EmbeddedStores> {
+  const { accessKeyId } = options;
+  const dynamo = await startDynalite(dataDir, 0, accessKeyId);
   let s3: Running;
   try {
-    s3 = await startS3rver(dataDir, bucketName, 0);
+    s3 = await startS3rver(dataDir, bucketName, 0, accessKeyId);
   } catch (error) {
     await dynamo.stop();
     throw error;
@@ -111,7 +145,9 @@ export async function startEmbeddedStores(dataDir: string, bucketName: string): 
     async restart(store) {
       if (running[store]) return;
       running[store] =
-        store === 'dynamodb' ? await startDynalite(dataDir, ports.dynamodb) : await startS3rver(dataDir, bucketName, ports.s3);
+        store === 'dynamodb'
+          ? await startDynalite(dataDir, ports.dynamodb, accessKeyId)
+          : await startS3rver(dataDir, bucketName, ports.s3, accessKeyId);
     },
     async close() {
       await stop('s3');

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -60,9 +61,14 @@ async function startStores(
     cleanup.push(() => embedded.close());
     return { config: base, stores: embeddedStores(embedded.lmdb, embedded.blobs), outages: noOutages };
   }
-  const emulated = await startEmbeddedStores(base.local.dataDir, base.bucketName);
+  // A credential per start, known only to this process: other local processes can't use the stores.
+  const storeCredentials = {
+    accessKeyId: `CV${randomBytes(16).toString('hex').toUpperCase()}`,
+    secretAccessKey: randomBytes(30).toString('base64'),
+  };
+  const emulated = await startEmbeddedStores(base.local.dataDir, base.bucketName, { accessKeyId: storeCredentials.accessKeyId });
   cleanup.push(() => emulated.close());
-  const config: Config = { ...base, dynamoEndpoint: emulated.dynamoEndpoint, s3Endpoint: emulated.s3Endpoint };
+  const config: Config = { ...base, storeCredentials, dynamoEndpoint: emulated.dynamoEndpoint, s3Endpoint: emulated.s3Endpoint };
   await ensureTable(createDynamoClient(config), config.tableName);
   return { config, stores: awsStores(config), outages: emulated };
 }
