@@ -26,15 +26,6 @@ import type {
 } from './domain/ports';
 import { S3BlobStore } from './store/s3-blobs';
 import { KMSClient } from '@aws-sdk/client-kms';
-import type { LmdbEnv } from './store/lmdb-env';
-import { LmdbMetadataStore } from './store/lmdb-metadata';
-import { LmdbUploadStore } from './store/lmdb-uploads';
-import { LmdbJobStore } from './store/lmdb-jobs';
-import { LmdbPurgeQueue } from './store/lmdb-purges';
-import { LmdbAccountStore } from './store/lmdb-accounts';
-import { LmdbIdentityStore } from './store/lmdb-identities';
-import type { FileBlobStore } from './store/file-blobs';
-import { bufferedBlobs } from './store/buffered-blobs';
 import { SealedIdentityStore } from './store/sealed-identities';
 import { KeyFileSealer } from './store/key-file-sealer';
 import { KmsSecretSealer } from './store/kms-sealer';
@@ -100,20 +91,6 @@ export function awsStores(config: Config): StoreSet {
     accounts: new DynamoAccountStore(dynamo, config.tableName),
     blobs: new S3BlobStore(createS3Client(config), config.bucketName, config.storageClass),
     identities: new DynamoIdentityStore(dynamo, config.tableName),
-  };
-}
-
-/** `npm start`'s embedded stores: metadata in LMDB, blobs as files. */
-export function embeddedStores(env: LmdbEnv, blobs: FileBlobStore): StoreSet {
-  return {
-    metadata: new LmdbMetadataStore(env),
-    uploads: new LmdbUploadStore(env),
-    jobs: new LmdbJobStore(env),
-    purges: new LmdbPurgeQueue(env),
-    accounts: new LmdbAccountStore(env),
-    // Until the domain streams its bodies.
-    blobs: bufferedBlobs(blobs),
-    identities: new LmdbIdentityStore(env),
   };
 }
 

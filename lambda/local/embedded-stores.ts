@@ -7,6 +7,14 @@ import S3rver from 's3rver';
 import { TABLE_KEYS as K } from '../store/table-schema';
 import { FileBlobStore } from '../store/file-blobs';
 import { LMDB_DIR, openLmdb, type LmdbEnv } from '../store/lmdb-env';
+import { LmdbMetadataStore } from '../store/lmdb-metadata';
+import { LmdbUploadStore } from '../store/lmdb-uploads';
+import { LmdbJobStore } from '../store/lmdb-jobs';
+import { LmdbPurgeQueue } from '../store/lmdb-purges';
+import { LmdbAccountStore } from '../store/lmdb-accounts';
+import { LmdbIdentityStore } from '../store/lmdb-identities';
+import { bufferedBlobs } from '../store/buffered-blobs';
+import type { StoreSet } from '../wiring';
 
 /** The blobs' directory, under the data directory. */
 export const BLOBS_DIR = 'blobs';
@@ -15,6 +23,20 @@ export interface OpenEmbeddedStores {
   lmdb: LmdbEnv;
   blobs: FileBlobStore;
   close(): Promise<void>;
+}
+
+/** `npm start`'s embedded stores as the services use them (local only: LMDB is a native module the Lambda bundle leaves out). */
+export function embeddedStores(env: LmdbEnv, blobs: FileBlobStore): StoreSet {
+  return {
+    metadata: new LmdbMetadataStore(env),
+    uploads: new LmdbUploadStore(env),
+    jobs: new LmdbJobStore(env),
+    purges: new LmdbPurgeQueue(env),
+    accounts: new LmdbAccountStore(env),
+    // Until the domain streams its bodies.
+    blobs: bufferedBlobs(blobs),
+    identities: new LmdbIdentityStore(env),
+  };
 }
 
 /** The default stores of `npm start`, in this process: metadata in LMDB, blobs as files, both under dataDir. */

@@ -12,18 +12,9 @@ import { FileNotifier } from '../store/notifiers';
 import { createApi } from '../http/api';
 import { apiGatewayHandler } from '../http/apigw';
 import { jsonLogger, type Logger } from '../http/responses';
-import {
-  awsStores,
-  createDynamoClient,
-  createKeyStore,
-  createServices,
-  embeddedStores,
-  sealedIdentities,
-  secretSealer,
-  type StoreSet,
-} from '../wiring';
+import { awsStores, createDynamoClient, createKeyStore, createServices, sealedIdentities, secretSealer, type StoreSet } from '../wiring';
 import { lockDataDir } from './data-dir-lock';
-import { ensureTable, openEmbeddedStores, startEmbeddedStores, type EmbeddedStores } from './embedded-stores';
+import { embeddedStores, ensureTable, openEmbeddedStores, startEmbeddedStores, type EmbeddedStores } from './embedded-stores';
 import { makeDataDirPrivate } from './private-data-dir';
 import { answerClientError, bridge } from './http-bridge';
 
