@@ -82,7 +82,9 @@ export class LmdbUploadStore implements UploadStore {
     const from = function* (entries: Iterable<{ value: PartRecord }>) {
       for (const entry of entries) if (entry.value.index >= fromIndex) yield entry.value;
     };
-    const { items, more } = take(from(entriesUnder(this.parts, prefix)), limit);
+    // Read from the part before `fromIndex` on, not from the first part.
+    const after = fromIndex > 0 ? [...prefix, pad(fromIndex - 1, 10)] : undefined;
+    const { items, more } = take(from(entriesUnder(this.parts, prefix, after)), limit);
     return { items, cursor: more ? String(items[items.length - 1].index + 1) : undefined };
   }
 
