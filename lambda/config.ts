@@ -1,4 +1,5 @@
 // The one place that reads process.env. Everything else receives a Config.
+import { join } from 'node:path';
 
 export const STORAGE_CLASSES = ['GLACIER', 'DEEP_ARCHIVE', 'GLACIER_IR', 'STANDARD', 'STANDARD_IA'] as const;
 export type StorageClass = (typeof STORAGE_CLASSES)[number];
@@ -10,7 +11,12 @@ export type StorageClass = (typeof STORAGE_CLASSES)[number];
  */
 export const LAMBDA_MAX_BODY_BYTES = Math.floor(((6 * 1024 * 1024 - 64 * 1024) * 3) / 4);
 
-/** The deployed data plane's URL, set on the functions that name it. */
+/** Where `npm start` keeps its data: embedded (files and LMDB) or emulated AWS (dynalite and s3rver). */
+export const STORE_KINDS = ['embedded', 'emulated'] as const;
+export type StoreKind = (typeof STORE_KINDS)[number];
+
+/** How access-key secrets are sealed before they reach a store. */
+export type SecretSealing = { kind: 'kms'; keyId: string } | { kind: 'key-file'; path: string };
 
 export interface Config {
   accountId: string;
@@ -41,6 +47,12 @@ export interface Config {
   storeTimeoutsMs: { connection: number; socket: number };
   /** Deployed with a data plane: its URL, for answers that only it can give (outputs too large for Lambda). */
   dataEndpoint?: string;
+  /** How access-key secrets are sealed; none only where no key exists (a test's bare handler). */
+  secretSealing?: SecretSealing;
+  /** Accounts, besides the vault's own, whose SNS topics a vault or job may name. */
+  snsTopicAccounts: string[];
+  /** Credentials for the emulated stores: `npm start` makes them per start; without them, a fixed pair. */
+  storeCredentials?: { accessKeyId: string; secretAccessKey: string };
   /** Endpoints of S3- and DynamoDB-compatible servers (local mode and tests). */
   s3Endpoint?: string;
   dynamoEndpoint?: string;
@@ -51,6 +63,7 @@ export interface LocalConfig {
   host: string;
   port: number;
   dataDir: string;
+  stores: StoreKind;
   /** Tests only: the failpoint at which the server kills itself with SIGKILL. */
   killAt?: string;
 }
@@ -95,7 +108,14 @@ export const ENV = {
   port: 'PORT',
   dataDir: 'COLDVAULT_DATA_DIR',
   testKillAt: 'COLDVAULT_TEST_KILL_AT',
+  /** The deployed data plane's URL, set on the functions that name it. */
   dataEndpoint: 'COLDVAULT_DATA_ENDPOINT',
+  /** Where `npm start` keeps its data: embedded or emulated. */
+  stores: 'COLDVAULT_STORES',
+  /** Deployed: the KMS key that seals access-key secrets. */
+  secretsKeyId: 'COLDVAULT_SECRETS_KEY_ID',
+  /** Accounts, besides a vault's own, whose SNS topics may be named (comma-separated). */
+  snsTopicAccounts: 'COLDVAULT_SNS_TOPIC_ACCOUNTS',
 } as const;
 
 type Env = Record<string, string | undefined>;
@@ -156,8 +176,30 @@ function jobDelays(env: Env, defaults: { Expedited: number; Standard: number; Bu
   return { Expedited: tier('Expedited'), Standard: tier('Standard'), Bulk: tier('Bulk') };
 }
 
+function storeKind(env: Env): StoreKind {
+  const raw = text(env, ENV.stores, 'embedded') as string;
+  if (!(STORE_KINDS as readonly string[]).includes(raw))
+    throw new ConfigError(`${ENV.stores} must be one of ${STORE_KINDS.join(', ')}, got "${raw}"`);
+  return raw as StoreKind;
+}
+
+function snsTopicAccounts(env: Env): string[] {
+  const accounts = (text(env, ENV.snsTopicAccounts) ?? '')
+    .split(',')
+    .map((account) => account.trim())
+    .filter(Boolean);
+  for (const account of accounts) {
+    if (!/^\d{12}$/.test(account)) throw new ConfigError(`${ENV.snsTopicAccounts} must list 12-digit account IDs, got "${account}"`);
+  }
+  return accounts;
+}
+
+/** The key file that seals secrets in local mode, in the data directory. */
+export const SECRETS_KEY_FILE = 'secrets.key';
+
 function common(env: Env) {
   return {
+    snsTopicAccounts: snsTopicAccounts(env),
     storageClass: storageClass(env),
     maxBodyBytes: integer(env, ENV.maxBodyBytes, LAMBDA_MAX_BODY_BYTES, 1),
     inventoryIntervalSeconds: integer(env, ENV.inventoryIntervalSeconds, 86400, 1),
@@ -183,10 +225,11 @@ export function readConfig(env: Env = process.env): Config {
     rootAccessKeyId: text(env, ENV.rootAccessKeyId),
     rootSecretAccessKey: text(env, ENV.rootSecretAccessKey),
     rootSecretArn: text(env, ENV.rootSecretArn),
+    ...(text(env, ENV.secretsKeyId) && { secretSealing: { kind: 'kms' as const, keyId: text(env, ENV.secretsKeyId) as string } }),
     tableName: required(env, ENV.table),
     bucketName: required(env, ENV.bucket),
     dataEndpoint: text(env, ENV.dataEndpoint),
-    local: { host: LOCAL_DEFAULTS.host, port: LOCAL_DEFAULTS.port, dataDir: LOCAL_DEFAULTS.dataDir },
+    local: { host: LOCAL_DEFAULTS.host, port: LOCAL_DEFAULTS.port, dataDir: LOCAL_DEFAULTS.dataDir, stores: 'emulated' },
   };
 }
 
@@ -201,9 +244,17 @@ export function readContainerConfig(defaults: { port: number; maxBodyBytes: numb
 }
 
 /** What the admin command reads from the environment. */
-export function readAdminEnv(env: Env = process.env): { dataDir: string; region?: string; killAt?: string } {
+export function readAdminEnv(env: Env = process.env): {
+  dataDir: string;
+  stores: StoreKind;
+  secretsKeyId?: string;
+  region?: string;
+  killAt?: string;
+} {
   return {
     dataDir: text(env, ENV.dataDir, LOCAL_DEFAULTS.dataDir) as string,
+    stores: storeKind(env),
+    secretsKeyId: text(env, ENV.secretsKeyId),
     region: text(env, ENV.awsRegion) ?? text(env, ENV.awsDefaultRegion),
     // Tests' process-kill scenarios: a failpoint name, optionally @N for its Nth pass.
     killAt: text(env, ENV.testKillAt),
@@ -212,6 +263,7 @@ export function readAdminEnv(env: Env = process.env): { dataDir: string; region?
 
 /** Configuration of `npm start`: everything has a default that works on a laptop. */
 export function readLocalConfig(env: Env = process.env): Config {
+  const dataDir = text(env, ENV.dataDir, LOCAL_DEFAULTS.dataDir) as string;
   return {
     ...common(env),
     jobDelaySeconds: jobDelays(env, { Expedited: 1, Standard: 3, Bulk: 5 }),
@@ -227,10 +279,12 @@ export function readLocalConfig(env: Env = process.env): Config {
     rootSecretAccessKey: text(env, ENV.rootSecretAccessKey, LOCAL_DEFAULTS.secretAccessKey),
     tableName: LOCAL_DEFAULTS.tableName,
     bucketName: LOCAL_DEFAULTS.bucketName,
+    secretSealing: { kind: 'key-file', path: join(dataDir, SECRETS_KEY_FILE) },
     local: {
       host: text(env, ENV.host, LOCAL_DEFAULTS.host) as string,
       port: integer(env, ENV.port, LOCAL_DEFAULTS.port, 0, 65535),
-      dataDir: text(env, ENV.dataDir, LOCAL_DEFAULTS.dataDir) as string,
+      dataDir,
+      stores: storeKind(env),
       killAt: text(env, ENV.testKillAt),
     },
   };

@@ -12,10 +12,25 @@ import { SnsNotifier } from './store/notifiers';
 import { jsonLogger } from './http/responses';
 import { DynamoIdentityStore } from './store/dynamo-identities';
 import { LayeredKeyStore, rootKeyFromSecret, StaticKeyStore } from './store/keys';
-import type { KeyStore, Notifier } from './domain/ports';
+import type { AccountStore } from './domain/account-ports';
+import type {
+  BufferedBlobStore,
+  IdentityStore,
+  JobStore,
+  KeyStore,
+  MetadataStore,
+  Notifier,
+  PurgeQueue,
+  SecretSealer,
+  UploadStore,
+} from './domain/ports';
 import { S3BlobStore } from './store/s3-blobs';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { SealedIdentityStore } from './store/sealed-identities';
+import { KeyFileSealer } from './store/key-file-sealer';
+import { KmsSecretSealer } from './store/kms-sealer';
 
-// Embedded servers accept any key; these only make the SDK sign.
+// Emulated stores started without a credential of their own (tests) accept any key; these only make the SDK sign.
 const EMBEDDED_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 
 const storeTimeouts = (config: Config) => ({
@@ -26,7 +41,7 @@ export function createDynamoClient(config: Config): DynamoDBClient {
   return new DynamoDBClient({
     region: config.region,
     ...storeTimeouts(config),
-    ...(config.dynamoEndpoint && { endpoint: config.dynamoEndpoint, credentials: EMBEDDED_CREDENTIALS }),
+    ...(config.dynamoEndpoint && { endpoint: config.dynamoEndpoint, credentials: config.storeCredentials ?? EMBEDDED_CREDENTIALS }),
   });
 }
 
@@ -37,7 +52,11 @@ export function createS3Client(config: Config): S3Client {
     // Checksums are sent explicitly; aws-chunked trailers are not understood by embedded servers.
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
-    ...(config.s3Endpoint && { endpoint: config.s3Endpoint, forcePathStyle: true, credentials: EMBEDDED_CREDENTIALS }),
+    ...(config.s3Endpoint && {
+      endpoint: config.s3Endpoint,
+      forcePathStyle: true,
+      credentials: config.storeCredentials ?? EMBEDDED_CREDENTIALS,
+    }),
   });
 }
 
@@ -49,10 +68,21 @@ export function servicesFromEnvironment(): Services {
   return lambdaServices;
 }
 
-/** `notifier` defaults to SNS; local mode passes its file notifier. */
-export function createServices(config: Config, notifier?: Notifier): Services {
+/** Every store the services and the identity checks run on. */
+export interface StoreSet {
+  metadata: MetadataStore;
+  uploads: UploadStore;
+  jobs: JobStore;
+  purges: PurgeQueue;
+  accounts: AccountStore;
+  blobs: BufferedBlobStore;
+  /** Holds secrets as given: wrap it with sealedIdentities before use. */
+  identities: IdentityStore;
+}
+
+/** DynamoDB and S3: deployed, and `npm start` on emulated stores. */
+export function awsStores(config: Config): StoreSet {
   const dynamo = createDynamoClient(config);
-  const seconds = config.jobDelaySeconds;
   return {
     metadata: new DynamoMetadataStore(dynamo, config.tableName),
     uploads: new DynamoUploadStore(dynamo, config.tableName),
@@ -60,6 +90,34 @@ export function createServices(config: Config, notifier?: Notifier): Services {
     purges: new DynamoPurgeQueue(dynamo, config.tableName),
     accounts: new DynamoAccountStore(dynamo, config.tableName),
     blobs: new S3BlobStore(createS3Client(config), config.bucketName, config.storageClass),
+    identities: new DynamoIdentityStore(dynamo, config.tableName),
+  };
+}
+
+/** The sealer configured for access-key secrets, if any. */
+export function secretSealer(config: Pick<Config, 'secretSealing' | 'region'>): SecretSealer | undefined {
+  const sealing = config.secretSealing;
+  if (!sealing) return undefined;
+  return sealing.kind === 'kms'
+    ? new KmsSecretSealer(new KMSClient({ region: config.region }), sealing.keyId)
+    : new KeyFileSealer(sealing.path);
+}
+
+/** The identity store as the server and the admin command use it: secrets sealed whenever a sealer is configured. */
+export function sealedIdentities(identities: IdentityStore, sealer: SecretSealer | undefined): IdentityStore {
+  return sealer ? new SealedIdentityStore(identities, sealer) : identities;
+}
+
+/** `notifier` defaults to SNS; local mode passes its file notifier. */
+export function createServices(config: Config, notifier?: Notifier, stores: StoreSet = awsStores(config)): Services {
+  const seconds = config.jobDelaySeconds;
+  return {
+    metadata: stores.metadata,
+    uploads: stores.uploads,
+    jobs: stores.jobs,
+    purges: stores.purges,
+    accounts: stores.accounts,
+    blobs: stores.blobs,
     notifier: notifier ?? new SnsNotifier(jsonLogger),
     retrieval:
       config.retrieval === 'restore'
@@ -71,12 +129,14 @@ export function createServices(config: Config, notifier?: Notifier): Services {
     maxBodyBytes: config.maxBodyBytes,
     region: config.region,
     storageClass: config.storageClass,
+    snsTopicAccounts: config.snsTopicAccounts,
     now: () => new Date(),
   };
 }
 
-export function createIdentityStore(config: Config): DynamoIdentityStore {
-  return new DynamoIdentityStore(createDynamoClient(config), config.tableName);
+/** The deployment's identity store (DynamoDB), with sealed secrets. */
+export function createIdentityStore(config: Config): IdentityStore {
+  return sealedIdentities(new DynamoIdentityStore(createDynamoClient(config), config.tableName), secretSealer(config));
 }
 
 /** The deployment's root key (from configuration or its secret), then the keys in the table. */

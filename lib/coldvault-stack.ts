@@ -1,4 +1,5 @@
 import { Aws, CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import { EventType } from 'aws-cdk-lib/aws-s3';
 import { LambdaDestination } from 'aws-cdk-lib/aws-s3-notifications';
 import { NagSuppressions } from 'cdk-nag';
@@ -26,6 +27,8 @@ export class ColdvaultStack extends Stack {
   readonly settings: ColdvaultSettings;
   readonly storage: Storage;
   readonly rootKey: RootKey;
+  /** Seals access-key secrets before they reach the table: always, whether or not `kms` encrypts the rest. */
+  readonly secretsKey: kms.Key;
   readonly functions: Functions;
   readonly api: GlacierApi;
   readonly schedules: Schedules;
@@ -39,7 +42,14 @@ export class ColdvaultStack extends Stack {
     const removalPolicy = settings.removalPolicy === 'RETAIN' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
     this.storage = new Storage(this, 'Storage', settings);
     this.rootKey = new RootKey(this, 'RootKey', { accessKeyId: settings.rootAccessKeyId });
+    this.secretsKey = new kms.Key(this, 'SecretsKey', {
+      description: 'coldvault: seals the secrets of access keys before they reach the table',
+      enableKeyRotation: true,
+      // Deleting the key would make every access key unusable.
+      removalPolicy,
+    });
     this.functions = new Functions(this, 'Functions', {
+      secretsKey: this.secretsKey,
       table: this.storage.table,
       bucket: this.storage.bucket,
       key: this.storage.key,
@@ -69,7 +79,13 @@ export class ColdvaultStack extends Stack {
     if (settings.dataPlane) {
       const { dataDomainName, dataCertificateArn } = settings;
       this.dataPlane = new DataPlane(this, 'DataPlane', {
-        access: { table: this.storage.table, bucket: this.storage.bucket, key: this.storage.key, rootSecret: this.rootKey.secret },
+        access: {
+          table: this.storage.table,
+          bucket: this.storage.bucket,
+          key: this.storage.key,
+          rootSecret: this.rootKey.secret,
+          secretsKey: this.secretsKey,
+        },
         environment: this.functions.apiEnvironment,
         maxTasks: settings.dataPlaneMaxTasks,
         logRetentionDays: settings.logRetentionDays,
@@ -136,6 +152,10 @@ export class ColdvaultStack extends Stack {
         });
       }
     }
+    new CfnOutput(this, 'SecretsKeyId', {
+      value: this.secretsKey.keyArn,
+      description: 'KMS key that seals access-key secrets (the admin command: --secrets-key)',
+    });
     new CfnOutput(this, 'RootKeySecretArn', { value: this.rootKey.secret.secretArn, description: 'Secret holding the root key pair' });
     new CfnOutput(this, 'RootKeyCommand', {
       value: `aws secretsmanager get-secret-value --region ${Aws.REGION} --secret-id ${this.rootKey.secret.secretArn} --query SecretString --output text`,

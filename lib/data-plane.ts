@@ -18,6 +18,7 @@ import {
   HEALTH_CHECK_PATH,
   LOAD_BALANCER_IDLE_TIMEOUT_SECONDS,
 } from '../lambda/local/container-settings';
+import { ENV } from '../lambda/config';
 import { grantApiAccess, type ApiAccess } from './functions';
 
 const ROOT = join(__dirname, '..');
@@ -93,7 +94,7 @@ export class DataPlane extends Construct {
     this.taskDefinition.addContainer('Api', {
       // Built by `cdk deploy` (Docker needed); `cdk synth` only stages the context .dockerignore lets through and hashes it.
       image: ecs.ContainerImage.fromAsset(ROOT, { file: 'Dockerfile', platform: Platform.LINUX_ARM64, ignoreMode: IgnoreMode.DOCKER }),
-      environment: { ...props.environment, COLDVAULT_MAX_BODY_BYTES: String(CONTAINER_MAX_BODY_BYTES) },
+      environment: { ...props.environment, [ENV.maxBodyBytes]: String(CONTAINER_MAX_BODY_BYTES) },
       portMappings: [{ containerPort: CONTAINER_PORT, protocol: ecs.Protocol.TCP }],
       logging: ecs.LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: 'api' }),
       readonlyRootFilesystem: true,

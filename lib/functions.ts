@@ -27,6 +27,8 @@ export interface FunctionsProps {
   storageClass: StorageClass;
   /** The customer-managed key of the bucket and table, if any: it encrypts the failure queue too. */
   key?: kms.IKey;
+  /** The key that seals access-key secrets before they reach the table. */
+  secretsKey: kms.IKey;
   logRetentionDays: number;
   /** Of the log groups and failure queue. */
   removalPolicy: RemovalPolicy;
@@ -38,18 +40,31 @@ export interface ApiAccess {
   bucket: s3.IBucket;
   key?: kms.IKey;
   rootSecret: secretsmanager.ISecret;
+  /** The key that seals access-key secrets: serving the API opens them. */
+  secretsKey: kms.IKey;
 }
 
-/** Jobs notify the topics users name, in the deployment's account and region. */
-function publishStatement(scope: Construct): iam.PolicyStatement {
-  return new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [Stack.of(scope).formatArn({ service: 'sns', resource: '*' })] });
+/**
+ * Jobs notify the topics users name, in the deployment's account and region; never this stack's
+ * own topics (the alarm topic), which CloudFormation names after the stack.
+ */
+function publishStatements(scope: Construct): iam.PolicyStatement[] {
+  const stack = Stack.of(scope);
+  return [
+    new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [stack.formatArn({ service: 'sns', resource: '*' })] }),
+    new iam.PolicyStatement({
+      effect: iam.Effect.DENY,
+      actions: ['sns:Publish'],
+      resources: [stack.formatArn({ service: 'sns', resource: `${stack.stackName}-*` })],
+    }),
+  ];
 }
 
 /**
  * Everything that serves the Glacier API (the api functions, the data plane's tasks) gets
  * exactly this: one grant, so that the planes cannot drift apart.
  */
-export function grantApiAccess(grantee: iam.IGrantable, { table, bucket, key, rootSecret }: ApiAccess): void {
+export function grantApiAccess(grantee: iam.IGrantable, { table, bucket, key, rootSecret, secretsKey }: ApiAccess): void {
   const principal = grantee.grantPrincipal;
   table.grantReadWriteData(grantee);
   // Archives and parts in, job outputs out, and restores of archive objects for retrieval jobs.
@@ -62,8 +77,10 @@ export function grantApiAccess(grantee: iam.IGrantable, { table, bucket, key, ro
   // Aborting an upload and deleting a multipart archive list the part objects by prefix.
   principal.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }));
   // Jobs complete (and notify) during DescribeJob, GetJobOutput and ListJobs, and fail at initiate.
-  principal.addToPrincipalPolicy(publishStatement(bucket));
+  for (const statement of publishStatements(bucket)) principal.addToPrincipalPolicy(statement);
   rootSecret.grantRead(grantee);
+  // Opens the sealed secrets of access keys (the admin command seals them with its own credentials).
+  secretsKey.grant(grantee, 'kms:Decrypt');
   if (key) key.grant(grantee, ...OBJECT_KEY_ACTIONS);
 }
 
@@ -125,9 +142,8 @@ export class Functions extends Construct {
     ]);
     const objects = (...actions: string[]) => new iam.PolicyStatement({ actions, resources: [bucket.arnForObjects('*')] });
     const listBucket = () => new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] });
-    const publish = () => publishStatement(this);
-    const apiAccess: ApiAccess = { table, bucket, key, rootSecret: props.rootSecret };
-    const apiEnvironment = { ...environment, [ENV.rootSecretArn]: props.rootSecret.secretArn };
+    const apiAccess: ApiAccess = { table, bucket, key, rootSecret: props.rootSecret, secretsKey: props.secretsKey };
+    const apiEnvironment = { ...environment, [ENV.rootSecretArn]: props.rootSecret.secretArn, [ENV.secretsKeyId]: props.secretsKey.keyArn };
     this.apiEnvironment = apiEnvironment;
 
     this.api = this.nodeFunction('Api', 'api.ts', {
@@ -172,7 +188,7 @@ export class Functions extends Construct {
     this.janitor.addToRolePolicy(objects('s3:DeleteObject'));
 
     // Completing a job reads archive objects (the tree hash of a range), writes inventory outputs and notifies.
-    const jobCompletion = () => [objects('s3:GetObject', 's3:PutObject'), publish()];
+    const jobCompletion = () => [objects('s3:GetObject', 's3:PutObject'), ...publishStatements(this)];
     this.jobSweeper = this.nodeFunction('JobSweeper', 'job-sweeper.ts', {
       memorySize: 1024,
       timeout: Duration.minutes(5),

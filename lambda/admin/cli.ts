@@ -1,7 +1,6 @@
 // The admin command: `npx coldvault keys|users|import|inventory|vaults ...`, on a local data directory or a deployed table.
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ENV, LOCAL_DEFAULTS, readAdminEnv, silenceSdkNodeNotice } from '../config';
@@ -9,10 +8,9 @@ import { parsePolicy } from '../domain/policy';
 import { GlacierError } from '../domain/errors';
 import { DynamoIdentityStore } from '../store/dynamo-identities';
 import type { IdentityStore } from '../domain/ports';
-import { lockDataDir } from '../local/data-dir-lock';
-import { ensureTable, startEmbeddedStores } from '../local/embedded-stores';
-import { SERVER_INFO_FILE } from '../local/server';
 import { runVaultCommand, VAULT_COMMANDS, VAULT_USAGE } from './vault-cli';
+import { LocalStoresError, openLocalStores } from './local-stores';
+import { sealedIdentities, secretSealer } from '../wiring';
 
 export const USAGE = `usage: coldvault <command> [options]
 
@@ -30,9 +28,11 @@ ${VAULT_USAGE}
 POLICY is an IAM policy document (JSON text, or @file). A user with no policy may do nothing.
 
 Where: the local data directory (--data-dir, or ${ENV.dataDir}, default ${LOCAL_DEFAULTS.dataDir}),
-reaching a running local server's stores or opening the directory itself; or a deployed
-table: --table NAME [--region REGION] with your AWS credentials (import, inventory and vaults
-also take --bucket NAME [--storage-class CLASS], the deployment's bucket and storage class).`;
+whether or not a local server runs on it (${ENV.stores} says which stores, as for the
+server); or a deployed table: --table NAME --secrets-key KMS_KEY_ID [--region REGION] with
+your AWS credentials (the key that seals secrets: the stack's output SecretsKeyId; import,
+inventory and vaults also take --bucket NAME [--storage-class CLASS], the deployment's
+bucket and storage class).`;
 
 export class UsageError extends Error {}
 
@@ -41,43 +41,25 @@ interface Target {
   close(): Promise<void>;
 }
 
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function openTarget(options: { 'data-dir'?: string; table?: string; region?: string }): Promise<Target> {
+async function openTarget(options: { 'data-dir'?: string; table?: string; region?: string; 'secrets-key'?: string }): Promise<Target> {
   const env = readAdminEnv();
   if (options.table) {
     const region = options.region ?? env.region;
     if (!region) throw new UsageError('--table needs --region (or AWS_REGION)');
-    return { identities: new DynamoIdentityStore(new DynamoDBClient({ region }), options.table), close: async () => undefined };
+    const keyId = options['secrets-key'] ?? env.secretsKeyId;
+    if (!keyId) throw new UsageError(`--table needs --secrets-key (or ${ENV.secretsKeyId}): the KMS key that seals secrets`);
+    const sealer = secretSealer({ region, secretSealing: { kind: 'kms', keyId } });
+    const store = new DynamoIdentityStore(new DynamoDBClient({ region }), options.table);
+    return { identities: sealedIdentities(store, sealer), close: async () => undefined };
   }
-  const dataDir = options['data-dir'] ?? env.dataDir;
-  const infoPath = join(dataDir, SERVER_INFO_FILE);
-  const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
-  if (existsSync(infoPath)) {
-    const info = JSON.parse(readFileSync(infoPath, 'utf8')) as { pid: number; dynamoEndpoint: string };
-    if (isRunning(info.pid)) {
-      const db = new DynamoDBClient({ region: 'us-east-1', endpoint: info.dynamoEndpoint, credentials });
-      return { identities: new DynamoIdentityStore(db, LOCAL_DEFAULTS.tableName), close: async () => undefined };
-    }
+  let local;
+  try {
+    local = await openLocalStores(options['data-dir'] ?? env.dataDir, env.stores);
+  } catch (error) {
+    if (error instanceof LocalStoresError) throw new UsageError(error.message);
+    throw error;
   }
-  const unlock = lockDataDir(dataDir);
-  const stores = await startEmbeddedStores(dataDir, LOCAL_DEFAULTS.bucketName);
-  const db = new DynamoDBClient({ region: 'us-east-1', endpoint: stores.dynamoEndpoint, credentials });
-  await ensureTable(db, LOCAL_DEFAULTS.tableName);
-  return {
-    identities: new DynamoIdentityStore(db, LOCAL_DEFAULTS.tableName),
-    close: async () => {
-      await stores.close();
-      unlock();
-    },
-  };
+  return { identities: sealedIdentities(local.stores.identities, secretSealer(local.config)), close: local.close };
 }
 
 function policyText(value: string | undefined): string | undefined {
@@ -109,6 +91,7 @@ function parseArguments(argv: string[]) {
         'data-dir': { type: 'string' },
         table: { type: 'string' },
         region: { type: 'string' },
+        'secrets-key': { type: 'string' },
       },
     });
   } catch (error) {

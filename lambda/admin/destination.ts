@@ -1,14 +1,12 @@
 // Where the admin command's vault commands (import, inventory, vaults empty) act: the domain's
 // services on a local data directory's stores, or on a deployed table and bucket.
-import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { LOCAL_DEFAULTS, readAdminEnv, readLocalConfig, STORAGE_CLASSES, type Config, type StorageClass } from '../config';
+import { readAdminEnv, readLocalConfig, STORAGE_CLASSES, type Config, type StorageClass } from '../config';
 import type { Services } from '../domain/services';
-import { lockDataDir } from '../local/data-dir-lock';
-import { ensureTable, startEmbeddedStores } from '../local/embedded-stores';
-import { NOTIFICATIONS_FILE, SERVER_INFO_FILE } from '../local/server';
+import { NOTIFICATIONS_FILE } from '../local/server';
 import { FileNotifier } from '../store/notifiers';
-import { createDynamoClient, createServices } from '../wiring';
+import { createServices } from '../wiring';
+import { LocalStoresError, openLocalStores, type LocalStores } from './local-stores';
 
 export class DestinationError extends Error {}
 
@@ -29,15 +27,6 @@ export interface Destination {
   close(): Promise<void>;
 }
 
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 function storageClass(value: string | undefined): StorageClass {
   const name = value ?? 'GLACIER';
   if (!(STORAGE_CLASSES as readonly string[]).includes(name))
@@ -47,18 +36,17 @@ function storageClass(value: string | undefined): StorageClass {
 
 /**
  * Deployed: the table and bucket with the user's AWS credentials; `--storage-class` must be
- * the deployment's (archives written here land in it). Local: a running server's stores, or
- * the data directory opened (and locked) for the command's duration.
+ * the deployment's (archives written here land in it). Local: the data directory's stores
+ * (openLocalStores).
  */
 export async function openDestination(options: DestinationOptions): Promise<Destination> {
   const env = readAdminEnv();
-  const local = readLocalConfig({});
   if (options.table || options.bucket) {
     if (!options.table || !options.bucket) throw new DestinationError('A deployed destination needs both --table and --bucket');
     const region = options.region ?? env.region;
     if (!region) throw new DestinationError('--table needs --region (or AWS_REGION)');
     const config: Config = {
-      ...local,
+      ...readLocalConfig({}),
       region,
       tableName: options.table,
       bucketName: options.bucket,
@@ -72,32 +60,13 @@ export async function openDestination(options: DestinationOptions): Promise<Dest
   }
 
   const dataDir = options['data-dir'] ?? env.dataDir;
-  const base = readLocalConfig({ COLDVAULT_DATA_DIR: dataDir });
-  const notifier = new FileNotifier(join(dataDir, NOTIFICATIONS_FILE));
-  const infoPath = join(dataDir, SERVER_INFO_FILE);
-  if (existsSync(infoPath)) {
-    const info = JSON.parse(readFileSync(infoPath, 'utf8')) as { pid: number; dynamoEndpoint: string; s3Endpoint?: string };
-    if (isRunning(info.pid) && info.s3Endpoint) {
-      const config: Config = { ...base, dynamoEndpoint: info.dynamoEndpoint, s3Endpoint: info.s3Endpoint };
-      return { svc: createServices(config, notifier), label: `data directory ${dataDir}`, dataDir, close: async () => undefined };
-    }
-  }
-  const unlock = lockDataDir(dataDir);
+  let local: LocalStores;
   try {
-    const stores = await startEmbeddedStores(dataDir, LOCAL_DEFAULTS.bucketName);
-    const config: Config = { ...base, dynamoEndpoint: stores.dynamoEndpoint, s3Endpoint: stores.s3Endpoint };
-    await ensureTable(createDynamoClient(config), config.tableName);
-    return {
-      svc: createServices(config, notifier),
-      label: `data directory ${dataDir}`,
-      dataDir,
-      close: async () => {
-        await stores.close();
-        unlock();
-      },
-    };
+    local = await openLocalStores(dataDir, env.stores);
   } catch (error) {
-    unlock();
+    if (error instanceof LocalStoresError) throw new DestinationError(error.message);
     throw error;
   }
+  const notifier = new FileNotifier(join(dataDir, NOTIFICATIONS_FILE));
+  return { svc: createServices(local.config, notifier, local.stores), label: `data directory ${dataDir}`, dataDir, close: local.close };
 }

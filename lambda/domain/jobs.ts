@@ -10,6 +10,7 @@ import { mapConcurrently } from './concurrency';
 import { SEGMENTS_PER_CHUNK } from './multipart';
 import { enforceRetrievalPolicy } from './retrieval-policy';
 import { requireVault } from './vaults';
+import { validateTopicAccount } from './notifications';
 import type { Services } from './services';
 import type { ArchiveRecord, InventoryRetrieval, JobRecord, JobStatus, Tier, VaultRecord } from './ports';
 
@@ -191,7 +192,7 @@ export async function initiateJob(
   const description = optionalString(params.Description, 'Description') ?? '';
   validateDescription(description, 'job description');
   const snsTopic = optionalString(params.SNSTopic, 'SNSTopic');
-  if (snsTopic !== undefined) validateSnsTopic(snsTopic);
+  if (snsTopic !== undefined) validateTopicAccount(svc, accountId, snsTopic);
   const tier = parseTier(params.Tier);
   const vault = await requireVault(svc, accountId, vaultName);
   const now = svc.now();

@@ -6,23 +6,38 @@ import { requireVault, vaultNotFound } from './vaults';
 import type { Services } from './services';
 import type { VaultNotificationConfig } from './ports';
 
-const EVENTS: readonly string[] = Object.values(JOB_EVENTS);
+// Read when called: jobs.ts imports this module too.
+const events = (): readonly string[] => Object.values(JOB_EVENTS);
 
 /** SetVaultNotifications' body: {"SNSTopic": "...", "Events": [...]}, as the model's vaultNotificationConfig payload. */
-function parseConfig(body: Buffer): VaultNotificationConfig {
+/**
+ * A topic a vault or job of `accountId` may name: one of that account's own, or of an account
+ * the service is configured to allow. The service publishes with its own permissions, so a
+ * topic elsewhere would let a tenant publish into someone else's topics (the operator's alarms).
+ */
+export function validateTopicAccount(svc: Services, accountId: string, topic: string): void {
+  validateSnsTopic(topic);
+  const topicAccount = topic.split(':')[4];
+  if (topicAccount !== accountId && !(svc.snsTopicAccounts ?? []).includes(topicAccount)) {
+    throw invalidParameter(`Invalid SNSTopic: ${topic}. The topic must be in this vault's account (${accountId}).`);
+  }
+}
+
+function parseConfig(svc: Services, accountId: string, body: Buffer): VaultNotificationConfig {
   const parsed = parseJsonObject(body);
   if (typeof parsed.SNSTopic !== 'string')
     throw invalidParameter('Invalid vault notification configuration: SNSTopic must be the ARN of an SNS topic.');
-  validateSnsTopic(parsed.SNSTopic);
-  const events = parsed.Events;
-  if (!Array.isArray(events) || events.length === 0 || events.some((event) => typeof event !== 'string' || !EVENTS.includes(event))) {
-    throw invalidParameter(`Invalid vault notification configuration: Events must list one or more of ${EVENTS.join(', ')}.`);
+  validateTopicAccount(svc, accountId, parsed.SNSTopic);
+  const named = parsed.Events;
+  const known = events();
+  if (!Array.isArray(named) || named.length === 0 || named.some((event) => typeof event !== 'string' || !known.includes(event))) {
+    throw invalidParameter(`Invalid vault notification configuration: Events must list one or more of ${known.join(', ')}.`);
   }
-  return { snsTopic: parsed.SNSTopic, events: [...new Set(events as string[])] };
+  return { snsTopic: parsed.SNSTopic, events: [...new Set(named as string[])] };
 }
 
 export async function setVaultNotifications(svc: Services, accountId: string, vaultName: string, body: Buffer): Promise<void> {
-  const config = parseConfig(body);
+  const config = parseConfig(svc, accountId, body);
   if (!(await svc.metadata.setVaultSetting(accountId, vaultName, 'notifications', config))) throw vaultNotFound(svc, accountId, vaultName);
 }
 

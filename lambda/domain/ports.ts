@@ -1,5 +1,6 @@
 // What the domain needs from storage. Adapters: DynamoDB (metadata), S3 (bytes),
 // and in-memory fakes for unit tests of the domain.
+import type { Readable } from 'node:stream';
 
 export interface InventorySummary {
   id: string;
@@ -124,7 +125,33 @@ export type RestoreState = 'started' | 'in-progress' | 'restored';
 /** Where a blob's restore stands: never asked for (or its copy expired), under way, or readable. */
 export type RestoreStatus = 'none' | 'in-progress' | 'restored';
 
+export interface StagedBlob {
+  /** Makes the blob visible under its key, durably (files: fsync, rename, fsync dir; S3: already there, no-op). Idempotent. */
+  commit(): Promise<void>;
+  /** Removes the staged bytes (files: unlink the temp file; S3: delete the object). Idempotent. */
+  discard(): Promise<void>;
+}
+
 export interface BlobStore {
+  /**
+   * Writes a blob from a stream without making it visible. Reads `body` to its end. `size` is the
+   * exact byte count expected: any other count rejects. With `sha256` (the signed payload hash)
+   * the backend may verify it as well (S3: ChecksumSHA256). If the body stream errors (a client
+   * that went away, a payload hash mismatch) or the write fails, nothing is left and it rejects
+   * with that error. `hot` blobs (job outputs) go to an instant storage class.
+   */
+  stage(key: string, body: Readable, options: { size: number; sha256?: Buffer; hot?: boolean }): Promise<StagedBlob>;
+  /** The blob's bytes (or an inclusive byte range of them) as a stream. */
+  get(key: string, range?: { start: number; end: number }): Promise<Readable>;
+  restore(key: string, tier: Tier, days: number): Promise<RestoreState>;
+  restoreStatus(key: string): Promise<RestoreStatus>;
+  delete(key: string): Promise<void>;
+  list(prefix: string): Promise<string[]>;
+  deleteMany(keys: string[]): Promise<void>;
+}
+
+/** Until the domain streams: the buffered blob operations it calls (adapted from a BlobStore by bufferedBlobs). */
+export interface BufferedBlobStore {
   /**
    * Stores the bytes durably; `sha256` lets the store verify what it received. `hot` blobs
    * (job outputs) go to an instant storage class instead of the archive class.
@@ -356,4 +383,13 @@ export interface IdentityStore extends KeyStore {
   getUser(accountId: string, userName: string): Promise<UserRecord | undefined>;
   listUsers(accountId: string): Promise<UserRecord[]>;
   deleteUser(accountId: string, userName: string): Promise<boolean>;
+}
+
+/**
+ * Seals access-key secrets before they reach a store, and opens them again. `context` (the
+ * access key ID) is bound to the sealed text: a sealed secret moved to another key won't open.
+ */
+export interface SecretSealer {
+  seal(plain: string, context: string): Promise<string>;
+  open(sealed: string, context: string): Promise<string>;
 }

@@ -1,5 +1,5 @@
 import type { AccountStore } from './account-ports';
-import type { BlobStore, JobStore, MetadataStore, Notifier, PurgeQueue, Tier, UploadStore } from './ports';
+import type { BufferedBlobStore, JobStore, MetadataStore, Notifier, PurgeQueue, Tier, UploadStore } from './ports';
 
 /**
  * How retrieval jobs complete: after a delay per tier (instant storage classes, and local
@@ -14,7 +14,7 @@ export interface Services {
   jobs: JobStore;
   purges: PurgeQueue;
   accounts: AccountStore;
-  blobs: BlobStore;
+  blobs: BufferedBlobStore;
   notifier: Notifier;
   retrieval: RetrievalTiming;
   /** The largest request body the endpoint accepts. */
@@ -22,5 +22,7 @@ export interface Services {
   region: string;
   /** The storage class archives are kept in (for cost estimates); absent where it doesn't apply. */
   storageClass?: string;
+  /** Accounts, besides a vault's own, whose SNS topics a vault or job may name. */
+  snsTopicAccounts?: string[];
   now: () => Date;
 }

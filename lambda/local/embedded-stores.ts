@@ -1,10 +1,55 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { CreateTableCommand, DescribeTableCommand, ResourceInUseException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 import S3rver from 's3rver';
 import { TABLE_KEYS as K } from '../store/table-schema';
+import { FileBlobStore } from '../store/file-blobs';
+import { LMDB_DIR, openLmdb, type LmdbEnv } from '../store/lmdb-env';
+import { LmdbMetadataStore } from '../store/lmdb-metadata';
+import { LmdbUploadStore } from '../store/lmdb-uploads';
+import { LmdbJobStore } from '../store/lmdb-jobs';
+import { LmdbPurgeQueue } from '../store/lmdb-purges';
+import { LmdbAccountStore } from '../store/lmdb-accounts';
+import { LmdbIdentityStore } from '../store/lmdb-identities';
+import { bufferedBlobs } from '../store/buffered-blobs';
+import type { StoreSet } from '../wiring';
+
+/** The blobs' directory, under the data directory. */
+export const BLOBS_DIR = 'blobs';
+
+export interface OpenEmbeddedStores {
+  lmdb: LmdbEnv;
+  blobs: FileBlobStore;
+  close(): Promise<void>;
+}
+
+/** `npm start`'s embedded stores as the services use them (local only: LMDB is a native module the Lambda bundle leaves out). */
+export function embeddedStores(env: LmdbEnv, blobs: FileBlobStore): StoreSet {
+  return {
+    metadata: new LmdbMetadataStore(env),
+    uploads: new LmdbUploadStore(env),
+    jobs: new LmdbJobStore(env),
+    purges: new LmdbPurgeQueue(env),
+    accounts: new LmdbAccountStore(env),
+    // Until the domain streams its bodies.
+    blobs: bufferedBlobs(blobs),
+    identities: new LmdbIdentityStore(env),
+  };
+}
+
+/** The default stores of `npm start`, in this process: metadata in LMDB, blobs as files, both under dataDir. */
+export async function openEmbeddedStores(dataDir: string): Promise<OpenEmbeddedStores> {
+  const lmdb = openLmdb(join(dataDir, LMDB_DIR));
+  try {
+    const blobs = await new FileBlobStore(join(dataDir, BLOBS_DIR)).open();
+    return { lmdb, blobs, close: () => lmdb.close() };
+  } catch (error) {
+    await lmdb.close();
+    throw error;
+  }
+}
 
 export type EmbeddedStore = 'dynamodb' | 's3';
 
@@ -26,8 +71,32 @@ interface Running {
 /** How long a stopping store lets requests under way finish. */
 const DRAIN_MS = 2000;
 
-async function startDynalite(dataDir: string, port: number): Promise<Running> {
+/** s3rver's one account, whose keys it accepts. */
+function s3rverAccount(): { createKeyPair(accessKeyId: string, secretAccessKey: string): void } {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('s3rver/lib/models/account') as { DUMMY_ACCOUNT: ReturnType<typeof s3rverAccount> }).DUMMY_ACCOUNT;
+}
+
+/**
+ * Lets through only requests signed with `accessKeyId` (the SDK signs every request with it;
+ * no other process knows it): dynalite and s3rver take any credentials themselves.
+ */
+function requireAccessKey(server: Server, accessKeyId: string | undefined): void {
+  if (accessKeyId === undefined) return;
+  const handlers = server.listeners('request') as ((req: IncomingMessage, res: ServerResponse) => void)[];
+  server.removeAllListeners('request');
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    if (!(req.headers.authorization ?? '').includes(`Credential=${accessKeyId}/`)) {
+      res.writeHead(403, { 'content-type': 'text/plain' }).end('This store serves only the coldvault server that started it.');
+      return;
+    }
+    for (const handler of handlers) handler.call(server, req, res);
+  });
+}
+
+async function startDynalite(dataDir: string, port: number, accessKeyId?: string): Promise<Running> {
   const server: Server = dynalite({ path: join(dataDir, 'dynamodb'), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  requireAccessKey(server, accessKeyId);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, '127.0.0.1', resolve);
@@ -45,7 +114,7 @@ async function startDynalite(dataDir: string, port: number): Promise<Running> {
   };
 }
 
-async function startS3rver(dataDir: string, bucketName: string, port: number): Promise<Running> {
+async function startS3rver(dataDir: string, bucketName: string, port: number, accessKeyId?: string): Promise<Running> {
   const s3 = new S3rver({
     address: '127.0.0.1',
     port,
@@ -54,6 +123,11 @@ async function startS3rver(dataDir: string, bucketName: string, port: number): P
     configureBuckets: [{ name: bucketName }],
   });
   const address = await s3.run();
+  if (accessKeyId !== undefined) {
+    // s3rver knows only its own dummy key; it checks the key ID, which the guard below does too.
+    s3rverAccount().createKeyPair(accessKeyId, 'unused');
+    if (s3.httpServer) requireAccessKey(s3.httpServer, accessKeyId);
+  }
   return {
     port: address.port,
     async stop() {
@@ -64,12 +138,17 @@ async function startS3rver(dataDir: string, bucketName: string, port: number): P
   };
 }
 
-/** A DynamoDB-compatible server (dynalite) and an S3-compatible one (s3rver), persisting under dataDir. */
-export async function startEmbeddedStores(dataDir: string, bucketName: string): Promise<EmbeddedStores> {
-  const dynamo = await startDynalite(dataDir, 0);
+/** Emulated AWS: a DynamoDB-compatible server (dynalite) and an S3-compatible one (s3rver), persisting under dataDir. */
+export async function startEmbeddedStores(
+  dataDir: string,
+  bucketName: string,
+  options: { accessKeyId?: string } = {},
+): Promise<EmbeddedStores> {
+  const { accessKeyId } = options;
+  const dynamo = await startDynalite(dataDir, 0, accessKeyId);
   let s3: Running;
   try {
-    s3 = await startS3rver(dataDir, bucketName, 0);
+    s3 = await startS3rver(dataDir, bucketName, 0, accessKeyId);
   } catch (error) {
     await dynamo.stop();
     throw error;
@@ -88,7 +167,9 @@ export async function startEmbeddedStores(dataDir: string, bucketName: string): 
     async restart(store) {
       if (running[store]) return;
       running[store] =
-        store === 'dynamodb' ? await startDynalite(dataDir, ports.dynamodb) : await startS3rver(dataDir, bucketName, ports.s3);
+        store === 'dynamodb'
+          ? await startDynalite(dataDir, ports.dynamodb, accessKeyId)
+          : await startS3rver(dataDir, bucketName, ports.s3, accessKeyId);
     },
     async close() {
       await stop('s3');

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,14 +12,15 @@ import { FileNotifier } from '../store/notifiers';
 import { createApi } from '../http/api';
 import { apiGatewayHandler } from '../http/apigw';
 import { jsonLogger, type Logger } from '../http/responses';
-import { createDynamoClient, createIdentityStore, createKeyStore, createServices } from '../wiring';
+import { awsStores, createDynamoClient, createKeyStore, createServices, sealedIdentities, secretSealer, type StoreSet } from '../wiring';
 import { lockDataDir } from './data-dir-lock';
-import { ensureTable, startEmbeddedStores, type EmbeddedStores } from './embedded-stores';
+import { embeddedStores, ensureTable, openEmbeddedStores, startEmbeddedStores, type EmbeddedStores } from './embedded-stores';
+import { makeDataDirPrivate } from './private-data-dir';
 import { answerClientError, bridge } from './http-bridge';
 
 /** Deliveries of SNS notifications, one JSON line each, in the data directory. */
 export const NOTIFICATIONS_FILE = 'notifications.jsonl';
-/** Written while a server runs: its pid, URL and embedded store endpoints. */
+/** Written while a server runs: its pid and URL (no store endpoint: the stores are reached through the data directory only). */
 export const SERVER_INFO_FILE = 'server.json';
 const JOB_SWEEP_SECONDS = 1;
 
@@ -30,26 +32,50 @@ export interface LocalServer {
   runJobSweep(): Promise<{ completed: number; notified: number }>;
   /** The services the server runs on (tests look at stored state through them). */
   services: Services;
-  /** The embedded stores (tests stop and restart them to stand in for outages). */
+  /** The emulated stores (tests stop and restart them to stand in for outages); embedded stores can't be stopped apart. */
   stores: Pick<EmbeddedStores, 'stop' | 'restart'>;
   close(): Promise<void>;
 }
 
-/** Local mode: the api handler behind node:http, on embedded stores under the data directory. */
+const noOutages: Pick<EmbeddedStores, 'stop' | 'restart'> = {
+  stop: () => Promise.reject(new Error('Only emulated stores (COLDVAULT_STORES=emulated) can be stopped apart from the server')),
+  restart: () => Promise.reject(new Error('Only emulated stores (COLDVAULT_STORES=emulated) can be restarted apart from the server')),
+};
+
+/** The stores `config` asks for, started; what to close them with; and the config that reaches them. */
+async function startStores(
+  base: Config,
+  cleanup: (() => Promise<void> | void)[],
+): Promise<{ config: Config; stores: StoreSet; outages: Pick<EmbeddedStores, 'stop' | 'restart'> }> {
+  if (base.local.stores === 'embedded') {
+    const embedded = await openEmbeddedStores(base.local.dataDir);
+    cleanup.push(() => embedded.close());
+    return { config: base, stores: embeddedStores(embedded.lmdb, embedded.blobs), outages: noOutages };
+  }
+  // A credential per start, known only to this process: other local processes can't use the stores.
+  const storeCredentials = {
+    accessKeyId: `CV${randomBytes(16).toString('hex').toUpperCase()}`,
+    secretAccessKey: randomBytes(30).toString('base64'),
+  };
+  const emulated = await startEmbeddedStores(base.local.dataDir, base.bucketName, { accessKeyId: storeCredentials.accessKeyId });
+  cleanup.push(() => emulated.close());
+  const config: Config = { ...base, storeCredentials, dynamoEndpoint: emulated.dynamoEndpoint, s3Endpoint: emulated.s3Endpoint };
+  await ensureTable(createDynamoClient(config), config.tableName);
+  return { config, stores: awsStores(config), outages: emulated };
+}
+
+/** Local mode: the api handler behind node:http, on embedded (or emulated) stores under the data directory. */
 export async function startLocalServer(base: Config, log: Logger = jsonLogger): Promise<LocalServer> {
+  makeDataDirPrivate(base.local.dataDir);
   const unlock = lockDataDir(base.local.dataDir);
   const cleanup: (() => Promise<void> | void)[] = [unlock];
   const closeAll = async () => {
     for (const step of cleanup.reverse()) await step();
   };
   try {
-    const stores = await startEmbeddedStores(base.local.dataDir, base.bucketName);
-    cleanup.push(() => stores.close());
-    const config: Config = { ...base, dynamoEndpoint: stores.dynamoEndpoint, s3Endpoint: stores.s3Endpoint };
-    await ensureTable(createDynamoClient(config), config.tableName);
-
-    const svc = createServices(config, new FileNotifier(join(config.local.dataDir, NOTIFICATIONS_FILE)));
-    const identities = createIdentityStore(config);
+    const { config, stores: storeSet, outages: stores } = await startStores(base, cleanup);
+    const svc = createServices(config, new FileNotifier(join(config.local.dataDir, NOTIFICATIONS_FILE)), storeSet);
+    const identities = sealedIdentities(storeSet.identities, secretSealer(config));
     const api = createApi({ svc, keys: await createKeyStore(config, identities), users: identities, log });
     const handler = apiGatewayHandler(async () => api);
     const server: Server = createServer(bridge(handler, config.maxBodyBytes, log));
@@ -77,12 +103,9 @@ export async function startLocalServer(base: Config, log: Logger = jsonLogger): 
     const { port } = server.address() as AddressInfo;
     const host = config.local.host.includes(':') ? `[${config.local.host}]` : config.local.host;
     const url = `http://${host}:${port}`;
-    // Lets the admin command reach this server's embedded stores while it runs.
+    // Tells the admin command that a server runs on this data directory, and which stores it uses.
     const infoPath = join(config.local.dataDir, SERVER_INFO_FILE);
-    writeFileSync(
-      infoPath,
-      JSON.stringify({ pid: process.pid, url, dynamoEndpoint: stores.dynamoEndpoint, s3Endpoint: stores.s3Endpoint }),
-    );
+    writeFileSync(infoPath, JSON.stringify({ pid: process.pid, url, stores: config.local.stores }), { mode: 0o600 });
     cleanup.push(() => rmSync(infoPath, { force: true }));
     return { url, config, services: svc, stores, runInventory, runJanitor: janitor, runJobSweep: jobSweep, close: closeAll };
   } catch (error) {

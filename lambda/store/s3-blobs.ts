@@ -8,7 +8,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import type { StorageClass } from '../config';
-import type { BlobStore, RestoreState, RestoreStatus, Tier } from '../domain/ports';
+import type { BufferedBlobStore, RestoreState, RestoreStatus, Tier } from '../domain/ports';
 
 /** Storage classes whose objects must be restored before they can be read. */
 const ARCHIVE_CLASSES = new Set(['GLACIER', 'DEEP_ARCHIVE']);
@@ -25,7 +25,7 @@ export function restoreStatusOf(head: { StorageClass?: string; Restore?: string 
 }
 
 /** Archive bytes as S3 objects in the deployment's storage class. */
-export class S3BlobStore implements BlobStore {
+export class S3BlobStore implements BufferedBlobStore {
   constructor(
     private readonly s3: S3Client,
     private readonly bucket: string,

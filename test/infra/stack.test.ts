@@ -172,7 +172,7 @@ describe('root key secret', () => {
         ],
       },
     });
-    expect(Object.keys(template.toJSON().Outputs).sort()).toEqual(['Endpoint', 'RootKeyCommand', 'RootKeySecretArn']);
+    expect(Object.keys(template.toJSON().Outputs).sort()).toEqual(['Endpoint', 'RootKeyCommand', 'RootKeySecretArn', 'SecretsKeyId']);
   });
 });
 
@@ -193,6 +193,7 @@ describe('functions', () => {
     expect((fn.Environment as { Variables: unknown }).Variables).toEqual({
       ...common(),
       COLDVAULT_ROOT_SECRET_ARN: { Ref: logicalId(stack.rootKey.secret) },
+      COLDVAULT_SECRETS_KEY_ID: { 'Fn::GetAtt': [logicalId(stack.secretsKey), 'Arn'] },
     });
   });
 
@@ -336,11 +337,12 @@ describe('least privilege', () => {
       ],
       ['failure queue', { 'Fn::GetAtt': [logicalId(stack.functions.failedInvocations), 'Arn'] }],
       ['root key', { Ref: logicalId(stack.rootKey.secret) }],
+      ['secrets key', { 'Fn::GetAtt': [logicalId(stack.secretsKey), 'Arn'] }],
     ];
     const nameOf = (resource: unknown) =>
       named.find(([, value]) => JSON.stringify(value) === JSON.stringify(resource))?.[0] ?? JSON.stringify(resource);
     return statementsOf(fn)
-      .filter((s) => !actions([s]).every((a) => a.startsWith('dynamodb:')))
+      .filter((s) => s.Effect === 'Allow' && !actions([s]).every((a) => a.startsWith('dynamodb:')))
       .flatMap((s) =>
         actions([s]).flatMap((a) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]).map((r) => `${a} on ${nameOf(r)}`)),
       )
@@ -363,6 +365,7 @@ describe('least privilege', () => {
     's3:RestoreObject on objects',
     'secretsmanager:DescribeSecret on root key',
     'secretsmanager:GetSecretValue on root key',
+    'kms:Decrypt on secrets key',
     'sns:Publish on topics',
     ...tracing,
   ];
@@ -414,9 +417,31 @@ describe('least privilege', () => {
     },
   );
 
-  it('allows only, without conditions, and names every action without a wildcard', () => {
+  const ownTopics = {
+    'Fn::Join': [
+      '',
+      ['arn:', { Ref: 'AWS::Partition' }, ':sns:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':coldvault-dev-*'],
+    ],
+  };
+
+  it("denies every function that publishes the stack's own topics (the alarm topic), and denies nothing else", () => {
+    const alarmTopic = resources[logicalId(stack.node.findChild('Monitoring').node.findChild('AlarmTopic') as Construct)];
+    expect(alarmTopic.Properties.TopicName).toBeUndefined(); // named by CloudFormation after the stack: coldvault-dev-...
+    const publishers = ['api', 'jobSweeper', 'restoreEvents'];
+    for (const [name, fn] of Object.entries(functionsByName())) {
+      const denies = statementsOf(fn).filter((s) => s.Effect !== 'Allow');
+      expect({ name, denies }).toEqual({
+        name,
+        denies: publishers.includes(name) ? [{ Effect: 'Deny', Action: 'sns:Publish', Resource: ownTopics }] : [],
+      });
+    }
+  });
+
+  it('allows without conditions (its only denial is of its own topics), and names every action without a wildcard', () => {
     for (const fn of Object.values(functionsByName())) {
-      const statements = statementsOf(fn);
+      const isOwnTopicsDenial = (s: Statement) =>
+        s.Effect === 'Deny' && s.Action === 'sns:Publish' && JSON.stringify(s.Resource) === JSON.stringify(ownTopics);
+      const statements = statementsOf(fn).filter((s) => !isOwnTopicsDenial(s));
       expect(statements.length).toBeGreaterThan(0);
       expect(statements.every((s) => s.Effect === 'Allow' && !('Condition' in s) && !('NotAction' in s) && !('NotResource' in s))).toBe(
         true,

@@ -1,6 +1,7 @@
 import { DynamoIdentityStore } from '../../lambda/store/dynamo-identities';
 import { startDynaliteTables, type DynaliteTables } from '../support/embedded';
 import { ACCOUNT, OTHER_ACCOUNT } from '../support/accounts';
+import { identityStoreContract } from '../support/identity-store.contract';
 
 let dynamo: DynaliteTables;
 
@@ -28,4 +29,8 @@ describe('DynamoIdentityStore on dynalite', () => {
     expect(users.map((user) => user.userName)).toEqual(names);
     expect(users.every((user) => user.policy === policy)).toBe(true);
   });
+});
+
+describe('DynamoIdentityStore contract on dynalite', () => {
+  identityStoreContract(async () => new DynamoIdentityStore(dynamo.client, await dynamo.freshTable()));
 });

@@ -67,7 +67,7 @@ async function storedTreeHash(archiveId: string): Promise<{ size: number; hash: 
 }
 
 beforeAll(async () => {
-  server = await startTestServer();
+  server = await startTestServer({ COLDVAULT_STORES: 'emulated' });
   glacier = server.client();
   await glacier.send(new CreateVaultCommand({ accountId: '-', vaultName: VAULT }));
 });

@@ -34,7 +34,7 @@ let server: TestServer;
 let client: GlacierClient;
 
 beforeAll(async () => {
-  server = await startTestServer({ COLDVAULT_JOB_DELAY_SECONDS: '0' });
+  server = await startTestServer({ COLDVAULT_JOB_DELAY_SECONDS: '0', COLDVAULT_STORES: 'emulated' });
   client = server.client();
   await client.send(new CreateVaultCommand({ accountId: '-', vaultName: VAULT }));
 });

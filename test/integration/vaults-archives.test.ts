@@ -31,7 +31,7 @@ async function storedObjectCount(): Promise<number> {
 }
 
 beforeAll(async () => {
-  server = await startTestServer();
+  server = await startTestServer({ COLDVAULT_STORES: 'emulated' });
   glacier = server.client();
 });
 

@@ -8,7 +8,7 @@ import type { AccountSettings, AccountStore } from '../../lambda/domain/account-
 import type {
   AbortOutcome,
   ArchiveRecord,
-  BlobStore,
+  BufferedBlobStore,
   DeleteArchiveOutcome,
   DeleteVaultOutcome,
   InventoryEntry,
@@ -196,7 +196,7 @@ export class MemoryMetadataStore implements MetadataStore {
 }
 
 /** Bytes by key; like S3 it refuses a body whose SHA-256 is not the one given. */
-export class MemoryBlobStore implements BlobStore {
+export class MemoryBlobStore implements BufferedBlobStore {
   private readonly blobs = new Map<string, Buffer>();
   private readonly hot = new Set<string>();
   private readonly restoreAnswers = new Map<string, RestoreState>();
