@@ -10,6 +10,17 @@ export type StorageClass = (typeof STORAGE_CLASSES)[number];
  */
 export const LAMBDA_MAX_BODY_BYTES = Math.floor(((6 * 1024 * 1024 - 64 * 1024) * 3) / 4);
 
+/** Glacier's own largest request body: an UploadArchive or a part of 4 GiB. */
+export const GLACIER_MAX_BODY_BYTES = 4 * 1024 * 1024 * 1024;
+
+/** `COLDVAULT_LIMITS=lambda` makes `npm start` take only the bodies the API Gateway plane takes. */
+export const LIMITS_ENV = 'COLDVAULT_LIMITS';
+export const MAX_BODY_BYTES_ENV = 'COLDVAULT_MAX_BODY_BYTES';
+export const MAX_CONNECTIONS_ENV = 'COLDVAULT_MAX_CONNECTIONS';
+export const UNSIGNED_PAYLOAD_BYTES_ENV = 'COLDVAULT_UNSIGNED_PAYLOAD_BYTES';
+export const HEADERS_TIMEOUT_MS_ENV = 'COLDVAULT_HEADERS_TIMEOUT_MS';
+export const BODY_IDLE_TIMEOUT_MS_ENV = 'COLDVAULT_BODY_IDLE_TIMEOUT_MS';
+
 export interface Config {
   accountId: string;
   region: string;
@@ -49,6 +60,14 @@ export interface LocalConfig {
   dataDir: string;
   /** Tests only: the failpoint at which the server kills itself with SIGKILL. */
   killAt?: string;
+  /** Connections served at once; more wait in the kernel's queue. */
+  maxConnections: number;
+  /** Bytes that bodies sent without x-amz-content-sha256 (read before their signature is checked) may hold at once. */
+  unsignedPayloadBytes: number;
+  /** A connection that has not sent a request's headers in full this long after it began is answered 408 and closed. */
+  headersTimeoutMs: number;
+  /** A connection idle this long (no byte in or out) mid-request or between requests is closed. */
+  bodyIdleTimeoutMs: number;
 }
 
 export const LOCAL_DEFAULTS = {
@@ -119,7 +138,7 @@ function jobDelays(env: Env, defaults: { Expedited: number; Standard: number; Bu
 function common(env: Env) {
   return {
     storageClass: storageClass(env),
-    maxBodyBytes: integer(env, 'COLDVAULT_MAX_BODY_BYTES', LAMBDA_MAX_BODY_BYTES, 1),
+    maxBodyBytes: integer(env, MAX_BODY_BYTES_ENV, LAMBDA_MAX_BODY_BYTES, 1),
     inventoryIntervalSeconds: integer(env, 'COLDVAULT_INVENTORY_INTERVAL_SECONDS', 86400, 1),
     janitorIntervalSeconds: integer(env, 'COLDVAULT_JANITOR_INTERVAL_SECONDS', 3600, 1),
     s3Endpoint: text(env, 'COLDVAULT_S3_ENDPOINT'),
@@ -145,8 +164,22 @@ export function readConfig(env: Env = process.env): Config {
     rootSecretArn: text(env, 'COLDVAULT_ROOT_SECRET_ARN'),
     tableName: required(env, 'COLDVAULT_TABLE'),
     bucketName: required(env, 'COLDVAULT_BUCKET'),
-    local: { host: LOCAL_DEFAULTS.host, port: LOCAL_DEFAULTS.port, dataDir: LOCAL_DEFAULTS.dataDir },
+    local: { host: LOCAL_DEFAULTS.host, port: LOCAL_DEFAULTS.port, dataDir: LOCAL_DEFAULTS.dataDir, ...LOCAL_HTTP_DEFAULTS },
   };
+}
+
+const LOCAL_HTTP_DEFAULTS = {
+  maxConnections: 256,
+  unsignedPayloadBytes: 64 * 1024 * 1024,
+  headersTimeoutMs: 15_000,
+  bodyIdleTimeoutMs: 60_000,
+};
+
+/** Local mode's body limit: Glacier's own, or the API Gateway plane's with COLDVAULT_LIMITS=lambda. */
+function localMaxBodyBytes(env: Env): number {
+  const limits = text(env, LIMITS_ENV, 'glacier');
+  if (limits !== 'glacier' && limits !== 'lambda') throw new ConfigError(`${LIMITS_ENV} must be glacier or lambda, got "${limits}"`);
+  return integer(env, MAX_BODY_BYTES_ENV, limits === 'lambda' ? LAMBDA_MAX_BODY_BYTES : GLACIER_MAX_BODY_BYTES, 1);
 }
 
 /** What the admin command reads from the environment. */
@@ -161,6 +194,7 @@ export function readAdminEnv(env: Env = process.env): { dataDir: string; region?
 export function readLocalConfig(env: Env = process.env): Config {
   return {
     ...common(env),
+    maxBodyBytes: localMaxBodyBytes(env),
     jobDelaySeconds: jobDelays(env, { Expedited: 1, Standard: 3, Bulk: 5 }),
     retrieval: 'delay',
     // The embedded stores run in this process, on this machine's disk: an idle socket more
@@ -179,6 +213,10 @@ export function readLocalConfig(env: Env = process.env): Config {
       port: integer(env, 'PORT', LOCAL_DEFAULTS.port, 0, 65535),
       dataDir: text(env, 'COLDVAULT_DATA_DIR', LOCAL_DEFAULTS.dataDir) as string,
       killAt: text(env, 'COLDVAULT_TEST_KILL_AT'),
+      maxConnections: integer(env, MAX_CONNECTIONS_ENV, LOCAL_HTTP_DEFAULTS.maxConnections, 1),
+      unsignedPayloadBytes: integer(env, UNSIGNED_PAYLOAD_BYTES_ENV, LOCAL_HTTP_DEFAULTS.unsignedPayloadBytes, 1024 * 1024),
+      headersTimeoutMs: integer(env, HEADERS_TIMEOUT_MS_ENV, LOCAL_HTTP_DEFAULTS.headersTimeoutMs, 100),
+      bodyIdleTimeoutMs: integer(env, BODY_IDLE_TIMEOUT_MS_ENV, LOCAL_HTTP_DEFAULTS.bodyIdleTimeoutMs, 100),
     },
   };
 }

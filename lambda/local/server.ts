@@ -9,7 +9,7 @@ import { runJanitor } from '../domain/janitor';
 import { sweepJobs } from '../domain/jobs';
 import { FileNotifier } from '../store/notifiers';
 import { createApi } from '../http/api';
-import { apiGatewayHandler } from '../http/apigw';
+import { BodyBudget } from '../http/request-body';
 import { jsonLogger, type Logger } from '../http/responses';
 import { createDynamoClient, createIdentityStore, createKeyStore, createServices } from '../wiring';
 import { lockDataDir } from './data-dir-lock';
@@ -50,12 +50,20 @@ export async function startLocalServer(base: Config, log: Logger = jsonLogger): 
 
     const svc = createServices(config, new FileNotifier(join(config.local.dataDir, NOTIFICATIONS_FILE)));
     const identities = createIdentityStore(config);
-    const api = createApi({ svc, keys: await createKeyStore(config, identities), users: identities, log });
-    const handler = apiGatewayHandler(async () => api);
-    const server: Server = createServer(bridge(handler, config.maxBodyBytes, log));
-    server.keepAliveTimeout = 30_000;
-    // A client that stops sending mid-body is answered 408 after this, not Node's default 5 minutes.
-    server.requestTimeout = 120_000;
+    const api = createApi({
+      svc,
+      keys: await createKeyStore(config, identities),
+      users: identities,
+      log,
+      unsignedPayloadBudget: new BodyBudget(config.local.unsignedPayloadBytes),
+    });
+    // Slow headers are cut off after headersTimeout (checked every second); a body may take as
+    // long as it needs (4 GiB at a slow link) but never sits idle past the idle timeout.
+    const server: Server = createServer({ connectionsCheckingInterval: 1_000, requestTimeout: 0 }, bridge(api, log));
+    server.headersTimeout = config.local.headersTimeoutMs;
+    server.keepAliveTimeout = Math.min(30_000, config.local.bodyIdleTimeoutMs);
+    server.maxConnections = config.local.maxConnections;
+    server.setTimeout(config.local.bodyIdleTimeoutMs, (socket) => socket.destroy());
     server.on('clientError', (error: NodeJS.ErrnoException, socket) => answerClientError(error, socket, log));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

@@ -11,6 +11,7 @@ import { GlacierError } from '../../lambda/domain/errors';
 import { initiateJob, parseRangeHeader } from '../../lambda/domain/jobs';
 import { MAX_PARTS, parseContentRange } from '../../lambda/domain/multipart';
 import { createVault } from '../../lambda/domain/vaults';
+import { bufferedBody } from '../../lambda/http/request-body';
 import { createApi } from '../../lambda/http/api';
 import { apiGatewayHandler, fromApiGatewayEvent, type ApiGatewayEvent } from '../../lambda/http/apigw';
 import { matchRoute } from '../../lambda/http/router';
@@ -252,9 +253,9 @@ describe('authenticate', () => {
             query: {},
             headers,
             repeatedHeaders: [],
-            body: Buffer.from(body),
+            body: bufferedBody(Buffer.from(body), headers['x-amz-content-sha256'] ?? ''),
           };
-          const outcome = await onlyGlacierErrors(() => authenticate(request, keys, 'us-east-1', NOW));
+          const outcome = await onlyGlacierErrors(() => authenticate(request, keys, 'us-east-1', NOW, Buffer.from(body)));
           expect(outcome.ok).toBe(false);
         },
       ),
@@ -279,7 +280,7 @@ describe('authenticate', () => {
           query: {},
           headers,
           repeatedHeaders: [],
-          body: Buffer.alloc(0),
+          body: bufferedBody(Buffer.alloc(0), ''),
         };
         const outcome = await onlyGlacierErrors(() => authenticate(request, keys, 'us-east-1', NOW));
         expect(outcome.ok).toBe(false);
@@ -297,7 +298,14 @@ describe('authenticate', () => {
         fc.constantFrom('GET', 'PUT', 'POST', 'DELETE'),
         fc
           .array(fc.string({ minLength: 1, maxLength: 12 }), { maxLength: 5 })
-          .map((segments) => `/${segments.map(encodeURIComponent).join('/')}`),
+          // Dot segments are refused before authentication (a canonical path has none).
+          .map(
+            (segments) =>
+              `/${segments
+                .filter((segment) => segment !== '.' && segment !== '..')
+                .map(encodeURIComponent)
+                .join('/')}`,
+          ),
         fc.dictionary(fc.string({ minLength: 1, maxLength: 10 }), fc.string({ maxLength: 20 }), { maxKeys: 3 }),
         fc.dictionary(fc.stringMatching(/^x-amz-meta-[a-z0-9-]{1,10}$/), headerValue, { maxKeys: 3 }),
         fc.uint8Array({ maxLength: 100 }),
@@ -320,13 +328,19 @@ describe('authenticate', () => {
             query,
             headers: Object.fromEntries(Object.entries(signed.headers).map(([key, value]) => [key.toLowerCase(), String(value)])),
             repeatedHeaders: [],
-            body,
+            body: bufferedBody(body, withContentHash ? createHash('sha256').update(body).digest('hex') : ''),
           };
-          const caller = await authenticate(request, keys, 'us-east-1', NOW);
+          const caller = await authenticate(request, keys, 'us-east-1', NOW, withContentHash ? undefined : body);
           expect(caller).toMatchObject({ accountId: ACCOUNT, accessKeyId: KEY.accessKeyId });
+          await expect(request.body.read()).resolves.toEqual(body);
 
-          const changed = { ...request, body: Buffer.concat([body, Buffer.from('x')]) };
-          const outcome = await onlyGlacierErrors(() => authenticate(changed, keys, 'us-east-1', NOW));
+          // Authenticated from the headers, with the signed payload hash; the body is then checked as it is read.
+          const changedBytes = Buffer.concat([body, Buffer.from('x')]);
+          const changed = { ...request, body: bufferedBody(changedBytes, request.body.sha256) };
+          const outcome = await onlyGlacierErrors(async () => {
+            await authenticate(changed, keys, 'us-east-1', NOW, withContentHash ? undefined : changedBytes);
+            await changed.body.read();
+          });
           expect(outcome.ok).toBe(false);
           if (!outcome.ok) expect(outcome.error.code).toBe('InvalidSignatureException');
         },
