@@ -1,4 +1,5 @@
-import { maxHeaderSize, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import { maxHeaderSize, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { pipeline, type Duplex } from 'node:stream';
 import { GlacierError, invalidParameter } from '../domain/errors';
 import { newRequestId } from '../domain/ids';
@@ -122,4 +123,35 @@ export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex, 
     ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
   ];
   socket.end(Buffer.concat([Buffer.from(`${head.join('\r\n')}\r\n\r\n`), response.body]));
+}
+
+/**
+ * Holds the server to `max` connections at once. A connection over the limit takes the place of
+ * the oldest one with no request in progress (half-open, slowly sending headers, idle between
+ * requests, draining an answered request's body); only when every connection is serving a
+ * request is the newcomer closed. So connections that never finish a request can't lock others out.
+ */
+export function limitConnections(server: Server, max: number): void {
+  const busy = new Map<Socket, boolean>();
+  server.on('connection', (socket: Socket) => {
+    if (busy.size >= max) {
+      const idle = [...busy].find(([, serving]) => !serving)?.[0];
+      if (!idle) {
+        socket.destroy();
+        return;
+      }
+      busy.delete(idle);
+      idle.destroy();
+    }
+    busy.set(socket, false);
+    socket.once('close', () => busy.delete(socket));
+  });
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const socket = req.socket;
+    if (!busy.has(socket)) return;
+    busy.set(socket, true);
+    res.once('close', () => {
+      if (busy.has(socket)) busy.set(socket, false);
+    });
+  });
 }

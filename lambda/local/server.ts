@@ -14,7 +14,7 @@ import { jsonLogger, type Logger } from '../http/responses';
 import { createDynamoClient, createIdentityStore, createKeyStore, createServices } from '../wiring';
 import { lockDataDir } from './data-dir-lock';
 import { ensureTable, startEmbeddedStores, type EmbeddedStores } from './embedded-stores';
-import { answerClientError, bridge } from './http-bridge';
+import { answerClientError, bridge, limitConnections } from './http-bridge';
 
 /** Deliveries of SNS notifications, one JSON line each, in the data directory. */
 export const NOTIFICATIONS_FILE = 'notifications.jsonl';
@@ -62,7 +62,7 @@ export async function startLocalServer(base: Config, log: Logger = jsonLogger): 
     const server: Server = createServer({ connectionsCheckingInterval: 1_000, requestTimeout: 0 }, bridge(api, log));
     server.headersTimeout = config.local.headersTimeoutMs;
     server.keepAliveTimeout = Math.min(30_000, config.local.bodyIdleTimeoutMs);
-    server.maxConnections = config.local.maxConnections;
+    limitConnections(server, config.local.maxConnections);
     server.setTimeout(config.local.bodyIdleTimeoutMs, (socket) => socket.destroy());
     server.on('clientError', (error: NodeJS.ErrnoException, socket) => answerClientError(error, socket, log));
     await new Promise<void>((resolve, reject) => {

@@ -162,7 +162,7 @@ function expectWellFormed(request: HttpRequest) {
   expect(request.method).toBe(request.method.toUpperCase());
   expect(typeof request.path).toBe('string');
   expect(typeof request.signedPath).toBe('string');
-  expect(Buffer.isBuffer(request.body)).toBe(true);
+  expect(request.body.length).toBeGreaterThanOrEqual(0);
   for (const [key, value] of Object.entries(request.headers)) {
     expect(key).toBe(key.toLowerCase());
     expect(typeof value).toBe('string');
@@ -174,7 +174,18 @@ function expectWellFormed(request: HttpRequest) {
 describe('API Gateway events', () => {
   it('turn into a well-formed request, whatever their content', () => {
     fc.assert(
-      fc.property(fc.oneof(v1Event, v2Event), (event) => expectWellFormed(fromApiGatewayEvent(event as ApiGatewayEvent))),
+      fc.property(fc.oneof(v1Event, v2Event), (event) => {
+        let request: HttpRequest;
+        try {
+          request = fromApiGatewayEvent(event as ApiGatewayEvent);
+        } catch (error) {
+          // A path that is not one canonical path is refused, with Glacier's 400.
+          expect(error).toBeInstanceOf(GlacierError);
+          expect((error as GlacierError).code).toBe('InvalidParameterValueException');
+          return;
+        }
+        expectWellFormed(request);
+      }),
       { numRuns: 2000 },
     );
   });
@@ -321,16 +332,19 @@ describe('authenticate', () => {
             { method: m, protocol: 'https:', hostname: headers.host, path: p, query, headers, body },
             { signingDate: NOW },
           );
+          const sentHeaders = Object.fromEntries(Object.entries(signed.headers).map(([key, value]) => [key.toLowerCase(), String(value)]));
+          // As the adapters build it: the body carries the signed payload hash, if one was sent.
+          const claimed = sentHeaders['x-amz-content-sha256'];
           const request: HttpRequest = {
             method: m,
             path: p,
             signedPath: p,
             query,
-            headers: Object.fromEntries(Object.entries(signed.headers).map(([key, value]) => [key.toLowerCase(), String(value)])),
+            headers: sentHeaders,
             repeatedHeaders: [],
-            body: bufferedBody(body, withContentHash ? createHash('sha256').update(body).digest('hex') : ''),
+            body: bufferedBody(body, claimed ?? ''),
           };
-          const caller = await authenticate(request, keys, 'us-east-1', NOW, withContentHash ? undefined : body);
+          const caller = await authenticate(request, keys, 'us-east-1', NOW, claimed === undefined ? body : undefined);
           expect(caller).toMatchObject({ accountId: ACCOUNT, accessKeyId: KEY.accessKeyId });
           await expect(request.body.read()).resolves.toEqual(body);
 
@@ -338,7 +352,7 @@ describe('authenticate', () => {
           const changedBytes = Buffer.concat([body, Buffer.from('x')]);
           const changed = { ...request, body: bufferedBody(changedBytes, request.body.sha256) };
           const outcome = await onlyGlacierErrors(async () => {
-            await authenticate(changed, keys, 'us-east-1', NOW, withContentHash ? undefined : changedBytes);
+            await authenticate(changed, keys, 'us-east-1', NOW, claimed === undefined ? changedBytes : undefined);
             await changed.body.read();
           });
           expect(outcome.ok).toBe(false);
