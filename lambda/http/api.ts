@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { authorize } from '../domain/authorize';
 import { GlacierError, accessDenied, invalidParameter, missingParameter } from '../domain/errors';
 import { newRequestId } from '../domain/ids';
@@ -87,7 +88,9 @@ async function unsignedPayload(request: HttpRequest, budget: BodyBudget): Promis
 
 async function handle(deps: ApiDeps, original: HttpRequest, routed: RouteResult, budget: BodyBudget): Promise<HttpResponse> {
   const payload = await unsignedPayload(original, budget);
-  const request = payload === undefined ? original : { ...original, body: bufferedBody(payload, '') };
+  // The signature below covers these bytes' hash, so it is the body's signed SHA-256 from here on.
+  const request =
+    payload === undefined ? original : { ...original, body: bufferedBody(payload, createHash('sha256').update(payload).digest('hex')) };
   const caller = await authenticate(request, deps.keys, deps.svc.region, deps.svc.now(), payload);
 
   const version = request.headers['x-amz-glacier-version'];
