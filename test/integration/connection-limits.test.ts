@@ -153,7 +153,7 @@ it('serves a signed probe while more half-open connections than it can hold are 
     await Promise.all(sockets.map((socket) => new Promise<void>((r) => (socket.connecting ? socket.once('connect', () => r()) : r()))));
     for (let probe = 0; probe < 3; probe += 1) {
       const started = Date.now();
-      const out = await client(server.url).send(new ListVaultsCommand({ accountId: '-' }), { abortSignal: AbortSignal.timeout(5_000) });
+      const out = await client(server.url).send(new ListVaultsCommand({ accountId: '-' }), { abortSignal: AbortSignal.timeout(10_000) });
       expect(out.$metadata.httpStatusCode).toBe(200);
       console.log(`signed probe ${probe + 1} answered in ${Date.now() - started} ms beside 600 half-open connections`);
     }
