@@ -58,6 +58,15 @@ function parseAuthorization(header: string): ParsedAuthorization {
   };
 }
 
+/** The access key ID an Authorization header names, if it is well-formed. */
+export function claimedAccessKeyId(header: string): string | undefined {
+  try {
+    return parseAuthorization(header).accessKeyId;
+  } catch {
+    return undefined;
+  }
+}
+
 function parseAmzDate(value: string | undefined): Date {
   const match = value === undefined ? null : /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(value);
   if (!match) throw incomplete(`Authorization requires the X-Amz-Date header in the form YYYYMMDDTHHMMSSZ, got '${value ?? ''}'.`);
@@ -116,12 +125,12 @@ export async function authenticate(request: HttpRequest, keys: KeyStore, region:
       `The provided 'x-amz-content-sha256' header does not match what was computed: it must be the body's hex SHA-256 (unsigned and streaming payloads are not accepted), got '${claimed.slice(0, 80)}'.`,
     );
   }
-  if (claimed === undefined && payload === undefined && request.body.length > 0) {
-    throw new Error('authenticate: a request without x-amz-content-sha256 needs its payload');
-  }
 
   const credentials = await keys.lookup(auth.accessKeyId);
   if (!credentials) throw new GlacierError('UnrecognizedClientException', 'The security token included in the request is invalid.');
+  if (claimed === undefined && payload === undefined && request.body.length > 0) {
+    throw new Error('authenticate: a request without x-amz-content-sha256 needs its payload');
+  }
 
   const signedHeaders: Record<string, string> = {};
   for (const name of auth.signedHeaders) {

@@ -228,6 +228,16 @@ describe('authentication before the body', () => {
     expect(await storedState()).toEqual(before);
   });
 
+  it('reads no body for an unknown key, even one sent without x-amz-content-sha256 (whose hash must come from the body)', async () => {
+    const head = (await signedHead('PUT', `/-/vaults/${VAULT}/access-policy`, {}, Buffer.alloc(1000)))
+      .toString('latin1')
+      .replace(ROOT_CREDENTIALS.accessKeyId, 'AKIDNOBODYHASTHISKEY')
+      .replace(/x-amz-content-sha256: [0-9a-f]+\r\n/, '');
+    const { answers } = await exchange(Buffer.from(head, 'latin1'), { answers: 1 });
+    expect(answers).toHaveLength(1);
+    expectError(answers[0], 403, 'UnrecognizedClientException');
+  });
+
   it('refuses a Content-Length above the limit before reading the body', async () => {
     const head = await signedHead('POST', `/-/vaults/${VAULT}/archives`, { 'x-amz-sha256-tree-hash': bigHash }, big);
     const { answers } = await exchange(head, { answers: 1 });
