@@ -18,6 +18,9 @@ export type StoreKind = (typeof STORE_KINDS)[number];
 /** How access-key secrets are sealed before they reach a store. */
 export type SecretSealing = { kind: 'kms'; keyId: string } | { kind: 'key-file'; path: string };
 
+/** Glacier's own largest request body: an UploadArchive or a part of 4 GiB. */
+export const GLACIER_MAX_BODY_BYTES = 4 * 1024 * 1024 * 1024;
+
 export interface Config {
   accountId: string;
   region: string;
@@ -66,6 +69,14 @@ export interface LocalConfig {
   stores: StoreKind;
   /** Tests only: the failpoint at which the server kills itself with SIGKILL. */
   killAt?: string;
+  /** Connections served at once; more wait in the kernel's queue. */
+  maxConnections: number;
+  /** Bytes that bodies sent without x-amz-content-sha256 (read before their signature is checked) may hold at once. */
+  unsignedPayloadBytes: number;
+  /** A connection that has not sent a request's headers in full this long after it began is answered 408 and closed. */
+  headersTimeoutMs: number;
+  /** A connection idle this long (no byte in or out) mid-request or between requests is closed. */
+  bodyIdleTimeoutMs: number;
 }
 
 export const LOCAL_DEFAULTS = {
@@ -116,6 +127,12 @@ export const ENV = {
   secretsKeyId: 'COLDVAULT_SECRETS_KEY_ID',
   /** Accounts, besides a vault's own, whose SNS topics may be named (comma-separated). */
   snsTopicAccounts: 'COLDVAULT_SNS_TOPIC_ACCOUNTS',
+  /** `lambda` makes `npm start` take only the bodies the API Gateway plane takes. */
+  limits: 'COLDVAULT_LIMITS',
+  maxConnections: 'COLDVAULT_MAX_CONNECTIONS',
+  unsignedPayloadBytes: 'COLDVAULT_UNSIGNED_PAYLOAD_BYTES',
+  headersTimeoutMs: 'COLDVAULT_HEADERS_TIMEOUT_MS',
+  bodyIdleTimeoutMs: 'COLDVAULT_BODY_IDLE_TIMEOUT_MS',
 } as const;
 
 type Env = Record<string, string | undefined>;
@@ -229,7 +246,13 @@ export function readConfig(env: Env = process.env): Config {
     tableName: required(env, ENV.table),
     bucketName: required(env, ENV.bucket),
     dataEndpoint: text(env, ENV.dataEndpoint),
-    local: { host: LOCAL_DEFAULTS.host, port: LOCAL_DEFAULTS.port, dataDir: LOCAL_DEFAULTS.dataDir, stores: 'emulated' },
+    local: {
+      host: LOCAL_DEFAULTS.host,
+      port: LOCAL_DEFAULTS.port,
+      dataDir: LOCAL_DEFAULTS.dataDir,
+      stores: 'emulated',
+      ...LOCAL_HTTP_DEFAULTS,
+    },
   };
 }
 
@@ -241,6 +264,20 @@ export function readConfig(env: Env = process.env): Config {
 export function readContainerConfig(defaults: { port: number; maxBodyBytes: number }, env: Env = process.env): Config {
   const config = readConfig({ ...env, [ENV.maxBodyBytes]: text(env, ENV.maxBodyBytes, String(defaults.maxBodyBytes)) });
   return { ...config, local: { ...config.local, host: '0.0.0.0', port: integer(env, ENV.port, defaults.port, 0, 65535) } };
+}
+
+const LOCAL_HTTP_DEFAULTS = {
+  maxConnections: 256,
+  unsignedPayloadBytes: 64 * 1024 * 1024,
+  headersTimeoutMs: 15_000,
+  bodyIdleTimeoutMs: 60_000,
+};
+
+/** Local mode's body limit: Glacier's own, or the API Gateway plane's with COLDVAULT_LIMITS=lambda. */
+function localMaxBodyBytes(env: Env): number {
+  const limits = text(env, ENV.limits, 'glacier');
+  if (limits !== 'glacier' && limits !== 'lambda') throw new ConfigError(`${ENV.limits} must be glacier or lambda, got "${limits}"`);
+  return integer(env, ENV.maxBodyBytes, limits === 'lambda' ? LAMBDA_MAX_BODY_BYTES : GLACIER_MAX_BODY_BYTES, 1);
 }
 
 /** What the admin command reads from the environment. */
@@ -266,6 +303,7 @@ export function readLocalConfig(env: Env = process.env): Config {
   const dataDir = text(env, ENV.dataDir, LOCAL_DEFAULTS.dataDir) as string;
   return {
     ...common(env),
+    maxBodyBytes: localMaxBodyBytes(env),
     jobDelaySeconds: jobDelays(env, { Expedited: 1, Standard: 3, Bulk: 5 }),
     retrieval: 'delay',
     // The embedded stores run in this process, on this machine's disk: an idle socket more
@@ -286,6 +324,10 @@ export function readLocalConfig(env: Env = process.env): Config {
       dataDir,
       stores: storeKind(env),
       killAt: text(env, ENV.testKillAt),
+      maxConnections: integer(env, ENV.maxConnections, LOCAL_HTTP_DEFAULTS.maxConnections, 1),
+      unsignedPayloadBytes: integer(env, ENV.unsignedPayloadBytes, LOCAL_HTTP_DEFAULTS.unsignedPayloadBytes, 1024 * 1024),
+      headersTimeoutMs: integer(env, ENV.headersTimeoutMs, LOCAL_HTTP_DEFAULTS.headersTimeoutMs, 100),
+      bodyIdleTimeoutMs: integer(env, ENV.bodyIdleTimeoutMs, LOCAL_HTTP_DEFAULTS.bodyIdleTimeoutMs, 100),
     },
   };
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { authorize } from '../domain/authorize';
 import { GlacierError, accessDenied, invalidParameter, missingParameter } from '../domain/errors';
 import { newRequestId } from '../domain/ids';
@@ -8,9 +9,11 @@ import type { Operation } from '../ops/operation';
 import type { KeyStore, UserRecord } from '../domain/ports';
 import { cachingVaultReads } from '../domain/vault-read-cache';
 import { isConsolePath, serveConsole } from './console-assets';
+import { canonicalPath } from './canonical-path';
+import { BodyBudget, bufferedBody, JSON_BODY_MAX_BYTES } from './request-body';
 import { errorResponse, jsonLogger, jsonResponse, type Logger } from './responses';
 import { matchRoute, type RouteResult } from './router';
-import { authenticate, type Caller } from './sigv4';
+import { authenticate, claimedAccessKeyId, type Caller } from './sigv4';
 import type { HttpRequest, HttpResponse } from './types';
 
 export const API_VERSION = '2012-06-01';
@@ -21,21 +24,33 @@ export interface ApiDeps {
   users: { getUser(accountId: string, userName: string): Promise<UserRecord | undefined> };
   log?: Logger;
   operations?: Readonly<Record<string, Operation>>;
+  /**
+   * Bytes that bodies sent without x-amz-content-sha256 may hold in memory at once, across
+   * requests: such a body must be read before its signature can be checked.
+   */
+  unsignedPayloadBudget?: BodyBudget;
 }
 
 export type Api = (request: HttpRequest) => Promise<HttpResponse>;
 
-/** The request path: authenticate, check the version, route, resolve the account, run the operation. */
+/**
+ * The request path: check the canonical path, authenticate from the headers, check the version,
+ * route, check the body's size, resolve the account, authorize, run the operation (which reads the body).
+ */
 export function createApi(deps: ApiDeps): Api {
   const log = deps.log ?? jsonLogger;
+  const budget = deps.unsignedPayloadBudget ?? new BodyBudget(64 * 1024 * 1024);
   return async (request) => {
     if (isConsolePath(request.path)) return serveConsole(request);
     const requestId = newRequestId();
-    // Routed before authentication so that every response, errors included, names its operation.
-    const routed = matchRoute(request.method, request.path, request.query);
-    const operation = 'match' in routed ? routed.match.route.operation : undefined;
+    let operation: string | undefined;
     try {
-      const response = await handle(deps, request, routed);
+      canonicalPath(request.signedPath);
+      canonicalPath(request.path);
+      // Routed before authentication so that every response, errors included, names its operation.
+      const routed = matchRoute(request.method, request.path, request.query);
+      operation = 'match' in routed ? routed.match.route.operation : undefined;
+      const response = await handle(deps, request, routed, budget);
       response.headers['x-amzn-requestid'] = requestId;
       return { ...response, operation };
     } catch (error) {
@@ -51,8 +66,37 @@ function resolveAccount(pathAccount: string, caller: Caller): string {
   return pathAccount;
 }
 
-async function handle(deps: ApiDeps, request: HttpRequest, routed: RouteResult): Promise<HttpResponse> {
-  const caller = await authenticate(request, deps.keys, deps.svc.region, deps.svc.now());
+/**
+ * SigV4 signs the body's hash; a client that sent no x-amz-content-sha256 (boto3 does so for
+ * JSON operations) leaves it to be computed from the body, so such a body, small, is read first.
+ */
+async function unsignedPayload(request: HttpRequest, keys: KeyStore, budget: BodyBudget): Promise<Buffer | undefined> {
+  if (request.headers['x-amz-content-sha256'] !== undefined || request.headers.authorization === undefined) return undefined;
+  if (request.body.length === 0) return Buffer.alloc(0);
+  // Only for a key that exists: a stranger's body is never read.
+  const accessKeyId = claimedAccessKeyId(request.headers.authorization);
+  if (accessKeyId === undefined || !(await keys.lookup(accessKeyId))) return undefined;
+  if (request.body.length > JSON_BODY_MAX_BYTES) {
+    throw missingParameter(
+      `Required parameter missing: x-amz-content-sha256 (a body over ${JSON_BODY_MAX_BYTES} bytes must send its SHA-256).`,
+    );
+  }
+  if (!budget.take(request.body.length)) {
+    throw new GlacierError('ServiceUnavailableException', 'Too many request bodies without x-amz-content-sha256 are in flight; try again.');
+  }
+  try {
+    return await request.body.read(JSON_BODY_MAX_BYTES);
+  } finally {
+    budget.release(request.body.length);
+  }
+}
+
+async function handle(deps: ApiDeps, original: HttpRequest, routed: RouteResult, budget: BodyBudget): Promise<HttpResponse> {
+  const payload = await unsignedPayload(original, deps.keys, budget);
+  // The signature below covers these bytes' hash, so it is the body's signed SHA-256 from here on.
+  const request =
+    payload === undefined ? original : { ...original, body: bufferedBody(payload, createHash('sha256').update(payload).digest('hex')) };
+  const caller = await authenticate(request, deps.keys, deps.svc.region, deps.svc.now(), payload);
 
   const version = request.headers['x-amz-glacier-version'];
   if (version === undefined) throw missingParameter('Required parameter missing: API version');
@@ -65,6 +109,12 @@ async function handle(deps: ApiDeps, request: HttpRequest, routed: RouteResult):
     throw new GlacierError('UnknownOperationException', `No Glacier operation matches ${request.method} ${request.path}${allowed}.`);
   }
   const { route, params } = routed.match;
+  if (request.body.length > deps.svc.maxBodyBytes) {
+    throw invalidParameter(
+      `The request body (${request.body.length} bytes) exceeds this endpoint's limit of ${deps.svc.maxBodyBytes} bytes. ` +
+        'Upload larger archives with a multipart upload.',
+    );
+  }
   const accountId = resolveAccount(params.accountId, caller);
   if (params.vaultName !== undefined) validateVaultName(params.vaultName);
   // One view of the store for the request, so that its vault is read once for authorization and the operation.
@@ -78,8 +128,7 @@ async function handle(deps: ApiDeps, request: HttpRequest, routed: RouteResult):
 
   const operation = (deps.operations ?? OPERATIONS)[route.operation];
   if (!operation) throw new GlacierError('NotImplementedException', `coldvault does not support ${route.operation} yet.`);
-  const result =
-    (await operation({ svc, request, route, params: { ...params, accountId }, accountId, bodySha256: caller.bodySha256 })) ?? {};
+  const result = (await operation({ svc, request, route, params: { ...params, accountId }, accountId })) ?? {};
   const status = result.status ?? route.status;
   if (result.json !== undefined) return jsonResponse(status, result.json, result.headers);
   return { statusCode: status, headers: { ...result.headers }, body: result.body ?? Buffer.alloc(0) };

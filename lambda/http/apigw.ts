@@ -1,6 +1,13 @@
+import type { Readable } from 'node:stream';
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2, APIGatewayProxyResult } from 'aws-lambda';
+import { LAMBDA_MAX_BODY_BYTES } from '../config';
+import { invalidParameter } from '../domain/errors';
+import { newRequestId } from '../domain/ids';
 import type { Api } from './api';
-import type { HttpRequest, HttpResponse } from './types';
+import { belowPrefix, canonicalPath, segmentCount } from './canonical-path';
+import { bufferedBody } from './request-body';
+import { errorResponse, jsonLogger, type Logger } from './responses';
+import type { BufferedResponse, HttpRequest, HttpResponse } from './types';
 
 export type ApiGatewayEvent = APIGatewayProxyEvent | APIGatewayProxyEventV2;
 
@@ -20,53 +27,99 @@ function defined(
   );
 }
 
-const lowerCaseHeaders = (headers: Record<string, string | undefined> | null | undefined) => defined(headers, (name) => name.toLowerCase());
+/** Headers the client sent: CloudFront's own request ID (edge-optimized APIs) is not the client's, so not among what it signed. */
+function clientHeaders(headers: Record<string, string | undefined> | null | undefined): Record<string, string> {
+  const lowerCase = defined(headers, (name) => name.toLowerCase());
+  delete lowerCase['x-amz-cf-id'];
+  return lowerCase;
+}
 
-function body(raw: string | null | undefined, base64: boolean): Buffer {
+function decodedBody(raw: string | null | undefined, base64: boolean): Buffer {
   if (!raw) return Buffer.alloc(0);
   return base64 ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');
 }
 
-/** Turns a REST API (v1) or HTTP API (v2) proxy event into the request the API handles. */
+/**
+ * Turns a REST API (v1) or HTTP API (v2) proxy event into the request the API handles. The
+ * path the client called (with a stage or base path) is checked as the one canonical path; what
+ * is routed is that same path below its stage or base path.
+ */
 export function fromApiGatewayEvent(event: ApiGatewayEvent): HttpRequest {
   if (isV2(event)) {
+    const signedPath = canonicalPath(event.rawPath);
     const stage = event.requestContext.stage;
-    const stagePrefix = stage && stage !== '$default' ? `/${stage}` : '';
-    const path = stagePrefix && event.rawPath.startsWith(`${stagePrefix}/`) ? event.rawPath.slice(stagePrefix.length) : event.rawPath;
+    const staged = stage && stage !== '$default' && signedPath.startsWith(`/${stage}/`);
+    const headers = clientHeaders(event.headers);
+    const bytes = decodedBody(event.body, event.isBase64Encoded);
+    headers['content-length'] ??= String(bytes.length);
     return {
       method: event.requestContext.http.method.toUpperCase(),
-      path,
-      signedPath: event.rawPath,
+      path: belowPrefix(signedPath, staged ? 1 : 0),
+      signedPath,
       query: Object.fromEntries(new URLSearchParams(event.rawQueryString ?? '')),
-      headers: lowerCaseHeaders(event.headers),
+      headers,
       repeatedHeaders: [],
-      body: body(event.body, event.isBase64Encoded),
+      body: bufferedBody(bytes, headers['x-amz-content-sha256'] ?? ''),
     };
   }
-  const headers = lowerCaseHeaders(event.headers);
-  const decoded = body(event.body, event.isBase64Encoded);
+  const headers = clientHeaders(event.headers);
+  const bytes = decodedBody(event.body, event.isBase64Encoded);
   // REST APIs leave Content-Length out of the event, but SDKs sign it: it is the length of the
   // body API Gateway received, which is this one.
-  headers['content-length'] ??= String(decoded.length);
+  headers['content-length'] ??= String(bytes.length);
   const repeatedHeaders: string[] = [];
   for (const [name, values] of Object.entries(event.multiValueHeaders ?? {})) {
     if (values && values.length > 1) repeatedHeaders.push(name.toLowerCase());
   }
-  const query = defined(event.queryStringParameters);
+  // requestContext.path is the path the client called: with the stage on an execute-api URL,
+  // with the base path on a custom domain. `path` only tells how many leading segments those are.
+  const signedPath = canonicalPath(event.requestContext?.path ?? event.path);
+  const prefix = segmentCount(signedPath) - segmentCount(event.path);
+  if (prefix < 0)
+    throw invalidParameter(`The request-target ${JSON.stringify(signedPath)} is refused: it does not end with its resource path.`);
   return {
     method: event.httpMethod.toUpperCase(),
-    path: event.path,
-    // requestContext.path is the path the client called: with the stage on an execute-api
-    // URL, with the base path on a custom domain.
-    signedPath: event.requestContext?.path ?? event.path,
-    query,
+    path: belowPrefix(signedPath, prefix),
+    signedPath,
+    query: defined(event.queryStringParameters),
     headers,
     repeatedHeaders,
-    body: decoded,
+    body: bufferedBody(bytes, headers['x-amz-content-sha256'] ?? ''),
   };
 }
 
-export function toApiGatewayResult(response: HttpResponse): APIGatewayProxyResult {
+async function collect(stream: Readable, maxBytes: number): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    size += (chunk as Buffer).length;
+    if (size > maxBytes) {
+      stream.destroy();
+      return undefined;
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** A response as one Buffer: a streamed body is collected up to what a Lambda response carries. */
+export async function bufferedResponse(response: HttpResponse, maxBytes: number, log: Logger = jsonLogger): Promise<BufferedResponse> {
+  if (Buffer.isBuffer(response.body)) return response as BufferedResponse;
+  const declared = Number(response.headers['content-length'] ?? 0);
+  const body = declared > maxBytes ? undefined : await collect(response.body, maxBytes);
+  if (body === undefined) {
+    if (declared > maxBytes) response.body.destroy();
+    const size = declared > 0 ? `${declared} bytes` : `more than ${maxBytes} bytes`;
+    const error = invalidParameter(
+      `The response is ${size}; this endpoint returns at most ${maxBytes} bytes per request. ` +
+        'Ask for it in parts with a Range header (bytes=start-end).',
+    );
+    return { ...errorResponse(error, response.headers['x-amzn-requestid'] ?? newRequestId(), log), operation: response.operation };
+  }
+  return { ...response, body };
+}
+
+export function toApiGatewayResult(response: BufferedResponse): APIGatewayProxyResult {
   const binary = response.body.length > 0 && !/^(application\/json|text\/)/.test(response.headers['content-type'] ?? '');
   return {
     statusCode: response.statusCode,
@@ -76,7 +129,15 @@ export function toApiGatewayResult(response: HttpResponse): APIGatewayProxyResul
   };
 }
 
-export function apiGatewayHandler(api: () => Promise<Api>) {
-  return async (event: ApiGatewayEvent): Promise<APIGatewayProxyResult> =>
-    toApiGatewayResult(await (await api())(fromApiGatewayEvent(event)));
+export function apiGatewayHandler(api: () => Promise<Api>, log: Logger = jsonLogger) {
+  return async (event: ApiGatewayEvent): Promise<APIGatewayProxyResult> => {
+    let request: HttpRequest;
+    try {
+      request = fromApiGatewayEvent(event);
+    } catch (error) {
+      return toApiGatewayResult(errorResponse(error, newRequestId(), log));
+    }
+    const response = await bufferedResponse(await (await api())(request), LAMBDA_MAX_BODY_BYTES, log);
+    return toApiGatewayResult(response);
+  };
 }

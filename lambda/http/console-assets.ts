@@ -3,7 +3,7 @@
 // request takes this path.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
-import type { HttpRequest, HttpResponse } from './types';
+import type { BufferedResponse, HttpRequest } from './types';
 
 export const CONSOLE_PATH = '/console/';
 
@@ -58,7 +58,7 @@ function assetsIn(dir: string): Map<string, Buffer> {
   return files;
 }
 
-function text(statusCode: number, message: string, headers: Record<string, string> = {}): HttpResponse {
+function text(statusCode: number, message: string, headers: Record<string, string> = {}): BufferedResponse {
   return {
     statusCode,
     headers: { ...SECURITY_HEADERS, 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', ...headers },
@@ -68,7 +68,7 @@ function text(statusCode: number, message: string, headers: Record<string, strin
 }
 
 /** Answers a request under /console: a file of the built console, or a plain-text error. No request here is signed. */
-export function serveConsole(request: HttpRequest, assetsDir: string | null = defaultAssetsDir() ?? null): HttpResponse {
+export function serveConsole(request: HttpRequest, assetsDir: string | null = defaultAssetsDir() ?? null): BufferedResponse {
   if (request.method !== 'GET' && request.method !== 'HEAD') return text(405, 'The console is read with GET.', { allow: 'GET, HEAD' });
   // Relative, so that it also holds under an API Gateway stage or a base path.
   if (request.path === '/console') return text(301, 'The console is at /console/.', { location: 'console/' });

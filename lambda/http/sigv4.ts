@@ -2,8 +2,8 @@ import { sameSecret } from '../domain/constant-time';
 import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { GlacierError } from '../domain/errors';
-import { sha256 } from '../domain/checksums';
 import type { KeyStore } from '../domain/ports';
+import { signingUri } from './canonical-path';
 import type { HttpRequest } from './types';
 
 export const MAX_CLOCK_SKEW_MS = 15 * 60 * 1000;
@@ -13,9 +13,10 @@ export interface Caller {
   /** The user the key belongs to; absent for the account's root key. */
   userName?: string;
   accessKeyId: string;
-  /** SHA-256 of the body, computed once here and reused by the operations. */
-  bodySha256: Buffer;
 }
+
+/** Headers that, when sent, must be signed: a captured request's meaning can't be changed in transit. */
+const MUST_BE_SIGNED_WHEN_SENT = ['content-range', 'range', 'content-type', 'content-md5'];
 
 const invalidSignature = (message: string) => new GlacierError('InvalidSignatureException', message);
 const incomplete = (message: string) => new GlacierError('IncompleteSignatureException', message);
@@ -57,6 +58,15 @@ function parseAuthorization(header: string): ParsedAuthorization {
   };
 }
 
+/** The access key ID an Authorization header names, if it is well-formed. */
+export function claimedAccessKeyId(header: string): string | undefined {
+  try {
+    return parseAuthorization(header).accessKeyId;
+  } catch {
+    return undefined;
+  }
+}
+
 function parseAmzDate(value: string | undefined): Date {
   const match = value === undefined ? null : /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(value);
   if (!match) throw incomplete(`Authorization requires the X-Amz-Date header in the form YYYYMMDDTHHMMSSZ, got '${value ?? ''}'.`);
@@ -65,11 +75,12 @@ function parseAmzDate(value: string | undefined): Date {
 }
 
 /**
- * Verifies a SigV4 request for the `glacier` service: the signature is recomputed over
- * exactly the headers the client signed and the path as the client sent it, and the body
- * is hashed here and compared with x-amz-content-sha256, which the signer takes on trust.
+ * Verifies a SigV4 request for the `glacier` service from its headers: the signature is
+ * recomputed over exactly the headers the client signed and the canonical signed path, with
+ * the signed x-amz-content-sha256 as the payload hash (the body is checked against it as it
+ * is read). `payload` is the body itself, for a request that sent no x-amz-content-sha256.
  */
-export async function authenticate(request: HttpRequest, keys: KeyStore, region: string, now: Date): Promise<Caller> {
+export async function authenticate(request: HttpRequest, keys: KeyStore, region: string, now: Date, payload?: Buffer): Promise<Caller> {
   const header = request.headers.authorization;
   if (header === undefined) {
     throw new GlacierError(
@@ -103,14 +114,22 @@ export async function authenticate(request: HttpRequest, keys: KeyStore, region:
   for (const required of ['host', 'x-amz-date']) {
     if (!auth.signedHeaders.includes(required)) throw invalidSignature(`The '${required}' header must be signed.`);
   }
+  for (const name of Object.keys(request.headers)) {
+    if ((name.startsWith('x-amz-') || MUST_BE_SIGNED_WHEN_SENT.includes(name)) && !auth.signedHeaders.includes(name)) {
+      throw invalidSignature(`The '${name}' header was sent but is not among the signed headers; sign every x-amz-* header.`);
+    }
+  }
+  const claimed = request.headers['x-amz-content-sha256'];
+  if (claimed !== undefined && !/^[0-9a-fA-F]{64}$/.test(claimed)) {
+    throw invalidSignature(
+      `The provided 'x-amz-content-sha256' header does not match what was computed: it must be the body's hex SHA-256 (unsigned and streaming payloads are not accepted), got '${claimed.slice(0, 80)}'.`,
+    );
+  }
 
   const credentials = await keys.lookup(auth.accessKeyId);
   if (!credentials) throw new GlacierError('UnrecognizedClientException', 'The security token included in the request is invalid.');
-
-  const bodySha256 = sha256(request.body);
-  const claimed = request.headers['x-amz-content-sha256'];
-  if (claimed !== undefined && claimed.toLowerCase() !== bodySha256.toString('hex')) {
-    throw invalidSignature("The provided 'x-amz-content-sha256' header does not match what was computed.");
+  if (claimed === undefined && payload === undefined && request.body.length > 0) {
+    throw new Error('authenticate: a request without x-amz-content-sha256 needs its payload');
   }
 
   const signedHeaders: Record<string, string> = {};
@@ -124,10 +143,12 @@ export async function authenticate(request: HttpRequest, keys: KeyStore, region:
       method: request.method,
       protocol: 'https:',
       hostname: request.headers.host,
-      path: request.signedPath,
+      // Already the canonical URI: the signer neither resolves dot segments nor drops empty ones.
+      path: signingUri(request.signedPath),
       query: request.query,
       headers: signedHeaders,
-      body: request.body,
+      // With x-amz-content-sha256 signed, the signer takes the payload hash from that header.
+      body: claimed === undefined ? (payload ?? Buffer.alloc(0)) : undefined,
     },
     { signingDate, signableHeaders: new Set(auth.signedHeaders) },
   );
@@ -137,7 +158,7 @@ export async function authenticate(request: HttpRequest, keys: KeyStore, region:
       'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.',
     );
   }
-  return { accountId: credentials.accountId, userName: credentials.userName, accessKeyId: auth.accessKeyId, bodySha256 };
+  return { accountId: credentials.accountId, userName: credentials.userName, accessKeyId: auth.accessKeyId };
 }
 
 // One signer per key, so that its cache of derived signing keys is used across requests.
@@ -154,7 +175,7 @@ function signerFor(accessKeyId: string, secretAccessKey: string, region: string)
       region,
       credentials: { accessKeyId, secretAccessKey },
       sha256: Hash.bind(null, 'sha256'),
-      uriEscapePath: true,
+      uriEscapePath: false,
       applyChecksum: false,
     });
     signers.set(id, signer);

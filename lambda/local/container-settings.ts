@@ -1,4 +1,5 @@
 // What the data plane's container and its load balancer agree on (lib/data-plane.ts reads these too).
+import { GLACIER_MAX_BODY_BYTES } from '../config';
 
 /** The port the container serves on, behind the load balancer. */
 export const CONTAINER_PORT = 8080;
@@ -7,7 +8,7 @@ export const CONTAINER_PORT = 8080;
 export const HEALTH_CHECK_PATH = '/ping';
 
 /** Glacier's own limit on an UploadArchive or UploadMultipartPart body. */
-export const CONTAINER_MAX_BODY_BYTES = 4 * 1024 ** 3;
+export const CONTAINER_MAX_BODY_BYTES = GLACIER_MAX_BODY_BYTES;
 
 /**
  * How long the load balancer keeps a connection on which no byte moves either way. A transfer
@@ -17,19 +18,17 @@ export const CONTAINER_MAX_BODY_BYTES = 4 * 1024 ** 3;
  */
 export const LOAD_BALANCER_IDLE_TIMEOUT_SECONDS = 300;
 
-/**
- * The slowest client a 4 GiB body must still get through for: 1 MB/s (8 Mbit/s) takes
- * 4 GiB / 1 MB/s = 4,295 s, about 72 minutes.
- */
-export const SLOWEST_CLIENT_BYTES_PER_SECOND = 1_000_000;
-
 export const CONTAINER_TIMEOUTS = {
   /** Longer than the load balancer's idle timeout, so that the load balancer, not the server, closes idle connections (else it may send on a closed one: 502). */
   keepAliveMs: (LOAD_BALANCER_IDLE_TIMEOUT_SECONDS + 5) * 1000,
   /** A request's headers must arrive within this. */
   headersMs: 60_000,
-  /** A whole request, body included: 4 GiB at the slowest client's speed, and then some (80 minutes). */
-  requestMs: Math.ceil(CONTAINER_MAX_BODY_BYTES / SLOWEST_CLIENT_BYTES_PER_SECOND / 60 + 8) * 60 * 1000,
+  /**
+   * A connection on which no byte moves for this long is closed: longer than the load balancer's
+   * own idle timeout. A body that keeps moving may take as long as it needs (4 GiB at the slowest
+   * client's speed of 1 MB/s: 4,295 s, about 72 minutes).
+   */
+  idleMs: (LOAD_BALANCER_IDLE_TIMEOUT_SECONDS + 10) * 1000,
 } as const;
 
 /**

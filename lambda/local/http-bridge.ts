@@ -1,97 +1,84 @@
-import { maxHeaderSize, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { Duplex } from 'node:stream';
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import { maxHeaderSize, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
+import { pipeline, type Duplex } from 'node:stream';
 import { GlacierError, invalidParameter } from '../domain/errors';
 import { newRequestId } from '../domain/ids';
+import type { Api } from '../http/api';
+import { canonicalTarget } from '../http/canonical-path';
+import { streamedBody } from '../http/request-body';
 import { errorResponse, type Logger } from '../http/responses';
+import type { HttpRequest, HttpResponse } from '../http/types';
 
-/** Past the limit, this much more is read and dropped so the client sees the answer, not a reset. */
-const DRAIN_LIMIT_BYTES = 64 * 1024 * 1024;
+/**
+ * A body the answer left unread is read and dropped, up to this much and this long, so that
+ * the client sees the answer rather than a reset; past either the connection is closed.
+ */
+const DRAIN_BYTES = 8 * 1024 * 1024;
+const DRAIN_MS = 10_000;
 
-type Body = { ok: true; body: Buffer } | { ok: false; received: number };
-
-function readBody(req: IncomingMessage, maxBytes: number): Promise<Body> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let received = 0;
-    req.on('data', (chunk: Buffer) => {
-      received += chunk.length;
-      if (received <= maxBytes) chunks.push(chunk);
-      else if (received > maxBytes + DRAIN_LIMIT_BYTES) req.destroy();
-    });
-    req.on('end', () => resolve(received <= maxBytes ? { ok: true, body: Buffer.concat(chunks) } : { ok: false, received }));
-    req.on('close', () => {
-      if (!req.complete) resolve({ ok: false, received });
-    });
-    req.on('error', reject);
-  });
-}
-
-/** The REST API (v1) proxy event that API Gateway would send for this request. */
-export function toApiGatewayEvent(req: IncomingMessage, body: Buffer): APIGatewayProxyEvent {
-  const url = new URL(req.url ?? '/', 'http://localhost');
+/** The request as the API takes it, straight from node:http: the body stays on the socket until an operation reads it. */
+export function fromIncomingMessage(req: IncomingMessage): HttpRequest {
+  if (req.headers['transfer-encoding'] !== undefined) {
+    throw new GlacierError(
+      'MissingParameterValueException',
+      'Required parameter missing: Content-Length. Send a request body with Content-Length, not with Transfer-Encoding.',
+    );
+  }
+  const { path, rawQuery } = canonicalTarget(req.url ?? '');
   // Built with fromEntries: names such as `constructor` or `__proto__` are the client's to choose.
   const distinct = Object.entries(req.headersDistinct).filter((entry): entry is [string, string[]] => entry[1] !== undefined);
-  const multiValueHeaders = Object.fromEntries(distinct);
   const headers = Object.fromEntries(distinct.map(([name, values]) => [name, values[values.length - 1]]));
-  const grouped = new Map<string, string[]>();
-  for (const [name, value] of url.searchParams) grouped.set(name, [...(grouped.get(name) ?? []), value]);
-  const multiValueQuery = Object.fromEntries(grouped);
-  const query = Object.fromEntries([...grouped].map(([name, values]) => [name, values[values.length - 1]]));
-  const requestId = newRequestId();
-  // What the client signed: the path as sent, before URL parsing resolves dot segments.
-  const sentPath = req.url?.startsWith('/') ? req.url.split('?')[0] : url.pathname;
+  const length = Number(headers['content-length'] ?? 0);
   return {
-    resource: '/{proxy+}',
-    path: url.pathname,
-    httpMethod: req.method ?? 'GET',
+    method: (req.method ?? 'GET').toUpperCase(),
+    path,
+    signedPath: path,
+    query: Object.fromEntries(new URLSearchParams(rawQuery)),
     headers,
-    multiValueHeaders,
-    queryStringParameters: Object.keys(query).length ? query : null,
-    multiValueQueryStringParameters: Object.keys(multiValueQuery).length ? multiValueQuery : null,
-    pathParameters: null,
-    stageVariables: null,
-    body: body.length ? body.toString('base64') : null,
-    isBase64Encoded: body.length > 0,
-    requestContext: {
-      accountId: 'local',
-      apiId: 'local',
-      authorizer: undefined,
-      httpMethod: req.method ?? 'GET',
-      identity: { sourceIp: req.socket.remoteAddress ?? '' } as APIGatewayProxyEvent['requestContext']['identity'],
-      path: sentPath,
-      protocol: `HTTP/${req.httpVersion}`,
-      requestId,
-      requestTimeEpoch: Date.now(),
-      resourceId: 'local',
-      resourcePath: '/{proxy+}',
-      stage: '$default',
-    },
+    repeatedHeaders: distinct.filter(([, values]) => values.length > 1).map(([name]) => name),
+    body: streamedBody(req, length, headers['x-amz-content-sha256'] ?? ''),
   };
 }
 
-function send(res: ServerResponse, result: APIGatewayProxyResult): void {
-  const body = result.isBase64Encoded ? Buffer.from(result.body, 'base64') : Buffer.from(result.body);
-  res.writeHead(result.statusCode, { ...(result.headers as Record<string, string>), 'content-length': String(body.length) });
-  res.end(body);
+/** Drops what is left of a body nobody read, within a budget, so that keep-alive goes on or the connection closes. */
+function drainUnread(req: IncomingMessage): void {
+  if (req.complete) return;
+  let drained = 0;
+  const timer = setTimeout(() => req.destroy(), DRAIN_MS);
+  timer.unref();
+  req.on('data', (chunk: Buffer) => {
+    drained += chunk.length;
+    if (drained > DRAIN_BYTES) req.destroy();
+  });
+  req.once('close', () => clearTimeout(timer));
+  req.resume();
 }
 
-/** node:http -> API Gateway event -> the Lambda handler -> node:http, with API Gateway's body limit. */
-export function bridge(handler: (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>, maxBodyBytes: number, log: Logger) {
+function write(req: IncomingMessage, res: ServerResponse, response: HttpResponse): void {
+  const headers = { ...response.headers };
+  res.once('finish', () => drainUnread(req));
+  if (Buffer.isBuffer(response.body)) {
+    res.writeHead(response.statusCode, { ...headers, 'content-length': String(response.body.length) });
+    res.end(response.body);
+    return;
+  }
+  res.writeHead(response.statusCode, headers);
+  // Backpressure from the client's socket; a client that goes away destroys the source.
+  pipeline(response.body, res, () => undefined);
+}
+
+/** node:http -> the API -> node:http, bytes as they come, in both directions. */
+export function bridge(api: Api, log: Logger) {
   return async (req: IncomingMessage, res: ServerResponse) => {
     try {
-      const read = await readBody(req, maxBodyBytes);
-      if (!read.ok) {
-        const error = invalidParameter(
-          `The request body (${read.received} bytes) exceeds this endpoint's limit of ${maxBodyBytes} bytes. ` +
-            'Upload larger archives with a multipart upload.',
-        );
-        const response = errorResponse(error, newRequestId(), log);
-        res.writeHead(response.statusCode, { ...response.headers, connection: 'close' });
-        res.end(response.body);
+      let request: HttpRequest;
+      try {
+        request = fromIncomingMessage(req);
+      } catch (error) {
+        write(req, res, errorResponse(error, newRequestId(), log));
         return;
       }
-      send(res, await handler(toApiGatewayEvent(req, read.body)));
+      write(req, res, await api(request));
     } catch (error) {
       const response = errorResponse(error, newRequestId(), log);
       if (!res.headersSent) res.writeHead(response.statusCode, response.headers);
@@ -113,11 +100,19 @@ function clientErrorFor(error: NodeJS.ErrnoException): GlacierError {
 /**
  * node:http's answer to bytes it cannot parse as a request (headers too large, control
  * characters, a body longer than its Content-Length), in Glacier's error shape rather than a
- * bare status line. Like node's own, it is sent only if no answer has started on the connection.
+ * bare status line. An answer in progress on the connection goes out in full first: a request
+ * that was served is never left without its answer because of the bytes that followed it.
  */
 export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex, log: Logger): void {
-  const inFlight = (socket as { _httpMessage?: ServerResponse })._httpMessage;
-  if (!socket.writable || inFlight?.headersSent) {
+  const inFlight = (socket as { _httpMessage?: ServerResponse | null })._httpMessage;
+  if (inFlight && !inFlight.writableFinished) {
+    inFlight.once('finish', () => answerClientError(error, socket, log));
+    inFlight.once('close', () => {
+      if (!inFlight.writableFinished) socket.destroy();
+    });
+    return;
+  }
+  if (!socket.writable) {
     socket.destroy();
     return;
   }
@@ -128,4 +123,35 @@ export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex, 
     ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`),
   ];
   socket.end(Buffer.concat([Buffer.from(`${head.join('\r\n')}\r\n\r\n`), response.body]));
+}
+
+/**
+ * Holds the server to `max` connections at once. A connection over the limit takes the place of
+ * the oldest one with no request in progress (half-open, slowly sending headers, idle between
+ * requests, draining an answered request's body); only when every connection is serving a
+ * request is the newcomer closed. So connections that never finish a request can't lock others out.
+ */
+export function limitConnections(server: Server, max: number): void {
+  const busy = new Map<Socket, boolean>();
+  server.on('connection', (socket: Socket) => {
+    if (busy.size >= max) {
+      const idle = [...busy].find(([, serving]) => !serving)?.[0];
+      if (!idle) {
+        socket.destroy();
+        return;
+      }
+      busy.delete(idle);
+      idle.destroy();
+    }
+    busy.set(socket, false);
+    socket.once('close', () => busy.delete(socket));
+  });
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const socket = req.socket;
+    if (!busy.has(socket)) return;
+    busy.set(socket, true);
+    res.once('close', () => {
+      if (busy.has(socket)) busy.set(socket, false);
+    });
+  });
 }

@@ -1,8 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AddressInfo } from 'node:net';
 import type { Config } from '../config';
 import type { Services } from '../domain/services';
 import { inventoryAllVaults, type InventoryRun } from '../domain/inventory';
@@ -10,13 +8,13 @@ import { runJanitor } from '../domain/janitor';
 import { sweepJobs } from '../domain/jobs';
 import { FileNotifier } from '../store/notifiers';
 import { createApi } from '../http/api';
-import { apiGatewayHandler } from '../http/apigw';
+import { BodyBudget } from '../http/request-body';
 import { jsonLogger, type Logger } from '../http/responses';
 import { awsStores, createDynamoClient, createKeyStore, createServices, sealedIdentities, secretSealer, type StoreSet } from '../wiring';
 import { lockDataDir } from './data-dir-lock';
 import { embeddedStores, ensureTable, openEmbeddedStores, startEmbeddedStores, type EmbeddedStores } from './embedded-stores';
 import { makeDataDirPrivate } from './private-data-dir';
-import { answerClientError, bridge } from './http-bridge';
+import { startHttpServer } from './http-server';
 
 /** Deliveries of SNS notifications, one JSON line each, in the data directory. */
 export const NOTIFICATIONS_FILE = 'notifications.jsonl';
@@ -76,33 +74,25 @@ export async function startLocalServer(base: Config, log: Logger = jsonLogger): 
     const { config, stores: storeSet, outages: stores } = await startStores(base, cleanup);
     const svc = createServices(config, new FileNotifier(join(config.local.dataDir, NOTIFICATIONS_FILE)), storeSet);
     const identities = sealedIdentities(storeSet.identities, secretSealer(config));
-    const api = createApi({ svc, keys: await createKeyStore(config, identities), users: identities, log });
-    const handler = apiGatewayHandler(async () => api);
-    const server: Server = createServer(bridge(handler, config.maxBodyBytes, log));
-    server.keepAliveTimeout = 30_000;
-    // A client that stops sending mid-body is answered 408 after this, not Node's default 5 minutes.
-    server.requestTimeout = 120_000;
-    server.on('clientError', (error: NodeJS.ErrnoException, socket) => answerClientError(error, socket, log));
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(config.local.port, config.local.host, resolve);
+    const api = createApi({
+      svc,
+      keys: await createKeyStore(config, identities),
+      users: identities,
+      log,
+      unsignedPayloadBudget: new BodyBudget(config.local.unsignedPayloadBytes),
     });
-    cleanup.push(
-      () =>
-        new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          server.closeAllConnections();
-        }),
-    );
+    const http = await startHttpServer(api, { ...config.local, keepAliveTimeoutMs: Math.min(30_000, config.local.bodyIdleTimeoutMs) }, log);
+    cleanup.push(async () => {
+      http.server.closeAllConnections();
+      await http.close();
+    });
 
     // Timers stand in for the deployed schedules.
     const runInventory = every(config.inventoryIntervalSeconds, () => inventoryAllVaults(svc, log), 'inventory', log, cleanup);
     const janitor = every(config.janitorIntervalSeconds, () => runJanitor(svc), 'janitor', log, cleanup);
     const jobSweep = every(JOB_SWEEP_SECONDS, () => sweepJobs(svc), 'job sweep', log, cleanup);
 
-    const { port } = server.address() as AddressInfo;
-    const host = config.local.host.includes(':') ? `[${config.local.host}]` : config.local.host;
-    const url = `http://${host}:${port}`;
+    const { url } = http;
     // Tells the admin command that a server runs on this data directory, and which stores it uses.
     const infoPath = join(config.local.dataDir, SERVER_INFO_FILE);
     writeFileSync(infoPath, JSON.stringify({ pid: process.pid, url, stores: config.local.stores }), { mode: 0o600 });

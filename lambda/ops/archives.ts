@@ -5,19 +5,16 @@ import { requireHeader, type Operation } from './operation';
 
 export const UploadArchive: Operation = async (ctx) => {
   const { request } = ctx;
-  const declaredLength = request.headers['content-length'];
-  if (declaredLength !== undefined && Number(declaredLength) !== request.body.length) {
-    throw invalidParameter(`Invalid Content-Length: ${declaredLength}`);
-  }
   const expectedTreeHash = requireHeader(ctx, 'x-amz-sha256-tree-hash');
   if (!isSha256Hex(expectedTreeHash)) throw invalidParameter(`Invalid x-amz-sha256-tree-hash: ${expectedTreeHash}`);
   requireHeader(ctx, 'x-amz-content-sha256');
+  const body = await request.body.read(ctx.svc.maxBodyBytes);
 
   const archive = await uploadArchive(ctx.svc, {
     accountId: ctx.accountId,
     vaultName: ctx.params.vaultName,
-    body: request.body,
-    bodySha256: ctx.bodySha256,
+    body,
+    bodySha256: Buffer.from(request.body.sha256, 'hex'),
     expectedTreeHash,
     description: request.headers['x-amz-archive-description'] ?? '',
   });

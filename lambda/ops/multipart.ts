@@ -25,13 +25,14 @@ export const InitiateMultipartUpload: Operation = async ({ svc, accountId, param
 };
 
 export const UploadMultipartPart: Operation = async (ctx) => {
+  const body = await ctx.request.body.read(ctx.svc.maxBodyBytes);
   const { treeHash } = await uploadPart(ctx.svc, {
     accountId: ctx.accountId,
     vaultName: ctx.params.vaultName,
     uploadId: ctx.params.uploadId,
     contentRange: ctx.request.headers['content-range'],
-    body: ctx.request.body,
-    bodySha256: ctx.bodySha256,
+    body,
+    bodySha256: Buffer.from(ctx.request.body.sha256, 'hex'),
     expectedTreeHash: requireHeader(ctx, 'x-amz-sha256-tree-hash'),
   });
   return { headers: { 'x-amz-sha256-tree-hash': treeHash } };

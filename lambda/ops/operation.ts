@@ -1,6 +1,7 @@
 import { invalidParameter, missingHeader } from '../domain/errors';
 import type { Services } from '../domain/services';
 import type { Route } from '../http/routes';
+import type { Readable } from 'node:stream';
 import type { HttpRequest } from '../http/types';
 
 export interface OpContext {
@@ -10,15 +11,14 @@ export interface OpContext {
   /** Path parameters; accountId is already the caller's real account ID. */
   params: Record<string, string>;
   accountId: string;
-  bodySha256: Buffer;
 }
 
 export interface OpResult {
   status?: number;
   headers?: Record<string, string>;
   json?: unknown;
-  /** A raw body (job output); its content-type goes in `headers`. */
-  body?: Buffer;
+  /** A raw body (job output); its content-type goes in `headers`, a stream's length in content-length. */
+  body?: Buffer | Readable;
 }
 
 export type Operation = (ctx: OpContext) => Promise<OpResult | void>;

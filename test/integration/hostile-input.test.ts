@@ -517,14 +517,22 @@ describe('headers', () => {
 
   it('refuses a request whose body is longer than its Content-Length, storing nothing', async () => {
     const body = randomBytes(1000);
-    // Signed over the whole body, of which only the declared 600 bytes are the request's.
+    // Signed over the whole body, of which only the declared 600 bytes are the request's: that
+    // request is answered first (its 600 bytes don't match the signed hash), then the bytes after it.
     const bytes = await rawUpload({ signedBody: body, contentLength: 600 });
-    await rejects(
-      () => onlyAnswerThenClosed(bytes),
+    const before = await storedState();
+    const { answers, closed } = await exchange(bytes);
+    expect(closed).toBe(true);
+    expect(answers).toHaveLength(2);
+    expectGlacierError(answers[0], 403, 'InvalidSignatureException', /x-amz-content-sha256/);
+    expectGlacierError(
+      answers[1],
       400,
       'InvalidParameterValueException',
       /^The request is not well-formed HTTP \(HPE_INVALID_METHOD\).*exactly Content-Length bytes/,
     );
+    expect(await storedState()).toEqual(before);
+    await stillServing();
     // Declared and sent length agree, but the signed body was longer.
     await rejects(
       async () => {
@@ -637,9 +645,6 @@ describe('paths, names and operations', () => {
 
   it.each([
     ['PUT', '/-/vaults/a/b'],
-    ['PUT', '/-/vaults/..'],
-    ['PUT', '/-/vaults/%2E%2E'],
-    ['PUT', '/-/vaults/%zz'],
     ['PATCH', `/-/vaults/${VAULT}`],
     ['OPTIONS', `/-/vaults/${VAULT}`],
     ['GET', '/'],
@@ -649,6 +654,14 @@ describe('paths, names and operations', () => {
     ['DELETE', '/-/vaults'],
   ])('%s %s is no operation', async (method, path) => {
     await rejects(request({ method, path }), 400, 'UnknownOperationException', /^No Glacier operation matches /);
+  });
+
+  it.each([
+    ['PUT', '/-/vaults/..'],
+    ['PUT', '/-/vaults/%2E%2E'],
+    ['PUT', '/-/vaults/%zz'],
+  ])('%s %s is refused before routing: not a canonical path', async (method, path) => {
+    await rejects(request({ method, path }), 400, 'InvalidParameterValueException', /^The request-target .* is refused/);
   });
 
   it('takes query parameter and signed header names such as constructor and __proto__ as plain names', async () => {

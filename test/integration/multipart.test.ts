@@ -67,7 +67,8 @@ async function storedTreeHash(archiveId: string): Promise<{ size: number; hash: 
 }
 
 beforeAll(async () => {
-  server = await startTestServer({ COLDVAULT_STORES: 'emulated' });
+  // The API Gateway plane's body limit, whose largest part size is 4 MiB.
+  server = await startTestServer({ COLDVAULT_STORES: 'emulated', COLDVAULT_LIMITS: 'lambda' });
   glacier = server.client();
   await glacier.send(new CreateVaultCommand({ accountId: '-', vaultName: VAULT }));
 });

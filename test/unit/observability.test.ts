@@ -9,6 +9,7 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { treeHash } from '../../lambda/domain/checksums';
 import { handler } from '../../lambda/handlers/api';
+import { bufferedBody } from '../../lambda/http/request-body';
 import { startEmbeddedStores, type EmbeddedStores } from '../../lambda/local/embedded-stores';
 import { count, instrumented, log, observedApi } from '../../lambda/observability';
 import { lambdaEnvironment } from '../support/bundled-lambda';
@@ -220,7 +221,7 @@ describe('instrumented handlers', () => {
       query: {},
       headers: {},
       repeatedHeaders: [],
-      body: Buffer.alloc(0),
+      body: bufferedBody(Buffer.alloc(0), ''),
     };
     const { lines } = await outputOf(() => failing(request));
     expect(emfOf(lines)).toMatchObject({ Operation: 'ListJobs', Requests: 1, ClientErrors: 0, ServerErrors: 1, BytesOut: 2 });

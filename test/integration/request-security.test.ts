@@ -1,0 +1,330 @@
+// A signature binds every header that changes a request's meaning; authentication comes from
+// the headers before any body byte is read; a served request's answer goes out before the bytes
+// that follow it on the connection are judged; and the checks the review found sound stay.
+import { createHash, randomBytes } from 'node:crypto';
+import { connect } from 'node:net';
+import {
+  CreateVaultCommand,
+  DeleteArchiveCommand,
+  DescribeJobCommand,
+  InitiateJobCommand,
+  InitiateMultipartUploadCommand,
+  ListVaultsCommand,
+  UploadArchiveCommand,
+  UploadMultipartPartCommand,
+} from '@aws-sdk/client-glacier';
+import { Hash } from '@smithy/hash-node';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { MiB, treeHash } from '../../lambda/domain/checksums';
+import { startTestServer, ROOT_CREDENTIALS, type TestServer } from '../support/local-server';
+import { send, signedRequest, type RawRequest, type RawResponse } from '../support/signed-request';
+
+const ACCOUNT = '123456789012';
+const VAULT = 'guarded';
+const LIMIT = 8 * MiB;
+
+let server: TestServer;
+let archiveId: string;
+let jobId: string;
+let uploadId: string;
+
+beforeAll(async () => {
+  server = await startTestServer({ COLDVAULT_MAX_BODY_BYTES: String(LIMIT), COLDVAULT_JOB_DELAY_SECONDS: '0' });
+  const client = server.client();
+  await client.send(new CreateVaultCommand({ accountId: '-', vaultName: VAULT }));
+  archiveId = (await client.send(new UploadArchiveCommand({ accountId: '-', vaultName: VAULT, body: randomBytes(2048) })))
+    .archiveId as string;
+  jobId = (
+    await client.send(
+      new InitiateJobCommand({ accountId: '-', vaultName: VAULT, jobParameters: { Type: 'archive-retrieval', ArchiveId: archiveId } }),
+    )
+  ).jobId as string;
+  expect((await client.send(new DescribeJobCommand({ accountId: '-', vaultName: VAULT, jobId }))).StatusCode).toBe('Succeeded');
+  uploadId = (await client.send(new InitiateMultipartUploadCommand({ accountId: '-', vaultName: VAULT, partSize: String(MiB) })))
+    .uploadId as string;
+});
+afterAll(() => server.destroy());
+
+async function storedState() {
+  const svc = server.services;
+  return {
+    objects: (await svc.blobs.list('')).sort(),
+    vaults: (await svc.metadata.listVaults(ACCOUNT, undefined, 1000)).items.map((vault) => vault.vaultName),
+    archives: (await svc.metadata.listArchives(ACCOUNT, VAULT)).items.map((a) => `${a.archiveId} ${a.description}`).sort(),
+    uploads: (await svc.uploads.listUploads(ACCOUNT, VAULT, undefined, 1000)).items.map((u) => u.uploadId),
+    parts: (await svc.uploads.listParts(ACCOUNT, VAULT, uploadId, 0, 1000)).items,
+  };
+}
+
+async function stillServing() {
+  expect((await server.client().send(new ListVaultsCommand({ accountId: '-' }))).$metadata.httpStatusCode).toBe(200);
+}
+
+function expectError(
+  response: { status: number; headers: Record<string, string>; body: Buffer },
+  status: number,
+  code: string,
+  message?: RegExp,
+) {
+  const body = JSON.parse(response.body.toString()) as { code: string; message: string };
+  expect({ status: response.status, code: body.code, type: response.headers['x-amzn-errortype'] }).toEqual({ status, code, type: code });
+  if (message) expect(body.message).toMatch(message);
+}
+
+/** Adds a header after the request was signed, as someone in the path could. */
+const addedAfterSigning =
+  (name: string, value: string): RawRequest['tamper'] =>
+  (signed) => {
+    signed.headers[name] = value;
+  };
+
+describe('headers that must be signed when sent', () => {
+  const part = randomBytes(MiB);
+  const partHash = treeHash(part).toString('hex');
+  const archive = randomBytes(1000);
+  const archiveHash = treeHash(archive).toString('hex');
+
+  it.each<[string, string, RawRequest]>([
+    [
+      'x-amz-archive-description',
+      'forged',
+      { method: 'POST', path: `/-/vaults/${VAULT}/archives`, headers: { 'x-amz-sha256-tree-hash': archiveHash }, body: archive },
+    ],
+    ['x-amz-sha256-tree-hash', archiveHash, { method: 'POST', path: `/-/vaults/${VAULT}/archives`, body: archive }],
+    [
+      'content-range',
+      `bytes 0-${MiB - 1}/*`,
+      { method: 'PUT', path: `/-/vaults/${VAULT}/multipart-uploads/UPLOAD`, headers: { 'x-amz-sha256-tree-hash': partHash }, body: part },
+    ],
+    ['x-amz-part-size', String(MiB), { method: 'POST', path: `/-/vaults/${VAULT}/multipart-uploads` }],
+    [
+      'x-amz-archive-size',
+      String(MiB),
+      { method: 'POST', path: `/-/vaults/${VAULT}/multipart-uploads/UPLOAD`, headers: { 'x-amz-sha256-tree-hash': partHash } },
+    ],
+    ['range', 'bytes=0-1023', { method: 'GET', path: `/-/vaults/${VAULT}/jobs/JOB/output` }],
+    ['content-type', 'application/json', { method: 'PUT', path: `/-/vaults/${VAULT}/access-policy`, body: Buffer.from('{"Policy":"{}"}') }],
+    [
+      'content-md5',
+      'AAAAAAAAAAAAAAAAAAAAAA==',
+      { method: 'POST', path: `/-/vaults/${VAULT}/archives`, headers: { 'x-amz-sha256-tree-hash': archiveHash }, body: archive },
+    ],
+    ['x-amz-anything', 'x', { method: 'GET', path: '/-/vaults' }],
+  ])('refuses %s sent but not signed, naming it, and stores nothing', async (name, value, req) => {
+    const path = req.path.replace('UPLOAD', uploadId).replace('JOB', jobId);
+    const before = await storedState();
+    const response = await signedRequest(server.url, { ...req, path, tamper: addedAfterSigning(name, value) });
+    expectError(response, 403, 'InvalidSignatureException', new RegExp(`'${name}'`));
+    expect(await storedState()).toEqual(before);
+    await stillServing();
+  });
+
+  it('takes every one of them from the AWS SDK, which signs them', async () => {
+    const client = server.client();
+    const uploaded = await client.send(
+      new UploadArchiveCommand({ accountId: '-', vaultName: VAULT, body: archive, archiveDescription: 'signed', checksum: archiveHash }),
+    );
+    expect(uploaded.checksum).toBe(archiveHash);
+    const sent = await client.send(
+      new UploadMultipartPartCommand({
+        accountId: '-',
+        vaultName: VAULT,
+        uploadId,
+        range: `bytes 0-${MiB - 1}/*`,
+        body: part,
+        checksum: partHash,
+      }),
+    );
+    expect(sent.checksum).toBe(partHash);
+  });
+});
+
+/** Writes bytes on a new connection; collects the answers until it closes, `answers` came, or `waitMs` passed. */
+function exchange(bytes: Buffer, options: { answers?: number; waitMs?: number } = {}) {
+  const { hostname, port } = new URL(server.url);
+  type Answer = { status: number; headers: Record<string, string>; body: Buffer };
+  return new Promise<{ answers: Answer[]; closed: boolean }>((resolve, reject) => {
+    const socket = connect(Number(port), hostname);
+    let data = Buffer.alloc(0);
+    const answers: Answer[] = [];
+    const finish = (closed: boolean) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve({ answers, closed });
+    };
+    const timer = setTimeout(() => finish(false), options.waitMs ?? 10_000);
+    socket.on('data', (chunk: Buffer) => {
+      data = Buffer.concat([data, chunk]);
+      for (;;) {
+        const end = data.indexOf('\r\n\r\n');
+        if (end < 0) break;
+        const [statusLine, ...lines] = data.subarray(0, end).toString('latin1').split('\r\n');
+        const headers: Record<string, string> = {};
+        for (const line of lines) headers[line.slice(0, line.indexOf(':')).toLowerCase()] = line.slice(line.indexOf(':') + 1).trim();
+        const length = Number(headers['content-length'] ?? 0);
+        if (data.length < end + 4 + length) break;
+        answers.push({ status: Number(statusLine.split(' ')[1]), headers, body: data.subarray(end + 4, end + 4 + length) });
+        data = data.subarray(end + 4 + length);
+      }
+      if (options.answers !== undefined && answers.length >= options.answers) finish(false);
+    });
+    socket.on('close', () => finish(true));
+    socket.on('error', (error: NodeJS.ErrnoException) =>
+      ['ECONNRESET', 'EPIPE'].includes(error.code ?? '') ? finish(true) : reject(error),
+    );
+    socket.write(bytes);
+  });
+}
+
+/** A request's head, signed as the SDK signs it over `body` (which may never be sent). */
+async function signedHead(
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  body: Buffer,
+  secret: string = ROOT_CREDENTIALS.secretAccessKey,
+) {
+  const url = new URL(server.url);
+  const signer = new SignatureV4({
+    service: 'glacier',
+    region: 'us-east-1',
+    credentials: { accessKeyId: ROOT_CREDENTIALS.accessKeyId, secretAccessKey: secret },
+    sha256: Hash.bind(null, 'sha256'),
+  });
+  const signed = await signer.sign({
+    method,
+    protocol: 'http:',
+    hostname: url.hostname,
+    port: Number(url.port),
+    path,
+    query: {},
+    headers: {
+      host: url.host,
+      'x-amz-glacier-version': '2012-06-01',
+      'x-amz-content-sha256': createHash('sha256').update(body).digest('hex'),
+      ...headers,
+    },
+    body,
+  });
+  const all = { ...(signed.headers as Record<string, string>), 'content-length': String(body.length) };
+  return Buffer.from(
+    `${method} ${path} HTTP/1.1\r\n${Object.entries(all)
+      .map(([name, value]) => `${name}: ${value}`)
+      .join('\r\n')}\r\n\r\n`,
+    'latin1',
+  );
+}
+
+describe('authentication before the body', () => {
+  const big = Buffer.alloc(64 * MiB);
+  const bigHash = createHash('sha256').update(big).digest('hex');
+
+  it('answers a wrongly signed upload from its headers alone, without waiting for its body', async () => {
+    const head = await signedHead('POST', `/-/vaults/${VAULT}/archives`, { 'x-amz-sha256-tree-hash': bigHash }, big, 'not-the-secret');
+    const before = await storedState();
+    const { answers } = await exchange(head, { answers: 1 });
+    expect(answers).toHaveLength(1);
+    expectError(answers[0], 403, 'InvalidSignatureException', /signature we calculated does not match/);
+    expect(await storedState()).toEqual(before);
+  });
+
+  it('reads no body for an unknown key, even one sent without x-amz-content-sha256 (whose hash must come from the body)', async () => {
+    const head = (await signedHead('PUT', `/-/vaults/${VAULT}/access-policy`, {}, Buffer.alloc(1000)))
+      .toString('latin1')
+      .replace(ROOT_CREDENTIALS.accessKeyId, 'AKIDNOBODYHASTHISKEY')
+      .replace(/x-amz-content-sha256: [0-9a-f]+\r\n/, '');
+    const { answers } = await exchange(Buffer.from(head, 'latin1'), { answers: 1 });
+    expect(answers).toHaveLength(1);
+    expectError(answers[0], 403, 'UnrecognizedClientException');
+  });
+
+  it('refuses a Content-Length above the limit before reading the body', async () => {
+    const head = await signedHead('POST', `/-/vaults/${VAULT}/archives`, { 'x-amz-sha256-tree-hash': bigHash }, big);
+    const { answers } = await exchange(head, { answers: 1 });
+    expect(answers).toHaveLength(1);
+    expectError(answers[0], 400, 'InvalidParameterValueException', new RegExp(`exceeds this endpoint's limit of ${LIMIT} bytes`));
+    await stillServing();
+  });
+
+  it('refuses a body sent with chunked transfer-encoding: a body carries Content-Length', async () => {
+    const body = randomBytes(3000);
+    const before = await storedState();
+    const head = (
+      await signedHead('POST', `/-/vaults/${VAULT}/archives`, { 'x-amz-sha256-tree-hash': treeHash(body).toString('hex') }, body)
+    )
+      .toString('latin1')
+      .replace(/content-length: \d+\r\n/, 'transfer-encoding: chunked\r\n');
+    const chunked = Buffer.concat([
+      Buffer.from(head, 'latin1'),
+      Buffer.from(`${body.length.toString(16)}\r\n`),
+      body,
+      Buffer.from('\r\n0\r\n\r\n'),
+    ]);
+    const { answers } = await exchange(chunked, { answers: 1 });
+    expect(answers).toHaveLength(1);
+    expectError(answers[0], 400, 'MissingParameterValueException', /Content-Length/);
+    expect(await storedState()).toEqual(before);
+    await stillServing();
+  });
+});
+
+describe('the answer to a served request', () => {
+  it('goes out before the bytes after it on the connection are judged: an UploadArchive followed by non-HTTP bytes', async () => {
+    const body = randomBytes(5000);
+    const head = await signedHead(
+      'POST',
+      `/-/vaults/${VAULT}/archives`,
+      { 'x-amz-sha256-tree-hash': treeHash(body).toString('hex') },
+      body,
+    );
+    const { answers, closed } = await exchange(Buffer.concat([head, body, Buffer.from('\x00\x01 not http at all\r\n\r\n', 'latin1')]));
+    expect(closed).toBe(true);
+    expect(answers.map((answer) => answer.status)).toEqual([201, 400]);
+    const stored = answers[0].headers['x-amz-archive-id'];
+    expect(answers[0].headers['x-amz-sha256-tree-hash']).toBe(treeHash(body).toString('hex'));
+    // What was stored is what the client was told, so it can name it.
+    expect((await server.services.metadata.listArchives(ACCOUNT, VAULT)).items.map((a) => a.archiveId)).toContain(stored);
+    await server.client().send(new DeleteArchiveCommand({ accountId: '-', vaultName: VAULT, archiveId: stored }));
+  });
+});
+
+describe('what held keeps holding', () => {
+  const body = randomBytes(700);
+  it.each(['UNSIGNED-PAYLOAD', 'STREAMING-AWS4-HMAC-SHA256-PAYLOAD', 'STREAMING-UNSIGNED-PAYLOAD-TRAILER'])(
+    'refuses an upload whose x-amz-content-sha256 is %s, and stores nothing',
+    async (claimed) => {
+      const before = await storedState();
+      const response: RawResponse = await signedRequest(server.url, {
+        method: 'POST',
+        path: `/-/vaults/${VAULT}/archives`,
+        headers: { 'x-amz-sha256-tree-hash': treeHash(body).toString('hex'), 'x-amz-content-sha256': claimed },
+        body,
+      });
+      expectError(response, 403, 'InvalidSignatureException', /x-amz-content-sha256/);
+      expect(await storedState()).toEqual(before);
+    },
+  );
+
+  it('refuses a presigned URL (the signature in the query string): only the Authorization header authenticates', async () => {
+    const url = new URL(server.url);
+    const signer = new SignatureV4({
+      service: 'glacier',
+      region: 'us-east-1',
+      credentials: ROOT_CREDENTIALS,
+      sha256: Hash.bind(null, 'sha256'),
+    });
+    const presigned = await signer.presign({
+      method: 'PUT',
+      protocol: 'http:',
+      hostname: url.hostname,
+      port: Number(url.port),
+      path: '/-/vaults/presigned',
+      query: {},
+      headers: { host: url.host, 'x-amz-glacier-version': '2012-06-01' },
+    });
+    const query = new URLSearchParams(presigned.query as Record<string, string>).toString();
+    const response = await send(url, 'PUT', `/-/vaults/presigned?${query}`, { 'x-amz-glacier-version': '2012-06-01' }, Buffer.alloc(0));
+    expectError(response, 400, 'MissingAuthenticationTokenException');
+    expect((await storedState()).vaults).not.toContain('presigned');
+  });
+});
