@@ -88,7 +88,11 @@ export function observedApi(api: Api): Api {
     count(METRIC.serverErrors, status >= 500 ? 1 : 0);
     metrics.addMetric(METRIC.latency, MetricUnit.Milliseconds, latencyMs);
     metrics.addMetric(METRIC.bytesIn, MetricUnit.Bytes, request.body.length);
-    metrics.addMetric(METRIC.bytesOut, MetricUnit.Bytes, response.body.length);
+    metrics.addMetric(
+      METRIC.bytesOut,
+      MetricUnit.Bytes,
+      Buffer.isBuffer(response.body) ? response.body.length : Number(response.headers['content-length'] ?? 0),
+    );
 
     logger.info('request', { requestId: response.headers['x-amzn-requestid'], operation, status, latencyMs });
     return response;

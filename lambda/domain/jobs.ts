@@ -1,5 +1,8 @@
 import { GlacierError, invalidParameter, missingParameter, notFound } from './errors';
-import { MiB, combineTreeHashes, sha256, treeHash } from './checksums';
+import type { Readable } from 'node:stream';
+import { MiB } from './checksums';
+import { putBytes } from './blobs';
+import { archiveStream, checkedLength, piecesOf, rangeTreeHash, type ArchiveRef } from './archive-reads';
 import { newJobId, randomSuffix } from './ids';
 import { failpoint } from './failpoints';
 import { formatInventory } from './inventory-output';
@@ -7,7 +10,6 @@ import { parseJsonObject } from './json-body';
 import { validateDescription, vaultArn, vaultPath } from './names';
 import { belongsTo } from './archives';
 import { mapConcurrently } from './concurrency';
-import { SEGMENTS_PER_CHUNK } from './multipart';
 import { enforceRetrievalPolicy } from './retrieval-policy';
 import { requireVault } from './vaults';
 import type { Services } from './services';
@@ -17,7 +19,7 @@ import type { ArchiveRecord, InventoryRetrieval, JobRecord, JobStatus, Tier, Vau
 export const JOB_OUTPUT_LIFETIME_MS = 24 * 60 * 60 * 1000;
 /** Days S3 keeps a restored copy: the output's lifetime plus the time a job may take. */
 export const RESTORE_DAYS = 2;
-/** A job reads at most this many part objects at once. */
+/** A job asks for at most this many restores at once. */
 const READ_CONCURRENCY = 8;
 
 const TIERS: readonly Tier[] = ['Expedited', 'Standard', 'Bulk'];
@@ -113,44 +115,6 @@ function parseInventoryParameters(params: JobParameters): InventoryRetrieval {
   return inventory;
 }
 
-/** Blob keys of the stored objects that hold bytes start..end of an archive, with the byte range within each. */
-async function objectsFor(
-  svc: Services,
-  archive: NonNullable<JobRecord['archive']>,
-  accountId: string,
-  vaultName: string,
-  start: number,
-  end: number,
-): Promise<{ key: string; start: number; end: number }[]> {
-  const { layout } = archive;
-  if (layout.kind === 'blob') return [{ key: layout.blobKey, start, end }];
-  const first = Math.floor(start / layout.partSize);
-  const last = Math.floor(end / layout.partSize);
-  const pieces: { key: string; start: number; end: number }[] = [];
-  let chunkKeys: string[] = [];
-  let loadedChunk = -1;
-  for (let part = first; part <= last; part += 1) {
-    const chunk = Math.floor(part / SEGMENTS_PER_CHUNK);
-    if (chunk !== loadedChunk) {
-      chunkKeys = (await svc.uploads.getSegments(accountId, vaultName, archive.archiveId, chunk)) ?? [];
-      loadedChunk = chunk;
-    }
-    const key = chunkKeys[part - chunk * SEGMENTS_PER_CHUNK];
-    if (!key) throw new Error(`Segment ${part} of archive ${archive.archiveId} is missing`);
-    const partStart = part * layout.partSize;
-    pieces.push({ key, start: Math.max(start, partStart) - partStart, end: Math.min(end, partStart + layout.partSize - 1) - partStart });
-  }
-  return pieces;
-}
-
-async function readArchiveRange(svc: Services, job: JobRecord, start: number, end: number): Promise<Buffer> {
-  const pieces = await objectsFor(svc, job.archive as NonNullable<JobRecord['archive']>, job.accountId, job.vaultName, start, end);
-  const buffers = await mapConcurrently(pieces, READ_CONCURRENCY, (piece) =>
-    svc.blobs.get(piece.key, { start: piece.start, end: piece.end }),
-  );
-  return Buffer.concat(buffers);
-}
-
 /**
  * Glacier's "tree-hash aligned": the range's own tree hash is a node of the whole archive's
  * tree, that is it starts at a multiple of 2^n MiB and spans 2^n MiB (or up to the end).
@@ -164,15 +128,10 @@ export function isTreeHashAligned(start: number, end: number, size: number): boo
   return false;
 }
 
-/** The tree hash of a MiB-aligned range, read a piece at a time so memory stays bounded. */
-async function rangeTreeHash(svc: Services, job: JobRecord, start: number, end: number): Promise<string> {
-  const pieces = await objectsFor(svc, job.archive as NonNullable<JobRecord['archive']>, job.accountId, job.vaultName, start, end);
-  const leaves: Buffer[] = [];
-  for (const piece of pieces) {
-    const bytes = await svc.blobs.get(piece.key, { start: piece.start, end: piece.end });
-    for (let offset = 0; offset < bytes.length; offset += MiB) leaves.push(sha256(bytes.subarray(offset, offset + MiB)));
-  }
-  return combineTreeHashes(leaves).toString('hex');
+/** What a job reads of its archive. */
+function archiveOf(job: JobRecord): ArchiveRef {
+  const archive = job.archive as NonNullable<JobRecord['archive']>;
+  return { accountId: job.accountId, vaultName: job.vaultName, ...archive };
 }
 
 export async function initiateJob(
@@ -267,9 +226,8 @@ async function requestRestores(svc: Services, job: JobRecord, keys: string[]): P
 }
 
 async function restoreKeysOf(svc: Services, job: JobRecord): Promise<string[]> {
-  const archive = job.archive as NonNullable<JobRecord['archive']>;
   const range = job.range as { start: number; end: number };
-  return (await objectsFor(svc, archive, job.accountId, job.vaultName, range.start, range.end)).map((piece) => piece.key);
+  return (await piecesOf(svc, archiveOf(job), range.start, range.end)).map((piece) => piece.key);
 }
 
 /**
@@ -333,7 +291,7 @@ async function completeJob(svc: Services, job: JobRecord): Promise<JobRecord> {
       const whole = range.start === 0 && range.end === job.archive.size - 1;
       if (whole) done.rangeTreeHash = job.archive.treeHash;
       else if (isTreeHashAligned(range.start, range.end, job.archive.size))
-        done.rangeTreeHash = await rangeTreeHash(svc, job, range.start, range.end);
+        done.rangeTreeHash = await rangeTreeHash(svc, archiveOf(job), range.start, range.end);
     }
   } else {
     done = await prepareInventoryOutput(svc, job, vault, now);
@@ -367,7 +325,7 @@ async function prepareInventoryOutput(svc: Services, job: JobRecord, vault: Vaul
   const outputKey = `${job.accountId}/jobs/${job.jobId}/${randomSuffix()}`;
   // Queued before the bytes go in: output that a crash keeps from being recorded is removed too.
   await svc.purges.schedule({ kind: 'blob', blobKey: outputKey }, now.getTime() + JOB_OUTPUT_LIFETIME_MS + 60_000);
-  await svc.blobs.put(outputKey, output.body, sha256(output.body), { hot: true });
+  await putBytes(svc.blobs, outputKey, output.body, { hot: true });
   failpoint('job:after-output');
   return {
     ...job,
@@ -511,7 +469,7 @@ export async function completeDueJobs(svc: Services): Promise<number> {
 
 export interface JobOutput {
   status: 200 | 206;
-  body: Buffer;
+  body: Readable;
   contentType: string;
   headers: Record<string, string>;
 }
@@ -553,28 +511,26 @@ export async function getJobOutput(
         'Download it in parts with the Range header (for example bytes=0-4194303).',
     );
   }
-  const headers: Record<string, string> = { 'accept-ranges': 'bytes' };
+  const headers: Record<string, string> = { 'accept-ranges': 'bytes', 'content-length': String(length) };
   if (rangeHeader !== undefined) headers['content-range'] = `bytes ${requested.start}-${requested.end}/${total}`;
+  const status = rangeHeader === undefined ? 200 : 206;
   if (!job.archive) {
     const body = checkedLength(await svc.blobs.get(job.outputKey as string, requested), length);
     const contentType = job.inventory?.format === 'CSV' ? 'text/csv' : 'application/json';
-    return { status: rangeHeader === undefined ? 200 : 206, body, contentType, headers };
+    return { status, body, contentType, headers };
   }
   const offset = (job.range as { start: number }).start;
   const start = offset + requested.start;
   const end = offset + requested.end;
-  const body = checkedLength(await readArchiveRange(svc, job, start, end), length);
-  // Glacier sends the checksum for a range that starts on a MiB and ends on one or at the archive's end.
-  if (start % MiB === 0 && ((end + 1) % MiB === 0 || end === job.archive.size - 1))
-    headers['x-amz-sha256-tree-hash'] = treeHash(body).toString('hex');
+  // Glacier sends the checksum for a range that starts on a MiB and ends on one or at the archive's end: before the first byte.
+  if (start % MiB === 0 && ((end + 1) % MiB === 0 || end === job.archive.size - 1)) {
+    headers['x-amz-sha256-tree-hash'] =
+      start === offset && end === (job.range as { end: number }).end && job.rangeTreeHash
+        ? job.rangeTreeHash
+        : await rangeTreeHash(svc, archiveOf(job), start, end);
+  }
   if (job.archive.description) headers['x-amz-archive-description'] = job.archive.description;
-  return { status: rangeHeader === undefined ? 200 : 206, body, contentType: 'application/octet-stream', headers };
-}
-
-/** A short read from the store must never go out as a complete answer. */
-function checkedLength(body: Buffer, expected: number): Buffer {
-  if (body.length !== expected) throw new Error(`Read ${body.length} bytes of job output where ${expected} were expected`);
-  return body;
+  return { status, body: await archiveStream(svc, archiveOf(job), start, end), contentType: 'application/octet-stream', headers };
 }
 
 /** Glacier's GlacierJobDescription: what DescribeJob, ListJobs and notifications say of a job. */

@@ -1,6 +1,8 @@
 // What the domain needs from storage. Adapters: DynamoDB (metadata), S3 (bytes),
 // and in-memory fakes for unit tests of the domain.
 
+import type { Readable } from 'node:stream';
+
 export interface InventorySummary {
   id: string;
   /** ISO date reported as LastInventoryDate. */
@@ -119,17 +121,28 @@ export type RestoreState = 'started' | 'in-progress' | 'restored';
 /** Where a blob's restore stands: never asked for (or its copy expired), under way, or readable. */
 export type RestoreStatus = 'none' | 'in-progress' | 'restored';
 
+export interface StagedBlob {
+  /** Makes the blob visible under its key, durably (files: fsync, rename, fsync dir; S3: already there, no-op). Idempotent. */
+  commit(): Promise<void>;
+  /** Removes the staged bytes (files: unlink the temp file; S3: delete the object). Idempotent. */
+  discard(): Promise<void>;
+}
+
 export interface BlobStore {
   /**
-   * Stores the bytes durably; `sha256` lets the store verify what it received. `hot` blobs
-   * (job outputs) go to an instant storage class instead of the archive class.
+   * Writes a blob from a stream without making it visible. Reads `body` to its end. `size` is the
+   * exact byte count expected: any other count rejects. With `sha256` (the signed payload hash)
+   * the backend may verify it as well (S3: ChecksumSHA256). If the body stream errors (a client
+   * that went away, a payload hash mismatch) or the write fails, nothing is left and it rejects
+   * with that error. `hot` blobs (job outputs) go to an instant storage class.
    */
-  put(key: string, body: Buffer, sha256: Buffer, options?: { hot?: boolean }): Promise<void>;
+  stage(key: string, body: Readable, options: { size: number; sha256?: Buffer; hot?: boolean }): Promise<StagedBlob>;
+  /** The blob's bytes (or an inclusive byte range of them) as a stream. */
+  get(key: string, range?: { start: number; end: number }): Promise<Readable>;
   /** Asks for a readable copy of a blob in a cold storage class, for `days`. */
   restore(key: string, tier: Tier, days: number): Promise<RestoreState>;
   /** Where the restore of a blob stands; a blob in an instant storage class is always 'restored'. */
   restoreStatus(key: string): Promise<RestoreStatus>;
-  get(key: string, range?: { start: number; end: number }): Promise<Buffer>;
   delete(key: string): Promise<void>;
   /** Every key that starts with `prefix`. */
   list(prefix: string): Promise<string[]>;

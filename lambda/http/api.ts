@@ -76,8 +76,7 @@ async function handle(deps: ApiDeps, request: HttpRequest, routed: RouteResult):
 
   const operation = (deps.operations ?? OPERATIONS)[route.operation];
   if (!operation) throw new GlacierError('NotImplementedException', `coldvault does not support ${route.operation} yet.`);
-  const result =
-    (await operation({ svc, request, route, params: { ...params, accountId }, accountId, bodySha256: caller.bodySha256 })) ?? {};
+  const result = (await operation({ svc, request, route, params: { ...params, accountId }, accountId })) ?? {};
   const status = result.status ?? route.status;
   if (result.json !== undefined) return jsonResponse(status, result.json, result.headers);
   return { statusCode: status, headers: { ...result.headers }, body: result.body ?? Buffer.alloc(0) };

@@ -1,5 +1,9 @@
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2, APIGatewayProxyResult } from 'aws-lambda';
 import type { Api } from './api';
+import { readAll } from '../domain/blobs';
+import { bufferedBody } from './request-body';
+
+const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 import type { HttpRequest, HttpResponse } from './types';
 
 export type ApiGatewayEvent = APIGatewayProxyEvent | APIGatewayProxyEventV2;
@@ -40,7 +44,7 @@ export function fromApiGatewayEvent(event: ApiGatewayEvent): HttpRequest {
       query: Object.fromEntries(new URLSearchParams(event.rawQueryString ?? '')),
       headers: lowerCaseHeaders(event.headers),
       repeatedHeaders: [],
-      body: body(event.body, event.isBase64Encoded),
+      body: bufferedBody(body(event.body, event.isBase64Encoded), event.headers['x-amz-content-sha256'] ?? EMPTY_SHA256),
     };
   }
   const headers = lowerCaseHeaders(event.headers);
@@ -62,16 +66,17 @@ export function fromApiGatewayEvent(event: ApiGatewayEvent): HttpRequest {
     query,
     headers,
     repeatedHeaders,
-    body: decoded,
+    body: bufferedBody(decoded, headers['x-amz-content-sha256'] ?? EMPTY_SHA256),
   };
 }
 
-export function toApiGatewayResult(response: HttpResponse): APIGatewayProxyResult {
-  const binary = response.body.length > 0 && !/^(application\/json|text\/)/.test(response.headers['content-type'] ?? '');
+export async function toApiGatewayResult(response: HttpResponse): Promise<APIGatewayProxyResult> {
+  const bytes = Buffer.isBuffer(response.body) ? response.body : await readAll(response.body);
+  const binary = bytes.length > 0 && !/^(application\/json|text\/)/.test(response.headers['content-type'] ?? '');
   return {
     statusCode: response.statusCode,
     headers: response.headers,
-    body: binary ? response.body.toString('base64') : response.body.toString('utf8'),
+    body: binary ? bytes.toString('base64') : bytes.toString('utf8'),
     isBase64Encoded: binary,
   };
 }

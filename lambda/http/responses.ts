@@ -1,7 +1,7 @@
 import { GlacierError } from '../domain/errors';
 import type { HttpResponse } from './types';
 
-export function jsonResponse(statusCode: number, value: unknown, headers: Record<string, string> = {}): HttpResponse {
+export function jsonResponse(statusCode: number, value: unknown, headers: Record<string, string> = {}): HttpResponse & { body: Buffer } {
   return { statusCode, headers: { 'content-type': 'application/json', ...headers }, body: Buffer.from(JSON.stringify(value)) };
 }
 
@@ -13,7 +13,7 @@ export type Logger = (message: string, detail: Record<string, unknown>, level?: 
 export const jsonLogger: Logger = (message, detail, level = 'error') => console.log(JSON.stringify({ level, message, ...detail }));
 
 /** The one error mapper: anything thrown becomes Glacier's error shape. */
-export function errorResponse(error: unknown, requestId: string, log: Logger): HttpResponse {
+export function errorResponse(error: unknown, requestId: string, log: Logger): HttpResponse & { body: Buffer } {
   const glacierError =
     error instanceof GlacierError
       ? error

@@ -2,7 +2,6 @@ import { sameSecret } from '../domain/constant-time';
 import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { GlacierError } from '../domain/errors';
-import { sha256 } from '../domain/checksums';
 import type { KeyStore } from '../domain/ports';
 import type { HttpRequest } from './types';
 
@@ -13,8 +12,6 @@ export interface Caller {
   /** The user the key belongs to; absent for the account's root key. */
   userName?: string;
   accessKeyId: string;
-  /** SHA-256 of the body, computed once here and reused by the operations. */
-  bodySha256: Buffer;
 }
 
 const invalidSignature = (message: string) => new GlacierError('InvalidSignatureException', message);
@@ -66,8 +63,8 @@ function parseAmzDate(value: string | undefined): Date {
 
 /**
  * Verifies a SigV4 request for the `glacier` service: the signature is recomputed over
- * exactly the headers the client signed and the path as the client sent it, and the body
- * is hashed here and compared with x-amz-content-sha256, which the signer takes on trust.
+ * exactly the headers the client signed and the path as the client sent it, from the headers
+ * only: the signature covers x-amz-content-sha256, and the body checks its bytes against it.
  */
 export async function authenticate(request: HttpRequest, keys: KeyStore, region: string, now: Date): Promise<Caller> {
   const header = request.headers.authorization;
@@ -107,10 +104,10 @@ export async function authenticate(request: HttpRequest, keys: KeyStore, region:
   const credentials = await keys.lookup(auth.accessKeyId);
   if (!credentials) throw new GlacierError('UnrecognizedClientException', 'The security token included in the request is invalid.');
 
-  const bodySha256 = sha256(request.body);
+  // The body is not read here: the signature covers its claimed hash, and the body checks its bytes against it as they are read.
   const claimed = request.headers['x-amz-content-sha256'];
-  if (claimed !== undefined && claimed.toLowerCase() !== bodySha256.toString('hex')) {
-    throw invalidSignature("The provided 'x-amz-content-sha256' header does not match what was computed.");
+  if (request.body.length > 0 && (claimed === undefined || !/^[0-9a-f]{64}$/i.test(claimed))) {
+    throw invalidSignature("A request with a body must carry its SHA-256 in hex in the 'x-amz-content-sha256' header.");
   }
 
   const signedHeaders: Record<string, string> = {};
@@ -126,8 +123,8 @@ export async function authenticate(request: HttpRequest, keys: KeyStore, region:
       hostname: request.headers.host,
       path: request.signedPath,
       query: request.query,
-      headers: signedHeaders,
-      body: request.body,
+      // The signer takes the payload hash from this header when present, and hashes an empty body otherwise.
+      headers: claimed === undefined ? signedHeaders : { ...signedHeaders, 'x-amz-content-sha256': claimed },
     },
     { signingDate, signableHeaders: new Set(auth.signedHeaders) },
   );
@@ -137,7 +134,7 @@ export async function authenticate(request: HttpRequest, keys: KeyStore, region:
       'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.',
     );
   }
-  return { accountId: credentials.accountId, userName: credentials.userName, accessKeyId: auth.accessKeyId, bodySha256 };
+  return { accountId: credentials.accountId, userName: credentials.userName, accessKeyId: auth.accessKeyId };
 }
 
 // One signer per key, so that its cache of derived signing keys is used across requests.

@@ -3,7 +3,7 @@ import { getDataRetrievalPolicy, setDataRetrievalPolicy } from '../domain/retrie
 import type { Operation } from './operation';
 
 export const SetDataRetrievalPolicy: Operation = async ({ svc, accountId, request }) => {
-  await setDataRetrievalPolicy(svc, accountId, request.body);
+  await setDataRetrievalPolicy(svc, accountId, await request.body.read());
 };
 
 export const GetDataRetrievalPolicy: Operation = async ({ svc, accountId }) => {

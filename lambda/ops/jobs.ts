@@ -4,7 +4,7 @@ import { limitParam, type Operation } from './operation';
 export const DEFAULT_JOB_LIST_LIMIT = 50;
 
 export const InitiateJob: Operation = async ({ svc, accountId, params, request }) => {
-  const { jobId, location } = await initiateJob(svc, accountId, params.vaultName, request.body);
+  const { jobId, location } = await initiateJob(svc, accountId, params.vaultName, await request.body.read());
   return { headers: { location, 'x-amz-job-id': jobId } };
 };
 

@@ -2,7 +2,7 @@ import { vaultArn } from '../domain/names';
 import { abortUpload, completeUpload, initiateUpload, listParts, listUploads, uploadPart } from '../domain/multipart';
 import type { Services } from '../domain/services';
 import type { UploadRecord } from '../domain/ports';
-import { limitParam, requireHeader, type Operation } from './operation';
+import { incomingBytes, limitParam, requireHeader, type Operation } from './operation';
 
 export const DEFAULT_UPLOAD_LIST_LIMIT = 50;
 
@@ -30,9 +30,8 @@ export const UploadMultipartPart: Operation = async (ctx) => {
     vaultName: ctx.params.vaultName,
     uploadId: ctx.params.uploadId,
     contentRange: ctx.request.headers['content-range'],
-    body: ctx.request.body,
-    bodySha256: ctx.bodySha256,
     expectedTreeHash: requireHeader(ctx, 'x-amz-sha256-tree-hash'),
+    bytes: incomingBytes(ctx),
   });
   return { headers: { 'x-amz-sha256-tree-hash': treeHash } };
 };

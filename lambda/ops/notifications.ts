@@ -2,7 +2,7 @@ import { getVaultNotifications, removeVaultNotifications, setVaultNotifications 
 import type { Operation } from './operation';
 
 export const SetVaultNotifications: Operation = async ({ svc, accountId, params, request }) => {
-  await setVaultNotifications(svc, accountId, params.vaultName, request.body);
+  await setVaultNotifications(svc, accountId, params.vaultName, await request.body.read());
 };
 
 export const GetVaultNotifications: Operation = async ({ svc, accountId, params }) => {

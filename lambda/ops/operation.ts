@@ -1,4 +1,7 @@
+import type { Readable } from 'node:stream';
 import { invalidParameter, missingHeader } from '../domain/errors';
+import { isSha256Hex } from '../domain/checksums';
+import type { IncomingBytes } from '../domain/staging';
 import type { Services } from '../domain/services';
 import type { Route } from '../http/routes';
 import type { HttpRequest } from '../http/types';
@@ -10,15 +13,14 @@ export interface OpContext {
   /** Path parameters; accountId is already the caller's real account ID. */
   params: Record<string, string>;
   accountId: string;
-  bodySha256: Buffer;
 }
 
 export interface OpResult {
   status?: number;
   headers?: Record<string, string>;
   json?: unknown;
-  /** A raw body (job output); its content-type goes in `headers`. */
-  body?: Buffer;
+  /** A raw body (job output), streamed when a Readable; its content-type and content-length go in `headers`. */
+  body?: Buffer | Readable;
 }
 
 export type Operation = (ctx: OpContext) => Promise<OpResult | void>;
@@ -37,5 +39,18 @@ export function limitParam(ctx: OpContext, fallback: number, max = 1000): number
   if (!/^\d+$/.test(raw) || value < 1 || value > max) {
     throw invalidParameter(`Invalid limit: ${raw}. The limit must be a whole number from 1 to ${max}.`);
   }
+  return value;
+}
+
+/** The request's body as upload bytes for the domain: streamed, with its size and signed payload hash. */
+export function incomingBytes(ctx: OpContext): IncomingBytes {
+  const { body } = ctx.request;
+  return { body: body.stream(), size: body.length, sha256: Buffer.from(body.sha256, 'hex') };
+}
+
+/** The x-amz-sha256-tree-hash header, required and in hex. */
+export function treeHashHeader(ctx: OpContext): string {
+  const value = requireHeader(ctx, 'x-amz-sha256-tree-hash');
+  if (!isSha256Hex(value)) throw invalidParameter(`Invalid x-amz-sha256-tree-hash: ${value}`);
   return value;
 }

@@ -3,7 +3,7 @@ import { abortVaultLock, completeVaultLock, getVaultLock, initiateVaultLock } fr
 import type { Operation } from './operation';
 
 export const SetVaultAccessPolicy: Operation = async ({ svc, accountId, params, request }) => {
-  await setVaultAccessPolicy(svc, accountId, params.vaultName, request.body);
+  await setVaultAccessPolicy(svc, accountId, params.vaultName, await request.body.read());
 };
 
 export const GetVaultAccessPolicy: Operation = async ({ svc, accountId, params }) => ({
@@ -15,7 +15,7 @@ export const DeleteVaultAccessPolicy: Operation = async ({ svc, accountId, param
 };
 
 export const InitiateVaultLock: Operation = async ({ svc, accountId, params, request }) => ({
-  headers: { 'x-amz-lock-id': await initiateVaultLock(svc, accountId, params.vaultName, request.body) },
+  headers: { 'x-amz-lock-id': await initiateVaultLock(svc, accountId, params.vaultName, await request.body.read()) },
 });
 
 export const CompleteVaultLock: Operation = async ({ svc, accountId, params }) => {

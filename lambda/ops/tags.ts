@@ -2,11 +2,11 @@ import { addTagsToVault, listTagsForVault, removeTagsFromVault } from '../domain
 import type { Operation } from './operation';
 
 export const AddTagsToVault: Operation = async ({ svc, accountId, params, request }) => {
-  await addTagsToVault(svc, accountId, params.vaultName, request.body);
+  await addTagsToVault(svc, accountId, params.vaultName, await request.body.read());
 };
 
 export const RemoveTagsFromVault: Operation = async ({ svc, accountId, params, request }) => {
-  await removeTagsFromVault(svc, accountId, params.vaultName, request.body);
+  await removeTagsFromVault(svc, accountId, params.vaultName, await request.body.read());
 };
 
 export const ListTagsForVault: Operation = async ({ svc, accountId, params }) => ({

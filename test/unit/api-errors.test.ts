@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Hash } from '@smithy/hash-node';
+import { bufferedBody } from '../../lambda/http/request-body';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { Services } from '../../lambda/domain/services';
 import { createApi } from '../../lambda/http/api';
@@ -43,7 +44,15 @@ async function signed(method: string, path: string): Promise<HttpRequest> {
   };
   const signer = new SignatureV4({ service: 'glacier', region: 'us-east-1', credentials: KEY, sha256: Hash.bind(null, 'sha256') });
   const out = await signer.sign({ method, protocol: 'https:', hostname: headers.host, path, query: {}, headers, body });
-  return { method, path, signedPath: path, query: {}, headers: out.headers as Record<string, string>, repeatedHeaders: [], body };
+  return {
+    method,
+    path,
+    signedPath: path,
+    query: {},
+    headers: out.headers as Record<string, string>,
+    repeatedHeaders: [],
+    body: bufferedBody(body, headers['x-amz-content-sha256']),
+  };
 }
 
 it('answers an unexpected exception with 500 ServiceUnavailableException and logs it with the request ID', async () => {

@@ -3,7 +3,7 @@
 // what Glacier promises; and once the janitor has run a day later, no stored bytes are left
 // that nothing refers to.
 import { ARCHIVE_BYTES_GRACE_MS, deleteArchive, uploadArchive } from '../../lambda/domain/archives';
-import { sha256, treeHash } from '../../lambda/domain/checksums';
+import { treeHash } from '../../lambda/domain/checksums';
 import { FAILPOINTS, disableFailpoints, enableFailpoints, type FailpointName } from '../../lambda/domain/failpoints';
 import { inventoryVault } from '../../lambda/domain/inventory';
 import { runJanitor } from '../../lambda/domain/janitor';
@@ -21,6 +21,8 @@ import {
 import { createVault, deleteVault } from '../../lambda/domain/vaults';
 import type { ArchiveRecord, VaultRecord } from '../../lambda/domain/ports';
 import { MEMORY_JOB_DELAYS_MS, memoryServices, type MemoryServices } from '../support/memory-stores';
+import { leavesKey, readAll } from '../../lambda/domain/blobs';
+import { incoming } from '../support/incoming';
 import { ACCOUNT } from './domain-helpers';
 
 const MiB = 1024 * 1024;
@@ -40,8 +42,7 @@ function putArchive(body: Buffer = DATA, description = 'single') {
   return uploadArchive(svc, {
     accountId: ACCOUNT,
     vaultName: VAULT,
-    body,
-    bodySha256: sha256(body),
+    bytes: incoming(body),
     expectedTreeHash: hex(body),
     description,
   });
@@ -59,8 +60,7 @@ function sendPart(uploadId: string, index: number) {
     vaultName: VAULT,
     uploadId,
     contentRange: range,
-    body,
-    bodySha256: sha256(body),
+    bytes: incoming(body),
     expectedTreeHash: hex(body),
   });
 }
@@ -109,7 +109,7 @@ function servable(archive: ArchiveRecord): boolean {
 /** Property 1: every archive, upload, inventory and job output that is visible has all its data. */
 async function expectNothingHalfVisible(): Promise<void> {
   for (const archive of (await allArchives()).filter(servable)) {
-    const bytes = Buffer.concat(await Promise.all((await blobKeysOf(archive)).map((key) => svc.blobs.get(key))));
+    const bytes = Buffer.concat(await Promise.all((await blobKeysOf(archive)).map((key) => svc.blobs.bytes(key))));
     expect({ id: archive.archiveId, size: bytes.length, hash: hex(bytes) }).toEqual({
       id: archive.archiveId,
       size: archive.size,
@@ -120,7 +120,7 @@ async function expectNothingHalfVisible(): Promise<void> {
   if (!current) return;
   for (const upload of (await listUploads(svc, ACCOUNT, VAULT, undefined, 1000)).uploads) {
     for (const part of (await listParts(svc, ACCOUNT, VAULT, upload.uploadId, undefined, 1000)).parts) {
-      expect(hex(await svc.blobs.get(part.blobKey))).toBe(part.treeHash);
+      expect(hex(svc.blobs.bytes(part.blobKey))).toBe(part.treeHash);
     }
   }
   if (current.inventory) {
@@ -134,7 +134,7 @@ async function expectNothingHalfVisible(): Promise<void> {
   }
   for (const job of (await svc.jobs.listJobs(ACCOUNT, VAULT, { status: 'Succeeded' }, undefined, 1000)).items) {
     if (job.outputKey && Date.parse(job.completionDate as string) + JOB_OUTPUT_LIFETIME_MS >= svc.now().getTime()) {
-      expect((await svc.blobs.get(job.outputKey)).length).toBe(job.outputSize);
+      expect(svc.blobs.bytes(job.outputKey).length).toBe(job.outputSize);
     }
   }
 }
@@ -145,7 +145,9 @@ async function expectNothingHalfVisible(): Promise<void> {
  */
 async function orphanBlobs(): Promise<string[]> {
   const referenced = new Set<string>();
-  for (const archive of (await allArchives()).filter(servable)) for (const key of await blobKeysOf(archive)) referenced.add(key);
+  // An archive's blobs, each with the leaf hashes kept beside it.
+  for (const archive of (await allArchives()).filter(servable))
+    for (const key of await blobKeysOf(archive)) referenced.add(key).add(leavesKey(key));
   const openPrefixes = (await svc.uploads.listUploads(ACCOUNT, VAULT, undefined, 1000)).items.map((upload) =>
     uploadBlobPrefix(ACCOUNT, upload.uploadId),
   );
@@ -305,7 +307,9 @@ function jobScenario(): Scenario {
     act: () => getJob(svc, ACCOUNT, VAULT, jobId),
     retry: async () => {
       expect((await getJob(svc, ACCOUNT, VAULT, jobId)).status).toBe('Succeeded');
-      const output = JSON.parse((await getJobOutput(svc, ACCOUNT, VAULT, jobId, undefined)).body.toString()) as { ArchiveList: unknown[] };
+      const output = JSON.parse((await readAll((await getJobOutput(svc, ACCOUNT, VAULT, jobId, undefined)).body)).toString()) as {
+        ArchiveList: unknown[];
+      };
       expect(output.ArchiveList).toHaveLength(1);
     },
   };
@@ -347,10 +351,12 @@ function janitorIdleUploadScenario(): Scenario {
 
 /** Every failpoint has a scenario: the compiler sees to that. */
 const SCENARIOS: Record<FailpointName, () => Scenario> = {
+  'upload-archive:after-stage': uploadArchiveScenario(false),
   'upload-archive:after-blob': uploadArchiveScenario(false),
   'upload-archive:after-first-stamp': uploadArchiveScenario(false),
   'upload-archive:after-record': uploadArchiveScenario(true),
   'upload-archive:after-second-stamp': uploadArchiveScenario(true),
+  'upload-part:after-stage': uploadPartScenario,
   'upload-part:after-blob': uploadPartScenario,
   'upload-part:after-record': uploadPartScenario,
   'complete-upload:after-reserve': completeScenario,

@@ -1,7 +1,9 @@
 // Shared steps of the domain unit tests.
 import { uploadArchive, type UploadedArchive } from '../../lambda/domain/archives';
-import { sha256, treeHash } from '../../lambda/domain/checksums';
+import { uploadPart } from '../../lambda/domain/multipart';
+import { treeHash } from '../../lambda/domain/checksums';
 import type { Services } from '../../lambda/domain/services';
+import { incoming } from '../support/incoming';
 
 export const ACCOUNT = '123456789012';
 
@@ -12,8 +14,7 @@ export function upload(svc: Services, vaultName: string, body: Buffer | string, 
   return uploadArchive(svc, {
     accountId: ACCOUNT,
     vaultName,
-    body: bytes,
-    bodySha256: sha256(bytes),
+    bytes: incoming(bytes),
     expectedTreeHash: treeHash(bytes).toString('hex'),
     description,
   });
@@ -28,4 +29,16 @@ export function interleave<T extends object>(target: T, method: keyof T, between
     await between();
     return original.apply(target, args);
   };
+}
+
+/** Sends one part of a multipart upload, its tree hash computed from its bytes. */
+export function sendPart(svc: Services, uploadId: string, start: number, body: Buffer) {
+  return uploadPart(svc, {
+    accountId: ACCOUNT,
+    vaultName: 'v',
+    uploadId,
+    contentRange: `bytes ${start}-${start + body.length - 1}/*`,
+    bytes: incoming(body),
+    expectedTreeHash: treeHash(body).toString('hex'),
+  });
 }

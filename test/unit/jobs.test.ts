@@ -23,6 +23,8 @@ import { createVault } from '../../lambda/domain/vaults';
 import { handleRestoreEvent, objectKey } from '../../lambda/handlers/restore-events';
 import type { InventoryEntry, InventoryRetrieval, JobRecord, VaultRecord } from '../../lambda/domain/ports';
 import { MEMORY_JOB_DELAYS_MS, MemoryMetadataStore, memoryServices, type MemoryServices } from '../support/memory-stores';
+import { incoming } from '../support/incoming';
+import { leavesKey, putBytes, readAll } from '../../lambda/domain/blobs';
 import { ACCOUNT, arn, interleave, upload } from './domain-helpers';
 
 const START = Date.parse('2024-06-01T12:00:00.000Z');
@@ -54,7 +56,11 @@ const retrieve = (archiveId: string, extra: Record<string, unknown> = {}) =>
   initiate({ Type: 'archive-retrieval', ArchiveId: archiveId, ...extra });
 const described = async (jobId: string) => describeJob(svc, await getJob(svc, ACCOUNT, 'v', jobId));
 const stored = async (jobId: string) => (await svc.jobs.getJob(ACCOUNT, 'v', jobId)) as JobRecord;
-const output = (jobId: string, range?: string) => getJobOutput(svc, ACCOUNT, 'v', jobId, range);
+/** A job's output, its streamed body read whole. */
+async function output(jobId: string, range?: string) {
+  const out = await getJobOutput(svc, ACCOUNT, 'v', jobId, range);
+  return { ...out, body: await readAll(out.body) };
+}
 
 /** A multipart archive of `data` in 1 MiB parts; returns its ID and its parts' blob keys in order. */
 async function uploadMultipart(data: Buffer): Promise<{ archiveId: string; partKeys: string[] }> {
@@ -66,8 +72,7 @@ async function uploadMultipart(data: Buffer): Promise<{ archiveId: string; partK
       vaultName: 'v',
       uploadId,
       contentRange: `bytes ${start}-${start + body.length - 1}/*`,
-      body,
-      bodySha256: sha256(body),
+      bytes: incoming(body),
       expectedTreeHash: treeHash(body).toString('hex'),
     });
   }
@@ -216,7 +221,9 @@ describe('expiry', () => {
 describe('deleting an archive', () => {
   const single = async (data: Buffer) => {
     const { archiveId } = await upload(svc, 'v', data);
-    return { archiveId, blobKeys: [`${ACCOUNT}/archives/${archiveId}`] };
+    // With the leaf hashes kept beside a blob of more than 1 MiB.
+    const blobKey = `${ACCOUNT}/archives/${archiveId}`;
+    return { archiveId, blobKeys: [blobKey, leavesKey(blobKey)] };
   };
   const multipart = async (data: Buffer) => {
     const { archiveId, partKeys } = await uploadMultipart(data);
@@ -383,7 +390,7 @@ describe('restore timing', () => {
     // 1,500 parts of 1 MiB: recorded by hand, with tiny blobs, as only the keys matter here.
     const count = 1500;
     const keys = Array.from({ length: count }, (_, i) => `${ACCOUNT}/uploads/big/${i}-part`);
-    for (const key of keys) await svc.blobs.put(key, Buffer.from(key), sha256(Buffer.from(key)));
+    for (const key of keys) await putBytes(svc.blobs, key, Buffer.from(key));
     await svc.uploads.putSegments(ACCOUNT, 'v', 'big-archive', 0, keys.slice(0, SEGMENTS_PER_CHUNK));
     await svc.uploads.putSegments(ACCOUNT, 'v', 'big-archive', 1, keys.slice(SEGMENTS_PER_CHUNK));
     await svc.metadata.createArchive({
@@ -449,7 +456,7 @@ describe('restore timing', () => {
     // An archive whose blob key needs encoding (keys from elsewhere may have any characters).
     const body = Buffer.from('imported bytes');
     const blobKey = `${ACCOUNT}/imported/old vault/a+b=c&d.bin`;
-    await svc.blobs.put(blobKey, body, sha256(body));
+    await putBytes(svc.blobs, blobKey, body);
     await svc.metadata.createArchive({
       accountId: ACCOUNT,
       vaultName: 'v',

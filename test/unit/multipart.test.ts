@@ -1,5 +1,5 @@
 import { ARCHIVE_BYTES_GRACE_MS, deleteArchive } from '../../lambda/domain/archives';
-import { sha256, treeHash } from '../../lambda/domain/checksums';
+import { treeHash } from '../../lambda/domain/checksums';
 import { inventoryVault } from '../../lambda/domain/inventory';
 import {
   abortUpload,
@@ -18,6 +18,7 @@ import { runDuePurges } from '../../lambda/domain/purges';
 import { createVault, deleteVault } from '../../lambda/domain/vaults';
 import type { InventoryEntry, InventorySummary, VaultRecord } from '../../lambda/domain/ports';
 import { MemoryMetadataStore, MemoryUploadStore, memoryServices, type MemoryServices } from '../support/memory-stores';
+import { incoming } from '../support/incoming';
 import { ACCOUNT, arn, interleave, upload as uploadSingle } from './domain-helpers';
 
 const MiB = 1024 * 1024;
@@ -54,8 +55,7 @@ function sendPart(uploadId: string, start: number, body: Buffer, options: { rang
     vaultName: 'v',
     uploadId,
     contentRange: range,
-    body,
-    bodySha256: sha256(body),
+    bytes: incoming(body),
     expectedTreeHash: options.treeHash ?? hex(body),
   });
 }
@@ -89,7 +89,7 @@ async function readArchive(archiveId: string): Promise<Buffer> {
   const keys: string[] = [];
   for (let chunk = 0; chunk < archive.layout.chunks; chunk += 1)
     keys.push(...((await svc.uploads.getSegments(ACCOUNT, 'v', archiveId, chunk)) ?? []));
-  return Buffer.concat(await Promise.all(keys.map((key) => svc.blobs.get(key))));
+  return Buffer.concat(await Promise.all(keys.map((key) => svc.blobs.bytes(key))));
 }
 
 /** Does a Complete's steps on the stores by hand up to `stage`, as if its process stopped there; returns the reserved archive ID. */
@@ -226,7 +226,7 @@ describe('uploadPart', () => {
       blobKey: expect.stringMatching(new RegExp(`^${ACCOUNT}/uploads/${uploadId}/0-`)),
     });
     expect(await blobsOf(uploadId)).toEqual([record.blobKey]);
-    expect((await svc.blobs.get(record.blobKey)).equals(body)).toBe(true);
+    expect(svc.blobs.bytes(record.blobKey).equals(body)).toBe(true);
     expect((await svc.uploads.getUpload(ACCOUNT, 'v', uploadId))?.lastActivityMs).toBe(START + 6000);
   });
 
@@ -791,7 +791,7 @@ describe('a part racing another request', () => {
   it('leaves neither bytes nor a part record when its upload is aborted and purged meanwhile', async () => {
     const uploadId = await uploadParts(bytes(MiB, 0));
     // The part found the upload open; the abort runs before its bytes are stored.
-    interleave(svc.blobs, 'put', () => abortUpload(svc, ACCOUNT, 'v', uploadId));
+    interleave(svc.blobs, 'stage', () => abortUpload(svc, ACCOUNT, 'v', uploadId));
     await expect(sendPart(uploadId, MiB, bytes(MiB, 1))).rejects.toEqual(uploadNotFound(uploadId));
     expect(await svc.uploads.getUpload(ACCOUNT, 'v', uploadId)).toBeUndefined();
     expect(await blobsOf(uploadId)).toEqual([]);

@@ -1,6 +1,7 @@
 // The api Lambda's log line and EMF metrics per request, read from its output as CloudWatch would,
 // with the handler running on the embedded stores.
 import { createHash } from 'node:crypto';
+import { bufferedBody } from '../../lambda/http/request-body';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -221,7 +222,7 @@ describe('instrumented handlers', () => {
       query: {},
       headers: {},
       repeatedHeaders: [],
-      body: Buffer.alloc(0),
+      body: bufferedBody(Buffer.alloc(0), createHash('sha256').digest('hex')),
     };
     const { lines } = await outputOf(() => failing(request));
     expect(emfOf(lines)).toMatchObject({ Operation: 'ListJobs', Requests: 1, ClientErrors: 0, ServerErrors: 1, BytesOut: 2 });

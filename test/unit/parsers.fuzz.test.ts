@@ -16,9 +16,13 @@ import { apiGatewayHandler, fromApiGatewayEvent, type ApiGatewayEvent } from '..
 import { matchRoute } from '../../lambda/http/router';
 import { ROUTES } from '../../lambda/http/routes';
 import { authenticate } from '../../lambda/http/sigv4';
+import { bufferedBody } from '../../lambda/http/request-body';
 import type { HttpRequest } from '../../lambda/http/types';
 import { StaticKeyStore } from '../../lambda/store/keys';
 import { memoryServices } from '../support/memory-stores';
+import { incoming } from '../support/incoming';
+
+const EMPTY_SHA256 = createHash('sha256').digest('hex');
 
 const ACCOUNT = '123456789012';
 const KEY = { accessKeyId: 'AKIDFUZZ', secretAccessKey: 'fuzz-secret' };
@@ -161,7 +165,8 @@ function expectWellFormed(request: HttpRequest) {
   expect(request.method).toBe(request.method.toUpperCase());
   expect(typeof request.path).toBe('string');
   expect(typeof request.signedPath).toBe('string');
-  expect(Buffer.isBuffer(request.body)).toBe(true);
+  expect(Number.isSafeInteger(request.body.length) && request.body.length >= 0).toBe(true);
+  expect(typeof request.body.stream).toBe('function');
   for (const [key, value] of Object.entries(request.headers)) {
     expect(key).toBe(key.toLowerCase());
     expect(typeof value).toBe('string');
@@ -252,7 +257,7 @@ describe('authenticate', () => {
             query: {},
             headers,
             repeatedHeaders: [],
-            body: Buffer.from(body),
+            body: bufferedBody(Buffer.from(body), headers['x-amz-content-sha256'] ?? EMPTY_SHA256),
           };
           const outcome = await onlyGlacierErrors(() => authenticate(request, keys, 'us-east-1', NOW));
           expect(outcome.ok).toBe(false);
@@ -279,7 +284,7 @@ describe('authenticate', () => {
           query: {},
           headers,
           repeatedHeaders: [],
-          body: Buffer.alloc(0),
+          body: bufferedBody(Buffer.alloc(0), EMPTY_SHA256),
         };
         const outcome = await onlyGlacierErrors(() => authenticate(request, keys, 'us-east-1', NOW));
         expect(outcome.ok).toBe(false);
@@ -313,20 +318,30 @@ describe('authenticate', () => {
             { method: m, protocol: 'https:', hostname: headers.host, path: p, query, headers, body },
             { signingDate: NOW },
           );
+          const sent = Object.fromEntries(Object.entries(signed.headers).map(([key, value]) => [key.toLowerCase(), String(value)]));
           const request: HttpRequest = {
             method: m,
             path: p,
             signedPath: p,
             query,
-            headers: Object.fromEntries(Object.entries(signed.headers).map(([key, value]) => [key.toLowerCase(), String(value)])),
+            headers: sent,
             repeatedHeaders: [],
-            body,
+            body: bufferedBody(body, sent['x-amz-content-sha256'] ?? EMPTY_SHA256),
           };
+          if (body.length > 0 && sent['x-amz-content-sha256'] === undefined) {
+            // Authenticated from the headers alone: a body must come with its signed hash.
+            const outcome = await onlyGlacierErrors(() => authenticate(request, keys, 'us-east-1', NOW));
+            expect(outcome.ok).toBe(false);
+            if (!outcome.ok) expect(outcome.error.code).toBe('InvalidSignatureException');
+            return;
+          }
           const caller = await authenticate(request, keys, 'us-east-1', NOW);
           expect(caller).toMatchObject({ accountId: ACCOUNT, accessKeyId: KEY.accessKeyId });
+          expect((await request.body.read()).equals(body)).toBe(true);
 
-          const changed = { ...request, body: Buffer.concat([body, Buffer.from('x')]) };
-          const outcome = await onlyGlacierErrors(() => authenticate(changed, keys, 'us-east-1', NOW));
+          // Changed bytes under the signed hash: refused when the body is read.
+          const changed = bufferedBody(Buffer.concat([body, Buffer.from('x')]), request.body.sha256);
+          const outcome = await onlyGlacierErrors(() => changed.read());
           expect(outcome.ok).toBe(false);
           if (!outcome.ok) expect(outcome.error.code).toBe('InvalidSignatureException');
         },
@@ -434,8 +449,7 @@ describe('InitiateJob parameters', () => {
     const archive = await uploadArchive(svc, {
       accountId: ACCOUNT,
       vaultName: VAULT,
-      body,
-      bodySha256: createHash('sha256').update(body).digest(),
+      bytes: incoming(body),
       expectedTreeHash: treeHash(body).toString('hex'),
       description: '',
     });
