@@ -53,11 +53,11 @@ export async function piecesOf(svc: Services, archive: ArchiveRef, start: number
  */
 export async function archiveStream(svc: Services, archive: ArchiveRef, start: number, end: number): Promise<Readable> {
   const pieces = await piecesOf(svc, archive, start, end);
-  const first = await svc.blobs.get(pieces[0].key, pieces[0]);
+  const first = await svc.blobs.get(pieces[0].key, { start: pieces[0].start, end: pieces[0].end });
   return Readable.from(
     (async function* () {
       for (const [i, piece] of pieces.entries()) {
-        const stream = i === 0 ? first : await svc.blobs.get(piece.key, piece);
+        const stream = i === 0 ? first : await svc.blobs.get(piece.key, { start: piece.start, end: piece.end });
         let read = 0;
         for await (const chunk of stream) {
           read += (chunk as Buffer).length;
@@ -109,7 +109,11 @@ async function leavesOf(svc: Services, piece: Piece): Promise<Buffer[]> {
     return Array.from({ length: count }, (_, i) => stored.subarray((first + i) * LEAF_BYTES, (first + i + 1) * LEAF_BYTES));
   }
   const hashing = new TreeHashing();
-  await pipeline(await svc.blobs.get(piece.key, piece), hashing, new Writable({ write: (_chunk, _encoding, done) => done() }));
+  await pipeline(
+    await svc.blobs.get(piece.key, { start: piece.start, end: piece.end }),
+    hashing,
+    new Writable({ write: (_chunk, _encoding, done) => done() }),
+  );
   return hashing.leaves;
 }
 
