@@ -3,6 +3,7 @@
 // what Glacier promises; and once the janitor has run a day later, no stored bytes are left
 // that nothing refers to.
 import { ARCHIVE_BYTES_GRACE_MS, deleteArchive, uploadArchive } from '../../lambda/domain/archives';
+import { parseJobRequest } from '../../lambda/ops/job-parameters';
 import { treeHash } from '../../lambda/domain/checksums';
 import { FAILPOINTS, disableFailpoints, enableFailpoints, type FailpointName } from '../../lambda/domain/failpoints';
 import { inventoryVault } from '../../lambda/domain/inventory';
@@ -133,7 +134,11 @@ async function expectNothingHalfVisible(): Promise<void> {
     expect(entries).toBe(current.inventory.numberOfArchives);
   }
   for (const job of (await svc.jobs.listJobs(ACCOUNT, VAULT, { status: 'Succeeded' }, undefined, 1000)).items) {
-    if (job.outputKey && Date.parse(job.completionDate as string) + JOB_OUTPUT_LIFETIME_MS >= svc.now().getTime()) {
+    if (
+      job.action === 'InventoryRetrieval' &&
+      job.outputKey &&
+      Date.parse(job.completionDate ?? '') + JOB_OUTPUT_LIFETIME_MS >= svc.now().getTime()
+    ) {
       expect(svc.blobs.bytes(job.outputKey).length).toBe(job.outputSize);
     }
   }
@@ -152,7 +157,11 @@ async function orphanBlobs(): Promise<string[]> {
     uploadBlobPrefix(ACCOUNT, upload.uploadId),
   );
   for (const job of (await svc.jobs.listJobs(ACCOUNT, VAULT, {}, undefined, 1000)).items) {
-    if (job.outputKey && Date.parse(job.completionDate as string) + JOB_OUTPUT_LIFETIME_MS >= svc.now().getTime())
+    if (
+      job.action === 'InventoryRetrieval' &&
+      job.outputKey &&
+      Date.parse(job.completionDate ?? '') + JOB_OUTPUT_LIFETIME_MS >= svc.now().getTime()
+    )
       referenced.add(job.outputKey);
   }
   return svc.blobs.keys().filter((key) => !referenced.has(key) && !openPrefixes.some((prefix) => key.startsWith(prefix)));
@@ -300,14 +309,14 @@ function jobScenario(): Scenario {
       svc.advance(1000);
       await inventoryVault(svc, await vault());
       const body = Buffer.from(JSON.stringify({ Type: 'inventory-retrieval', Tier: 'Standard' }));
-      jobId = (await initiateJob(svc, ACCOUNT, VAULT, body)).jobId;
+      jobId = (await initiateJob(svc, ACCOUNT, VAULT, parseJobRequest(body))).jobId;
       svc.advance(MEMORY_JOB_DELAYS_MS.Standard);
     },
     // DescribeJob completes a job whose time has come.
     act: () => getJob(svc, ACCOUNT, VAULT, jobId),
     retry: async () => {
       expect((await getJob(svc, ACCOUNT, VAULT, jobId)).status).toBe('Succeeded');
-      const output = JSON.parse((await readAll((await getJobOutput(svc, ACCOUNT, VAULT, jobId, undefined)).body)).toString()) as {
+      const output = JSON.parse((await readAll((await getJobOutput(svc, ACCOUNT, VAULT, jobId)).body)).toString()) as {
         ArchiveList: unknown[];
       };
       expect(output.ArchiveList).toHaveLength(1);

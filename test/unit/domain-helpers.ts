@@ -1,6 +1,10 @@
 // Shared steps of the domain unit tests.
 import { uploadArchive, type UploadedArchive } from '../../lambda/domain/archives';
 import { uploadPart } from '../../lambda/domain/multipart';
+import { getJobOutput, initiateJob } from '../../lambda/domain/jobs';
+import { readAll } from '../../lambda/domain/blobs';
+import { parseJobRequest } from '../../lambda/ops/job-parameters';
+import { jobOutputResponse, rangeOf } from '../../lambda/ops/jobs';
 import { treeHash } from '../../lambda/domain/checksums';
 import type { Services } from '../../lambda/domain/services';
 import { incoming } from '../support/incoming';
@@ -41,4 +45,16 @@ export function sendPart(svc: Services, uploadId: string, start: number, body: B
     bytes: incoming(body),
     expectedTreeHash: treeHash(body).toString('hex'),
   });
+}
+
+/** InitiateJob with these parameters, read as the operation reads its body. */
+export function startJob(svc: Services, vaultName: string, params: Record<string, unknown>, accountId = ACCOUNT) {
+  return initiateJob(svc, accountId, vaultName, parseJobRequest(Buffer.from(JSON.stringify(params))));
+}
+
+/** GetJobOutput's answer as the operation shapes it, its streamed body read whole. */
+export async function jobOutput(svc: Services, vaultName: string, jobId: string, rangeHeader?: string, accountId = ACCOUNT) {
+  const output = jobOutputResponse(await getJobOutput(svc, accountId, vaultName, jobId, rangeOf(rangeHeader)), rangeHeader);
+  const body = Buffer.isBuffer(output.body) ? output.body : await readAll(output.body);
+  return { status: output.status, headers: output.headers, contentType: output.headers['content-type'], body };
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { S3Event } from 'aws-lambda';
+import { parseJobFilter, parseJobRequest } from '../../lambda/ops/job-parameters';
 import { ARCHIVE_BYTES_GRACE_MS, deleteArchive } from '../../lambda/domain/archives';
 import { MiB, combineTreeHashes, sha256, treeHash } from '../../lambda/domain/checksums';
 import { inventoryVault } from '../../lambda/domain/inventory';
@@ -10,7 +11,6 @@ import {
   completeDueJobs,
   describeJob,
   getJob,
-  getJobOutput,
   initiateJob,
   isTreeHashAligned,
   listJobs,
@@ -24,8 +24,8 @@ import { handleRestoreEvent, objectKey } from '../../lambda/handlers/restore-eve
 import type { InventoryEntry, InventoryRetrieval, JobRecord, VaultRecord } from '../../lambda/domain/ports';
 import { MEMORY_JOB_DELAYS_MS, MemoryMetadataStore, memoryServices, type MemoryServices } from '../support/memory-stores';
 import { incoming } from '../support/incoming';
-import { leavesKey, putBytes, readAll } from '../../lambda/domain/blobs';
-import { ACCOUNT, arn, interleave, upload } from './domain-helpers';
+import { leavesKey, putBytes } from '../../lambda/domain/blobs';
+import { ACCOUNT, jobOutput, arn, interleave, upload } from './domain-helpers';
 
 const START = Date.parse('2024-06-01T12:00:00.000Z');
 const HOUR = 60 * 60 * 1000;
@@ -49,7 +49,7 @@ const invalid = (message: string | RegExp) => error('InvalidParameterValueExcept
 const jobNotFound = (jobId: string) => error('ResourceNotFoundException', `The job ID was not found: ${jobId}`);
 
 async function initiate(params: Record<string, unknown>, vaultName = 'v'): Promise<string> {
-  return (await initiateJob(svc, ACCOUNT, vaultName, Buffer.from(JSON.stringify(params)))).jobId;
+  return (await initiateJob(svc, ACCOUNT, vaultName, parseJobRequest(Buffer.from(JSON.stringify(params))))).jobId;
 }
 
 const retrieve = (archiveId: string, extra: Record<string, unknown> = {}) =>
@@ -58,8 +58,7 @@ const described = async (jobId: string) => describeJob(svc, await getJob(svc, AC
 const stored = async (jobId: string) => (await svc.jobs.getJob(ACCOUNT, 'v', jobId)) as JobRecord;
 /** A job's output, its streamed body read whole. */
 async function output(jobId: string, range?: string) {
-  const out = await getJobOutput(svc, ACCOUNT, 'v', jobId, range);
-  return { ...out, body: await readAll(out.body) };
+  return jobOutput(svc, 'v', jobId, range);
 }
 
 /** A multipart archive of `data` in 1 MiB parts; returns its ID and its parts' blob keys in order. */
@@ -172,9 +171,11 @@ describe('tiers', () => {
     const other = await initiate({ Type: 'archive-retrieval', ArchiveId: inW.archiveId, Tier: 'Expedited' }, 'w');
 
     svc.advance(MEMORY_JOB_DELAYS_MS.Expedited);
-    const completed = await listJobs(svc, ACCOUNT, 'v', { completed: 'true', limit: 50 });
+    const completed = await listJobs(svc, ACCOUNT, 'v', { filter: parseJobFilter({ completed: 'true' }), limit: 50 });
     expect(completed.jobs.map((job) => job.jobId)).toEqual([expedited]);
-    expect((await listJobs(svc, ACCOUNT, 'v', { statuscode: 'InProgress', limit: 50 })).jobs.map((job) => job.jobId)).toEqual([bulk]);
+    expect(
+      (await listJobs(svc, ACCOUNT, 'v', { filter: parseJobFilter({ statuscode: 'InProgress' }), limit: 50 })).jobs.map((job) => job.jobId),
+    ).toEqual([bulk]);
     expect(await completeDueJobs(svc)).toBe(1);
     expect((await svc.jobs.getJob(ACCOUNT, 'w', other))?.status).toBe('Succeeded');
   });
@@ -193,7 +194,7 @@ describe('expiry', () => {
     svc.advance(1);
     await expect(getJob(svc, ACCOUNT, 'v', jobId)).rejects.toEqual(jobNotFound(jobId));
     await expect(output(jobId)).rejects.toEqual(jobNotFound(jobId));
-    expect((await listJobs(svc, ACCOUNT, 'v', { limit: 50 })).jobs).toEqual([]);
+    expect((await listJobs(svc, ACCOUNT, 'v', { filter: {}, limit: 50 })).jobs).toEqual([]);
   });
 
   it('a failed job expires the same way', async () => {
@@ -976,7 +977,8 @@ describe('inventory output', () => {
     svc.advance(MEMORY_JOB_DELAYS_MS.Bulk);
     const job = await getJob(svc, ACCOUNT, 'v', jobId);
     const completedAt = svc.now().getTime();
-    const outputKey = job.outputKey as string;
+    if (job.action !== 'InventoryRetrieval' || !job.outputKey) throw new Error('an inventory retrieval with its output was expected');
+    const outputKey = job.outputKey;
     expect(outputKey.startsWith(`${ACCOUNT}/jobs/${jobId}/`)).toBe(true);
     expect(svc.blobs.hotKeys()).toEqual([outputKey]);
     expect(svc.purges.pending().filter(({ task }) => task.kind === 'blob')).toEqual([

@@ -8,7 +8,8 @@ import fc from 'fast-check';
 import { uploadArchive } from '../../lambda/domain/archives';
 import { MiB, treeHash } from '../../lambda/domain/checksums';
 import { GlacierError } from '../../lambda/domain/errors';
-import { initiateJob, parseRangeHeader } from '../../lambda/domain/jobs';
+import { initiateJob } from '../../lambda/domain/jobs';
+import { parseJobRequest, parseRangeHeader } from '../../lambda/ops/job-parameters';
 import { MAX_PARTS, parseContentRange } from '../../lambda/domain/multipart';
 import { createVault } from '../../lambda/domain/vaults';
 import { createApi } from '../../lambda/http/api';
@@ -501,7 +502,7 @@ describe('InitiateJob parameters', () => {
     await fc.assert(
       fc.asyncProperty(body, async (text) => {
         const outcome = await onlyGlacierErrors(() =>
-          initiateJob(svc, ACCOUNT, VAULT, Buffer.from(text.replace('"ARCHIVE"', JSON.stringify(archiveId)))),
+          initiateJob(svc, ACCOUNT, VAULT, parseJobRequest(Buffer.from(text.replace('"ARCHIVE"', JSON.stringify(archiveId))))),
         );
         if (!outcome.ok) return;
         const job = await svc.jobs.getJob(ACCOUNT, VAULT, outcome.value.jobId);
