@@ -1,5 +1,5 @@
 import { invalidParameter, missingHeader, notFound } from './errors';
-import { MiB, combineTreeHashes, isSha256Hex } from './checksums';
+import { MiB, combineTreeHashes } from './checksums';
 import { failpoint } from './failpoints';
 import { newArchiveId, newUploadId, randomSuffix } from './ids';
 import { validateDescription, vaultArn, vaultPath } from './names';
@@ -28,37 +28,8 @@ export function uploadBlobPrefix(accountId: string, uploadId: string): string {
   return `${accountId}/uploads/${uploadId}/`;
 }
 
-/** The largest part size this endpoint takes in one request body. */
-export function maxPartSizeFor(maxBodyBytes: number): number {
-  if (maxBodyBytes < MIN_PART_SIZE) return 0;
-  let size = MIN_PART_SIZE;
-  while (size * 2 <= Math.min(maxBodyBytes, MAX_PART_SIZE)) size *= 2;
-  return size;
-}
-
 function uploadNotFound(svc: Services, accountId: string, vaultName: string, uploadId: string) {
   return notFound(`Multipart upload not found: ${uploadId} in ${vaultArn(svc.region, accountId, vaultName)}`);
-}
-
-function parsePartSize(raw: string | undefined, maxBodyBytes: number): number {
-  const size = raw !== undefined && /^\d+$/.test(raw) ? Number(raw) : NaN;
-  const powerOfTwoMiB = size >= MIN_PART_SIZE && size <= MAX_PART_SIZE && size % MiB === 0 && ((size / MiB) & (size / MiB - 1)) === 0;
-  if (!powerOfTwoMiB) {
-    throw invalidParameter(
-      `Invalid part size: ${raw ?? 'null'}. Part size must not be null, must be a power of two and be between 1048576 and 4294967296 bytes.`,
-    );
-  }
-  const max = maxPartSizeFor(maxBodyBytes);
-  if (max === 0)
-    throw invalidParameter(
-      `This endpoint accepts request bodies of at most ${maxBodyBytes} bytes, too few for any part: it accepts no multipart uploads.`,
-    );
-  if (size > max) {
-    throw invalidParameter(
-      `Invalid part size: ${size}. This endpoint accepts request bodies of at most ${maxBodyBytes} bytes, so its largest part size is ${max} bytes.`,
-    );
-  }
-  return size;
 }
 
 async function requireOpenUpload(svc: Services, accountId: string, vaultName: string, uploadId: string): Promise<UploadRecord> {
@@ -72,9 +43,14 @@ async function requireOpenUpload(svc: Services, accountId: string, vaultName: st
 
 export async function initiateUpload(
   svc: Services,
-  input: { accountId: string; vaultName: string; partSize: string | undefined; description: string },
+  input: {
+    accountId: string;
+    vaultName: string;
+    /** Already checked against Glacier's and the endpoint's limits. */ partSize: number;
+    description: string;
+  },
 ): Promise<{ uploadId: string; location: string }> {
-  const partSize = parsePartSize(input.partSize, svc.maxBodyBytes);
+  const { partSize } = input;
   validateDescription(input.description);
   await requireVault(svc, input.accountId, input.vaultName);
   const now = svc.now();
@@ -176,12 +152,6 @@ function checkParts(upload: UploadRecord, parts: PartRecord[], archiveSize: numb
   return total;
 }
 
-function parseArchiveSize(raw: string | undefined): number {
-  if (raw === undefined) throw missingHeader('x-amz-archive-size');
-  if (!/^\d+$/.test(raw)) throw invalidParameter(`Invalid x-amz-archive-size: ${raw}`);
-  return Number(raw);
-}
-
 /**
  * Assembles the archive from the parts' records, without reading the bytes: the tree hash
  * comes from the parts' tree hashes, and the archive points at the parts' blobs. Each step
@@ -191,12 +161,9 @@ function parseArchiveSize(raw: string | undefined): number {
  */
 export async function completeUpload(
   svc: Services,
-  input: { accountId: string; vaultName: string; uploadId: string; archiveSize: string | undefined; expectedTreeHash: string | undefined },
+  input: { accountId: string; vaultName: string; uploadId: string; archiveSize: number; /** In hex. */ expectedTreeHash: string },
 ): Promise<{ archiveId: string; treeHash: string; location: string }> {
-  const { accountId, vaultName, uploadId } = input;
-  const archiveSize = parseArchiveSize(input.archiveSize);
-  if (input.expectedTreeHash === undefined) throw missingHeader('x-amz-sha256-tree-hash');
-  if (!isSha256Hex(input.expectedTreeHash)) throw invalidParameter(`Invalid x-amz-sha256-tree-hash: ${input.expectedTreeHash}`);
+  const { accountId, vaultName, uploadId, archiveSize } = input;
   const expected = input.expectedTreeHash.toLowerCase();
 
   const vault = await requireVault(svc, accountId, vaultName);

@@ -50,7 +50,11 @@ export function incomingBytes(ctx: OpContext): IncomingBytes {
 
 /** The x-amz-sha256-tree-hash header, required and in hex. */
 export function treeHashHeader(ctx: OpContext): string {
-  const value = requireHeader(ctx, 'x-amz-sha256-tree-hash');
+  return parseTreeHash(ctx.request.headers['x-amz-sha256-tree-hash']);
+}
+
+export function parseTreeHash(value: string | undefined): string {
+  if (value === undefined || value === '') throw missingHeader('x-amz-sha256-tree-hash');
   if (!isSha256Hex(value)) throw invalidParameter(`Invalid x-amz-sha256-tree-hash: ${value}`);
   return value;
 }

@@ -50,7 +50,7 @@ function putArchive(body: Buffer = DATA, description = 'single') {
 }
 
 async function initiate(): Promise<string> {
-  return (await initiateUpload(svc, { accountId: ACCOUNT, vaultName: VAULT, partSize: String(MiB), description: 'multipart' })).uploadId;
+  return (await initiateUpload(svc, { accountId: ACCOUNT, vaultName: VAULT, partSize: MiB, description: 'multipart' })).uploadId;
 }
 
 function sendPart(uploadId: string, index: number) {
@@ -71,7 +71,7 @@ async function sendAllParts(uploadId: string): Promise<void> {
 }
 
 const complete = (uploadId: string) =>
-  completeUpload(svc, { accountId: ACCOUNT, vaultName: VAULT, uploadId, archiveSize: String(DATA.length), expectedTreeHash: hex(DATA) });
+  completeUpload(svc, { accountId: ACCOUNT, vaultName: VAULT, uploadId, archiveSize: DATA.length, expectedTreeHash: hex(DATA) });
 
 const vault = async () => (await svc.metadata.getVault(ACCOUNT, VAULT)) as VaultRecord;
 

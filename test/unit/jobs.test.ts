@@ -63,7 +63,7 @@ async function output(jobId: string, range?: string) {
 
 /** A multipart archive of `data` in 1 MiB parts; returns its ID and its parts' blob keys in order. */
 async function uploadMultipart(data: Buffer): Promise<{ archiveId: string; partKeys: string[] }> {
-  const { uploadId } = await initiateUpload(svc, { accountId: ACCOUNT, vaultName: 'v', partSize: String(MiB), description: 'multipart' });
+  const { uploadId } = await initiateUpload(svc, { accountId: ACCOUNT, vaultName: 'v', partSize: MiB, description: 'multipart' });
   for (let start = 0; start < data.length; start += MiB) {
     const body = data.subarray(start, start + MiB);
     await uploadPart(svc, {
@@ -79,7 +79,7 @@ async function uploadMultipart(data: Buffer): Promise<{ archiveId: string; partK
     accountId: ACCOUNT,
     vaultName: 'v',
     uploadId,
-    archiveSize: String(data.length),
+    archiveSize: data.length,
     expectedTreeHash: treeHash(data).toString('hex'),
   });
   return { archiveId, partKeys: (await svc.uploads.getSegments(ACCOUNT, 'v', archiveId, 0)) ?? [] };

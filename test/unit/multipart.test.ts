@@ -1,5 +1,7 @@
 import { ARCHIVE_BYTES_GRACE_MS, deleteArchive } from '../../lambda/domain/archives';
 import { treeHash } from '../../lambda/domain/checksums';
+import { maxPartSizeFor, parseArchiveSize, parsePartSize } from '../../lambda/ops/multipart-parameters';
+import { parseTreeHash } from '../../lambda/ops/operation';
 import { inventoryVault } from '../../lambda/domain/inventory';
 import {
   abortUpload,
@@ -7,7 +9,6 @@ import {
   initiateUpload,
   listParts,
   listUploads,
-  maxPartSizeFor,
   purgeIdleUploads,
   uploadBlobPrefix,
   uploadPart,
@@ -45,7 +46,9 @@ const bytes = (length: number, seed: number) => Buffer.alloc(length, `part ${see
 const hex = (data: Buffer) => treeHash(data).toString('hex');
 
 async function initiate(partSize: string | undefined = String(MiB), description = 'multipart'): Promise<string> {
-  return (await initiateUpload(svc, { accountId: ACCOUNT, vaultName: 'v', partSize, description })).uploadId;
+  return (
+    await initiateUpload(svc, { accountId: ACCOUNT, vaultName: 'v', partSize: parsePartSize(partSize, svc.maxBodyBytes), description })
+  ).uploadId;
 }
 
 function sendPart(uploadId: string, start: number, body: Buffer, options: { range?: string | null; treeHash?: string } = {}) {
@@ -60,13 +63,14 @@ function sendPart(uploadId: string, start: number, body: Buffer, options: { rang
   });
 }
 
-function complete(uploadId: string, archiveSize: number | string | undefined, expectedTreeHash: string | undefined) {
+async function complete(uploadId: string, archiveSize: number | string | undefined, expectedTreeHash: string | undefined) {
   return completeUpload(svc, {
     accountId: ACCOUNT,
     vaultName: 'v',
     uploadId,
-    archiveSize: typeof archiveSize === 'number' ? String(archiveSize) : archiveSize,
-    expectedTreeHash,
+    // Read as the operation reads its headers.
+    archiveSize: parseArchiveSize(typeof archiveSize === 'number' ? String(archiveSize) : archiveSize),
+    expectedTreeHash: parseTreeHash(expectedTreeHash),
   });
 }
 
@@ -133,7 +137,7 @@ describe('initiateUpload', () => {
     const { uploadId, location } = await initiateUpload(svc, {
       accountId: ACCOUNT,
       vaultName: 'v',
-      partSize: '2097152',
+      partSize: parsePartSize('2097152', svc.maxBodyBytes),
       description: 'my backup',
     });
     expect(uploadId).toMatch(/^[A-Za-z0-9_][A-Za-z0-9_-]{91}$/);
@@ -169,9 +173,9 @@ describe('initiateUpload', () => {
     ['a negative number', '-1048576', '-1048576'],
     ['no value', undefined, 'null'],
   ])('refuses a part size of %s', async (_what, partSize, shown) => {
-    await expect(initiateUpload(svc, { accountId: ACCOUNT, vaultName: 'v', partSize, description: '' })).rejects.toEqual(
-      invalid(sizeMessage(shown)),
-    );
+    const attempt = async () =>
+      initiateUpload(svc, { accountId: ACCOUNT, vaultName: 'v', partSize: parsePartSize(partSize, svc.maxBodyBytes), description: '' });
+    await expect(attempt()).rejects.toEqual(invalid(sizeMessage(shown)));
     expect((await svc.uploads.listUploads(ACCOUNT, 'v', undefined, 10)).items).toEqual([]);
   });
 
@@ -202,7 +206,7 @@ describe('initiateUpload', () => {
   });
 
   it('refuses a vault that does not exist', async () => {
-    await expect(initiateUpload(svc, { accountId: ACCOUNT, vaultName: 'ghost', partSize: String(MiB), description: '' })).rejects.toEqual(
+    await expect(initiateUpload(svc, { accountId: ACCOUNT, vaultName: 'ghost', partSize: MiB, description: '' })).rejects.toEqual(
       error('ResourceNotFoundException', `Vault not found for ARN: ${arn('ghost')}`),
     );
   });
@@ -651,7 +655,7 @@ describe('purgeIdleUploads', () => {
         [ACCOUNT, 'w'],
         ['999988887777', 'v'],
       ]) {
-        const { uploadId } = await initiateUpload(svc, { accountId, vaultName, partSize: String(MiB), description: '' });
+        const { uploadId } = await initiateUpload(svc, { accountId, vaultName, partSize: MiB, description: '' });
         created.push({ accountId, vaultName, uploadId });
       }
     }

@@ -77,7 +77,7 @@ describe('an upload whose bytes fail on the way', () => {
   });
 
   it('as a part, is refused and leaves no part', async () => {
-    const { uploadId } = await initiateUpload(svc, { accountId: ACCOUNT, vaultName: 'v', partSize: String(4 * MiB), description: '' });
+    const { uploadId } = await initiateUpload(svc, { accountId: ACCOUNT, vaultName: 'v', partSize: 4 * MiB, description: '' });
     const attempt = uploadPart(svc, {
       accountId: ACCOUNT,
       vaultName: 'v',
@@ -139,7 +139,7 @@ describe('leaf hashes', () => {
   it("of a multipart archive's parts combine into a range's tree hash across parts", async () => {
     const data = randomBytes(9 * MiB + 5);
     const partSize = 4 * MiB;
-    const { uploadId } = await initiateUpload(svc, { accountId: ACCOUNT, vaultName: 'v', partSize: String(partSize), description: '' });
+    const { uploadId } = await initiateUpload(svc, { accountId: ACCOUNT, vaultName: 'v', partSize: partSize, description: '' });
     for (let start = 0; start < data.length; start += partSize) {
       const part = data.subarray(start, start + partSize);
       await uploadPart(svc, {
@@ -155,7 +155,7 @@ describe('leaf hashes', () => {
       accountId: ACCOUNT,
       vaultName: 'v',
       uploadId,
-      archiveSize: String(data.length),
+      archiveSize: data.length,
       expectedTreeHash: hex(data),
     });
     const jobId = await retrieveWhole(archiveId);

@@ -60,7 +60,7 @@ describe.each([false, true])('a vault deleted (and made again: %s) while an uplo
   });
 
   it('CompleteMultipartUpload answers 404, not 201', async () => {
-    const { uploadId } = await initiateUpload(svc, { accountId: ACCOUNT, vaultName: 'v', partSize: String(MiB), description: '' });
+    const { uploadId } = await initiateUpload(svc, { accountId: ACCOUNT, vaultName: 'v', partSize: MiB, description: '' });
     const part = Buffer.alloc(MiB, 'p');
     await sendPart(svc, uploadId, 0, part);
     const race = deleteVaultAt('complete-upload:after-first-stamp', recreate);
@@ -69,7 +69,7 @@ describe.each([false, true])('a vault deleted (and made again: %s) while an uplo
         accountId: ACCOUNT,
         vaultName: 'v',
         uploadId,
-        archiveSize: String(MiB),
+        archiveSize: MiB,
         expectedTreeHash: treeHash(part).toString('hex'),
       }),
     ).rejects.toEqual(vaultGone);
