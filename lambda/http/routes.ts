@@ -14,7 +14,7 @@ export interface Route {
 
 const V = '/{accountId}/vaults/{vaultName}';
 
-export const ROUTES: readonly Route[] = [
+const TABLE = [
   { operation: 'ListVaults', method: 'GET', path: '/{accountId}/vaults', status: 200 },
   { operation: 'CreateVault', method: 'PUT', path: V, status: 201 },
   { operation: 'DescribeVault', method: 'GET', path: V, status: 200 },
@@ -56,7 +56,12 @@ export const ROUTES: readonly Route[] = [
   { operation: 'GetDataRetrievalPolicy', method: 'GET', path: '/{accountId}/policies/data-retrieval', status: 200 },
   { operation: 'PurchaseProvisionedCapacity', method: 'POST', path: '/{accountId}/provisioned-capacity', status: 201 },
   { operation: 'ListProvisionedCapacity', method: 'GET', path: '/{accountId}/provisioned-capacity', status: 200 },
-];
+] as const satisfies readonly Route[];
+
+export const ROUTES: readonly Route[] = TABLE;
+
+/** The name of every routed operation, from the table. */
+export type OperationName = (typeof TABLE)[number]['operation'];
 
 /** The distinct path templates, for API Gateway resources. */
 export function routePaths(): string[] {

@@ -1,3 +1,4 @@
+import type { OperationName } from '../http/routes';
 import type { Operation } from './operation';
 import { DeleteArchive, UploadArchive } from './archives';
 import {
@@ -23,8 +24,8 @@ import {
   SetVaultAccessPolicy,
 } from './policies';
 
-/** The operations built so far; a routed operation missing here answers NotImplementedException. */
-export const OPERATIONS: Readonly<Record<string, Operation>> = {
+/** Every routed operation's implementation: one missing here does not compile. */
+export const OPERATIONS: Readonly<Record<OperationName, Operation>> = {
   CreateVault,
   DescribeVault,
   ListVaults,
