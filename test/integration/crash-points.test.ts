@@ -6,6 +6,7 @@ import { readAll } from '../../lambda/domain/blobs';
 import {
   CompleteMultipartUploadCommand,
   CreateVaultCommand,
+  DeleteVaultCommand,
   DeleteArchiveCommand,
   GlacierClient,
   InitiateMultipartUploadCommand,
@@ -15,6 +16,7 @@ import {
 } from '@aws-sdk/client-glacier';
 import { MiB, treeHash } from '../../lambda/domain/checksums';
 import { disableFailpoints, enableFailpoints, type FailpointName } from '../../lambda/domain/failpoints';
+import { inventoryVault } from '../../lambda/domain/inventory';
 import { runJanitor } from '../../lambda/domain/janitor';
 import type { Services } from '../../lambda/domain/services';
 import type { ArchiveRecord } from '../../lambda/domain/ports';
@@ -208,4 +210,31 @@ describe('DeleteArchive', () => {
       expect(await server.services.blobs.list(blobKey)).toEqual([]);
     },
   );
+});
+
+describe('an upload overtaken by an inventory and DeleteVault (over the wire stores)', () => {
+  it('answers 404, never 201, for an archive whose vault was deleted while it was being recorded', async () => {
+    const vaultName = await newVault();
+    const services = server.services;
+    const realNow = services.now;
+    let deleted = false;
+    // Held after the first vault stamp: the vault is inventoried (empty: the archive is not recorded yet) a while later, then deleted.
+    enableFailpoints(async (name) => {
+      if (name !== 'upload-archive:after-first-stamp' || deleted) return;
+      services.now = () => new Date(realNow().getTime() + 60_000);
+      const vault = await services.metadata.getVault(ACCOUNT, vaultName);
+      if (vault) await inventoryVault(services, vault);
+      await glacier.send(new DeleteVaultCommand({ accountId: '-', vaultName }));
+      deleted = (await services.metadata.getVault(ACCOUNT, vaultName)) === undefined;
+    });
+    try {
+      const error = await failure(upload(vaultName, randomBytes(2 * MiB)));
+      expect(deleted).toBe(true);
+      expect(error.name).toBe('ResourceNotFoundException');
+      expect(error.$metadata.httpStatusCode).toBe(404);
+      expect((await archivesOf(vaultName)).filter((archive) => !archive.deletedDate)).toEqual([]);
+    } finally {
+      services.now = realNow;
+    }
+  });
 });
