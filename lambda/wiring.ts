@@ -14,7 +14,7 @@ import { DynamoIdentityStore } from './store/dynamo-identities';
 import { LayeredKeyStore, rootKeyFromSecret, StaticKeyStore } from './store/keys';
 import type { AccountStore } from './domain/account-ports';
 import type {
-  BufferedBlobStore,
+  BlobStore,
   IdentityStore,
   JobStore,
   KeyStore,
@@ -75,7 +75,7 @@ export interface StoreSet {
   jobs: JobStore;
   purges: PurgeQueue;
   accounts: AccountStore;
-  blobs: BufferedBlobStore;
+  blobs: BlobStore;
   /** Holds secrets as given: wrap it with sealedIdentities before use. */
   identities: IdentityStore;
 }

@@ -1,7 +1,9 @@
 // The import's one way into the stores: an archive's bytes from a stream, verified, then its
 // record under its original ID. Everything else in the import is independent of how bytes are stored.
 import type { Readable } from 'node:stream';
-import { sha256, treeHash } from '../domain/checksums';
+import { deleteWithLeaves } from '../domain/blobs';
+import { GlacierError } from '../domain/errors';
+import { stageVerified, type VerifiedBlob } from '../domain/staging';
 import { UNRECORDED_BLOB_GRACE_MS } from '../domain/archives';
 import { importPoint } from './import-failpoints';
 import { randomSuffix } from '../domain/ids';
@@ -28,28 +30,13 @@ export async function isRecorded(svc: Services, archive: Pick<ImportedArchive, '
   return (await svc.metadata.getArchive(archive.accountId, archive.vaultName, archive.archiveId)) !== undefined;
 }
 
-async function collect(body: Readable, size: number): Promise<Buffer> {
-  const buffer = Buffer.allocUnsafe(size);
-  let offset = 0;
-  for await (const chunk of body as AsyncIterable<Buffer>) {
-    if (offset + chunk.length > size) throw new ImportVerificationError(`The archive sent more than its ${size} bytes`);
-    chunk.copy(buffer, offset);
-    offset += chunk.length;
-  }
-  if (offset !== size) throw new ImportVerificationError(`The archive sent ${offset} of its ${size} bytes`);
-  return buffer;
-}
-
 /**
  * Writes the archive's bytes from `body` (read to its end; an error in it writes nothing),
  * checks their size and tree hash against the archive's, then records the archive under its
  * original ID with its description, creation date, size and tree hash. Bytes go first, under a
  * key of their own, with their removal queued in case no record follows (a crash, a failed
  * check); a retry writes under a new key, so nothing is ever overwritten.
- *
- * Today the bytes are collected into memory and put whole. With the streamed BlobStore this
- * becomes: `staged = await blobs.stage(blobKey, body.pipe(treeHashCheck), { size })`, the tree
- * hash compared once the stream ends, then `staged.commit()` (or `staged.discard()` on a mismatch).
+ * The bytes stream into the blob store as they arrive, hashed on the way, as an upload's do.
  */
 export async function writeImportedArchive(svc: Services, archive: ImportedArchive, body: Readable): Promise<WriteOutcome> {
   const { accountId, vaultName, archiveId } = archive;
@@ -64,16 +51,21 @@ export async function writeImportedArchive(svc: Services, archive: ImportedArchi
     svc.now().getTime() + UNRECORDED_BLOB_GRACE_MS,
   );
 
-  const bytes = await collect(body, archive.size);
-  const computed = treeHash(bytes).toString('hex');
-  if (computed !== archive.treeHash.toLowerCase())
-    throw new ImportVerificationError(`Tree hash mismatch: expected ${archive.treeHash}, computed ${computed}`);
-  await svc.blobs.put(blobKey, bytes, sha256(bytes));
+  let blob: VerifiedBlob;
+  try {
+    blob = await stageVerified(svc, blobKey, { body, size: archive.size }, archive.treeHash);
+  } catch (error) {
+    // The bytes are not the archive's (a tree hash mismatch): reported, never recorded.
+    if (error instanceof GlacierError) throw new ImportVerificationError(error.message);
+    throw error;
+  }
+  await blob.commit();
   importPoint('import:after-blob');
+  const computed = blob.treeHash;
 
   const importedDate = svc.now().toISOString();
   if (!(await svc.metadata.recordVaultWrite(accountId, vaultName, svc.now().getTime()))) {
-    await svc.blobs.delete(blobKey);
+    await deleteWithLeaves(svc.blobs, [blobKey]);
     throw new Error(`The vault ${vaultName} of account ${accountId} was deleted during the import`);
   }
   const created = await svc.metadata.createArchive({
@@ -88,7 +80,7 @@ export async function writeImportedArchive(svc: Services, archive: ImportedArchi
   });
   if (!created) {
     // Another run recorded it first: these bytes are nobody's.
-    await svc.blobs.delete(blobKey);
+    await deleteWithLeaves(svc.blobs, [blobKey]);
     return 'already-there';
   }
   await svc.metadata.recordVaultWrite(accountId, vaultName, svc.now().getTime());

@@ -1,18 +1,17 @@
 import { invalidParameter, notFound } from './errors';
-import { treeHash } from './checksums';
+import { deleteWithLeaves } from './blobs';
 import { failpoint } from './failpoints';
 import { newArchiveId } from './ids';
 import { validateDescription, vaultArn, vaultPath } from './names';
 import { requireVault, vaultNotFound } from './vaults';
+import { stageVerified, type IncomingBytes } from './staging';
 import type { Services } from './services';
 import type { ArchiveRecord, VaultRecord } from './ports';
 
 export interface UploadArchiveInput {
   accountId: string;
   vaultName: string;
-  body: Buffer;
-  /** SHA-256 of the body, already checked against x-amz-content-sha256. */
-  bodySha256: Buffer;
+  bytes: IncomingBytes;
   /** The x-amz-sha256-tree-hash the client sent. */
   expectedTreeHash: string;
   description: string;
@@ -33,24 +32,19 @@ export function archiveLocation(accountId: string, vaultName: string, archiveId:
   return `${vaultPath(accountId, vaultName)}/archives/${archiveId}`;
 }
 
-export function checksumMismatch(expected: string, computed: string) {
-  return invalidParameter(`Checksum mismatch: expected ${expected}, computed ${computed}`);
-}
-
 /**
- * Bytes first, verified (their removal queued in case no record follows); then the vault is
- * stamped (which also proves it still exists); then the archive's metadata; then the vault is
- * stamped again so that an inventory that ran while the archive was being written can't make
- * the vault look empty.
+ * Bytes first, streamed and verified (their removal queued in case no record follows), then
+ * committed; then the vault is stamped (which also proves it still exists); then the archive's
+ * metadata; then the vault is stamped again so that an inventory that ran while the archive was
+ * being written can't make the vault look empty. If that second stamp finds the vault gone (or
+ * replaced), an inventory and a DeleteVault ran in between: the archive is not in a live vault,
+ * so it is removed and the client told so.
  */
 export async function uploadArchive(svc: Services, input: UploadArchiveInput): Promise<UploadedArchive> {
-  const { accountId, vaultName, body } = input;
+  const { accountId, vaultName, bytes } = input;
   validateDescription(input.description);
-  if (body.length === 0) throw invalidParameter('Invalid Content-Length: 0');
-  await requireVault(svc, accountId, vaultName);
-
-  const computed = treeHash(body).toString('hex');
-  if (computed !== input.expectedTreeHash.toLowerCase()) throw checksumMismatch(input.expectedTreeHash, computed);
+  if (bytes.size === 0) throw invalidParameter('Invalid Content-Length: 0');
+  const vault = await requireVault(svc, accountId, vaultName);
 
   const archiveId = newArchiveId();
   const blobKey = `${accountId}/archives/${archiveId}`;
@@ -59,28 +53,51 @@ export async function uploadArchive(svc: Services, input: UploadArchiveInput): P
     { kind: 'unreferenced-blob', blobKey, accountId, vaultName, archiveId },
     svc.now().getTime() + UNRECORDED_BLOB_GRACE_MS,
   );
-  await svc.blobs.put(blobKey, body, input.bodySha256);
-  failpoint('upload-archive:after-blob');
+  const blob = await stageVerified(svc, blobKey, bytes, input.expectedTreeHash);
+  await failpoint('upload-archive:after-stage');
+  await blob.commit();
+  await failpoint('upload-archive:after-blob');
 
   if (!(await svc.metadata.recordVaultWrite(accountId, vaultName, svc.now().getTime()))) {
-    await svc.blobs.delete(blobKey);
+    await deleteWithLeaves(svc.blobs, [blobKey]);
     throw vaultNotFound(svc, accountId, vaultName);
   }
-  failpoint('upload-archive:after-first-stamp');
+  await failpoint('upload-archive:after-first-stamp');
   await svc.metadata.createArchive({
     accountId,
     vaultName,
     archiveId,
     description: input.description,
-    size: body.length,
-    treeHash: computed,
+    size: bytes.size,
+    treeHash: blob.treeHash,
     creationDate: svc.now().toISOString(),
     layout: { kind: 'blob', blobKey },
   });
-  failpoint('upload-archive:after-record');
-  await svc.metadata.recordVaultWrite(accountId, vaultName, svc.now().getTime());
-  failpoint('upload-archive:after-second-stamp');
-  return { archiveId, treeHash: computed, location: archiveLocation(accountId, vaultName, archiveId) };
+  await failpoint('upload-archive:after-record');
+  if (!(await stampedAgain(svc, vault))) {
+    await removeArchiveOfDeletedVault(svc, accountId, vaultName, archiveId);
+    throw vaultNotFound(svc, accountId, vaultName);
+  }
+  await failpoint('upload-archive:after-second-stamp');
+  return { archiveId, treeHash: blob.treeHash, location: archiveLocation(accountId, vaultName, archiveId) };
+}
+
+/**
+ * The stamp after an archive's record: true if it landed on the vault the archive was written
+ * to. Once it has, no inventory can show that vault empty without the archive in it, so the
+ * vault can't be deleted under the archive.
+ */
+export async function stampedAgain(svc: Services, vault: VaultRecord): Promise<boolean> {
+  if (!(await svc.metadata.recordVaultWrite(vault.accountId, vault.vaultName, svc.now().getTime()))) return false;
+  const now = await svc.metadata.getVault(vault.accountId, vault.vaultName);
+  return now?.creationDate === vault.creationDate;
+}
+
+/** An archive recorded in a vault deleted meanwhile: tombstoned, and its bytes removed by the janitor now. */
+export async function removeArchiveOfDeletedVault(svc: Services, accountId: string, vaultName: string, archiveId: string): Promise<void> {
+  const now = svc.now();
+  await svc.purges.schedule({ kind: 'archive-bytes', accountId, vaultName, archiveId }, now.getTime());
+  await svc.metadata.markArchiveDeleted(accountId, vaultName, archiveId, now.toISOString());
 }
 
 /**

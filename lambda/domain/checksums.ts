@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { Transform, type TransformCallback } from 'node:stream';
 
 export const MiB = 1024 * 1024;
 
@@ -38,4 +39,41 @@ export function treeHash(data: Uint8Array): Buffer {
 
 export function isSha256Hex(value: string): boolean {
   return /^[0-9a-fA-F]{64}$/.test(value);
+}
+
+/**
+ * Passes bytes through unchanged while computing their per-MiB SHA-256 leaves, and from them the
+ * tree hash: the one pass over an upload's bytes besides the payload hash.
+ */
+export class TreeHashing extends Transform {
+  readonly leaves: Buffer[] = [];
+  private leaf = createHash('sha256');
+  private inLeaf = 0;
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    for (let offset = 0; offset < chunk.length;) {
+      const take = Math.min(MiB - this.inLeaf, chunk.length - offset);
+      this.leaf.update(chunk.subarray(offset, offset + take));
+      this.inLeaf += take;
+      offset += take;
+      if (this.inLeaf === MiB) this.closeLeaf();
+    }
+    callback(null, chunk);
+  }
+
+  override _flush(callback: TransformCallback): void {
+    if (this.inLeaf > 0 || this.leaves.length === 0) this.closeLeaf();
+    callback();
+  }
+
+  /** The tree hash, once the stream has ended. */
+  treeHash(): Buffer {
+    return combineTreeHashes(this.leaves);
+  }
+
+  private closeLeaf(): void {
+    this.leaves.push(this.leaf.digest());
+    this.leaf = createHash('sha256');
+    this.inLeaf = 0;
+  }
 }

@@ -1,9 +1,11 @@
 import { invalidParameter, missingHeader, notFound } from './errors';
-import { MiB, combineTreeHashes, isSha256Hex, treeHash } from './checksums';
+import { MiB, combineTreeHashes } from './checksums';
 import { failpoint } from './failpoints';
 import { newArchiveId, newUploadId, randomSuffix } from './ids';
 import { validateDescription, vaultArn, vaultPath } from './names';
-import { archiveLocation, checksumMismatch } from './archives';
+import { archiveLocation, removeArchiveOfDeletedVault, stampedAgain } from './archives';
+import { deleteWithLeaves, leavesKey } from './blobs';
+import { checksumMismatch, stageVerified, type IncomingBytes } from './staging';
 import { requireVault, vaultNotFound } from './vaults';
 import type { Services } from './services';
 import type { PartRecord, UploadRecord, VaultRecord } from './ports';
@@ -26,37 +28,8 @@ export function uploadBlobPrefix(accountId: string, uploadId: string): string {
   return `${accountId}/uploads/${uploadId}/`;
 }
 
-/** The largest part size this endpoint takes in one request body. */
-export function maxPartSizeFor(maxBodyBytes: number): number {
-  if (maxBodyBytes < MIN_PART_SIZE) return 0;
-  let size = MIN_PART_SIZE;
-  while (size * 2 <= Math.min(maxBodyBytes, MAX_PART_SIZE)) size *= 2;
-  return size;
-}
-
 function uploadNotFound(svc: Services, accountId: string, vaultName: string, uploadId: string) {
   return notFound(`Multipart upload not found: ${uploadId} in ${vaultArn(svc.region, accountId, vaultName)}`);
-}
-
-function parsePartSize(raw: string | undefined, maxBodyBytes: number): number {
-  const size = raw !== undefined && /^\d+$/.test(raw) ? Number(raw) : NaN;
-  const powerOfTwoMiB = size >= MIN_PART_SIZE && size <= MAX_PART_SIZE && size % MiB === 0 && ((size / MiB) & (size / MiB - 1)) === 0;
-  if (!powerOfTwoMiB) {
-    throw invalidParameter(
-      `Invalid part size: ${raw ?? 'null'}. Part size must not be null, must be a power of two and be between 1048576 and 4294967296 bytes.`,
-    );
-  }
-  const max = maxPartSizeFor(maxBodyBytes);
-  if (max === 0)
-    throw invalidParameter(
-      `This endpoint accepts request bodies of at most ${maxBodyBytes} bytes, too few for any part: it accepts no multipart uploads.`,
-    );
-  if (size > max) {
-    throw invalidParameter(
-      `Invalid part size: ${size}. This endpoint accepts request bodies of at most ${maxBodyBytes} bytes, so its largest part size is ${max} bytes.`,
-    );
-  }
-  return size;
 }
 
 async function requireOpenUpload(svc: Services, accountId: string, vaultName: string, uploadId: string): Promise<UploadRecord> {
@@ -70,9 +43,14 @@ async function requireOpenUpload(svc: Services, accountId: string, vaultName: st
 
 export async function initiateUpload(
   svc: Services,
-  input: { accountId: string; vaultName: string; partSize: string | undefined; description: string },
+  input: {
+    accountId: string;
+    vaultName: string;
+    /** Already checked against Glacier's and the endpoint's limits. */ partSize: number;
+    description: string;
+  },
 ): Promise<{ uploadId: string; location: string }> {
-  const partSize = parsePartSize(input.partSize, svc.maxBodyBytes);
+  const { partSize } = input;
   validateDescription(input.description);
   await requireVault(svc, input.accountId, input.vaultName);
   const now = svc.now();
@@ -115,35 +93,34 @@ export async function uploadPart(
     vaultName: string;
     uploadId: string;
     contentRange: string | undefined;
-    body: Buffer;
-    bodySha256: Buffer;
+    bytes: IncomingBytes;
     expectedTreeHash: string;
   },
 ): Promise<{ treeHash: string }> {
-  const { accountId, vaultName, uploadId, body } = input;
+  const { accountId, vaultName, uploadId, bytes } = input;
   const upload = await requireOpenUpload(svc, accountId, vaultName, uploadId);
   if (input.contentRange === undefined) throw missingHeader('Content-Range');
-  const index = parseContentRange(input.contentRange, upload.partSize, body.length);
-  const computed = treeHash(body).toString('hex');
-  if (computed !== input.expectedTreeHash.toLowerCase()) throw checksumMismatch(input.expectedTreeHash, computed);
+  const index = parseContentRange(input.contentRange, upload.partSize, bytes.size);
 
   // Every stored part gets a blob of its own: a part sent again never overwrites bytes that a
   // completed archive may already point at. Blobs no archive points at are removed by prefix.
   const blobKey = `${uploadBlobPrefix(accountId, uploadId)}${index}-${randomSuffix()}`;
-  await svc.blobs.put(blobKey, body, input.bodySha256);
-  failpoint('upload-part:after-blob');
-  await svc.uploads.putPart(accountId, vaultName, uploadId, { index, size: body.length, treeHash: computed, blobKey });
-  failpoint('upload-part:after-record');
+  const blob = await stageVerified(svc, blobKey, bytes, input.expectedTreeHash);
+  await failpoint('upload-part:after-stage');
+  await blob.commit();
+  await failpoint('upload-part:after-blob');
+  await svc.uploads.putPart(accountId, vaultName, uploadId, { index, size: bytes.size, treeHash: blob.treeHash, blobKey });
+  await failpoint('upload-part:after-record');
   if (!(await svc.uploads.touchUpload(accountId, vaultName, uploadId, svc.now().getTime()))) {
     // Aborted meanwhile: the abort's purge may have missed this part, so remove it here. (If a
     // Complete took the upload meanwhile, its archive may point at this blob: leave it to the janitor.)
     const now = await svc.uploads.getUpload(accountId, vaultName, uploadId);
-    if (!now || now.aborted) await svc.blobs.delete(blobKey);
+    if (!now || now.aborted) await deleteWithLeaves(svc.blobs, [blobKey]);
     // Once the abort has removed the upload, nothing else would find this part's record.
     if (!now) await svc.uploads.removeUpload(accountId, vaultName, uploadId);
     throw uploadNotFound(svc, accountId, vaultName, uploadId);
   }
-  return { treeHash: computed };
+  return { treeHash: blob.treeHash };
 }
 
 async function allParts(svc: Services, upload: UploadRecord): Promise<PartRecord[]> {
@@ -175,12 +152,6 @@ function checkParts(upload: UploadRecord, parts: PartRecord[], archiveSize: numb
   return total;
 }
 
-function parseArchiveSize(raw: string | undefined): number {
-  if (raw === undefined) throw missingHeader('x-amz-archive-size');
-  if (!/^\d+$/.test(raw)) throw invalidParameter(`Invalid x-amz-archive-size: ${raw}`);
-  return Number(raw);
-}
-
 /**
  * Assembles the archive from the parts' records, without reading the bytes: the tree hash
  * comes from the parts' tree hashes, and the archive points at the parts' blobs. Each step
@@ -190,12 +161,9 @@ function parseArchiveSize(raw: string | undefined): number {
  */
 export async function completeUpload(
   svc: Services,
-  input: { accountId: string; vaultName: string; uploadId: string; archiveSize: string | undefined; expectedTreeHash: string | undefined },
+  input: { accountId: string; vaultName: string; uploadId: string; archiveSize: number; /** In hex. */ expectedTreeHash: string },
 ): Promise<{ archiveId: string; treeHash: string; location: string }> {
-  const { accountId, vaultName, uploadId } = input;
-  const archiveSize = parseArchiveSize(input.archiveSize);
-  if (input.expectedTreeHash === undefined) throw missingHeader('x-amz-sha256-tree-hash');
-  if (!isSha256Hex(input.expectedTreeHash)) throw invalidParameter(`Invalid x-amz-sha256-tree-hash: ${input.expectedTreeHash}`);
+  const { accountId, vaultName, uploadId, archiveSize } = input;
   const expected = input.expectedTreeHash.toLowerCase();
 
   const vault = await requireVault(svc, accountId, vaultName);
@@ -216,10 +184,10 @@ export async function completeUpload(
 
   const archiveId = await svc.uploads.reserveArchiveId(accountId, vaultName, uploadId, newArchiveId());
   if (!archiveId) throw uploadNotFound(svc, accountId, vaultName, uploadId);
-  failpoint('complete-upload:after-reserve');
-  const done = await finishCompletion(svc, upload, archiveId, parts);
+  await failpoint('complete-upload:after-reserve');
+  const done = await finishCompletion(svc, vault, upload, archiveId, parts);
   if (!done) throw vaultNotFound(svc, accountId, vaultName);
-  failpoint('complete-upload:after-mark-completed');
+  await failpoint('complete-upload:after-mark-completed');
   return { archiveId, treeHash: computed, location: archiveLocation(accountId, vaultName, archiveId) };
 }
 
@@ -231,16 +199,22 @@ const assembledTreeHash = (parts: PartRecord[]) =>
  * only once: a retry never brings back an archive deleted since), the vault stamps, and the
  * upload marked completed. False if the vault is gone.
  */
-async function finishCompletion(svc: Services, upload: UploadRecord, archiveId: string, parts: PartRecord[]): Promise<boolean> {
+async function finishCompletion(
+  svc: Services,
+  vault: VaultRecord,
+  upload: UploadRecord,
+  archiveId: string,
+  parts: PartRecord[],
+): Promise<boolean> {
   const { accountId, vaultName, uploadId } = upload;
   const chunks = Math.ceil(parts.length / SEGMENTS_PER_CHUNK);
   for (let chunk = 0; chunk < chunks; chunk += 1) {
     const keys = parts.slice(chunk * SEGMENTS_PER_CHUNK, (chunk + 1) * SEGMENTS_PER_CHUNK).map((part) => part.blobKey);
     await svc.uploads.putSegments(accountId, vaultName, archiveId, chunk, keys);
   }
-  failpoint('complete-upload:after-segments');
+  await failpoint('complete-upload:after-segments');
   if (!(await svc.metadata.recordVaultWrite(accountId, vaultName, svc.now().getTime()))) return false;
-  failpoint('complete-upload:after-first-stamp');
+  await failpoint('complete-upload:after-first-stamp');
   const size = parts.reduce((sum, part) => sum + part.size, 0);
   const treeHash = assembledTreeHash(parts);
   const creationDate = svc.now().toISOString();
@@ -254,9 +228,13 @@ async function finishCompletion(svc: Services, upload: UploadRecord, archiveId: 
     creationDate,
     layout: { kind: 'parts', uploadId, partSize: upload.partSize, count: parts.length, chunks },
   });
-  failpoint('complete-upload:after-record');
-  await svc.metadata.recordVaultWrite(accountId, vaultName, svc.now().getTime());
-  failpoint('complete-upload:after-second-stamp');
+  await failpoint('complete-upload:after-record');
+  if (!(await stampedAgain(svc, vault))) {
+    // An inventory and a DeleteVault ran since the first stamp: the archive is not in a live vault.
+    await removeArchiveOfDeletedVault(svc, accountId, vaultName, archiveId);
+    return false;
+  }
+  await failpoint('complete-upload:after-second-stamp');
   await svc.uploads.markCompleted(accountId, vaultName, uploadId, { archiveId, size, treeHash, date: creationDate });
   return true;
 }
@@ -275,7 +253,7 @@ export async function purgeUpload(svc: Services, upload: UploadRecord): Promise<
     if (archive && archive.layout.kind === 'parts') {
       for (let chunk = 0; chunk < archive.layout.chunks; chunk += 1) {
         for (const key of (await svc.uploads.getSegments(upload.accountId, upload.vaultName, archive.archiveId, chunk)) ?? [])
-          keep.add(key);
+          keep.add(key).add(leavesKey(key));
       }
     }
   }
@@ -344,7 +322,7 @@ export async function purgeIdleUploads(svc: Services, idleMs = UPLOAD_IDLE_MS): 
         const vault = await svc.metadata.getVault(upload.accountId, upload.vaultName);
         // A Complete that crashed in a vault since deleted (or replaced) is not finished: its bytes just go.
         if (vault && uploadBelongsTo(upload, vault)) {
-          await finishCompletion(svc, upload, upload.reservedArchiveId, await allParts(svc, upload));
+          await finishCompletion(svc, vault, upload, upload.reservedArchiveId, await allParts(svc, upload));
           upload = await svc.uploads.getUpload(idle.accountId, idle.vaultName, idle.uploadId);
           if (!upload) continue;
         }

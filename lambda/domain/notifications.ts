@@ -1,13 +1,18 @@
 import { invalidParameter, notFound } from './errors';
 import { parseJsonObject } from './json-body';
-import { JOB_EVENTS, validateSnsTopic } from './jobs';
+import { JOB_EVENTS } from './jobs/common';
 import { vaultArn } from './names';
 import { requireVault, vaultNotFound } from './vaults';
 import type { Services } from './services';
 import type { VaultNotificationConfig } from './ports';
 
-// Read when called: jobs.ts imports this module too.
-const events = (): readonly string[] => Object.values(JOB_EVENTS);
+const EVENTS: readonly string[] = Object.values(JOB_EVENTS);
+
+function validateSnsTopic(topic: string): void {
+  if (!/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/.test(topic)) {
+    throw invalidParameter(`Invalid SNSTopic: ${topic}. It must be the ARN of an SNS topic.`);
+  }
+}
 
 /** SetVaultNotifications' body: {"SNSTopic": "...", "Events": [...]}, as the model's vaultNotificationConfig payload. */
 /**
@@ -29,7 +34,7 @@ function parseConfig(svc: Services, accountId: string, body: Buffer): VaultNotif
     throw invalidParameter('Invalid vault notification configuration: SNSTopic must be the ARN of an SNS topic.');
   validateTopicAccount(svc, accountId, parsed.SNSTopic);
   const named = parsed.Events;
-  const known = events();
+  const known = EVENTS;
   if (!Array.isArray(named) || named.length === 0 || named.some((event) => typeof event !== 'string' || !known.includes(event))) {
     throw invalidParameter(`Invalid vault notification configuration: Events must list one or more of ${known.join(', ')}.`);
   }

@@ -1,5 +1,6 @@
 // What the domain needs from storage. Adapters: DynamoDB (metadata), S3 (bytes),
 // and in-memory fakes for unit tests of the domain.
+
 import type { Readable } from 'node:stream';
 
 export interface InventorySummary {
@@ -143,25 +144,10 @@ export interface BlobStore {
   stage(key: string, body: Readable, options: { size: number; sha256?: Buffer; hot?: boolean }): Promise<StagedBlob>;
   /** The blob's bytes (or an inclusive byte range of them) as a stream. */
   get(key: string, range?: { start: number; end: number }): Promise<Readable>;
-  restore(key: string, tier: Tier, days: number): Promise<RestoreState>;
-  restoreStatus(key: string): Promise<RestoreStatus>;
-  delete(key: string): Promise<void>;
-  list(prefix: string): Promise<string[]>;
-  deleteMany(keys: string[]): Promise<void>;
-}
-
-/** Until the domain streams: the buffered blob operations it calls (adapted from a BlobStore by bufferedBlobs). */
-export interface BufferedBlobStore {
-  /**
-   * Stores the bytes durably; `sha256` lets the store verify what it received. `hot` blobs
-   * (job outputs) go to an instant storage class instead of the archive class.
-   */
-  put(key: string, body: Buffer, sha256: Buffer, options?: { hot?: boolean }): Promise<void>;
   /** Asks for a readable copy of a blob in a cold storage class, for `days`. */
   restore(key: string, tier: Tier, days: number): Promise<RestoreState>;
   /** Where the restore of a blob stands; a blob in an instant storage class is always 'restored'. */
   restoreStatus(key: string): Promise<RestoreStatus>;
-  get(key: string, range?: { start: number; end: number }): Promise<Buffer>;
   delete(key: string): Promise<void>;
   /** Every key that starts with `prefix`. */
   list(prefix: string): Promise<string[]>;
@@ -235,94 +221,8 @@ export interface UploadStore {
   deleteSegments(accountId: string, vaultName: string, archiveId: string, chunks: number): Promise<void>;
 }
 
-export type Tier = 'Expedited' | 'Standard' | 'Bulk';
-export type JobStatus = 'InProgress' | 'Succeeded' | 'Failed';
-
-export interface InventoryRetrieval {
-  format: 'JSON' | 'CSV';
-  startDate?: string;
-  endDate?: string;
-  limit?: number;
-  marker?: string;
-  /** Set at completion: where the next job should start, when Limit cut the output short. */
-  nextMarker?: string;
-}
-
-export interface JobRecord {
-  accountId: string;
-  vaultName: string;
-  jobId: string;
-  action: 'ArchiveRetrieval' | 'InventoryRetrieval';
-  description: string;
-  snsTopic?: string;
-  tier: Tier;
-  creationDate: string;
-  status: JobStatus;
-  statusMessage?: string;
-  completionDate?: string;
-  /** Delay timing: when the job becomes ready. */
-  readyAtMs?: number;
-  /** Restore timing: how many S3 objects are still being restored. */
-  pendingRestores?: number;
-  /**
-   * Restore timing: when the sweep first asks S3 itself whether the restores are done, in
-   * case their events never come. The store keeps later re-check times (scheduleRecheck).
-   */
-  recheckAtMs?: number;
-  /**
-   * A finished job's SNS topics, recorded in the same write that finishes it: until
-   * markNotified, listUnnotifiedJobs offers the job to the sweep, so that a crash between
-   * finishing and publishing delays the notification instead of losing it.
-   */
-  notifyTopics?: string[];
-  /** Archive retrieval: what the job reads, as it was when the job started. */
-  archive?: { archiveId: string; size: number; treeHash: string; layout: ArchiveLayout; creationDate: string; description: string };
-  /** Archive retrieval: the inclusive byte range retrieved. */
-  range?: { start: number; end: number };
-  /** Archive retrieval: the tree hash of the range, when the range is tree-hash aligned. */
-  rangeTreeHash?: string;
-  inventory?: InventoryRetrieval;
-  /** Inventory retrieval: the blob holding the formatted output, and its size. */
-  outputKey?: string;
-  outputSize?: number;
-}
-
-/** Where a job is. */
-export type JobRef = Pick<JobRecord, 'accountId' | 'vaultName' | 'jobId'>;
-
-export interface JobStore {
-  createJob(job: JobRecord): Promise<void>;
-  getJob(accountId: string, vaultName: string, jobId: string): Promise<JobRecord | undefined>;
-  /** Jobs in creation order strictly after `startAfter`, filtered, at most `limit`. */
-  listJobs(
-    accountId: string,
-    vaultName: string,
-    filter: { status?: JobStatus; completed?: boolean },
-    startAfter: string | undefined,
-    limit: number,
-  ): Promise<Page<JobRecord>>;
-  /** Moves an InProgress job to its final state; false if it was not InProgress any more. */
-  finishJob(job: JobRecord): Promise<boolean>;
-  /**
-   * InProgress jobs due at `nowMs`: delay timing past its readyAtMs; restore timing waiting
-   * for nothing, or due for a re-check.
-   */
-  listDueJobs(nowMs: number, cursor?: string): Promise<Page<JobRecord>>;
-  /** Restore timing: lists the job again at `atMs` for another re-check, if it is still InProgress. */
-  scheduleRecheck(job: JobRef, atMs: number): Promise<void>;
-  /** Finished jobs with notifyTopics that are not marked notified, finished at or before `finishedBeforeMs`. */
-  listUnnotifiedJobs(finishedBeforeMs: number, cursor?: string): Promise<Page<JobRecord>>;
-  /** The job's notifications are published: listUnnotifiedJobs offers it no more. */
-  markNotified(job: JobRef): Promise<void>;
-  /** Restore timing: records that the job waits for the restore of `blobKey`. */
-  addRestoreWaits(job: JobRecord, blobKeys: string[]): Promise<void>;
-  /**
-   * One object's restore completed: releases every job waiting for it; returns the jobs now
-   * waiting for nothing, which from then on are also listed by listDueJobs (so the sweep
-   * completes them if the caller can't).
-   */
-  releaseRestoreWaits(blobKey: string): Promise<JobRef[]>;
-}
+export * from './job-ports';
+import type { Tier } from './job-ports';
 
 /** Work the janitor does later: bytes and records that must outlive something for a while. */
 export type PurgeTask =

@@ -1,12 +1,16 @@
+import { deleteWithLeaves } from './blobs';
 import { failpoint } from './failpoints';
 import type { Services } from './services';
 import type { ArchiveRecord, PurgeTask } from './ports';
 
 async function deleteArchiveBytes(svc: Services, archive: ArchiveRecord): Promise<void> {
   const { layout } = archive;
-  if (layout.kind === 'blob') return svc.blobs.delete(layout.blobKey);
+  if (layout.kind === 'blob') return deleteWithLeaves(svc.blobs, [layout.blobKey]);
   for (let chunk = 0; chunk < layout.chunks; chunk += 1) {
-    await svc.blobs.deleteMany((await svc.uploads.getSegments(archive.accountId, archive.vaultName, archive.archiveId, chunk)) ?? []);
+    await deleteWithLeaves(
+      svc.blobs,
+      (await svc.uploads.getSegments(archive.accountId, archive.vaultName, archive.archiveId, chunk)) ?? [],
+    );
   }
   await svc.uploads.deleteSegments(archive.accountId, archive.vaultName, archive.archiveId, layout.chunks);
 }
@@ -32,7 +36,8 @@ async function run(svc: Services, task: PurgeTask): Promise<void> {
       // Once recorded, the archive's bytes are its own: a delete of it queues their removal. An
       // import retried after a crash records its archive with bytes under another key.
       const archive = await svc.metadata.getArchive(task.accountId, task.vaultName, task.archiveId);
-      if (!archive || (archive.layout.kind === 'blob' && archive.layout.blobKey !== task.blobKey)) await svc.blobs.delete(task.blobKey);
+      if (!archive || (archive.layout.kind === 'blob' && archive.layout.blobKey !== task.blobKey))
+        await deleteWithLeaves(svc.blobs, [task.blobKey]);
       return;
     }
     case 'inventory': {

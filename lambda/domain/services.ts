@@ -1,5 +1,5 @@
 import type { AccountStore } from './account-ports';
-import type { BufferedBlobStore, JobStore, MetadataStore, Notifier, PurgeQueue, Tier, UploadStore } from './ports';
+import type { BlobStore, JobStore, MetadataStore, Notifier, PurgeQueue, Tier, UploadStore } from './ports';
 
 /**
  * How retrieval jobs complete: after a delay per tier (instant storage classes, and local
@@ -14,7 +14,7 @@ export interface Services {
   jobs: JobStore;
   purges: PurgeQueue;
   accounts: AccountStore;
-  blobs: BufferedBlobStore;
+  blobs: BlobStore;
   notifier: Notifier;
   retrieval: RetrievalTiming;
   /** The largest request body the endpoint accepts. */

@@ -126,7 +126,8 @@ async function handle(deps: ApiDeps, original: HttpRequest, routed: RouteResult,
     archiveId: params.archiveId,
   });
 
-  const operation = (deps.operations ?? OPERATIONS)[route.operation];
+  const operations: Readonly<Record<string, Operation | undefined>> = deps.operations ?? OPERATIONS;
+  const operation = operations[route.operation];
   if (!operation) throw new GlacierError('NotImplementedException', `coldvault does not support ${route.operation} yet.`);
   const result = (await operation({ svc, request, route, params: { ...params, accountId }, accountId })) ?? {};
   const status = result.status ?? route.status;

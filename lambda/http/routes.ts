@@ -14,7 +14,7 @@ export interface Route {
 
 const V = '/{accountId}/vaults/{vaultName}';
 
-export const ROUTES: readonly Route[] = [
+const TABLE = [
   { operation: 'ListVaults', method: 'GET', path: '/{accountId}/vaults', status: 200 },
   { operation: 'CreateVault', method: 'PUT', path: V, status: 201 },
   { operation: 'DescribeVault', method: 'GET', path: V, status: 200 },
@@ -56,15 +56,25 @@ export const ROUTES: readonly Route[] = [
   { operation: 'GetDataRetrievalPolicy', method: 'GET', path: '/{accountId}/policies/data-retrieval', status: 200 },
   { operation: 'PurchaseProvisionedCapacity', method: 'POST', path: '/{accountId}/provisioned-capacity', status: 201 },
   { operation: 'ListProvisionedCapacity', method: 'GET', path: '/{accountId}/provisioned-capacity', status: 200 },
-];
+] as const satisfies readonly Route[];
+
+export const ROUTES: readonly Route[] = TABLE;
+
+/** The name of every routed operation, from the table. */
+export type OperationName = (typeof TABLE)[number]['operation'];
 
 /**
  * coldvault's extensions, on paths under `/{accountId}/coldvault/`, a segment no Glacier path
  * has. Their operations are named `service:Action`, which is also the action policies grant.
  */
-export const EXTENSION_ROUTES: readonly Route[] = [
+const EXTENSIONS = [
   { operation: 'coldvault:ListArchives', method: 'GET', path: '/{accountId}/coldvault/vaults/{vaultName}/archives', status: 200 },
-];
+] as const satisfies readonly Route[];
+
+export const EXTENSION_ROUTES: readonly Route[] = EXTENSIONS;
+
+/** The name of every extension operation, from its table. */
+export type ExtensionOperationName = (typeof EXTENSIONS)[number]['operation'];
 
 /** What the router matches: Glacier's routes and coldvault's extensions. */
 export const ALL_ROUTES: readonly Route[] = [...ROUTES, ...EXTENSION_ROUTES];

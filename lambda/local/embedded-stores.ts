@@ -13,7 +13,6 @@ import { LmdbJobStore } from '../store/lmdb-jobs';
 import { LmdbPurgeQueue } from '../store/lmdb-purges';
 import { LmdbAccountStore } from '../store/lmdb-accounts';
 import { LmdbIdentityStore } from '../store/lmdb-identities';
-import { bufferedBlobs } from '../store/buffered-blobs';
 import type { StoreSet } from '../wiring';
 
 /** The blobs' directory, under the data directory. */
@@ -33,8 +32,7 @@ export function embeddedStores(env: LmdbEnv, blobs: FileBlobStore): StoreSet {
     jobs: new LmdbJobStore(env),
     purges: new LmdbPurgeQueue(env),
     accounts: new LmdbAccountStore(env),
-    // Until the domain streams its bodies.
-    blobs: bufferedBlobs(blobs),
+    blobs,
     identities: new LmdbIdentityStore(env),
   };
 }

@@ -1,3 +1,4 @@
+import type { ExtensionOperationName, OperationName } from '../http/routes';
 import type { Operation } from './operation';
 import { ListLiveArchives } from './coldvault';
 import { DeleteArchive, UploadArchive } from './archives';
@@ -24,8 +25,8 @@ import {
   SetVaultAccessPolicy,
 } from './policies';
 
-/** The operations built so far; a routed operation missing here answers NotImplementedException. */
-export const OPERATIONS: Readonly<Record<string, Operation>> = {
+/** Every routed operation's implementation: one missing here does not compile. */
+export const OPERATIONS: Readonly<Record<OperationName | ExtensionOperationName, Operation>> = {
   CreateVault,
   DescribeVault,
   ListVaults,

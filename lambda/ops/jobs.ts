@@ -1,10 +1,11 @@
-import { describeJob, getJob, getJobOutput, initiateJob, listJobs } from '../domain/jobs';
-import { limitParam, type Operation } from './operation';
+import { describeJob, getJob, getJobOutput, initiateJob, listJobs, type JobOutput, type RangeOf } from '../domain/jobs';
+import { parseJobFilter, parseJobRequest, parseRangeHeader } from './job-parameters';
+import { limitParam, type OpResult, type Operation } from './operation';
 
 export const DEFAULT_JOB_LIST_LIMIT = 50;
 
 export const InitiateJob: Operation = async ({ svc, accountId, params, request }) => {
-  const { jobId, location } = await initiateJob(svc, accountId, params.vaultName, await request.body.read());
+  const { jobId, location } = await initiateJob(svc, accountId, params.vaultName, parseJobRequest(await request.body.read()));
   return { headers: { location, 'x-amz-job-id': jobId } };
 };
 
@@ -15,15 +16,37 @@ export const DescribeJob: Operation = async ({ svc, accountId, params }) => ({
 export const ListJobs: Operation = async (ctx) => {
   const { query } = ctx.request;
   const { jobs, marker } = await listJobs(ctx.svc, ctx.accountId, ctx.params.vaultName, {
-    completed: query.completed,
-    statuscode: query.statuscode,
+    filter: parseJobFilter(query),
     marker: query.marker,
     limit: limitParam(ctx, DEFAULT_JOB_LIST_LIMIT),
   });
   return { json: { JobList: jobs.map((job) => describeJob(ctx.svc, job)), Marker: marker ?? null } };
 };
 
+const CONTENT_TYPES: Record<JobOutput['kind'], string> = { archive: 'application/octet-stream', JSON: 'application/json', CSV: 'text/csv' };
+
+/** GetJobOutput's answer: 200 for the whole output, 206 for a range, with its length, range and checksum headers. */
+export function jobOutputResponse(
+  output: JobOutput,
+  rangeHeader: string | undefined,
+): Required<Pick<OpResult, 'status' | 'headers' | 'body'>> {
+  const { start, end } = output.range;
+  const headers: Record<string, string> = {
+    'content-type': CONTENT_TYPES[output.kind],
+    'content-length': String(end - start + 1),
+    'accept-ranges': 'bytes',
+  };
+  if (rangeHeader !== undefined) headers['content-range'] = `bytes ${start}-${end}/${output.total}`;
+  if (output.treeHash) headers['x-amz-sha256-tree-hash'] = output.treeHash;
+  if (output.archiveDescription) headers['x-amz-archive-description'] = output.archiveDescription;
+  return { status: rangeHeader === undefined ? 200 : 206, headers, body: output.body };
+}
+
+/** The Range header, resolved against the output's size once it is known. */
+export const rangeOf = (rangeHeader: string | undefined): RangeOf | undefined =>
+  rangeHeader === undefined ? undefined : (total: number) => parseRangeHeader(rangeHeader, total);
+
 export const GetJobOutput: Operation = async ({ svc, accountId, params, request }) => {
-  const output = await getJobOutput(svc, accountId, params.vaultName, params.jobId, request.headers.range);
-  return { status: output.status, headers: { ...output.headers, 'content-type': output.contentType }, body: output.body };
+  const output = await getJobOutput(svc, accountId, params.vaultName, params.jobId, rangeOf(request.headers.range));
+  return jobOutputResponse(output, request.headers.range);
 };

@@ -2,7 +2,8 @@ import { vaultArn } from '../domain/names';
 import { abortUpload, completeUpload, initiateUpload, listParts, listUploads, uploadPart } from '../domain/multipart';
 import type { Services } from '../domain/services';
 import type { UploadRecord } from '../domain/ports';
-import { limitParam, requireHeader, type Operation } from './operation';
+import { parseArchiveSize, parsePartSize } from './multipart-parameters';
+import { incomingBytes, limitParam, requireHeader, treeHashHeader, type Operation } from './operation';
 
 export const DEFAULT_UPLOAD_LIST_LIMIT = 50;
 
@@ -18,33 +19,32 @@ export const InitiateMultipartUpload: Operation = async ({ svc, accountId, param
   const { uploadId, location } = await initiateUpload(svc, {
     accountId,
     vaultName: params.vaultName,
-    partSize: request.headers['x-amz-part-size'],
+    partSize: parsePartSize(request.headers['x-amz-part-size'], svc.maxBodyBytes),
     description: request.headers['x-amz-archive-description'] ?? '',
   });
   return { headers: { location, 'x-amz-multipart-upload-id': uploadId } };
 };
 
 export const UploadMultipartPart: Operation = async (ctx) => {
-  const body = await ctx.request.body.read(ctx.svc.maxBodyBytes);
   const { treeHash } = await uploadPart(ctx.svc, {
     accountId: ctx.accountId,
     vaultName: ctx.params.vaultName,
     uploadId: ctx.params.uploadId,
     contentRange: ctx.request.headers['content-range'],
-    body,
-    bodySha256: Buffer.from(ctx.request.body.sha256, 'hex'),
     expectedTreeHash: requireHeader(ctx, 'x-amz-sha256-tree-hash'),
+    bytes: incomingBytes(ctx),
   });
   return { headers: { 'x-amz-sha256-tree-hash': treeHash } };
 };
 
-export const CompleteMultipartUpload: Operation = async ({ svc, accountId, params, request }) => {
-  const archive = await completeUpload(svc, {
-    accountId,
-    vaultName: params.vaultName,
-    uploadId: params.uploadId,
-    archiveSize: request.headers['x-amz-archive-size'],
-    expectedTreeHash: request.headers['x-amz-sha256-tree-hash'],
+export const CompleteMultipartUpload: Operation = async (ctx) => {
+  const archiveSize = parseArchiveSize(ctx.request.headers['x-amz-archive-size']);
+  const archive = await completeUpload(ctx.svc, {
+    accountId: ctx.accountId,
+    vaultName: ctx.params.vaultName,
+    uploadId: ctx.params.uploadId,
+    archiveSize,
+    expectedTreeHash: treeHashHeader(ctx),
   });
   return {
     headers: { location: archive.location, 'x-amz-archive-id': archive.archiveId, 'x-amz-sha256-tree-hash': archive.treeHash },

@@ -1,7 +1,9 @@
+import type { Readable } from 'node:stream';
 import { invalidParameter, missingHeader } from '../domain/errors';
+import { isSha256Hex } from '../domain/checksums';
+import type { IncomingBytes } from '../domain/staging';
 import type { Services } from '../domain/services';
 import type { Route } from '../http/routes';
-import type { Readable } from 'node:stream';
 import type { HttpRequest } from '../http/types';
 
 export interface OpContext {
@@ -17,7 +19,7 @@ export interface OpResult {
   status?: number;
   headers?: Record<string, string>;
   json?: unknown;
-  /** A raw body (job output); its content-type goes in `headers`, a stream's length in content-length. */
+  /** A raw body (job output), streamed when a Readable; its content-type and content-length go in `headers`. */
   body?: Buffer | Readable;
 }
 
@@ -37,5 +39,22 @@ export function limitParam(ctx: OpContext, fallback: number, max = 1000): number
   if (!/^\d+$/.test(raw) || value < 1 || value > max) {
     throw invalidParameter(`Invalid limit: ${raw}. The limit must be a whole number from 1 to ${max}.`);
   }
+  return value;
+}
+
+/** The request's body as upload bytes for the domain: streamed, with its size and signed payload hash. */
+export function incomingBytes(ctx: OpContext): IncomingBytes {
+  const { body } = ctx.request;
+  return { body: body.stream(), size: body.length, sha256: Buffer.from(body.sha256, 'hex') };
+}
+
+/** The x-amz-sha256-tree-hash header, required and in hex. */
+export function treeHashHeader(ctx: OpContext): string {
+  return parseTreeHash(ctx.request.headers['x-amz-sha256-tree-hash']);
+}
+
+export function parseTreeHash(value: string | undefined): string {
+  if (value === undefined || value === '') throw missingHeader('x-amz-sha256-tree-hash');
+  if (!isSha256Hex(value)) throw invalidParameter(`Invalid x-amz-sha256-tree-hash: ${value}`);
   return value;
 }

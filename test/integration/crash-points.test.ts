@@ -2,9 +2,11 @@
 // ServiceUnavailableException, the client's retry succeeds, and the stored state is consistent,
 // also once the janitor has run a day later.
 import { randomBytes } from 'node:crypto';
+import { readAll } from '../../lambda/domain/blobs';
 import {
   CompleteMultipartUploadCommand,
   CreateVaultCommand,
+  DeleteVaultCommand,
   DeleteArchiveCommand,
   GlacierClient,
   InitiateMultipartUploadCommand,
@@ -14,6 +16,7 @@ import {
 } from '@aws-sdk/client-glacier';
 import { MiB, treeHash } from '../../lambda/domain/checksums';
 import { disableFailpoints, enableFailpoints, type FailpointName } from '../../lambda/domain/failpoints';
+import { inventoryVault } from '../../lambda/domain/inventory';
 import { runJanitor } from '../../lambda/domain/janitor';
 import type { Services } from '../../lambda/domain/services';
 import type { ArchiveRecord } from '../../lambda/domain/ports';
@@ -61,12 +64,12 @@ async function archivesOf(vaultName: string): Promise<ArchiveRecord[]> {
 /** Reads an archive's bytes back from S3 through its record. */
 async function storedBytes(archive: ArchiveRecord): Promise<Buffer> {
   const { blobs, uploads } = server.services;
-  if (archive.layout.kind === 'blob') return blobs.get(archive.layout.blobKey);
+  if (archive.layout.kind === 'blob') return readAll(await blobs.get(archive.layout.blobKey));
   const keys: string[] = [];
   for (let chunk = 0; chunk < archive.layout.chunks; chunk += 1)
     keys.push(...((await uploads.getSegments(ACCOUNT, archive.vaultName, archive.archiveId, chunk)) ?? []));
   expect(keys).toHaveLength(archive.layout.count);
-  return Buffer.concat(await Promise.all(keys.map((key) => blobs.get(key))));
+  return Buffer.concat(await Promise.all(keys.map(async (key) => readAll(await blobs.get(key)))));
 }
 
 /** Every archive not deleted has all its bytes, with the tree hash it was recorded with. */
@@ -197,7 +200,7 @@ describe('DeleteArchive', () => {
       const blobKey = `${ACCOUNT}/archives/${archiveId}`;
       await expectCrash(point, glacier.send(new DeleteArchiveCommand({ accountId: '-', vaultName, archiveId })));
       // Wherever the delete stopped, the bytes stay until the janitor's grace is over.
-      expect((await server.services.blobs.get(blobKey)).equals(body)).toBe(true);
+      expect((await readAll(await server.services.blobs.get(blobKey))).equals(body)).toBe(true);
 
       const retried = await glacier.send(new DeleteArchiveCommand({ accountId: '-', vaultName, archiveId }));
       expect(retried.$metadata.httpStatusCode).toBe(204);
@@ -207,4 +210,31 @@ describe('DeleteArchive', () => {
       expect(await server.services.blobs.list(blobKey)).toEqual([]);
     },
   );
+});
+
+describe('an upload overtaken by an inventory and DeleteVault (over the wire stores)', () => {
+  it('answers 404, never 201, for an archive whose vault was deleted while it was being recorded', async () => {
+    const vaultName = await newVault();
+    const services = server.services;
+    const realNow = services.now;
+    let deleted = false;
+    // Held after the first vault stamp: the vault is inventoried (empty: the archive is not recorded yet) a while later, then deleted.
+    enableFailpoints(async (name) => {
+      if (name !== 'upload-archive:after-first-stamp' || deleted) return;
+      services.now = () => new Date(realNow().getTime() + 60_000);
+      const vault = await services.metadata.getVault(ACCOUNT, vaultName);
+      if (vault) await inventoryVault(services, vault);
+      await glacier.send(new DeleteVaultCommand({ accountId: '-', vaultName }));
+      deleted = (await services.metadata.getVault(ACCOUNT, vaultName)) === undefined;
+    });
+    try {
+      const error = await failure(upload(vaultName, randomBytes(2 * MiB)));
+      expect(deleted).toBe(true);
+      expect(error.name).toBe('ResourceNotFoundException');
+      expect(error.$metadata.httpStatusCode).toBe(404);
+      expect((await archivesOf(vaultName)).filter((archive) => !archive.deletedDate)).toEqual([]);
+    } finally {
+      services.now = realNow;
+    }
+  });
 });

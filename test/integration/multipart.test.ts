@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { readAll } from '../../lambda/domain/blobs';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -58,7 +59,7 @@ async function storedTreeHash(archiveId: string): Promise<{ size: number; hash: 
   let size = 0;
   for (let chunk = 0; chunk < archive.layout.chunks; chunk += 1) {
     for (const key of (await svc.uploads.getSegments(ACCOUNT, VAULT, archiveId, chunk)) ?? []) {
-      const bytes = await svc.blobs.get(key);
+      const bytes = await readAll(await svc.blobs.get(key));
       size += bytes.length;
       hash.update(bytes);
     }

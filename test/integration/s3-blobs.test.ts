@@ -1,22 +1,34 @@
 import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { readLocalConfig } from '../../lambda/config';
 import { sha256 } from '../../lambda/domain/checksums';
+import { putBytes, readAll, streamOf } from '../../lambda/domain/blobs';
 import { S3BlobStore, restoreStatusOf } from '../../lambda/store/s3-blobs';
 import { createS3Client } from '../../lambda/wiring';
 import { startS3rver, type EmbeddedServer } from '../support/embedded';
 
 const BUCKET = 'b';
+const MiB = 1024 * 1024;
 
 let server: EmbeddedServer;
 let s3: S3Client;
 let blobs: S3BlobStore;
+/** The S3 commands sent, in order. */
+const commands: string[] = [];
 
 beforeAll(async () => {
   server = await startS3rver(BUCKET);
   const config = readLocalConfig({ COLDVAULT_S3_ENDPOINT: server.endpoint, COLDVAULT_STORAGE_CLASS: 'DEEP_ARCHIVE' });
   s3 = createS3Client(config);
   blobs = new S3BlobStore(s3, BUCKET, config.storageClass);
+  s3.middlewareStack.add(
+    (next, context) => async (args) => {
+      commands.push(context.commandName ?? '');
+      return next(args);
+    },
+    { step: 'initialize', name: 'recordCommands' },
+  );
 });
 
 afterAll(async () => {
@@ -24,13 +36,14 @@ afterAll(async () => {
   await server?.close();
 });
 
-const put = (key: string, body: Buffer) => blobs.put(key, body, sha256(body));
+const put = (key: string, body: Buffer) => putBytes(blobs, key, body);
+const read = async (key: string, range?: { start: number; end: number }) => readAll(await blobs.get(key, range));
 
 describe('S3BlobStore on s3rver', () => {
   it('stores bytes and reads them back whole', async () => {
     const body = Buffer.from('hello, cold storage');
     await put('acct/vault/one', body);
-    expect((await blobs.get('acct/vault/one')).toString()).toBe('hello, cold storage');
+    expect((await read('acct/vault/one')).toString()).toBe('hello, cold storage');
   });
 
   it('reads inclusive byte ranges at the start, middle and end', async () => {
@@ -46,7 +59,7 @@ describe('S3BlobStore on s3rver', () => {
       [9999, 9999],
     ];
     for (const [start, end] of cases) {
-      const part = await blobs.get('acct/vault/ranges', { start, end });
+      const part = await read('acct/vault/ranges', { start, end });
       expect({ start, end, length: part.length, same: part.equals(body.subarray(start, end + 1)) }).toEqual({
         start,
         end,
@@ -65,7 +78,7 @@ describe('S3BlobStore on s3rver', () => {
 
   it('reports an archive-class object never restored as such, and a hot one as readable', async () => {
     await put('acct/vault/cold', Buffer.from('cold'));
-    await blobs.put('acct/vault/hot', Buffer.from('hot'), sha256(Buffer.from('hot')), { hot: true });
+    await putBytes(blobs, 'acct/vault/hot', Buffer.from('hot'), { hot: true });
     expect(await blobs.restoreStatus('acct/vault/cold')).toBe('none');
     expect(await blobs.restoreStatus('acct/vault/hot')).toBe('restored');
     await expect(blobs.restoreStatus('acct/vault/missing')).rejects.toMatchObject({ name: 'NotFound' });
@@ -84,7 +97,7 @@ describe('S3BlobStore on s3rver', () => {
   it('deletes an object, and deleting a missing key succeeds', async () => {
     await put('acct/vault/doomed', Buffer.from('bye'));
     await blobs.delete('acct/vault/doomed');
-    await expect(blobs.get('acct/vault/doomed')).rejects.toMatchObject({ name: 'NoSuchKey' });
+    await expect(read('acct/vault/doomed')).rejects.toMatchObject({ name: 'NoSuchKey' });
     await expect(blobs.delete('acct/vault/doomed')).resolves.toBeUndefined();
     await expect(blobs.delete('acct/vault/never-there')).resolves.toBeUndefined();
   });
@@ -94,10 +107,116 @@ describe('S3BlobStore on s3rver', () => {
     // Every byte value, including ones that are not valid UTF-8 on their own.
     for (let i = 0; i < 256; i += 1) body[i] = i;
     await put('acct/vault/five-mib', body);
-    const back = await blobs.get('acct/vault/five-mib');
+    const back = await read('acct/vault/five-mib');
     expect(back.length).toBe(body.length);
     expect(back.equals(body)).toBe(true);
-    const tail = await blobs.get('acct/vault/five-mib', { start: body.length - 1_000_000, end: body.length - 1 });
+    const tail = await read('acct/vault/five-mib', { start: body.length - 1_000_000, end: body.length - 1 });
     expect(tail.equals(body.subarray(body.length - 1_000_000))).toBe(true);
   });
+
+  it('stages a body that arrives in pieces, and get hands back the stored stream', async () => {
+    const body = randomBytes(300_000);
+    const staged = await blobs.stage('acct/vault/streamed', trickle(body, 7_001), { size: body.length, sha256: sha256(body) });
+    await staged.commit();
+    await staged.commit();
+    const stream = await blobs.get('acct/vault/streamed');
+    expect(stream).toBeInstanceOf(Readable);
+    expect((await readAll(stream)).equals(body)).toBe(true);
+  });
+
+  it('discard removes what was staged, and may be called again', async () => {
+    const body = randomBytes(1000);
+    const staged = await blobs.stage('acct/vault/discarded', streamOf(body), { size: body.length });
+    await staged.discard();
+    await staged.discard();
+    expect(await exists('acct/vault/discarded')).toBe(false);
+  });
+
+  // S3 drops a PutObject whose body is cut short; s3rver keeps what it received (at a moment the
+  // client can't observe), so that "nothing is left" is checked here through multipart uploads,
+  // which are never completed on a failure. The domain queues every staged key's removal anyway.
+  it.each([
+    ['shorter', 999],
+    ['longer', 1001],
+  ])('refuses a body %s than its size and leaves nothing', async (_, size) => {
+    await expect(multipart().stage('acct/vault/miscounted', streamOf(randomBytes(1000)), { size })).rejects.toThrow(/bytes expected/);
+    expect(await exists('acct/vault/miscounted')).toBe(false);
+  });
+
+  it('passes on the error of a body that fails, in one PutObject', async () => {
+    const body = randomBytes(3 * MiB);
+    const mismatch = new Error("The provided 'x-amz-content-sha256' header does not match what was computed.");
+    await expect(blobs.stage('acct/vault/put-mismatch', failing(body, body.length, mismatch), { size: body.length })).rejects.toBe(
+      mismatch,
+    );
+    const gone = new Error('aborted');
+    await expect(blobs.stage('acct/vault/put-gone', failing(body, MiB + 5, gone), { size: body.length })).rejects.toBe(gone);
+  });
+
+  it.each([
+    ['at its end (a hash mismatch)', 20 * MiB, new Error("The provided 'x-amz-content-sha256' header does not match what was computed.")],
+    ['mid-way (a client gone)', 10 * MiB + 5, new Error('aborted')],
+  ])('a multipart stage whose body fails %s rejects with that error and aborts the upload', async (_, failAt, error) => {
+    const body = randomBytes(20 * MiB);
+    commands.length = 0;
+    await expect(multipart().stage('acct/vault/failed', failing(body, failAt, error), { size: body.length })).rejects.toBe(error);
+    expect(await exists('acct/vault/failed')).toBe(false);
+    expect(commands).not.toContain('CompleteMultipartUploadCommand');
+    if (commands.includes('CreateMultipartUploadCommand')) expect(commands).toContain('AbortMultipartUploadCommand');
+  });
+
+  it('stages a large body as a multipart upload, streamed, and reads it back whole and by range', async () => {
+    const body = randomBytes(19 * MiB + 3);
+    commands.length = 0;
+    await (await multipart().stage('acct/vault/large', trickle(body, 1 << 16), { size: body.length, sha256: sha256(body) })).commit();
+    const head = await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'acct/vault/large' }));
+    // 8 MiB parts: three of them.
+    expect(commands.filter((name) => name === 'UploadPartCommand')).toHaveLength(3);
+    expect(commands).toContain('CompleteMultipartUploadCommand');
+    expect(head.StorageClass).toBe('DEEP_ARCHIVE');
+    expect((await read('acct/vault/large')).equals(body)).toBe(true);
+    expect(
+      (await read('acct/vault/large', { start: 8 * MiB - 10, end: 16 * MiB + 10 })).equals(body.subarray(8 * MiB - 10, 16 * MiB + 11)),
+    ).toBe(true);
+  });
 });
+
+/** A store that sends every body as a multipart upload. */
+const multipart = () => new S3BlobStore(s3, BUCKET, 'DEEP_ARCHIVE', 0);
+
+async function exists(key: string): Promise<boolean> {
+  try {
+    await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }));
+    return true;
+  } catch (error) {
+    if ((error as { name?: string }).name === 'NotFound') return false;
+    throw error;
+  }
+}
+
+/** The bytes in chunks of `size`, each on a later turn of the event loop, as a socket delivers them. */
+function trickle(body: Buffer, size: number): Readable {
+  return Readable.from(
+    (async function* () {
+      for (let offset = 0; offset < body.length; offset += size) {
+        await new Promise((resolve) => setImmediate(resolve));
+        yield body.subarray(offset, offset + size);
+      }
+    })(),
+    { objectMode: false },
+  );
+}
+
+/** Delivers `body` up to `failAt` bytes, then fails with `error`, as a request body does on a hash mismatch or a lost client. */
+function failing(body: Buffer, failAt: number, error: Error): Readable {
+  return Readable.from(
+    (async function* () {
+      for (let offset = 0; offset < failAt; offset += 1 << 16) {
+        await new Promise((resolve) => setImmediate(resolve));
+        yield body.subarray(offset, Math.min(offset + (1 << 16), failAt));
+      }
+      throw error;
+    })(),
+    { objectMode: false },
+  );
+}

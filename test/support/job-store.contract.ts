@@ -1,7 +1,7 @@
 // The behaviour every JobStore must have: run against the in-memory fake (unit) and the
 // DynamoDB adapter on dynalite (integration), so the fake can stand in for the real one.
 import { newArchiveId, newJobId, newUploadId } from '../../lambda/domain/ids';
-import type { JobRecord, JobStatus, JobStore, Page } from '../../lambda/domain/ports';
+import type { ArchiveRetrievalJob, InventoryRetrievalJob, JobRecord, JobStatus, JobStore, Page } from '../../lambda/domain/ports';
 import { listAfterLastId, readAllItems } from './paging';
 import { ACCOUNT, OTHER_ACCOUNT } from './accounts';
 
@@ -9,7 +9,7 @@ const T0 = Date.parse('2024-03-01T10:00:00.000Z');
 const STATUSES: JobStatus[] = ['InProgress', 'Succeeded', 'Failed'];
 
 /** A job created `offsetMs` after T0; its ID sorts by that time. */
-function job(vaultName: string, offsetMs: number, overrides: Partial<JobRecord> = {}): JobRecord {
+function job(vaultName: string, offsetMs: number, overrides: Partial<InventoryRetrievalJob> = {}): InventoryRetrievalJob {
   const created = new Date(T0 + offsetMs);
   return {
     accountId: ACCOUNT,
@@ -22,6 +22,39 @@ function job(vaultName: string, offsetMs: number, overrides: Partial<JobRecord> 
     status: 'InProgress',
     inventory: { format: 'JSON' },
     ...overrides,
+  };
+}
+
+/** What an archive retrieval reads, when that does not matter. */
+const AN_ARCHIVE: Pick<ArchiveRetrievalJob, 'archive' | 'range'> = {
+  archive: {
+    archiveId: 'an-archive',
+    size: 10,
+    treeHash: 'ef'.repeat(32),
+    layout: { kind: 'blob', blobKey: `${ACCOUNT}/archives/an-archive` },
+    creationDate: '2024-02-29T09:00:00.000Z',
+    description: '',
+  },
+  range: { start: 0, end: 9 },
+};
+
+/** An archive retrieval created `offsetMs` after T0. */
+function archiveJob(
+  vaultName: string,
+  offsetMs: number,
+  fields: Pick<ArchiveRetrievalJob, 'archive' | 'range'> & Partial<ArchiveRetrievalJob>,
+): ArchiveRetrievalJob {
+  const created = new Date(T0 + offsetMs);
+  return {
+    accountId: ACCOUNT,
+    vaultName,
+    jobId: newJobId(created),
+    description: '',
+    tier: 'Standard',
+    creationDate: created.toISOString(),
+    status: 'InProgress',
+    ...fields,
+    action: 'ArchiveRetrieval',
   };
 }
 
@@ -57,8 +90,7 @@ export function jobStoreContract(makeStore: () => Promise<JobStore>): void {
     it('stores jobs with every field and reads them back as they were', async () => {
       const archiveId = newArchiveId();
       const uploadId = newUploadId();
-      const retrieval = job('v', 0, {
-        action: 'ArchiveRetrieval',
+      const retrieval = archiveJob('v', 0, {
         description: 'a range, with "quotes", commas',
         snsTopic: `arn:aws:sns:us-east-1:${ACCOUNT}:restores`,
         tier: 'Bulk',
@@ -75,7 +107,6 @@ export function jobStoreContract(makeStore: () => Promise<JobStore>): void {
         range: { start: 2 * 1024 * 1024, end: 4 * 1024 * 1024 - 1 },
         rangeTreeHash: 'cd'.repeat(32),
       });
-      delete retrieval.inventory;
       const inventory = job('v', 1, {
         status: 'Succeeded',
         statusMessage: 'Succeeded',
@@ -92,8 +123,7 @@ export function jobStoreContract(makeStore: () => Promise<JobStore>): void {
         outputKey: `${ACCOUNT}/jobs/some-job`,
         outputSize: 12345,
       });
-      const single = job('v', 2, {
-        action: 'ArchiveRetrieval',
+      const single = archiveJob('v', 2, {
         archive: {
           archiveId,
           size: 10,
@@ -104,7 +134,6 @@ export function jobStoreContract(makeStore: () => Promise<JobStore>): void {
         },
         range: { start: 0, end: 9 },
       });
-      delete single.inventory;
       for (const record of [retrieval, inventory, single]) await store.createJob(record);
 
       for (const record of [retrieval, inventory, single]) expect(await store.getJob(ACCOUNT, 'v', record.jobId)).toEqual(record);
@@ -272,7 +301,7 @@ export function jobStoreContract(makeStore: () => Promise<JobStore>): void {
       (await readAllItems((cursor) => store.listDueJobs(nowMs, cursor))).map((record) => record.jobId);
 
     it('lists a restoring job at its first re-check time, and again at each time scheduleRecheck sets', async () => {
-      const restoring = job('v', 0, { action: 'ArchiveRetrieval', pendingRestores: 2, recheckAtMs: T0 + 60_000 });
+      const restoring = archiveJob('v', 0, { ...AN_ARCHIVE, pendingRestores: 2, recheckAtMs: T0 + 60_000 });
       await store.createJob(restoring);
       expect(await dueIds(T0 + 59_999)).toEqual([]);
       expect(await dueIds(T0 + 60_000)).toEqual([restoring.jobId]);
@@ -286,7 +315,7 @@ export function jobStoreContract(makeStore: () => Promise<JobStore>): void {
 
     it('lists a job at once when its last wait is released, and never once it is finished', async () => {
       const key = `${ACCOUNT}/archives/${newArchiveId()}`;
-      const restoring = job('v', 0, { action: 'ArchiveRetrieval', pendingRestores: 1, recheckAtMs: T0 + 3_600_000 });
+      const restoring = archiveJob('v', 0, { ...AN_ARCHIVE, pendingRestores: 1, recheckAtMs: T0 + 3_600_000 });
       await store.createJob(restoring);
       await store.addRestoreWaits(restoring, [key]);
       expect(await dueIds(T0)).toEqual([]);
@@ -311,7 +340,7 @@ export function jobStoreContract(makeStore: () => Promise<JobStore>): void {
 
     it('makes a job waiting on several objects ready only after the last, counting each object once however often it is reported', async () => {
       const [a, b, c] = [keyOf('0-aa'), keyOf('1-bb'), keyOf('2-cc')];
-      const record = job('v', 0, { action: 'ArchiveRetrieval', pendingRestores: 3 });
+      const record = archiveJob('v', 0, { ...AN_ARCHIVE, pendingRestores: 3 });
       await store.addRestoreWaits(record, [a, b, c]);
       await store.createJob(record);
 

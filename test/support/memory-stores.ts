@@ -2,13 +2,15 @@
 // of the DynamoDB, S3 and SNS adapters, for unit tests of the domain. Records are copied in and out, as a
 // real store would.
 import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { readAll, streamOf } from '../../lambda/domain/blobs';
 import { LAMBDA_MAX_BODY_BYTES } from '../../lambda/config';
 import type { RetrievalTiming, Services } from '../../lambda/domain/services';
 import type { AccountSettings, AccountStore } from '../../lambda/domain/account-ports';
 import type {
   AbortOutcome,
   ArchiveRecord,
-  BufferedBlobStore,
+  BlobStore,
   DeleteArchiveOutcome,
   DeleteVaultOutcome,
   InventoryEntry,
@@ -25,6 +27,7 @@ import type {
   RestoreState,
   RestoreStatus,
   JobRef,
+  StagedBlob,
   Tier,
   UploadRecord,
   UploadStore,
@@ -196,15 +199,20 @@ export class MemoryMetadataStore implements MetadataStore {
 }
 
 /** Bytes by key; like S3 it refuses a body whose SHA-256 is not the one given. */
-export class MemoryBlobStore implements BufferedBlobStore {
+export class MemoryBlobStore implements BlobStore {
   private readonly blobs = new Map<string, Buffer>();
+  /** Keys being written or written and not yet committed or discarded. */
+  private readonly staging = new Set<string>();
+  private readonly staged = new Map<string, { bytes: Buffer; hot: boolean }>();
+  /** Every get, in order. */
+  readonly reads: { key: string; range?: { start: number; end: number } }[] = [];
   private readonly hot = new Set<string>();
   private readonly restoreAnswers = new Map<string, RestoreState>();
   /** Every restore asked for, in order. */
   readonly restores: { key: string; tier: Tier; days: number }[] = [];
 
   keys(): string[] {
-    return [...this.blobs.keys()];
+    return [...new Set([...this.blobs.keys(), ...this.staging])];
   }
 
   /** Keys stored in the instant (hot) class. */
@@ -221,11 +229,47 @@ export class MemoryBlobStore implements BufferedBlobStore {
     for (const key of keys) this.restoreAnswers.set(key, state);
   }
 
-  async put(key: string, body: Buffer, sha256: Buffer, options: { hot?: boolean } = {}): Promise<void> {
-    if (!createHash('sha256').update(body).digest().equals(sha256)) throw new Error(`BadDigest: the SHA-256 of ${key} does not match`);
-    this.blobs.set(key, Buffer.from(body));
-    if (options.hot) this.hot.add(key);
-    else this.hot.delete(key);
+  /**
+   * Reads the whole stream. Staged bytes are listed (as an S3 object or a temp file would be
+   * found by a scan) but not readable until committed.
+   */
+  async stage(key: string, body: Readable, options: { size: number; sha256?: Buffer; hot?: boolean }): Promise<StagedBlob> {
+    this.staging.add(key);
+    let bytes: Buffer;
+    try {
+      bytes = await readAll(body);
+      if (bytes.length !== options.size) throw new Error(`IncompleteBody: ${key} has ${bytes.length} bytes, ${options.size} expected`);
+      if (options.sha256 && !createHash('sha256').update(bytes).digest().equals(options.sha256)) {
+        throw new Error(`BadDigest: the SHA-256 of ${key} does not match`);
+      }
+    } catch (error) {
+      this.staging.delete(key);
+      throw error;
+    }
+    this.staged.set(key, { bytes, hot: options.hot ?? false });
+    return {
+      commit: async () => {
+        const staged = this.staged.get(key);
+        if (!staged || staged.bytes !== bytes) return;
+        this.staged.delete(key);
+        this.staging.delete(key);
+        this.blobs.set(key, bytes);
+        if (staged.hot) this.hot.add(key);
+        else this.hot.delete(key);
+      },
+      discard: async () => {
+        if (this.staged.get(key)?.bytes !== bytes) return;
+        this.staged.delete(key);
+        this.staging.delete(key);
+      },
+    };
+  }
+
+  /** A committed blob's bytes, for assertions. */
+  bytes(key: string): Buffer {
+    const blob = this.blobs.get(key);
+    if (!blob) throw new Error(`NoSuchKey: ${key}`);
+    return Buffer.from(blob);
   }
 
   async restore(key: string, tier: Tier, days: number): Promise<RestoreState> {
@@ -242,14 +286,17 @@ export class MemoryBlobStore implements BufferedBlobStore {
     return this.restores.some((call) => call.key === key) ? 'in-progress' : 'none';
   }
 
-  async get(key: string, range?: { start: number; end: number }): Promise<Buffer> {
+  async get(key: string, range?: { start: number; end: number }): Promise<Readable> {
     const blob = this.blobs.get(key);
     if (!blob) throw new Error(`NoSuchKey: ${key}`);
-    return Buffer.from(range ? blob.subarray(range.start, range.end + 1) : blob);
+    this.reads.push({ key, range });
+    return streamOf(Buffer.from(range ? blob.subarray(range.start, range.end + 1) : blob));
   }
 
   async delete(key: string): Promise<void> {
     this.blobs.delete(key);
+    this.staged.delete(key);
+    this.staging.delete(key);
     this.hot.delete(key);
   }
 

@@ -7,7 +7,7 @@ import { createApi } from '../../lambda/http/api';
 import type { HttpRequest } from '../../lambda/http/types';
 import { StaticKeyStore } from '../../lambda/store/keys';
 import type { AccountStore } from '../../lambda/domain/account-ports';
-import type { BufferedBlobStore, JobStore, MetadataStore, Notifier, PurgeQueue, UploadStore } from '../../lambda/domain/ports';
+import type { BlobStore, JobStore, MetadataStore, Notifier, PurgeQueue, UploadStore } from '../../lambda/domain/ports';
 import { memoryServices } from '../support/memory-stores';
 
 const KEY = { accessKeyId: 'AKIDUNIT', secretAccessKey: 'unit-secret' };
@@ -24,7 +24,7 @@ const failing = <T extends object>(message: string) =>
 const failingServices = (message: string): Services => ({
   metadata: failing<MetadataStore>(message),
   uploads: failing<UploadStore>(message),
-  blobs: failing<BufferedBlobStore>(message),
+  blobs: failing<BlobStore>(message),
   jobs: failing<JobStore>(message),
   purges: failing<PurgeQueue>(message),
   accounts: failing<AccountStore>(message),

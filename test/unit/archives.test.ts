@@ -1,11 +1,12 @@
 import { ARCHIVE_BYTES_GRACE_MS, deleteArchive, uploadArchive } from '../../lambda/domain/archives';
-import { sha256, treeHash } from '../../lambda/domain/checksums';
+import { treeHash } from '../../lambda/domain/checksums';
 import { newArchiveId } from '../../lambda/domain/ids';
 import { inventoryVault } from '../../lambda/domain/inventory';
 import { runJanitor } from '../../lambda/domain/janitor';
 import { createVault, deleteVault } from '../../lambda/domain/vaults';
 import type { ArchiveRecord, InventorySummary, VaultRecord } from '../../lambda/domain/ports';
 import { memoryServices, type MemoryServices } from '../support/memory-stores';
+import { incoming } from '../support/incoming';
 import { ACCOUNT, arn, upload } from '../support/domain-helpers';
 
 let svc: MemoryServices;
@@ -44,7 +45,7 @@ describe('uploadArchive', () => {
       layout: { kind: 'blob', blobKey: `${ACCOUNT}/archives/${uploaded.archiveId}` },
     });
     expect(svc.blobs.keys()).toEqual([`${ACCOUNT}/archives/${uploaded.archiveId}`]);
-    expect((await svc.blobs.get(`${ACCOUNT}/archives/${uploaded.archiveId}`)).equals(body)).toBe(true);
+    expect(svc.blobs.bytes(`${ACCOUNT}/archives/${uploaded.archiveId}`).equals(body)).toBe(true);
     expect((await svc.metadata.getVault(ACCOUNT, 'v'))?.lastWriteMs).toBe(Date.parse('2024-06-01T12:00:01.000Z'));
   });
 
@@ -54,8 +55,7 @@ describe('uploadArchive', () => {
     const attempt = uploadArchive(svc, {
       accountId: ACCOUNT,
       vaultName: 'v',
-      body,
-      bodySha256: sha256(body),
+      bytes: incoming(body),
       expectedTreeHash: wrong,
       description: '',
     });
@@ -68,8 +68,7 @@ describe('uploadArchive', () => {
     const uploaded = await uploadArchive(svc, {
       accountId: ACCOUNT,
       vaultName: 'v',
-      body,
-      bodySha256: sha256(body),
+      bytes: incoming(body),
       expectedTreeHash: treeHash(body).toString('hex').toUpperCase(),
       description: '',
     });
@@ -168,7 +167,7 @@ describe('deleteArchive', () => {
     svc.advance(ARCHIVE_BYTES_GRACE_MS);
     // The removal, and the upload's check for unrecorded bytes: neither removes a live archive's bytes.
     expect(await runJanitor(svc)).toEqual({ uploads: 0, purges: 2 });
-    expect((await svc.blobs.get(blobKey)).equals(body)).toBe(true);
+    expect(svc.blobs.bytes(blobKey).equals(body)).toBe(true);
     expect(svc.purges.pending()).toEqual([]);
 
     await deleteArchive(svc, ACCOUNT, 'v', archiveId);

@@ -1,5 +1,7 @@
 import { ARCHIVE_BYTES_GRACE_MS, deleteArchive } from '../../lambda/domain/archives';
-import { sha256, treeHash } from '../../lambda/domain/checksums';
+import { treeHash } from '../../lambda/domain/checksums';
+import { maxPartSizeFor, parseArchiveSize, parsePartSize } from '../../lambda/ops/multipart-parameters';
+import { parseTreeHash } from '../../lambda/ops/operation';
 import { inventoryVault } from '../../lambda/domain/inventory';
 import {
   abortUpload,
@@ -7,7 +9,6 @@ import {
   initiateUpload,
   listParts,
   listUploads,
-  maxPartSizeFor,
   purgeIdleUploads,
   uploadBlobPrefix,
   uploadPart,
@@ -18,6 +19,7 @@ import { runDuePurges } from '../../lambda/domain/purges';
 import { createVault, deleteVault } from '../../lambda/domain/vaults';
 import type { InventoryEntry, InventorySummary, VaultRecord } from '../../lambda/domain/ports';
 import { MemoryMetadataStore, MemoryUploadStore, memoryServices, type MemoryServices } from '../support/memory-stores';
+import { incoming } from '../support/incoming';
 import { ACCOUNT, arn, interleave, upload as uploadSingle } from '../support/domain-helpers';
 
 const MiB = 1024 * 1024;
@@ -44,7 +46,9 @@ const bytes = (length: number, seed: number) => Buffer.alloc(length, `part ${see
 const hex = (data: Buffer) => treeHash(data).toString('hex');
 
 async function initiate(partSize: string | undefined = String(MiB), description = 'multipart'): Promise<string> {
-  return (await initiateUpload(svc, { accountId: ACCOUNT, vaultName: 'v', partSize, description })).uploadId;
+  return (
+    await initiateUpload(svc, { accountId: ACCOUNT, vaultName: 'v', partSize: parsePartSize(partSize, svc.maxBodyBytes), description })
+  ).uploadId;
 }
 
 function sendPart(uploadId: string, start: number, body: Buffer, options: { range?: string | null; treeHash?: string } = {}) {
@@ -54,19 +58,19 @@ function sendPart(uploadId: string, start: number, body: Buffer, options: { rang
     vaultName: 'v',
     uploadId,
     contentRange: range,
-    body,
-    bodySha256: sha256(body),
+    bytes: incoming(body),
     expectedTreeHash: options.treeHash ?? hex(body),
   });
 }
 
-function complete(uploadId: string, archiveSize: number | string | undefined, expectedTreeHash: string | undefined) {
+async function complete(uploadId: string, archiveSize: number | string | undefined, expectedTreeHash: string | undefined) {
   return completeUpload(svc, {
     accountId: ACCOUNT,
     vaultName: 'v',
     uploadId,
-    archiveSize: typeof archiveSize === 'number' ? String(archiveSize) : archiveSize,
-    expectedTreeHash,
+    // Read as the operation reads its headers.
+    archiveSize: parseArchiveSize(typeof archiveSize === 'number' ? String(archiveSize) : archiveSize),
+    expectedTreeHash: parseTreeHash(expectedTreeHash),
   });
 }
 
@@ -89,7 +93,7 @@ async function readArchive(archiveId: string): Promise<Buffer> {
   const keys: string[] = [];
   for (let chunk = 0; chunk < archive.layout.chunks; chunk += 1)
     keys.push(...((await svc.uploads.getSegments(ACCOUNT, 'v', archiveId, chunk)) ?? []));
-  return Buffer.concat(await Promise.all(keys.map((key) => svc.blobs.get(key))));
+  return Buffer.concat(await Promise.all(keys.map((key) => svc.blobs.bytes(key))));
 }
 
 /** Does a Complete's steps on the stores by hand up to `stage`, as if its process stopped there; returns the reserved archive ID. */
@@ -133,7 +137,7 @@ describe('initiateUpload', () => {
     const { uploadId, location } = await initiateUpload(svc, {
       accountId: ACCOUNT,
       vaultName: 'v',
-      partSize: '2097152',
+      partSize: parsePartSize('2097152', svc.maxBodyBytes),
       description: 'my backup',
     });
     expect(uploadId).toMatch(/^[A-Za-z0-9_][A-Za-z0-9_-]{91}$/);
@@ -169,9 +173,9 @@ describe('initiateUpload', () => {
     ['a negative number', '-1048576', '-1048576'],
     ['no value', undefined, 'null'],
   ])('refuses a part size of %s', async (_what, partSize, shown) => {
-    await expect(initiateUpload(svc, { accountId: ACCOUNT, vaultName: 'v', partSize, description: '' })).rejects.toEqual(
-      invalid(sizeMessage(shown)),
-    );
+    const attempt = async () =>
+      initiateUpload(svc, { accountId: ACCOUNT, vaultName: 'v', partSize: parsePartSize(partSize, svc.maxBodyBytes), description: '' });
+    await expect(attempt()).rejects.toEqual(invalid(sizeMessage(shown)));
     expect((await svc.uploads.listUploads(ACCOUNT, 'v', undefined, 10)).items).toEqual([]);
   });
 
@@ -202,7 +206,7 @@ describe('initiateUpload', () => {
   });
 
   it('refuses a vault that does not exist', async () => {
-    await expect(initiateUpload(svc, { accountId: ACCOUNT, vaultName: 'ghost', partSize: String(MiB), description: '' })).rejects.toEqual(
+    await expect(initiateUpload(svc, { accountId: ACCOUNT, vaultName: 'ghost', partSize: MiB, description: '' })).rejects.toEqual(
       error('ResourceNotFoundException', `Vault not found for ARN: ${arn('ghost')}`),
     );
   });
@@ -226,7 +230,7 @@ describe('uploadPart', () => {
       blobKey: expect.stringMatching(new RegExp(`^${ACCOUNT}/uploads/${uploadId}/0-`)),
     });
     expect(await blobsOf(uploadId)).toEqual([record.blobKey]);
-    expect((await svc.blobs.get(record.blobKey)).equals(body)).toBe(true);
+    expect(svc.blobs.bytes(record.blobKey).equals(body)).toBe(true);
     expect((await svc.uploads.getUpload(ACCOUNT, 'v', uploadId))?.lastActivityMs).toBe(START + 6000);
   });
 
@@ -651,7 +655,7 @@ describe('purgeIdleUploads', () => {
         [ACCOUNT, 'w'],
         ['999988887777', 'v'],
       ]) {
-        const { uploadId } = await initiateUpload(svc, { accountId, vaultName, partSize: String(MiB), description: '' });
+        const { uploadId } = await initiateUpload(svc, { accountId, vaultName, partSize: MiB, description: '' });
         created.push({ accountId, vaultName, uploadId });
       }
     }
@@ -791,7 +795,7 @@ describe('a part racing another request', () => {
   it('leaves neither bytes nor a part record when its upload is aborted and purged meanwhile', async () => {
     const uploadId = await uploadParts(bytes(MiB, 0));
     // The part found the upload open; the abort runs before its bytes are stored.
-    interleave(svc.blobs, 'put', () => abortUpload(svc, ACCOUNT, 'v', uploadId));
+    interleave(svc.blobs, 'stage', () => abortUpload(svc, ACCOUNT, 'v', uploadId));
     await expect(sendPart(uploadId, MiB, bytes(MiB, 1))).rejects.toEqual(uploadNotFound(uploadId));
     expect(await svc.uploads.getUpload(ACCOUNT, 'v', uploadId)).toBeUndefined();
     expect(await blobsOf(uploadId)).toEqual([]);

@@ -1,5 +1,6 @@
 import { deleteArchive } from '../../lambda/domain/archives';
 import { inventoryVault } from '../../lambda/domain/inventory';
+import { parseJobRequest } from '../../lambda/ops/job-parameters';
 import { initiateJob } from '../../lambda/domain/jobs';
 import {
   DEFAULT_RETRIEVAL_POLICY,
@@ -290,7 +291,7 @@ describe('InitiateJob under a data retrieval policy', () => {
     await createVault(svc, ACCOUNT, 'v');
   });
 
-  const job = (params: Record<string, unknown>) => initiateJob(svc, ACCOUNT, 'v', body(params));
+  const job = (params: Record<string, unknown>) => initiateJob(svc, ACCOUNT, 'v', parseJobRequest(body(params)));
 
   it('refuses a Standard archive retrieval over the rate with PolicyEnforcedException, storing no job', async () => {
     const { archiveId } = await upload(svc, 'v', Buffer.alloc(8192, 1));

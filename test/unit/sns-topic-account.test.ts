@@ -2,12 +2,14 @@
 // service must not publish, on a tenant's behalf, into another account's topics.
 import { createVault } from '../../lambda/domain/vaults';
 import { initiateJob } from '../../lambda/domain/jobs';
+import { parseJobRequest } from '../../lambda/ops/job-parameters';
 import { inventoryAllVaults } from '../../lambda/domain/inventory';
 import { getVaultNotifications, setVaultNotifications } from '../../lambda/domain/notifications';
 import { memoryServices, type MemoryServices } from '../support/memory-stores';
+import { ACCOUNT, OTHER_ACCOUNT } from '../support/accounts';
 
-const OWN = '111122223333';
-const OTHER = '444455556666';
+const OWN = ACCOUNT;
+const OTHER = OTHER_ACCOUNT;
 const topic = (account: string) => `arn:aws:sns:us-east-1:${account}:alarms`;
 
 let svc: MemoryServices;
@@ -21,7 +23,7 @@ beforeEach(async () => {
 const setNotifications = (snsTopic: string, services = svc) =>
   setVaultNotifications(services, OWN, 'v', Buffer.from(JSON.stringify({ SNSTopic: snsTopic, Events: ['ArchiveRetrievalCompleted'] })));
 const inventoryJob = (snsTopic: string, services = svc) =>
-  initiateJob(services, OWN, 'v', Buffer.from(JSON.stringify({ Type: 'inventory-retrieval', SNSTopic: snsTopic })));
+  initiateJob(services, OWN, 'v', parseJobRequest(Buffer.from(JSON.stringify({ Type: 'inventory-retrieval', SNSTopic: snsTopic }))));
 
 const refusal = {
   name: 'InvalidParameterValueException',

@@ -1,0 +1,58 @@
+import { MiB } from '../checksums';
+import { requireVault } from '../vaults';
+import { JOB_OUTPUT_LIFETIME_MS, isTreeHashAligned, jobNotFound } from './common';
+import { completeJob, isReady } from './completion';
+import type { Services } from '../services';
+import type { JobRecord, JobStatus } from '../ports';
+
+function expired(svc: Services, job: JobRecord): boolean {
+  return job.completionDate !== undefined && Date.parse(job.completionDate) + JOB_OUTPUT_LIFETIME_MS < svc.now().getTime();
+}
+
+/**
+ * Completing a job within an API request must stay quick: a job whose range tree hash may mean
+ * reading more than this (an archive stored before leaf hashes were kept) is left to the sweep,
+ * which has minutes.
+ */
+const MAX_INLINE_HASH_BYTES = 256 * MiB;
+
+function quickToComplete(job: JobRecord): boolean {
+  if (job.action !== 'ArchiveRetrieval') return true;
+  const { range, archive } = job;
+  const whole = range.start === 0 && range.end === archive.size - 1;
+  return whole || !isTreeHashAligned(range.start, range.end, archive.size) || range.end - range.start < MAX_INLINE_HASH_BYTES;
+}
+
+/** A job as it is now: one whose time has come is completed on the way, when that is quick. */
+async function settle(svc: Services, job: JobRecord): Promise<JobRecord> {
+  return isReady(svc, job) && quickToComplete(job) ? completeJob(svc, job) : job;
+}
+
+export async function getJob(svc: Services, accountId: string, vaultName: string, jobId: string): Promise<JobRecord> {
+  await requireVault(svc, accountId, vaultName);
+  const job = await svc.jobs.getJob(accountId, vaultName, jobId);
+  if (!job || expired(svc, job)) throw jobNotFound(jobId);
+  return settle(svc, job);
+}
+
+export interface JobFilter {
+  status?: JobStatus;
+  completed?: boolean;
+}
+
+export async function listJobs(
+  svc: Services,
+  accountId: string,
+  vaultName: string,
+  query: { filter: JobFilter; marker?: string; limit: number },
+): Promise<{ jobs: JobRecord[]; marker?: string }> {
+  await requireVault(svc, accountId, vaultName);
+  // Jobs whose time has come are completed first, so that the filters see their real state.
+  const due = await svc.jobs.listJobs(accountId, vaultName, { status: 'InProgress' }, undefined, 1000);
+  for (const job of due.items) await settle(svc, job);
+
+  const page = await svc.jobs.listJobs(accountId, vaultName, query.filter, query.marker, query.limit);
+  const jobs = page.items.filter((job) => !expired(svc, job));
+  const last = page.items[page.items.length - 1];
+  return { jobs, marker: page.cursor && last ? last.jobId : undefined };
+}

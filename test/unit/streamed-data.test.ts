@@ -1,0 +1,211 @@
+// The streamed data path on the memory stores: bytes that fail on the way leave nothing visible;
+// leaf hashes kept at upload give any MiB-aligned range's tree hash without reading the archive;
+// job output is a stream whose length is announced up front.
+import { randomBytes } from 'node:crypto';
+import { uploadArchive } from '../../lambda/domain/archives';
+import { leavesKey } from '../../lambda/domain/blobs';
+import { MiB, treeHash } from '../../lambda/domain/checksums';
+import { completeDueJobs, initiateJob } from '../../lambda/domain/jobs';
+import { parseJobRequest } from '../../lambda/ops/job-parameters';
+import { completeUpload, initiateUpload, uploadPart } from '../../lambda/domain/multipart';
+import { runJanitor } from '../../lambda/domain/janitor';
+import { createVault } from '../../lambda/domain/vaults';
+import { memoryServices, MEMORY_JOB_DELAYS_MS, type MemoryServices } from '../support/memory-stores';
+import { cutShort, incoming } from '../support/incoming';
+import { ACCOUNT, jobOutput, upload } from '../support/domain-helpers';
+
+let svc: MemoryServices;
+
+beforeEach(async () => {
+  // Glacier's own limit: a whole output of any size here goes out in one answer.
+  svc = memoryServices(undefined, undefined, { maxBodyBytes: 4 * 1024 * MiB });
+  await createVault(svc, ACCOUNT, 'v');
+  svc.advance(1000);
+});
+
+const hex = (data: Buffer) => treeHash(data).toString('hex');
+
+async function expectNothingVisible() {
+  expect((await svc.metadata.listArchives(ACCOUNT, 'v')).items).toEqual([]);
+  // What a failed stage left is gone at once; the queued removal finds nothing more to do.
+  expect(svc.blobs.keys()).toEqual([]);
+  svc.advance(48 * 60 * 60 * 1000);
+  await runJanitor(svc);
+  expect(svc.blobs.keys()).toEqual([]);
+}
+
+describe('an upload whose bytes fail on the way', () => {
+  const data = randomBytes(3 * MiB + 17);
+
+  it("is refused with the body's own error when they do not hash to the signed payload hash", async () => {
+    const attempt = uploadArchive(svc, {
+      accountId: ACCOUNT,
+      vaultName: 'v',
+      bytes: incoming(data, { sha256: Buffer.alloc(32, 1) }),
+      expectedTreeHash: hex(data),
+      description: '',
+    });
+    await expect(attempt).rejects.toMatchObject({ code: 'InvalidSignatureException' });
+    await expectNothingVisible();
+  });
+
+  it('is refused when the client goes away mid-body', async () => {
+    const attempt = uploadArchive(svc, {
+      accountId: ACCOUNT,
+      vaultName: 'v',
+      bytes: cutShort(data, MiB + 3),
+      expectedTreeHash: hex(data),
+      description: '',
+    });
+    await expect(attempt).rejects.toThrow('aborted');
+    await expectNothingVisible();
+  });
+
+  it('is refused when the tree hash does not match, after the bytes were staged', async () => {
+    const attempt = uploadArchive(svc, {
+      accountId: ACCOUNT,
+      vaultName: 'v',
+      bytes: incoming(data),
+      expectedTreeHash: 'ab'.repeat(32),
+      description: '',
+    });
+    await expect(attempt).rejects.toMatchObject({
+      code: 'InvalidParameterValueException',
+      message: expect.stringMatching(/^Checksum mismatch/),
+    });
+    await expectNothingVisible();
+  });
+
+  it('as a part, is refused and leaves no part', async () => {
+    const { uploadId } = await initiateUpload(svc, { accountId: ACCOUNT, vaultName: 'v', partSize: 4 * MiB, description: '' });
+    const attempt = uploadPart(svc, {
+      accountId: ACCOUNT,
+      vaultName: 'v',
+      uploadId,
+      contentRange: `bytes 0-${data.length - 1}/*`,
+      bytes: cutShort(data, 2 * MiB),
+      expectedTreeHash: hex(data),
+    });
+    await expect(attempt).rejects.toThrow('aborted');
+    expect((await svc.uploads.listParts(ACCOUNT, 'v', uploadId, 0, 10)).items).toEqual([]);
+    expect(svc.blobs.keys()).toEqual([]);
+  });
+});
+
+describe('leaf hashes', () => {
+  it('are kept beside a blob of more than 1 MiB, 32 bytes per MiB, and not beside one of 1 MiB or less', async () => {
+    const big = randomBytes(2 * MiB + 1);
+    const { archiveId } = await upload(svc, 'v', big);
+    const leaves = svc.blobs.bytes(leavesKey(`${ACCOUNT}/archives/${archiveId}`));
+    expect(leaves.length).toBe(3 * 32);
+    expect(leaves.subarray(32, 64).equals(treeHash(big.subarray(MiB, 2 * MiB)))).toBe(true);
+    expect(svc.blobs.hotKeys()).toContain(leavesKey(`${ACCOUNT}/archives/${archiveId}`));
+
+    const small = await upload(svc, 'v', randomBytes(MiB));
+    expect(svc.blobs.keys()).not.toContain(leavesKey(`${ACCOUNT}/archives/${small.archiveId}`));
+  });
+
+  async function retrieveWhole(archiveId: string): Promise<string> {
+    const { jobId } = await initiateJob(
+      svc,
+      ACCOUNT,
+      'v',
+      parseJobRequest(Buffer.from(JSON.stringify({ Type: 'archive-retrieval', ArchiveId: archiveId, Tier: 'Expedited' }))),
+    );
+    svc.advance(MEMORY_JOB_DELAYS_MS.Expedited);
+    await completeDueJobs(svc);
+    return jobId;
+  }
+
+  const archiveReads = (key: string) => svc.blobs.reads.filter((read) => read.key === key);
+
+  it('give the tree hash of a MiB-aligned output range before any byte of it is read', async () => {
+    const data = randomBytes(5 * MiB + 100);
+    const { archiveId } = await upload(svc, 'v', data);
+    const jobId = await retrieveWhole(archiveId);
+    const blobKey = `${ACCOUNT}/archives/${archiveId}`;
+    svc.blobs.reads.length = 0;
+    const out = await jobOutput(svc, 'v', jobId, `bytes=${MiB}-${4 * MiB - 1}`);
+    expect(out.headers['x-amz-sha256-tree-hash']).toBe(hex(data.subarray(MiB, 4 * MiB)));
+    expect(out.headers['content-length']).toBe(String(3 * MiB));
+    // The bytes are read once, to be sent: nothing is read for the hash.
+    expect(archiveReads(blobKey)).toEqual([{ key: blobKey, range: { start: MiB, end: 4 * MiB - 1 } }]);
+    expect(out.body.equals(data.subarray(MiB, 4 * MiB))).toBe(true);
+
+    const tail = await jobOutput(svc, 'v', jobId, `bytes=${4 * MiB}-${data.length - 1}`);
+    expect(tail.headers['x-amz-sha256-tree-hash']).toBe(hex(data.subarray(4 * MiB)));
+  });
+
+  it("of a multipart archive's parts combine into a range's tree hash across parts", async () => {
+    const data = randomBytes(9 * MiB + 5);
+    const partSize = 4 * MiB;
+    const { uploadId } = await initiateUpload(svc, { accountId: ACCOUNT, vaultName: 'v', partSize: partSize, description: '' });
+    for (let start = 0; start < data.length; start += partSize) {
+      const part = data.subarray(start, start + partSize);
+      await uploadPart(svc, {
+        accountId: ACCOUNT,
+        vaultName: 'v',
+        uploadId,
+        contentRange: `bytes ${start}-${start + part.length - 1}/*`,
+        bytes: incoming(part),
+        expectedTreeHash: hex(part),
+      });
+    }
+    const { archiveId } = await completeUpload(svc, {
+      accountId: ACCOUNT,
+      vaultName: 'v',
+      uploadId,
+      archiveSize: data.length,
+      expectedTreeHash: hex(data),
+    });
+    const jobId = await retrieveWhole(archiveId);
+    svc.blobs.reads.length = 0;
+    const out = await jobOutput(svc, 'v', jobId, `bytes=${3 * MiB}-${6 * MiB - 1}`);
+    expect(out.headers['x-amz-sha256-tree-hash']).toBe(hex(data.subarray(3 * MiB, 6 * MiB)));
+    // The bytes are read once, to be sent: the hash came from the leaves.
+    expect(svc.blobs.reads.filter((read) => !read.key.endsWith('.leaves')).map((read) => read.range)).toEqual([
+      { start: 3 * MiB, end: 4 * MiB - 1 },
+      { start: 0, end: 2 * MiB - 1 },
+    ]);
+    expect(out.body.equals(data.subarray(3 * MiB, 6 * MiB))).toBe(true);
+
+    const whole = await jobOutput(svc, 'v', jobId);
+    expect(whole.status).toBe(200);
+    expect(whole.headers['x-amz-sha256-tree-hash']).toBe(hex(data));
+    expect(whole.body.equals(data)).toBe(true);
+  });
+
+  it('are not needed: an archive stored without them still gets its range tree hashes, from its bytes', async () => {
+    const data = randomBytes(3 * MiB + 9);
+    const { archiveId } = await upload(svc, 'v', data);
+    await svc.blobs.delete(leavesKey(`${ACCOUNT}/archives/${archiveId}`));
+    const jobId = await retrieveWhole(archiveId);
+    const out = await jobOutput(svc, 'v', jobId, `bytes=${2 * MiB}-${data.length - 1}`);
+    expect(out.headers['x-amz-sha256-tree-hash']).toBe(hex(data.subarray(2 * MiB)));
+    expect(out.body.equals(data.subarray(2 * MiB))).toBe(true);
+  });
+
+  it('give a retrieval job of a tree-hash-aligned range its SHA256TreeHash at completion without reading the archive', async () => {
+    const data = randomBytes(4 * MiB + 1);
+    const { archiveId } = await upload(svc, 'v', data);
+    svc.blobs.reads.length = 0;
+    const { jobId } = await initiateJob(
+      svc,
+      ACCOUNT,
+      'v',
+      parseJobRequest(
+        Buffer.from(
+          JSON.stringify({ Type: 'archive-retrieval', ArchiveId: archiveId, Tier: 'Expedited', RetrievalByteRange: `0-${2 * MiB - 1}` }),
+        ),
+      ),
+    );
+    svc.advance(MEMORY_JOB_DELAYS_MS.Expedited);
+    await completeDueJobs(svc);
+    expect(await svc.jobs.getJob(ACCOUNT, 'v', jobId)).toMatchObject({
+      action: 'ArchiveRetrieval',
+      rangeTreeHash: hex(data.subarray(0, 2 * MiB)),
+    });
+    expect(hex(data.subarray(0, 2 * MiB))).toBe(hex(data.subarray(0, 2 * MiB)));
+    expect(svc.blobs.reads.map((read) => read.key)).toEqual([leavesKey(`${ACCOUNT}/archives/${archiveId}`)]);
+  });
+});
