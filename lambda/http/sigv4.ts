@@ -1,7 +1,7 @@
 import { sameSecret } from '../domain/constant-time';
 import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
-import { GlacierError } from '../domain/errors';
+import { GlacierError, missingHeader } from '../domain/errors';
 import type { KeyStore } from '../domain/ports';
 import type { HttpRequest } from './types';
 
@@ -106,7 +106,8 @@ export async function authenticate(request: HttpRequest, keys: KeyStore, region:
 
   // The body is not read here: the signature covers its claimed hash, and the body checks its bytes against it as they are read.
   const claimed = request.headers['x-amz-content-sha256'];
-  if (request.body.length > 0 && (claimed === undefined || !/^[0-9a-f]{64}$/i.test(claimed))) {
+  if (request.body.length > 0 && claimed === undefined) throw missingHeader('x-amz-content-sha256');
+  if (request.body.length > 0 && !/^[0-9a-f]{64}$/i.test(claimed ?? '')) {
     throw invalidSignature("A request with a body must carry its SHA-256 in hex in the 'x-amz-content-sha256' header.");
   }
 
