@@ -45,7 +45,11 @@ export function limitParam(ctx: OpContext, fallback: number, max = 1000): number
 /** The request's body as upload bytes for the domain: streamed, with its size and signed payload hash. */
 export function incomingBytes(ctx: OpContext): IncomingBytes {
   const { body } = ctx.request;
-  return { body: body.stream(), size: body.length, sha256: Buffer.from(body.sha256, 'hex') };
+  const stream = body.stream();
+  // A body the operation refuses before reading it can still fail at its end (its hash is
+  // checked there): that failure is no longer this request's answer, and must not go unhandled.
+  stream.on('error', () => undefined);
+  return { body: stream, size: body.length, sha256: Buffer.from(body.sha256, 'hex') };
 }
 
 /** The x-amz-sha256-tree-hash header, required and in hex. */
