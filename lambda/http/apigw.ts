@@ -46,7 +46,7 @@ function decodedBody(raw: string | null | undefined, base64: boolean): Buffer {
  */
 export function fromApiGatewayEvent(event: ApiGatewayEvent): HttpRequest {
   if (isV2(event)) {
-    const signedPath = canonicalPath(event.rawPath);
+    const signedPath = canonicalPath(event.rawPath, event.rawPath, { consoleDirectory: true });
     const stage = event.requestContext.stage;
     const staged = stage && stage !== '$default' && signedPath.startsWith(`/${stage}/`);
     const headers = clientHeaders(event.headers);
@@ -73,7 +73,8 @@ export function fromApiGatewayEvent(event: ApiGatewayEvent): HttpRequest {
   }
   // requestContext.path is the path the client called: with the stage on an execute-api URL,
   // with the base path on a custom domain. `path` only tells how many leading segments those are.
-  const signedPath = canonicalPath(event.requestContext?.path ?? event.path);
+  const calledPath = event.requestContext?.path ?? event.path;
+  const signedPath = canonicalPath(calledPath, calledPath, { consoleDirectory: true });
   const prefix = segmentCount(signedPath) - segmentCount(event.path);
   if (prefix < 0)
     throw invalidParameter(`The request-target ${JSON.stringify(signedPath)} is refused: it does not end with its resource path.`);

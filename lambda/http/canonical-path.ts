@@ -9,15 +9,23 @@ export function canonicalTarget(target: string): { path: string; rawQuery: strin
   if (target.includes('#')) throw notCanonical(target, 'it holds "#"');
   const mark = target.indexOf('?');
   const path = mark < 0 ? target : target.slice(0, mark);
-  return { path: canonicalPath(path, target), rawQuery: mark < 0 ? '' : target.slice(mark + 1) };
+  return { path: canonicalPath(path, target, { consoleDirectory: true }), rawQuery: mark < 0 ? '' : target.slice(mark + 1) };
 }
 
-/** Checks a path (percent-encoded as sent) and returns it unchanged; `/` alone is a path. */
-export function canonicalPath(path: string, target = path): string {
+/**
+ * Checks a path (percent-encoded as sent) and returns it unchanged; `/` alone is a path. With
+ * `consoleDirectory` (a front's check of the path as sent), the web console's directory
+ * `/console/`, also below a stage or base path, may end with "/": a browser resolves the
+ * console's relative file names against it. The API checks its own path without it, after it
+ * has served the console, so no operation is ever reached by a path ending with "/".
+ */
+export function canonicalPath(path: string, target = path, options: { consoleDirectory?: boolean } = {}): string {
   if (path.includes('#')) throw notCanonical(target, 'it holds "#"');
   if (!path.startsWith('/')) throw notCanonical(target, 'its path does not start with "/"');
   if (path === '/') return path;
-  for (const segment of path.slice(1).split('/')) {
+  const segments = path.slice(1).split('/');
+  if (options.consoleDirectory && segments.length >= 2 && segments.at(-1) === '' && segments.at(-2) === 'console') segments.pop();
+  for (const segment of segments) {
     if (segment === '') throw notCanonical(target, 'it has an empty path segment ("//" or a trailing "/")');
     let decoded: string;
     try {

@@ -51,6 +51,9 @@ function drainUnread(req: IncomingMessage): void {
     if (drained > DRAIN_BYTES) req.destroy();
   });
   req.once('close', () => clearTimeout(timer));
+  // An operation that refused the body after taking its stream (a part longer than the part
+  // size) left it piped into a reader nobody reads, whose backpressure would hold it paused.
+  req.unpipe();
   req.resume();
 }
 

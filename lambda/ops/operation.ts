@@ -42,8 +42,12 @@ export function limitParam(ctx: OpContext, fallback: number, max = 1000): number
   return value;
 }
 
-/** The request's body as upload bytes for the domain: streamed, with its size and signed payload hash. */
+/**
+ * The request's body as upload bytes for the domain: streamed, with its size and signed payload hash.
+ * Glacier requires x-amz-content-sha256 on uploads (only JSON operations may leave it to the signature).
+ */
 export function incomingBytes(ctx: OpContext): IncomingBytes {
+  requireHeader(ctx, 'x-amz-content-sha256');
   const { body } = ctx.request;
   const stream = body.stream();
   // A body the operation refuses before reading it can still fail at its end (its hash is

@@ -68,6 +68,19 @@ const keyArn = (s: Synth) => {
   return { 'Fn::GetAtt': [s.id(key), 'Arn'] };
 };
 
+const secretsKeyArn = (s: Synth) => ({ 'Fn::GetAtt': [s.id(s.stack.secretsKey), 'Arn'] });
+
+/** The statements of the policies attached to the function's role, and to it alone. */
+function statementsOf(s: Synth, fn: { role?: unknown }): Statement[] {
+  const roleId = s.id(fn.role as never);
+  return s
+    .ofType('AWS::IAM::Policy')
+    .filter(([, policy]) => JSON.stringify(policy.Properties.Roles) === JSON.stringify([{ Ref: roleId }]))
+    .flatMap(([, policy]) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+}
+const kmsStatementsOf = (s: Synth, fn: { role?: unknown }) =>
+  statementsOf(s, fn).filter((st) => [st.Action].flat().some((a) => a.startsWith('kms:')));
+
 describe('what a stack delete does to data', () => {
   it('prod keeps the table, with deletion protection and point-in-time recovery', () => {
     const { resources, id, stack } = synths.prod;
@@ -136,23 +149,32 @@ describe('encryption', () => {
 
   it('prod lets exactly the functions that read or write objects use the key for them', () => {
     const s = synths.prod;
-    const statementsOf = (fn: { role?: unknown }) => {
-      const roleId = s.id(fn.role as never);
-      return s
-        .ofType('AWS::IAM::Policy')
-        .filter(([, policy]) => JSON.stringify(policy.Properties.Roles) === JSON.stringify([{ Ref: roleId }]))
-        .flatMap(([, policy]) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
-    };
     const objectKeyGrant = { Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: keyArn(s) };
-    const { api, inventory, janitor, jobSweeper, restoreEvents } = s.stack.functions;
-    for (const fn of [api, jobSweeper, restoreEvents]) expect(statementsOf(fn)).toContainEqual(objectKeyGrant);
-    for (const fn of [inventory, janitor]) expect(statementsOf(fn)).not.toContainEqual(objectKeyGrant);
-    // Every function reaches the key only through grants on it.
-    for (const fn of [api, inventory, janitor, jobSweeper, restoreEvents]) {
-      for (const statement of statementsOf(fn).filter((st) => [st.Action].flat().some((a) => a.startsWith('kms:'))))
-        expect(statement.Resource).toEqual(keyArn(s));
+    const { api, apiStream, inventory, janitor, jobSweeper, restoreEvents } = s.stack.functions;
+    for (const fn of [api, apiStream, jobSweeper, restoreEvents]) expect(statementsOf(s, fn)).toContainEqual(objectKeyGrant);
+    for (const fn of [inventory, janitor]) expect(statementsOf(s, fn)).not.toContainEqual(objectKeyGrant);
+    // Every function reaches a key only through grants on it: the data key, and the secrets key (see below).
+    for (const fn of [api, apiStream, inventory, janitor, jobSweeper, restoreEvents]) {
+      for (const statement of kmsStatementsOf(s, fn)) expect([keyArn(s), secretsKeyArn(s)]).toContainEqual(statement.Resource);
     }
   });
+
+  it.each(['dev', 'prod'] as const)(
+    '%s lets exactly the functions serving the API (api, apiStream) decrypt with the secrets key, and nothing more of it',
+    (env) => {
+      const s = synths[env];
+      const secretsKeyGrant = { Effect: 'Allow', Action: 'kms:Decrypt', Resource: secretsKeyArn(s) };
+      const { api, apiStream, inventory, janitor, jobSweeper, restoreEvents } = s.stack.functions;
+      const onSecretsKey = (fn: { role?: unknown }) =>
+        kmsStatementsOf(s, fn).filter((st) => JSON.stringify(st.Resource) === JSON.stringify(secretsKeyArn(s)));
+      for (const fn of [api, apiStream]) expect(onSecretsKey(fn)).toEqual([secretsKeyGrant]);
+      for (const fn of [inventory, janitor, jobSweeper, restoreEvents]) expect(onSecretsKey(fn)).toEqual([]);
+      // Dev has no data key: the secrets key is the only key any function reaches.
+      if (env === 'dev')
+        for (const fn of [api, apiStream, inventory, janitor, jobSweeper, restoreEvents])
+          expect(kmsStatementsOf(s, fn)).toEqual(onSecretsKey(fn));
+    },
+  );
 
   it('dev uses S3-managed and SQS-managed keys and no key of its own', () => {
     const { resources, id, stack } = synths.dev;
@@ -332,7 +354,7 @@ describe('custom domain', () => {
     for (const type of ['AWS::ApiGateway::DomainName', 'AWS::ApiGateway::BasePathMapping', 'AWS::Route53::RecordSet'])
       template.resourceCountIs(type, 0);
     expect(JSON.stringify(template.toJSON().Outputs.Endpoint.Value)).toContain('.execute-api.');
-    expect(Object.keys(template.toJSON().Outputs).sort()).toEqual(['Endpoint', 'RootKeyCommand', 'RootKeySecretArn']);
+    expect(Object.keys(template.toJSON().Outputs).sort()).toEqual(['Endpoint', 'RootKeyCommand', 'RootKeySecretArn', 'SecretsKeyId']);
   });
 });
 

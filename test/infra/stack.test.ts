@@ -427,7 +427,13 @@ describe('least privilege', () => {
   it("denies every function that publishes the stack's own topics (the alarm topic), and denies nothing else", () => {
     const alarmTopic = resources[logicalId(stack.node.findChild('Monitoring').node.findChild('AlarmTopic') as Construct)];
     expect(alarmTopic.Properties.TopicName).toBeUndefined(); // named by CloudFormation after the stack: coldvault-dev-...
-    const publishers = ['api', 'jobSweeper', 'restoreEvents'];
+    // The api functions (apiStream too: GetJobOutput completes jobs, and notifies) and the job completers.
+    const publishers = ['api', 'apiStream', 'jobSweeper', 'restoreEvents'];
+    // Exactly the functions allowed to publish: every one that may publish is denied the stack's own topics.
+    const allowedToPublish = Object.entries(functionsByName())
+      .filter(([, fn]) => statementsOf(fn).some((s) => s.Effect === 'Allow' && actions([s]).includes('sns:Publish')))
+      .map(([name]) => name);
+    expect(allowedToPublish.sort()).toEqual([...publishers].sort());
     for (const [name, fn] of Object.entries(functionsByName())) {
       const denies = statementsOf(fn).filter((s) => s.Effect !== 'Allow');
       expect({ name, denies }).toEqual({

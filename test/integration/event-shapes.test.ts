@@ -446,8 +446,9 @@ describe('scheduled Lambdas, bundled, on an EventBridge scheduled event', () => 
     });
     expect((await handler(restEvent(upload))).statusCode).toBe(201);
     const before = JSON.parse((await handler(await vaultEvent('GET', ''))).body) as Record<string, unknown>;
-    // Archive counts are as of the last inventory, and absent before the first.
-    expect(before).not.toHaveProperty('NumberOfArchives');
+    // Archive counts are as of the last inventory: Glacier answers 0 and 0, and no LastInventoryDate, before the first.
+    expect(before).toMatchObject({ VaultName: 'scheduled', NumberOfArchives: 0, SizeInBytes: 0 });
+    expect(before).not.toHaveProperty('LastInventoryDate');
 
     const run = (await invoke('inventory.js', scheduledEvent)) as { vaults: number; failed: unknown[] };
     expect(run.failed).toEqual([]);

@@ -2,8 +2,11 @@
 // is the one canonical path, checked before anything else; what is routed is that same path
 // below its stage or base path, never a second reading of the event.
 import type { APIGatewayProxyEvent, APIGatewayProxyEventV2 } from 'aws-lambda';
+import { createApi } from '../../lambda/http/api';
 import { apiGatewayHandler, fromApiGatewayEvent } from '../../lambda/http/apigw';
 import type { HttpRequest } from '../../lambda/http/types';
+import { StaticKeyStore } from '../../lambda/store/keys';
+import { memoryServices } from '../support/memory-stores';
 
 function rest(calledPath: string, resourcePath: string): APIGatewayProxyEvent {
   return {
@@ -77,5 +80,32 @@ describe('a path that is not canonical is refused before the API sees it', () =>
       message: expect.stringMatching(/request-target/),
     });
     expect(seen).toEqual([]);
+  });
+});
+
+describe("the console's directory is the one path that ends with /", () => {
+  it.each<[string, APIGatewayProxyEvent | APIGatewayProxyEventV2]>([
+    ['REST API, execute-api stage', rest('/prod/console/', '/console/')],
+    ['HTTP API, named stage', http('/prod/console/', 'prod')],
+    ['HTTP API, $default stage', http('/console/', '$default')],
+  ])('%s', (_, event) => {
+    expect(fromApiGatewayEvent(event).path).toBe('/console/');
+  });
+
+  it.each<[string, APIGatewayProxyEvent | APIGatewayProxyEventV2]>([
+    ['REST API', rest('/prod/-/vaults/console/', '/-/vaults/console/')],
+    ['HTTP API', http('/prod/-/vaults/console/', 'prod')],
+  ])('%s: a vault named console with a trailing / reaches no operation', async (_, event) => {
+    const handler = apiGatewayHandler(
+      async () =>
+        createApi({ svc: memoryServices(), keys: new StaticKeyStore({}), users: { getUser: async () => undefined }, log: () => undefined }),
+      () => undefined,
+    );
+    const result = await handler(event);
+    expect(result.statusCode).toBe(400);
+    expect(JSON.parse(result.body)).toMatchObject({
+      code: 'InvalidParameterValueException',
+      message: expect.stringMatching(/request-target/),
+    });
   });
 });
