@@ -104,10 +104,17 @@ function clientErrorFor(error: NodeJS.ErrnoException): GlacierError {
  * node:http's answer to bytes it cannot parse as a request (headers too large, control
  * characters, a body longer than its Content-Length), in Glacier's error shape rather than a
  * bare status line. An answer in progress on the connection goes out in full first: a request
- * that was served is never left without its answer because of the bytes that followed it.
+ * that was served is never left without its answer because of the bytes that followed it. But
+ * when the request in progress has not arrived in full (the client went away mid-body, so the
+ * connection ended early), the connection is closed at once: its body fails, and whatever the
+ * operation staged is discarded, instead of waiting for an answer that can't come.
  */
 export function answerClientError(error: NodeJS.ErrnoException, socket: Duplex, log: Logger): void {
-  const inFlight = (socket as { _httpMessage?: ServerResponse | null })._httpMessage;
+  const inFlight = (socket as { _httpMessage?: (ServerResponse & { req?: IncomingMessage }) | null })._httpMessage;
+  if (inFlight && !inFlight.writableFinished && inFlight.req && !inFlight.req.complete) {
+    socket.destroy();
+    return;
+  }
   if (inFlight && !inFlight.writableFinished) {
     inFlight.once('finish', () => answerClientError(error, socket, log));
     inFlight.once('close', () => {
