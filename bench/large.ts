@@ -1,30 +1,23 @@
-import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { Readable } from 'node:stream';
 import { InitiateJobCommand, type GlacierClient } from '@aws-sdk/client-glacier';
 import { hashesOf, streamedSignedRequest, syntheticBody } from '../test/support/streamed-request';
+import { sampleRss } from '../test/support/process-memory';
 import { waitForJob } from './jobs';
 import { MiB, measured, round, transferFigures } from './measure';
 import type { ServerProcess } from './server-process';
 
 const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 
-function rssBytes(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
-    .split('\n')
-    .find((entry) => entry.startsWith('VmRSS:'));
-  return Number(/(\d+)/.exec(line ?? '')?.[1] ?? 0) * 1024;
-}
-
 /** Runs `work` while sampling the server's resident memory every 50 ms; adds the peak in MiB. */
 async function withPeakRss<T>(pid: number, work: () => Promise<T>): Promise<T & { peakRssMiB: number }> {
-  let peak = rssBytes(pid);
-  const timer = setInterval(() => (peak = Math.max(peak, rssBytes(pid))), 50);
+  const peak = sampleRss(pid);
   try {
     const result = await work();
-    return { ...result, peakRssMiB: round(Math.max(peak, rssBytes(pid)) / MiB) };
-  } finally {
-    clearInterval(timer);
+    return { ...result, peakRssMiB: round(peak() / MiB) };
+  } catch (error) {
+    peak();
+    throw error;
   }
 }
 

@@ -3,7 +3,7 @@
 // signed requests while hostile connections are open.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -12,6 +12,7 @@ import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { ROOT_CREDENTIALS } from '../support/local-server';
 import { freePort } from '../support/server-process';
+import { rssBytes } from '../support/process-memory';
 
 const ROOT = resolve(__dirname, '../..');
 
@@ -50,12 +51,7 @@ async function stop(child: Child) {
   await exited;
 }
 
-function rssMiB(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
-    .split('\n')
-    .find((l) => l.startsWith('VmRSS:')) as string;
-  return Math.round(Number(/(\d+)/.exec(line)?.[1]) / 1024);
-}
+const rssMiB = (pid: number) => Math.round(rssBytes(pid) / 1024 / 1024);
 
 /** An upload's head signed with a wrong secret: nobody who holds the key sent it. */
 async function unauthenticatedUploadHead(url: URL, length: number): Promise<Buffer> {

@@ -1,41 +1,19 @@
 // Glacier's largest single request, through the streamed data path: a 4 GiB UploadArchive and
 // the whole 4 GiB job output in one GET, with the server's resident memory sampled throughout.
 // Run by `npm run test:large` (in CI), not by `npm test`: it moves 8 GiB.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { CreateVaultCommand, DescribeJobCommand, InitiateJobCommand } from '@aws-sdk/client-glacier';
 import { freePort, spawnServer, waitUntilServing, type ServerProcess } from '../support/server-process';
 import { drain, hashesOf, streamedSignedRequest, syntheticBody } from '../support/streamed-request';
+import { rssBytes, sampleRss } from '../support/process-memory';
 
 const GiB = 1024 * 1024 * 1024;
 const SIZE = 4 * GiB;
 const RSS_LIMIT_BYTES = 256 * 1024 * 1024;
 const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
-
-function rssBytes(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
-    .split('\n')
-    .find((entry) => entry.startsWith('VmRSS:'));
-  return Number(/(\d+)/.exec(line ?? '')?.[1] ?? 0) * 1024;
-}
-
-/** Samples the process's RSS every 50 ms until stopped; returns the peak. */
-function sampleRss(pid: number) {
-  let peak = rssBytes(pid);
-  const timer = setInterval(() => {
-    try {
-      peak = Math.max(peak, rssBytes(pid));
-    } catch {
-      // the process is gone; the test notices otherwise
-    }
-  }, 50);
-  return () => {
-    clearInterval(timer);
-    return Math.max(peak, rssBytes(pid));
-  };
-}
 
 const MB = (bytes: number) => Math.round(bytes / 1024 / 1024);
 

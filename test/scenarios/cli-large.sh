@@ -10,29 +10,10 @@ aws_cli="${AWS_CLI:-/usr/bin/aws}"
 python="${PYTHON:-/usr/bin/python3}"
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 
-export AWS_ACCESS_KEY_ID=AKIDCOLDVAULTLOCAL01
-export AWS_SECRET_ACCESS_KEY=coldvault-local-secret-access-key
-export AWS_DEFAULT_REGION=us-east-1
-
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
+scenario=cli-large
+# shellcheck source=test/scenarios/cli-lib.sh
+source "$here/cli-lib.sh"
 vault="cli-large-$(date +%s)-$$"
-step="setup"
-
-fail() {
-  echo "FAIL cli-large: $step: $*" >&2
-  exit 1
-}
-pass() { echo "PASS cli-large: $step"; }
-glacier() {
-  "$aws_cli" glacier "$@" --account-id - --endpoint-url "$endpoint" --output json >"$work/out" 2>"$work/err"
-}
-must() {
-  glacier "$@" || fail "aws glacier $1 failed: $(cat "$work/err")"
-}
-field() {
-  "$python" -c 'import json, sys; print(json.load(open(sys.argv[1])).get(sys.argv[2], ""))' "$work/out" "$1"
-}
 
 must create-vault --vault-name "$vault"
 

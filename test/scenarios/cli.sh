@@ -11,32 +11,10 @@ python="${PYTHON:-/usr/bin/python3}"
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 notifications_file="${SCENARIO_NOTIFICATIONS_FILE:?set SCENARIO_NOTIFICATIONS_FILE to the notifications file of the server}"
 
-export AWS_ACCESS_KEY_ID=AKIDCOLDVAULTLOCAL01
-export AWS_SECRET_ACCESS_KEY=coldvault-local-secret-access-key
-export AWS_DEFAULT_REGION=us-east-1
-
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
+scenario=cli
+# shellcheck source=test/scenarios/cli-lib.sh
+source "$here/cli-lib.sh"
 vault="cli-scenario-$(date +%s)-$$"
-step="setup"
-
-fail() {
-  echo "FAIL cli: $step: $*" >&2
-  exit 1
-}
-pass() { echo "PASS cli: $step"; }
-
-# Runs `aws glacier ...`; stdout to $work/out, stderr to $work/err; returns the CLI's status.
-glacier() {
-  "$aws_cli" glacier "$@" --account-id - --endpoint-url "$endpoint" --output json >"$work/out" 2>"$work/err"
-}
-must() {
-  glacier "$@" || fail "aws glacier $1 failed: $(cat "$work/err")"
-}
-# Prints one field of the JSON in $work/out.
-field() {
-  "$python" -c 'import json, sys; print(json.load(open(sys.argv[1])).get(sys.argv[2], ""))' "$work/out" "$1"
-}
 
 step="create-vault"
 must create-vault --vault-name "$vault"
