@@ -124,9 +124,15 @@ def multipart_with_client(glacier, vault):
     check(aborted not in upload_ids(glacier, vault), f'aborted upload {aborted} still listed')
     passed()
 
-    step = 'initiate_multipart_upload with an 8 MiB part size'
-    code, message = error_code(glacier.initiate_multipart_upload, vaultName=vault, partSize=str(8 * MIB))
+    step = 'initiate_multipart_upload with an 8 MiB part size (Glacier allows up to 4 GiB)'
+    eight = glacier.initiate_multipart_upload(vaultName=vault, partSize=str(8 * MIB))
+    glacier.abort_multipart_upload(vaultName=vault, uploadId=eight['uploadId'])
+    passed()
+
+    step = 'initiate_multipart_upload with an 8 GiB part size'
+    code, message = error_code(glacier.initiate_multipart_upload, vaultName=vault, partSize=str(8 * 1024 * MIB))
     check(code == 'InvalidParameterValueException', f'error code {code}: {message}')
+    check('Invalid part size' in message, f'message: {message}')
     passed()
 
     return completed['archiveId'], data
