@@ -73,6 +73,13 @@ export interface InventoryRetrievalJob extends JobBase {
 
 export type JobRecord = ArchiveRetrievalJob | InventoryRetrievalJob;
 
+/** A job record read back from storage: its `action` says which of the two kinds it is. */
+export function isJobRecord(value: unknown): value is JobRecord {
+  if (typeof value !== 'object' || value === null) return false;
+  const fields = value as Record<string, unknown>;
+  return typeof fields.jobId === 'string' && (fields.action === 'ArchiveRetrieval' || fields.action === 'InventoryRetrieval');
+}
+
 /** Where a job is. */
 export type JobRef = Pick<JobRecord, 'accountId' | 'vaultName' | 'jobId'>;
 

@@ -1,28 +1,14 @@
 // Lambda entry point for GetJobOutput behind API Gateway's response streaming (see lib/api.ts); same request path as api.ts.
-import { readConfig } from '../config';
-import { createApi, type Api } from '../http/api';
 import { streamingApiHandler } from '../http/apigw-stream';
-import { log, logger, metrics, observedApi } from '../observability';
-import { createIdentityStore, createKeyStore, createServices } from '../wiring';
+import { log, logger, metrics } from '../observability';
+import { functionApi, functionConfig } from './api-builder';
 
-const config = readConfig();
-let api: Promise<Api> | undefined;
-
-async function build(): Promise<Api> {
-  const identities = createIdentityStore(config);
-  return observedApi(createApi({ svc: createServices(config), keys: await createKeyStore(config, identities), users: identities, log }));
-}
-
-const serve = streamingApiHandler(
-  () => {
-    api ??= build().catch((error) => {
-      api = undefined;
-      throw error;
-    });
-    return api;
-  },
-  { dataEndpoint: config.dataEndpoint, log },
-);
+let serving: ReturnType<typeof streamingApiHandler> | undefined;
+/** Built on first use: the environment is read when an invocation comes, not when the module loads. */
+const serve: ReturnType<typeof streamingApiHandler> = (event, responseStream) => {
+  serving ??= streamingApiHandler(functionApi, { dataEndpoint: functionConfig().dataEndpoint, log });
+  return serving(event, responseStream);
+};
 
 export const handler = awslambda.streamifyResponse(async (event, responseStream, context) => {
   logger.addContext(context);

@@ -13,7 +13,16 @@ import {
   type KeyRow,
   pad,
 } from './dynamo-items';
-import type { JobRecord, JobRef, JobStatus, JobStore, Page, PurgeQueue, PurgeTask } from '../domain/ports';
+import {
+  isJobRecord,
+  type JobRecord,
+  type JobRef,
+  type JobStatus,
+  type JobStore,
+  type Page,
+  type PurgeQueue,
+  type PurgeTask,
+} from '../domain/ports';
 import { randomBytes } from 'node:crypto';
 
 /** Job records stay this long after creation at most (then DynamoDB's TTL removes them). */
@@ -50,7 +59,8 @@ const dueKey = (readyAtMs: number, job: JobRef) => `${pad(readyAtMs, 15)}#${job.
 
 function toJob(item: Item): JobRecord {
   const row = fromItem<JobItem>(item);
-  const job = JSON.parse(row.job) as JobRecord;
+  const job: unknown = JSON.parse(row.job);
+  if (!isJobRecord(job)) throw new Error('A stored job item does not hold a job record');
   if (row.pendingRestores !== undefined) job.pendingRestores = row.pendingRestores;
   return job;
 }
