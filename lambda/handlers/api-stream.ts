@@ -1,7 +1,7 @@
 // Lambda entry point for GetJobOutput behind API Gateway's response streaming (see lib/api.ts); same request path as api.ts.
 import { streamingApiHandler } from '../http/apigw-stream';
 import { log, logger, metrics } from '../observability';
-import { functionApi, functionConfig } from './api-builder';
+import { functionApi, functionConfig } from '../function-api';
 
 let serving: ReturnType<typeof streamingApiHandler> | undefined;
 /** Built on first use: the environment is read when an invocation comes, not when the module loads. */
