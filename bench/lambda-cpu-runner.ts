@@ -2,10 +2,9 @@
 // does (the event arrives as JSON text, the result leaves as JSON text), and reports the CPU
 // time of each invocation, so that the embedded stores' CPU (in the parent) is not counted.
 // argv: BUNDLE_FILE; env: the function's environment. Prints one JSON line of results.
-import { createHash, randomBytes } from 'node:crypto';
+import { signedRestEvent } from '../test/support/api-gateway-event';
+import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { Hash } from '@smithy/hash-node';
-import { SignatureV4 } from '@smithy/signature-v4';
 import { treeHash } from '../lambda/domain/checksums';
 
 type Handler = (event: unknown, context: unknown) => Promise<{ statusCode: number; headers?: Record<string, string>; body: string }>;
@@ -15,47 +14,14 @@ const MiB = 1024 * 1024;
 const BODY_MIB = 4;
 const COUNT = Number(process.env.BENCH_LAMBDA_COUNT ?? '32');
 
-const signer = new SignatureV4({
-  service: 'glacier',
-  region: process.env.AWS_REGION as string,
-  credentials: {
-    accessKeyId: process.env.COLDVAULT_ACCESS_KEY_ID as string,
-    secretAccessKey: process.env.COLDVAULT_SECRET_ACCESS_KEY as string,
-  },
-  sha256: Hash.bind(null, 'sha256'),
-});
+const credentials = {
+  accessKeyId: process.env.COLDVAULT_ACCESS_KEY_ID as string,
+  secretAccessKey: process.env.COLDVAULT_SECRET_ACCESS_KEY as string,
+};
 
 /** A REST API (v1) proxy event on a custom domain (no stage), as JSON text: what the runtime receives. */
 async function eventText(method: string, path: string, headers: Record<string, string> = {}, body = Buffer.alloc(0)): Promise<string> {
-  const signed = await signer.sign({
-    method,
-    protocol: 'https:',
-    hostname: HOST,
-    path,
-    query: {},
-    headers: {
-      host: HOST,
-      'x-amz-glacier-version': '2012-06-01',
-      'x-amz-content-sha256': createHash('sha256').update(body).digest('hex'),
-      ...(body.length > 0 && { 'content-length': String(body.length) }),
-      ...headers,
-    },
-  });
-  const sent = signed.headers as Record<string, string>;
-  return JSON.stringify({
-    resource: path,
-    path,
-    httpMethod: method,
-    headers: sent,
-    multiValueHeaders: Object.fromEntries(Object.entries(sent).map(([name, value]) => [name, [value]])),
-    queryStringParameters: null,
-    multiValueQueryStringParameters: null,
-    pathParameters: null,
-    stageVariables: null,
-    requestContext: { path, stage: 'prod', httpMethod: method, requestId: 'bench', domainName: HOST, identity: { sourceIp: '127.0.0.1' } },
-    body: body.length > 0 ? body.toString('base64') : null,
-    isBase64Encoded: body.length > 0,
-  });
+  return JSON.stringify(await signedRestEvent(method, path, { host: HOST, region: process.env.AWS_REGION, credentials, headers, body }));
 }
 
 const context = { functionName: 'api', awsRequestId: 'bench', getRemainingTimeInMillis: () => 29_000 };

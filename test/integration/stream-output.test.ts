@@ -1,14 +1,13 @@
 // GetJobOutput on the Lambda plane: the streaming handler driven as the Lambda runtime drives
 // it (a response stream whose HTTP metadata goes first), and the buffered handler's limit.
+import { signedRestEvent } from '../support/api-gateway-event';
 import { ACCOUNT } from '../support/accounts';
 import { spawn } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { Hash } from '@smithy/hash-node';
-import { SignatureV4 } from '@smithy/signature-v4';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { treeHash } from '../../lambda/domain/checksums';
 import { createApi, type Api } from '../../lambda/http/api';
@@ -69,40 +68,14 @@ let api: Api;
 let archive: Buffer;
 let jobId: string;
 
-async function restEvent(
+function restEvent(
   method: string,
   path: string,
   body: Buffer = Buffer.alloc(0),
   extra: Record<string, string> = {},
   signingDate = svc.now(),
 ): Promise<APIGatewayProxyEvent> {
-  const headers: Record<string, string> = {
-    host: HOST,
-    'x-amz-glacier-version': '2012-06-01',
-    'x-amz-content-sha256': createHash('sha256').update(body).digest('hex'),
-    ...(body.length > 0 && { 'content-type': 'application/octet-stream', 'content-length': String(body.length) }),
-    ...extra,
-  };
-  const signer = new SignatureV4({ service: 'glacier', region: 'us-east-1', credentials: ROOT, sha256: Hash.bind(null, 'sha256') });
-  const signed = await signer.sign(
-    { method, protocol: 'https:', hostname: HOST, path: `/${STAGE}${path}`, query: {}, headers, body },
-    { signingDate },
-  );
-  const sent = signed.headers as Record<string, string>;
-  return {
-    resource: path,
-    path,
-    httpMethod: method,
-    headers: sent,
-    multiValueHeaders: Object.fromEntries(Object.entries(sent).map(([name, value]) => [name, [value]])),
-    queryStringParameters: null,
-    multiValueQueryStringParameters: null,
-    pathParameters: null,
-    stageVariables: null,
-    requestContext: { path: `/${STAGE}${path}`, stage: STAGE, httpMethod: method } as APIGatewayProxyEvent['requestContext'],
-    body: body.length > 0 ? body.toString('base64') : null,
-    isBase64Encoded: body.length > 0,
-  };
+  return signedRestEvent(method, path, { host: HOST, credentials: ROOT, stage: STAGE, headers: extra, body, signingDate });
 }
 
 beforeAll(async () => {

@@ -1,11 +1,9 @@
 // The api Lambda's log line and EMF metrics per request, read from its output as CloudWatch would,
 // with the handler running on the embedded stores.
-import { createHash } from 'node:crypto';
+import { signedRestEvent } from '../support/api-gateway-event';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Hash } from '@smithy/hash-node';
-import { SignatureV4 } from '@smithy/signature-v4';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { treeHash } from '../../lambda/domain/checksums';
 import { handler } from '../../lambda/handlers/api';
@@ -89,43 +87,18 @@ const requestLogOf = (lines: Record<string, unknown>[]) => {
 };
 
 /** A REST API proxy event for a request signed as a client signs it. */
-async function signedEvent(
+function signedEvent(
   method: string,
   path: string,
   options: { body?: Buffer; headers?: Record<string, string>; secretAccessKey?: string } = {},
-) {
-  const body = options.body ?? Buffer.alloc(0);
-  const signer = new SignatureV4({
-    service: 'glacier',
+): Promise<APIGatewayProxyEvent> {
+  return signedRestEvent(method, path, {
+    host: HOST,
     region: REGION,
     credentials: { accessKeyId: ROOT.accessKeyId, secretAccessKey: options.secretAccessKey ?? ROOT.secretAccessKey },
-    sha256: Hash.bind(null, 'sha256'),
+    headers: options.headers,
+    body: options.body,
   });
-  const signed = await signer.sign({
-    method,
-    protocol: 'https:',
-    hostname: HOST,
-    path,
-    query: {},
-    headers: {
-      host: HOST,
-      'x-amz-glacier-version': '2012-06-01',
-      'x-amz-content-sha256': createHash('sha256').update(body).digest('hex'),
-      ...options.headers,
-    },
-    body,
-  });
-  const headers = signed.headers as Record<string, string>;
-  return {
-    path,
-    httpMethod: method,
-    headers,
-    multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, [value]])),
-    queryStringParameters: null,
-    requestContext: { path, stage: '$default', requestId: 'gateway-request-id' },
-    body: body.length > 0 ? body.toString('base64') : null,
-    isBase64Encoded: body.length > 0,
-  } as unknown as APIGatewayProxyEvent;
 }
 
 const invoke = (event: APIGatewayProxyEvent) => outputOf(() => handler(event, CONTEXT) as Promise<APIGatewayProxyResult>);
