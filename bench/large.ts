@@ -1,13 +1,10 @@
 import { performance } from 'node:perf_hooks';
-import { Readable } from 'node:stream';
 import { InitiateJobCommand, type GlacierClient } from '@aws-sdk/client-glacier';
-import { hashesOf, streamedSignedRequest, syntheticBody } from '../test/support/streamed-request';
+import { hashesOf, streamedGet, streamedSignedRequest, syntheticBody } from '../test/support/streamed-request';
 import { sampleRss } from '../test/support/process-memory';
 import { waitForJob } from './jobs';
 import { MiB, measured, round, transferFigures } from './measure';
 import type { ServerProcess } from './server-process';
-
-const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 
 /** Runs `work` while sampling the server's resident memory every 50 ms; adds the peak in MiB. */
 async function withPeakRss<T>(pid: number, work: () => Promise<T>): Promise<T & { peakRssMiB: number }> {
@@ -53,13 +50,7 @@ export async function singleLarge(client: GlacierClient, server: ServerProcess, 
   const download = await withPeakRss(server.pid, () =>
     measured(server, async () => {
       const started = performance.now();
-      const response = await streamedSignedRequest(server.url, {
-        method: 'GET',
-        path: `/-/vaults/${vaultName}/jobs/${jobId}/output`,
-        body: Readable.from([]),
-        size: 0,
-        sha256: EMPTY_SHA256,
-      });
+      const response = await streamedGet(server.url, `/-/vaults/${vaultName}/jobs/${jobId}/output`);
       if (response.statusCode !== 200) throw new Error(`GetJobOutput answered ${response.statusCode}`);
       const got = await hashesOf(response as AsyncIterable<Buffer>);
       if (got.treeHash !== expected.treeHash || got.size !== bytes) throw new Error('The whole job output differs from the upload');

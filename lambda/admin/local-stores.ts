@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readLocalConfig, ENV, type Config, type StoreKind } from '../config';
-import { lockDataDir } from '../local/data-dir-lock';
+import { isRunning, lockDataDir } from '../local/data-dir-lock';
 import { embeddedStores, ensureTable, openEmbeddedStores, startEmbeddedStores } from '../local/embedded-stores';
 import { makeDataDirPrivate } from '../local/private-data-dir';
 import { SERVER_INFO_FILE } from '../local/server';
@@ -17,15 +17,6 @@ export interface LocalStores {
   config: Config;
   stores: StoreSet;
   close(): Promise<void>;
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** The stores of the server running on `dataDir`, if one runs. */

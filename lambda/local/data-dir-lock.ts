@@ -4,7 +4,7 @@ import { ENV } from '../config';
 
 export class DataDirInUseError extends Error {}
 
-function isRunning(pid: number): boolean {
+export function isRunning(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

@@ -1,5 +1,6 @@
 // Malformed and hostile requests: each gets Glacier's error for what is wrong, stores nothing,
 // and leaves the server serving.
+import { exchange as exchangeWith, type Answer } from '../support/raw-http';
 import { createHash, randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
 import {
@@ -65,12 +66,6 @@ async function stillServing() {
   expect(out.$metadata.httpStatusCode).toBe(200);
 }
 
-interface Answer {
-  status: number;
-  headers: Record<string, string>;
-  body: Buffer;
-}
-
 function expectGlacierError(response: Answer, status: number, code: string, message?: RegExp | string) {
   const body = JSON.parse(response.body.toString()) as Record<string, unknown>;
   expect({ status: response.status, code: body.code }).toEqual({ status, code });
@@ -91,6 +86,8 @@ async function rejects(send: () => Promise<Answer>, status: number, code: string
 }
 
 const request = (req: RawRequest) => () => signedRequest(server.url, req);
+/** Writes bytes on a new connection to the server; collects the answers (see raw-http). */
+const exchange = (bytes: Buffer, options?: Parameters<typeof exchangeWith>[2]) => exchangeWith(server.url, bytes, options);
 
 /** Signs a request as SDKs do and returns its headers, for requests written byte by byte. */
 async function signHeaders(
@@ -124,52 +121,6 @@ async function signHeaders(
 function head(method: string, path: string, headers: Record<string, string>): Buffer {
   const lines = [`${method} ${path} HTTP/1.1`, ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`)];
   return Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1');
-}
-
-function parseResponse(data: Buffer): { answer: Answer; rest: Buffer } | undefined {
-  const end = data.indexOf('\r\n\r\n');
-  if (end < 0) return undefined;
-  const [statusLine, ...lines] = data.subarray(0, end).toString('latin1').split('\r\n');
-  const headers: Record<string, string> = {};
-  for (const line of lines) headers[line.slice(0, line.indexOf(':')).toLowerCase()] = line.slice(line.indexOf(':') + 1).trim();
-  const length = Number(headers['content-length'] ?? 0);
-  if (data.length < end + 4 + length) return undefined;
-  return {
-    answer: { status: Number(statusLine.split(' ')[1]), headers, body: data.subarray(end + 4, end + 4 + length) },
-    rest: data.subarray(end + 4 + length),
-  };
-}
-
-/**
- * Writes bytes to a new connection and collects the answers until the server closes it, or
- * until `answers` came and the connection stays open (keep-alive), or `waitMs` passed.
- */
-function exchange(bytes: Buffer, options: { answers?: number; waitMs?: number } = {}): Promise<{ answers: Answer[]; closed: boolean }> {
-  const { hostname, port } = new URL(server.url);
-  return new Promise((resolve, reject) => {
-    const socket = connect(Number(port), hostname);
-    let data: Buffer = Buffer.alloc(0);
-    const answers: Answer[] = [];
-    const finish = (closed: boolean) => {
-      clearTimeout(timer);
-      socket.destroy();
-      resolve({ answers, closed });
-    };
-    const timer = setTimeout(() => finish(false), options.waitMs ?? 10_000);
-    socket.on('data', (chunk: Buffer) => {
-      data = Buffer.concat([data, chunk]);
-      for (let parsed = parseResponse(data); parsed; parsed = parseResponse(data)) {
-        answers.push(parsed.answer);
-        data = parsed.rest;
-      }
-      if (options.answers !== undefined && answers.length >= options.answers) finish(false);
-    });
-    socket.on('close', () => finish(true));
-    socket.on('error', (error: NodeJS.ErrnoException) =>
-      ['ECONNRESET', 'EPIPE'].includes(error.code ?? '') ? finish(true) : reject(error),
-    );
-    socket.write(bytes);
-  });
 }
 
 /** The one answer the server gives before it closes the connection. */

@@ -1,8 +1,8 @@
 // A signature binds every header that changes a request's meaning; authentication comes from
 // the headers before any body byte is read; a served request's answer goes out before the bytes
 // that follow it on the connection are judged; and the checks the review found sound stay.
+import { exchange as exchangeWith } from '../support/raw-http';
 import { createHash, randomBytes } from 'node:crypto';
-import { connect } from 'node:net';
 import {
   CreateVaultCommand,
   DeleteArchiveCommand,
@@ -139,42 +139,8 @@ describe('headers that must be signed when sent', () => {
   });
 });
 
-/** Writes bytes on a new connection; collects the answers until it closes, `answers` came, or `waitMs` passed. */
-function exchange(bytes: Buffer, options: { answers?: number; waitMs?: number } = {}) {
-  const { hostname, port } = new URL(server.url);
-  type Answer = { status: number; headers: Record<string, string>; body: Buffer };
-  return new Promise<{ answers: Answer[]; closed: boolean }>((resolve, reject) => {
-    const socket = connect(Number(port), hostname);
-    let data = Buffer.alloc(0);
-    const answers: Answer[] = [];
-    const finish = (closed: boolean) => {
-      clearTimeout(timer);
-      socket.destroy();
-      resolve({ answers, closed });
-    };
-    const timer = setTimeout(() => finish(false), options.waitMs ?? 10_000);
-    socket.on('data', (chunk: Buffer) => {
-      data = Buffer.concat([data, chunk]);
-      for (;;) {
-        const end = data.indexOf('\r\n\r\n');
-        if (end < 0) break;
-        const [statusLine, ...lines] = data.subarray(0, end).toString('latin1').split('\r\n');
-        const headers: Record<string, string> = {};
-        for (const line of lines) headers[line.slice(0, line.indexOf(':')).toLowerCase()] = line.slice(line.indexOf(':') + 1).trim();
-        const length = Number(headers['content-length'] ?? 0);
-        if (data.length < end + 4 + length) break;
-        answers.push({ status: Number(statusLine.split(' ')[1]), headers, body: data.subarray(end + 4, end + 4 + length) });
-        data = data.subarray(end + 4 + length);
-      }
-      if (options.answers !== undefined && answers.length >= options.answers) finish(false);
-    });
-    socket.on('close', () => finish(true));
-    socket.on('error', (error: NodeJS.ErrnoException) =>
-      ['ECONNRESET', 'EPIPE'].includes(error.code ?? '') ? finish(true) : reject(error),
-    );
-    socket.write(bytes);
-  });
-}
+/** Writes bytes on a new connection to the server; collects the answers (see raw-http). */
+const exchange = (bytes: Buffer, options?: Parameters<typeof exchangeWith>[2]) => exchangeWith(server.url, bytes, options);
 
 /** A request's head, signed as the SDK signs it over `body` (which may never be sent). */
 async function signedHead(

@@ -4,16 +4,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { CreateVaultCommand, DescribeJobCommand, InitiateJobCommand } from '@aws-sdk/client-glacier';
 import { freePort, spawnServer, waitUntilServing, type ServerProcess } from '../support/server-process';
-import { drain, hashesOf, streamedSignedRequest, syntheticBody } from '../support/streamed-request';
+import { drain, hashesOf, streamedGet, streamedSignedRequest, syntheticBody } from '../support/streamed-request';
 import { rssBytes, sampleRss } from '../support/process-memory';
 
 const GiB = 1024 * 1024 * 1024;
 const SIZE = 4 * GiB;
 const RSS_LIMIT_BYTES = 256 * 1024 * 1024;
-const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 
 const MB = (bytes: number) => Math.round(bytes / 1024 / 1024);
 
@@ -75,13 +73,7 @@ describe('4 GiB through the streamed data path', () => {
     }
 
     const stopDownloadSampling = sampleRss(pid);
-    const output = await streamedSignedRequest(server.url, {
-      method: 'GET',
-      path: `/-/vaults/big/jobs/${jobId}/output`,
-      body: Readable.from([]),
-      size: 0,
-      sha256: EMPTY_SHA256,
-    });
+    const output = await streamedGet(server.url, `/-/vaults/big/jobs/${jobId}/output`);
     const downloaded = await hashesOf(output as AsyncIterable<Buffer>);
     const downloadPeak = stopDownloadSampling();
     expect(output.statusCode).toBe(200);

@@ -102,6 +102,13 @@ export async function streamedSignedRequest(
   });
 }
 
+const EMPTY_SHA256 = createHash('sha256').digest('hex');
+
+/** A signed GET, its response left to stream (a whole job output, say). */
+export function streamedGet(baseUrl: string, path: string): Promise<IncomingMessage> {
+  return streamedSignedRequest(baseUrl, { method: 'GET', path, body: Readable.from([]), size: 0, sha256: EMPTY_SHA256 });
+}
+
 /** Reads a response to its end; `onChunk` sees each piece (so large bodies need not be kept). */
 export async function drain(response: IncomingMessage, onChunk?: (chunk: Buffer) => void): Promise<Buffer> {
   const kept: Buffer[] = [];
