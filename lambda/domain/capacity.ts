@@ -1,17 +1,11 @@
-import { randomBytes } from 'node:crypto';
 import { limitExceeded } from './errors';
+import { newAlphanumericId } from './ids';
 import { CONFLICT, retryOnConflict } from './compare-and-set';
 import type { Services } from './services';
 import type { CapacityUnit } from './account-ports';
 
 /** Glacier's limit of provisioned capacity units an account may hold at once. */
 export const MAX_CAPACITY_UNITS = 2;
-const ID_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-
-/** A 24-character ID of letters and digits, like Glacier's capacity IDs. */
-function newCapacityId(): string {
-  return [...randomBytes(24)].map((byte) => ID_ALPHABET[byte % ID_ALPHABET.length]).join('');
-}
 
 /**
  * "Exactly one month after the start date to the nearest second"; from the 31st (or any day
@@ -37,7 +31,7 @@ export async function purchaseProvisionedCapacity(svc: Services, accountId: stri
       throw limitExceeded(`The account ${accountId} already has the maximum number of provisioned capacity units (${MAX_CAPACITY_UNITS}).`);
     }
     const unit: CapacityUnit = {
-      capacityId: newCapacityId(),
+      capacityId: newAlphanumericId(),
       startDate: now.toISOString(),
       expirationDate: capacityExpiration(now).toISOString(),
     };

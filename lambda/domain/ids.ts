@@ -27,6 +27,13 @@ export function newJobId(created: Date): string {
   return created.getTime().toString(16).padStart(12, '0') + randomBytes(60).toString('base64url');
 }
 
+const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+/** 24 letters and digits, the shape of Glacier's vault lock and capacity IDs. */
+export function newAlphanumericId(): string {
+  return Array.from(randomBytes(24), (byte) => ALPHANUMERIC[byte % ALPHANUMERIC.length]).join('');
+}
+
 export function randomSuffix(): string {
   return randomBytes(6).toString('hex');
 }

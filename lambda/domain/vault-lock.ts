@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { newAlphanumericId } from './ids';
 import { sameSecret } from './constant-time';
 import { accessDenied, invalidParameter, notFound } from './errors';
 import { parseJsonObject } from './json-body';
@@ -40,7 +40,7 @@ export async function initiateVaultLock(svc: Services, accountId: string, vaultN
   const lock: VaultLock = {
     state: 'InProgress',
     policy,
-    lockId: randomBytes(24).toString('base64url'),
+    lockId: newAlphanumericId(),
     creationDate: now.toISOString(),
     expirationDate: new Date(now.getTime() + LOCK_COMPLETION_WINDOW_MS).toISOString(),
   };
