@@ -2,17 +2,16 @@
 // synced, and only then renamed under its key (and the directory synced): a blob under its key is
 // always whole, and a crash leaves at most a temporary file, which the next start removes.
 import { randomBytes } from 'node:crypto';
-import { type FileHandle, mkdir, open, readdir, rename, rm, rmdir, stat, unlink } from 'node:fs/promises';
+import { closeSync, existsSync, mkdirSync, openSync, renameSync, rmSync } from 'node:fs';
+import { type FileHandle, mkdir, open, readdir, rm, rmdir, stat, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { Writable, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { MiB } from '../domain/checksums';
+import { DirectorySyncs, FileSink, fsyncFile } from './file-writes';
 import type { BlobStore, RestoreState, RestoreStatus, StagedBlob, Tier } from '../domain/ports';
 
 /** Where staged blobs wait for their commit, inside the blobs directory (so a rename never crosses file systems). */
 const STAGING_DIR = 'staging';
-/** Bytes a blob's write stream holds before it pushes back on the body: the most one writev carries. */
-const WRITE_BATCH_BYTES = MiB;
 
 // A key's segments become directories ("d" + encoded segment) and its last one a file ("f" + ...):
 // no key can name a path outside the blobs directory, and a key can be both a blob and a prefix.
@@ -25,56 +24,9 @@ function notFound(key: string): Error {
 
 const isMissing = (error: unknown) => (error as NodeJS.ErrnoException).code === 'ENOENT';
 
-async function syncDir(path: string): Promise<void> {
-  const dir = await open(path, 'r');
-  try {
-    await dir.sync();
-  } finally {
-    await dir.close();
-  }
-}
-
-/**
- * Writes into a file, at most `size` bytes. The chunks that arrive while a write is in flight go
- * out together in one writev: a socket's 64 KiB chunks would otherwise cost a system call each.
- */
-class FileSink extends Writable {
-  written = 0;
-
-  constructor(
-    private readonly file: FileHandle,
-    private readonly size: number,
-  ) {
-    super({ highWaterMark: WRITE_BATCH_BYTES });
-  }
-
-  override _writev(chunks: { chunk: Buffer }[], callback: (error?: Error | null) => void): void {
-    this.writeAll(chunks.map(({ chunk }) => chunk)).then(() => callback(), callback);
-  }
-
-  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
-    this.writeAll([chunk]).then(() => callback(), callback);
-  }
-
-  private async writeAll(buffers: Buffer[]): Promise<void> {
-    const bytes = buffers.reduce((sum, buffer) => sum + buffer.length, 0);
-    if (this.written + bytes > this.size) throw new Error(`The body holds more than the ${this.size} bytes expected.`);
-    let done = (await this.file.writev(buffers)).bytesWritten;
-    // A short write (rare on a file) goes on from where it stopped.
-    for (const buffer of buffers) {
-      if (done >= buffer.length) {
-        done -= buffer.length;
-        continue;
-      }
-      for (let offset = done; offset < buffer.length;) offset += (await this.file.write(buffer, offset)).bytesWritten;
-      done = 0;
-    }
-    this.written += bytes;
-  }
-}
-
 export class FileBlobStore implements BlobStore {
   private readonly staging: string;
+  private readonly dirSyncs = new DirectorySyncs();
 
   constructor(private readonly root: string) {
     this.staging = join(root, STAGING_DIR);
@@ -98,9 +50,9 @@ export class FileBlobStore implements BlobStore {
     const ignore = () => undefined;
     body.on('error', ignore);
     const temp = join(this.staging, `${randomBytes(12).toString('hex')}.tmp`);
-    let file: FileHandle;
+    let fd: number;
     try {
-      file = await open(temp, 'wx', 0o600);
+      fd = openSync(temp, 'wx', 0o600);
     } catch (error) {
       body.destroy();
       throw error;
@@ -108,22 +60,18 @@ export class FileBlobStore implements BlobStore {
       body.off('error', ignore);
     }
     try {
-      await this.writeAll(file, body, options.size);
-      await file.sync();
+      const sink = new FileSink(fd, options.size);
+      await pipeline(body, sink);
+      if (sink.written !== options.size) throw new Error(`The body held ${sink.written} bytes, not the ${options.size} expected.`);
+      await fsyncFile(fd);
     } catch (error) {
-      await file.close().catch(() => undefined);
-      await unlink(temp).catch(() => undefined);
+      closeSync(fd);
+      rmSync(temp, { force: true });
       body.destroy();
       throw error;
     }
-    await file.close();
+    closeSync(fd);
     return this.staged(key, temp);
-  }
-
-  private async writeAll(file: FileHandle, body: Readable, size: number): Promise<void> {
-    const sink = new FileSink(file, size);
-    await pipeline(body, sink);
-    if (sink.written !== size) throw new Error(`The body held ${sink.written} bytes, not the ${size} expected.`);
   }
 
   private staged(key: string, temp: string): StagedBlob {
@@ -137,14 +85,14 @@ export class FileBlobStore implements BlobStore {
         }
         await this.ensureDir(dirname(path));
         try {
-          await rename(temp, path);
+          renameSync(temp, path);
         } catch (error) {
           // A delete emptied and removed the directory in between: make it again.
           if (!isMissing(error)) throw error;
           await this.ensureDir(dirname(path));
-          await rename(temp, path);
+          renameSync(temp, path);
         }
-        await syncDir(dirname(path));
+        await this.dirSyncs.sync(dirname(path));
         state = 'committed';
       },
       discard: async () => {
@@ -157,17 +105,14 @@ export class FileBlobStore implements BlobStore {
 
   /** Creates a directory and the missing ones above it, each synced into its parent. */
   private async ensureDir(path: string): Promise<void> {
-    try {
-      await stat(path);
-      return;
-    } catch (error) {
-      if (!isMissing(error)) throw error;
-    }
+    if (existsSync(path)) return;
     await this.ensureDir(dirname(path));
-    await mkdir(path, { mode: 0o700 }).catch((error: NodeJS.ErrnoException) =>
-      error.code === 'EEXIST' ? undefined : Promise.reject(error),
-    );
-    await syncDir(dirname(path));
+    try {
+      mkdirSync(path, { mode: 0o700 });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    await this.dirSyncs.sync(dirname(path));
   }
 
   async get(key: string, range?: { start: number; end: number }): Promise<Readable> {
