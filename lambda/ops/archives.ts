@@ -1,7 +1,7 @@
 import { deleteArchive, uploadArchive } from '../domain/archives';
 import { incomingBytes, treeHashHeader, type Operation } from './operation';
 
-export const UploadArchive: Operation = async (ctx) => {
+export const UploadArchive: Operation<'UploadArchive'> = async (ctx) => {
   const expectedTreeHash = treeHashHeader(ctx);
   const archive = await uploadArchive(ctx.svc, {
     accountId: ctx.accountId,
@@ -15,6 +15,6 @@ export const UploadArchive: Operation = async (ctx) => {
   };
 };
 
-export const DeleteArchive: Operation = async ({ svc, accountId, params }) => {
+export const DeleteArchive: Operation<'DeleteArchive'> = async ({ svc, accountId, params }) => {
   await deleteArchive(svc, accountId, params.vaultName, params.archiveId);
 };

@@ -15,7 +15,7 @@ const describeUpload = (svc: Services, upload: UploadRecord) => ({
   VaultARN: vaultArn(svc.region, upload.accountId, upload.vaultName),
 });
 
-export const InitiateMultipartUpload: Operation = async ({ svc, accountId, params, request }) => {
+export const InitiateMultipartUpload: Operation<'InitiateMultipartUpload'> = async ({ svc, accountId, params, request }) => {
   const { uploadId, location } = await initiateUpload(svc, {
     accountId,
     vaultName: params.vaultName,
@@ -25,7 +25,7 @@ export const InitiateMultipartUpload: Operation = async ({ svc, accountId, param
   return { headers: { location, 'x-amz-multipart-upload-id': uploadId } };
 };
 
-export const UploadMultipartPart: Operation = async (ctx) => {
+export const UploadMultipartPart: Operation<'UploadMultipartPart'> = async (ctx) => {
   const { treeHash } = await uploadPart(ctx.svc, {
     accountId: ctx.accountId,
     vaultName: ctx.params.vaultName,
@@ -37,7 +37,7 @@ export const UploadMultipartPart: Operation = async (ctx) => {
   return { headers: { 'x-amz-sha256-tree-hash': treeHash } };
 };
 
-export const CompleteMultipartUpload: Operation = async (ctx) => {
+export const CompleteMultipartUpload: Operation<'CompleteMultipartUpload'> = async (ctx) => {
   const archiveSize = parseArchiveSize(ctx.request.headers['x-amz-archive-size']);
   const archive = await completeUpload(ctx.svc, {
     accountId: ctx.accountId,
@@ -51,11 +51,11 @@ export const CompleteMultipartUpload: Operation = async (ctx) => {
   };
 };
 
-export const AbortMultipartUpload: Operation = async ({ svc, accountId, params }) => {
+export const AbortMultipartUpload: Operation<'AbortMultipartUpload'> = async ({ svc, accountId, params }) => {
   await abortUpload(svc, accountId, params.vaultName, params.uploadId);
 };
 
-export const ListMultipartUploads: Operation = async (ctx) => {
+export const ListMultipartUploads: Operation<'ListMultipartUploads'> = async (ctx) => {
   const { uploads, marker } = await listUploads(
     ctx.svc,
     ctx.accountId,
@@ -66,7 +66,7 @@ export const ListMultipartUploads: Operation = async (ctx) => {
   return { json: { UploadsList: uploads.map((upload) => describeUpload(ctx.svc, upload)), Marker: marker ?? null } };
 };
 
-export const ListParts: Operation = async (ctx) => {
+export const ListParts: Operation<'ListParts'> = async (ctx) => {
   const { upload, parts, marker } = await listParts(
     ctx.svc,
     ctx.accountId,

@@ -18,20 +18,20 @@ function describe(svc: Services, vault: VaultRecord) {
   };
 }
 
-export const CreateVault: Operation = async ({ svc, accountId, params }) => {
+export const CreateVault: Operation<'CreateVault'> = async ({ svc, accountId, params }) => {
   await createVault(svc, accountId, params.vaultName);
   return { headers: { location: vaultPath(accountId, params.vaultName) } };
 };
 
-export const DescribeVault: Operation = async ({ svc, accountId, params }) => ({
+export const DescribeVault: Operation<'DescribeVault'> = async ({ svc, accountId, params }) => ({
   json: describe(svc, await requireVault(svc, accountId, params.vaultName)),
 });
 
-export const ListVaults: Operation = async (ctx) => {
+export const ListVaults: Operation<'ListVaults'> = async (ctx) => {
   const { vaults, marker } = await listVaults(ctx.svc, ctx.accountId, ctx.request.query.marker, limitParam(ctx, DEFAULT_VAULT_LIST_LIMIT));
   return { json: { VaultList: vaults.map((vault) => describe(ctx.svc, vault)), Marker: marker ?? null } };
 };
 
-export const DeleteVault: Operation = async ({ svc, accountId, params }) => {
+export const DeleteVault: Operation<'DeleteVault'> = async ({ svc, accountId, params }) => {
   await deleteVault(svc, accountId, params.vaultName);
 };
