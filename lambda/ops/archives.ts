@@ -1,4 +1,5 @@
 import { deleteArchive, uploadArchive } from '../domain/archives';
+import { archiveLocation } from './locations';
 import { incomingBytes, treeHashHeader, type Operation } from './operation';
 
 export const UploadArchive: Operation<'UploadArchive'> = async (ctx) => {
@@ -11,7 +12,11 @@ export const UploadArchive: Operation<'UploadArchive'> = async (ctx) => {
     description: ctx.request.headers['x-amz-archive-description'] ?? '',
   });
   return {
-    headers: { location: archive.location, 'x-amz-archive-id': archive.archiveId, 'x-amz-sha256-tree-hash': archive.treeHash },
+    headers: {
+      location: archiveLocation(ctx.accountId, ctx.params.vaultName, archive.archiveId),
+      'x-amz-archive-id': archive.archiveId,
+      'x-amz-sha256-tree-hash': archive.treeHash,
+    },
   };
 };
 

@@ -1,12 +1,13 @@
 import { describeJob, getJob, getJobOutput, initiateJob, listJobs, type JobOutput, type RangeOf } from '../domain/jobs';
+import { jobLocation } from './locations';
 import { parseJobFilter, parseJobRequest, parseRangeHeader } from './job-parameters';
 import { limitParam, type OpResult, type Operation } from './operation';
 
 export const DEFAULT_JOB_LIST_LIMIT = 50;
 
 export const InitiateJob: Operation<'InitiateJob'> = async ({ svc, accountId, params, request }) => {
-  const { jobId, location } = await initiateJob(svc, accountId, params.vaultName, parseJobRequest(await request.body.read()));
-  return { headers: { location, 'x-amz-job-id': jobId } };
+  const { jobId } = await initiateJob(svc, accountId, params.vaultName, parseJobRequest(await request.body.read()));
+  return { headers: { location: jobLocation(accountId, params.vaultName, jobId), 'x-amz-job-id': jobId } };
 };
 
 export const DescribeJob: Operation<'DescribeJob'> = async ({ svc, accountId, params }) => ({

@@ -2,6 +2,7 @@ import { vaultArn } from '../domain/names';
 import { abortUpload, completeUpload, initiateUpload, listParts, listUploads, uploadPart } from '../domain/multipart';
 import type { Services } from '../domain/services';
 import type { UploadRecord } from '../domain/ports';
+import { archiveLocation, uploadLocation } from './locations';
 import { parseArchiveSize, parsePartSize } from './multipart-parameters';
 import { incomingBytes, limitParam, requireHeader, treeHashHeader, type Operation } from './operation';
 
@@ -16,13 +17,13 @@ const describeUpload = (svc: Services, upload: UploadRecord) => ({
 });
 
 export const InitiateMultipartUpload: Operation<'InitiateMultipartUpload'> = async ({ svc, accountId, params, request }) => {
-  const { uploadId, location } = await initiateUpload(svc, {
+  const { uploadId } = await initiateUpload(svc, {
     accountId,
     vaultName: params.vaultName,
     partSize: parsePartSize(request.headers['x-amz-part-size'], svc.maxBodyBytes),
     description: request.headers['x-amz-archive-description'] ?? '',
   });
-  return { headers: { location, 'x-amz-multipart-upload-id': uploadId } };
+  return { headers: { location: uploadLocation(accountId, params.vaultName, uploadId), 'x-amz-multipart-upload-id': uploadId } };
 };
 
 export const UploadMultipartPart: Operation<'UploadMultipartPart'> = async (ctx) => {
@@ -47,7 +48,11 @@ export const CompleteMultipartUpload: Operation<'CompleteMultipartUpload'> = asy
     expectedTreeHash: treeHashHeader(ctx),
   });
   return {
-    headers: { location: archive.location, 'x-amz-archive-id': archive.archiveId, 'x-amz-sha256-tree-hash': archive.treeHash },
+    headers: {
+      location: archiveLocation(ctx.accountId, ctx.params.vaultName, archive.archiveId),
+      'x-amz-archive-id': archive.archiveId,
+      'x-amz-sha256-tree-hash': archive.treeHash,
+    },
   };
 };
 

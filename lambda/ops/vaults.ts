@@ -1,7 +1,8 @@
-import { vaultArn, vaultPath } from '../domain/names';
+import { vaultArn } from '../domain/names';
 import { createVault, deleteVault, listVaults, requireVault } from '../domain/vaults';
 import type { Services } from '../domain/services';
 import type { VaultRecord } from '../domain/ports';
+import { vaultLocation } from './locations';
 import { limitParam, type Operation } from './operation';
 
 export const DEFAULT_VAULT_LIST_LIMIT = 10;
@@ -20,7 +21,7 @@ function describe(svc: Services, vault: VaultRecord) {
 
 export const CreateVault: Operation<'CreateVault'> = async ({ svc, accountId, params }) => {
   await createVault(svc, accountId, params.vaultName);
-  return { headers: { location: vaultPath(accountId, params.vaultName) } };
+  return { headers: { location: vaultLocation(accountId, params.vaultName) } };
 };
 
 export const DescribeVault: Operation<'DescribeVault'> = async ({ svc, accountId, params }) => ({
