@@ -2,7 +2,7 @@ import { invalidParameter, notFound } from './errors';
 import { deleteWithLeaves } from './blobs';
 import { failpoint } from './failpoints';
 import { newArchiveId } from './ids';
-import { validateDescription, vaultArn, vaultPath } from './names';
+import { validateDescription, vaultArn } from './names';
 import { requireVault, vaultNotFound } from './vaults';
 import { stageVerified, type IncomingBytes } from './staging';
 import type { Services } from './services';
@@ -20,17 +20,12 @@ export interface UploadArchiveInput {
 export interface UploadedArchive {
   archiveId: string;
   treeHash: string;
-  location: string;
 }
 
 /** A job that completed before a delete serves the bytes for 24 hours; a minute more for clocks. */
 export const ARCHIVE_BYTES_GRACE_MS = 24 * 60 * 60 * 1000 + 60_000;
 /** Longer than any upload request runs: bytes whose archive was not recorded by then never will be. */
 export const UNRECORDED_BLOB_GRACE_MS = 24 * 60 * 60 * 1000;
-
-export function archiveLocation(accountId: string, vaultName: string, archiveId: string): string {
-  return `${vaultPath(accountId, vaultName)}/archives/${archiveId}`;
-}
 
 /**
  * Bytes first, streamed and verified (their removal queued in case no record follows), then
@@ -79,7 +74,7 @@ export async function uploadArchive(svc: Services, input: UploadArchiveInput): P
     throw vaultNotFound(svc, accountId, vaultName);
   }
   await failpoint('upload-archive:after-second-stamp');
-  return { archiveId, treeHash: blob.treeHash, location: archiveLocation(accountId, vaultName, archiveId) };
+  return { archiveId, treeHash: blob.treeHash };
 }
 
 /**

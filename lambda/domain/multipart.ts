@@ -2,8 +2,8 @@ import { invalidParameter, missingHeader, notFound } from './errors';
 import { MiB, combineTreeHashes } from './checksums';
 import { failpoint } from './failpoints';
 import { newArchiveId, newUploadId, randomSuffix } from './ids';
-import { validateDescription, vaultArn, vaultPath } from './names';
-import { archiveLocation, removeArchiveOfDeletedVault, stampedAgain } from './archives';
+import { validateDescription, vaultArn } from './names';
+import { removeArchiveOfDeletedVault, stampedAgain, type UploadedArchive } from './archives';
 import { deleteWithLeaves, leavesKey } from './blobs';
 import { checksumMismatch, stageVerified, type IncomingBytes } from './staging';
 import { requireVault, vaultNotFound } from './vaults';
@@ -19,10 +19,6 @@ export const SEGMENTS_PER_CHUNK = 1000;
 export const UPLOAD_IDLE_MS = 24 * 60 * 60 * 1000;
 
 const PART_PAGE = 1000;
-
-export function uploadLocation(accountId: string, vaultName: string, uploadId: string): string {
-  return `${vaultPath(accountId, vaultName)}/multipart-uploads/${uploadId}`;
-}
 
 export function uploadBlobPrefix(accountId: string, uploadId: string): string {
   return `${accountId}/uploads/${uploadId}/`;
@@ -49,7 +45,7 @@ export async function initiateUpload(
     /** Already checked against Glacier's and the endpoint's limits. */ partSize: number;
     description: string;
   },
-): Promise<{ uploadId: string; location: string }> {
+): Promise<{ uploadId: string }> {
   const { partSize } = input;
   validateDescription(input.description);
   await requireVault(svc, input.accountId, input.vaultName);
@@ -64,7 +60,7 @@ export async function initiateUpload(
     creationDate: now.toISOString(),
     lastActivityMs: now.getTime(),
   });
-  return { uploadId, location: uploadLocation(input.accountId, input.vaultName, uploadId) };
+  return { uploadId };
 }
 
 export function parseContentRange(raw: string, partSize: number, bodyLength: number): number {
@@ -162,7 +158,7 @@ function checkParts(upload: UploadRecord, parts: PartRecord[], archiveSize: numb
 export async function completeUpload(
   svc: Services,
   input: { accountId: string; vaultName: string; uploadId: string; archiveSize: number; /** In hex. */ expectedTreeHash: string },
-): Promise<{ archiveId: string; treeHash: string; location: string }> {
+): Promise<UploadedArchive> {
   const { accountId, vaultName, uploadId, archiveSize } = input;
   const expected = input.expectedTreeHash.toLowerCase();
 
@@ -174,7 +170,7 @@ export async function completeUpload(
     if (done.size !== archiveSize)
       throw invalidParameter(`Invalid archive size: ${archiveSize}. The uploaded parts add up to ${done.size} bytes.`);
     if (done.treeHash !== expected) throw checksumMismatch(input.expectedTreeHash, done.treeHash);
-    return { archiveId: done.archiveId, treeHash: done.treeHash, location: archiveLocation(accountId, vaultName, done.archiveId) };
+    return { archiveId: done.archiveId, treeHash: done.treeHash };
   }
 
   const parts = await allParts(svc, upload);
@@ -188,7 +184,7 @@ export async function completeUpload(
   const done = await finishCompletion(svc, vault, upload, archiveId, parts);
   if (!done) throw vaultNotFound(svc, accountId, vaultName);
   await failpoint('complete-upload:after-mark-completed');
-  return { archiveId, treeHash: computed, location: archiveLocation(accountId, vaultName, archiveId) };
+  return { archiveId, treeHash: computed };
 }
 
 const assembledTreeHash = (parts: PartRecord[]) =>

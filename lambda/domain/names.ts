@@ -6,10 +6,6 @@ export function vaultArn(region: string, accountId: string, vaultName: string): 
   return `arn:aws:glacier:${region}:${accountId}:vaults/${vaultName}`;
 }
 
-export function vaultPath(accountId: string, vaultName: string): string {
-  return `/${accountId}/vaults/${vaultName}`;
-}
-
 export function validateVaultName(name: string): void {
   if (!/^[a-zA-Z0-9_.-]{1,255}$/.test(name)) {
     throw invalidParameter(

@@ -5,7 +5,7 @@ import { newRequestId } from '../domain/ids';
 import { validateVaultName } from '../domain/names';
 import type { Services } from '../domain/services';
 import { OPERATIONS } from '../ops';
-import type { Operation } from '../ops/operation';
+import type { OpContext, OperationTable } from '../ops/operation';
 import type { KeyStore, UserRecord } from '../domain/ports';
 import { cachingVaultReads } from '../domain/vault-read-cache';
 import { isConsolePath, serveConsole } from './console-assets';
@@ -13,6 +13,7 @@ import { canonicalPath } from './canonical-path';
 import { BodyBudget, bufferedBody, JSON_BODY_MAX_BYTES } from './request-body';
 import { errorResponse, jsonLogger, jsonResponse, type Logger } from './responses';
 import { matchRoute, type RouteResult } from './router';
+import { hasPathParams, type AnyOperationName, type PathOf } from './routes';
 import { authenticate, claimedAccessKeyId, type Caller } from './sigv4';
 import type { HttpRequest, HttpResponse } from './types';
 
@@ -23,7 +24,7 @@ export interface ApiDeps {
   keys: KeyStore;
   users: { getUser(accountId: string, userName: string): Promise<UserRecord | undefined> };
   log?: Logger;
-  operations?: Readonly<Record<string, Operation>>;
+  operations?: Partial<OperationTable>;
   /**
    * Bytes that bodies sent without x-amz-content-sha256 may hold in memory at once, across
    * requests: such a body must be read before its signature can be checked.
@@ -126,11 +127,21 @@ async function handle(deps: ApiDeps, original: HttpRequest, routed: RouteResult,
     archiveId: params.archiveId,
   });
 
-  const operations: Readonly<Record<string, Operation | undefined>> = deps.operations ?? OPERATIONS;
-  const operation = operations[route.operation];
-  if (!operation) throw new GlacierError('NotImplementedException', `coldvault does not support ${route.operation} yet.`);
-  const result = (await operation({ svc, request, route, params: { ...params, accountId }, accountId })) ?? {};
+  const result = (await run(deps.operations ?? OPERATIONS, route, { ...params, accountId }, { svc, request, route, accountId })) ?? {};
   const status = result.status ?? route.status;
   if (result.json !== undefined) return jsonResponse(status, result.json, result.headers);
   return { statusCode: status, headers: { ...result.headers }, body: result.body ?? Buffer.alloc(0) };
+}
+
+/** Runs the route's operation with the path's parameters, typed as its template says. */
+async function run<Name extends AnyOperationName>(
+  operations: Partial<OperationTable>,
+  route: { operation: Name; path: PathOf<Name> },
+  params: Record<string, string>,
+  ctx: Omit<OpContext<Name>, 'params'>,
+) {
+  const operation = operations[route.operation];
+  if (!operation) throw new GlacierError('NotImplementedException', `coldvault does not support ${route.operation} yet.`);
+  if (!hasPathParams(route.path, params)) throw new Error(`The router matched ${route.path} without all of its parameters.`);
+  return operation({ ...ctx, params });
 }

@@ -1,7 +1,7 @@
-import { ALL_ROUTES, type Route } from './routes';
+import { ALL_ROUTES, type TableRoute } from './routes';
 
 export interface RouteMatch {
-  route: Route;
+  route: TableRoute;
   params: Record<string, string>;
 }
 

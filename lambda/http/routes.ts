@@ -76,8 +76,35 @@ export const EXTENSION_ROUTES: readonly Route[] = EXTENSIONS;
 /** The name of every extension operation, from its table. */
 export type ExtensionOperationName = (typeof EXTENSIONS)[number]['operation'];
 
+/** Any route of either table, its operation, path and status as literal types. */
+export type TableRoute = Route & ((typeof TABLE)[number] | (typeof EXTENSIONS)[number]);
+
 /** What the router matches: Glacier's routes and coldvault's extensions. */
-export const ALL_ROUTES: readonly Route[] = [...ROUTES, ...EXTENSION_ROUTES];
+export const ALL_ROUTES: readonly TableRoute[] = [...TABLE, ...EXTENSIONS];
+
+/** Every operation the router can dispatch to. */
+export type AnyOperationName = TableRoute['operation'];
+
+type ParamNames<Template extends string> = Template extends `${string}{${infer Name}}${infer Rest}` ? Name | ParamNames<Rest> : never;
+
+/** The parameters a path template captures: `/{accountId}/vaults/{vaultName}` gives `{ accountId: string; vaultName: string }`. */
+export type PathParams<Template extends string> = { readonly [Name in ParamNames<Template>]: string };
+
+type PathMap = { [R in TableRoute as R['operation']]: R['path'] };
+
+/** An operation's path template. */
+export type PathOf<Name extends AnyOperationName> = PathMap[Name];
+
+/** An operation's path parameters, from its route's template. */
+export type ParamsOf<Name extends AnyOperationName> = PathParams<PathOf<Name>>;
+
+/** Whether `params` holds every parameter `template` captures, which the router's match guarantees. */
+export function hasPathParams<Template extends string>(
+  template: Template,
+  params: Readonly<Record<string, string>>,
+): params is Readonly<Record<string, string>> & PathParams<Template> {
+  return [...template.matchAll(/\{([^}]+)\}/g)].every(([, name]) => params[name] !== undefined);
+}
 
 /** The distinct path templates of `routes`, for API Gateway resources. */
 export function routePaths(routes: readonly Route[] = ROUTES): string[] {

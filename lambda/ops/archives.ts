@@ -1,7 +1,8 @@
 import { deleteArchive, uploadArchive } from '../domain/archives';
+import { archiveLocation } from './locations';
 import { incomingBytes, treeHashHeader, type Operation } from './operation';
 
-export const UploadArchive: Operation = async (ctx) => {
+export const UploadArchive: Operation<'UploadArchive'> = async (ctx) => {
   const expectedTreeHash = treeHashHeader(ctx);
   const archive = await uploadArchive(ctx.svc, {
     accountId: ctx.accountId,
@@ -11,10 +12,14 @@ export const UploadArchive: Operation = async (ctx) => {
     description: ctx.request.headers['x-amz-archive-description'] ?? '',
   });
   return {
-    headers: { location: archive.location, 'x-amz-archive-id': archive.archiveId, 'x-amz-sha256-tree-hash': archive.treeHash },
+    headers: {
+      location: archiveLocation(ctx.accountId, ctx.params.vaultName, archive.archiveId),
+      'x-amz-archive-id': archive.archiveId,
+      'x-amz-sha256-tree-hash': archive.treeHash,
+    },
   };
 };
 
-export const DeleteArchive: Operation = async ({ svc, accountId, params }) => {
+export const DeleteArchive: Operation<'DeleteArchive'> = async ({ svc, accountId, params }) => {
   await deleteArchive(svc, accountId, params.vaultName, params.archiveId);
 };

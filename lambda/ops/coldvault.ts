@@ -5,7 +5,7 @@ import { limitParam, type Operation } from './operation';
 
 export const DEFAULT_ARCHIVE_LIST_LIMIT = 100;
 
-export const ListLiveArchives: Operation = async (ctx) => {
+export const ListLiveArchives: Operation<'coldvault:ListArchives'> = async (ctx) => {
   const { svc, accountId, params, request } = ctx;
   const listing = await listLiveArchives(svc, accountId, params.vaultName, {
     limit: limitParam(ctx, DEFAULT_ARCHIVE_LIST_LIMIT),

@@ -1,5 +1,4 @@
-import type { ExtensionOperationName, OperationName } from '../http/routes';
-import type { Operation } from './operation';
+import type { OperationTable } from './operation';
 import { ListLiveArchives } from './coldvault';
 import { DeleteArchive, UploadArchive } from './archives';
 import {
@@ -25,8 +24,8 @@ import {
   SetVaultAccessPolicy,
 } from './policies';
 
-/** Every routed operation's implementation: one missing here does not compile. */
-export const OPERATIONS: Readonly<Record<OperationName | ExtensionOperationName, Operation>> = {
+/** Every routed operation's implementation: one missing here, or one reading a parameter its path lacks, does not compile. */
+export const OPERATIONS: OperationTable = {
   CreateVault,
   DescribeVault,
   ListVaults,

@@ -1,19 +1,20 @@
 import { describeJob, getJob, getJobOutput, initiateJob, listJobs, type JobOutput, type RangeOf } from '../domain/jobs';
+import { jobLocation } from './locations';
 import { parseJobFilter, parseJobRequest, parseRangeHeader } from './job-parameters';
 import { limitParam, type OpResult, type Operation } from './operation';
 
 export const DEFAULT_JOB_LIST_LIMIT = 50;
 
-export const InitiateJob: Operation = async ({ svc, accountId, params, request }) => {
-  const { jobId, location } = await initiateJob(svc, accountId, params.vaultName, parseJobRequest(await request.body.read()));
-  return { headers: { location, 'x-amz-job-id': jobId } };
+export const InitiateJob: Operation<'InitiateJob'> = async ({ svc, accountId, params, request }) => {
+  const { jobId } = await initiateJob(svc, accountId, params.vaultName, parseJobRequest(await request.body.read()));
+  return { headers: { location: jobLocation(accountId, params.vaultName, jobId), 'x-amz-job-id': jobId } };
 };
 
-export const DescribeJob: Operation = async ({ svc, accountId, params }) => ({
+export const DescribeJob: Operation<'DescribeJob'> = async ({ svc, accountId, params }) => ({
   json: describeJob(svc, await getJob(svc, accountId, params.vaultName, params.jobId)),
 });
 
-export const ListJobs: Operation = async (ctx) => {
+export const ListJobs: Operation<'ListJobs'> = async (ctx) => {
   const { query } = ctx.request;
   const { jobs, marker } = await listJobs(ctx.svc, ctx.accountId, ctx.params.vaultName, {
     filter: parseJobFilter(query),
@@ -46,7 +47,7 @@ export function jobOutputResponse(
 export const rangeOf = (rangeHeader: string | undefined): RangeOf | undefined =>
   rangeHeader === undefined ? undefined : (total: number) => parseRangeHeader(rangeHeader, total);
 
-export const GetJobOutput: Operation = async ({ svc, accountId, params, request }) => {
+export const GetJobOutput: Operation<'GetJobOutput'> = async ({ svc, accountId, params, request }) => {
   const output = await getJobOutput(svc, accountId, params.vaultName, params.jobId, rangeOf(request.headers.range));
   return jobOutputResponse(output, request.headers.range);
 };

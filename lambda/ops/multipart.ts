@@ -2,6 +2,7 @@ import { vaultArn } from '../domain/names';
 import { abortUpload, completeUpload, initiateUpload, listParts, listUploads, uploadPart } from '../domain/multipart';
 import type { Services } from '../domain/services';
 import type { UploadRecord } from '../domain/ports';
+import { archiveLocation, uploadLocation } from './locations';
 import { parseArchiveSize, parsePartSize } from './multipart-parameters';
 import { incomingBytes, limitParam, requireHeader, treeHashHeader, type Operation } from './operation';
 
@@ -15,17 +16,17 @@ const describeUpload = (svc: Services, upload: UploadRecord) => ({
   VaultARN: vaultArn(svc.region, upload.accountId, upload.vaultName),
 });
 
-export const InitiateMultipartUpload: Operation = async ({ svc, accountId, params, request }) => {
-  const { uploadId, location } = await initiateUpload(svc, {
+export const InitiateMultipartUpload: Operation<'InitiateMultipartUpload'> = async ({ svc, accountId, params, request }) => {
+  const { uploadId } = await initiateUpload(svc, {
     accountId,
     vaultName: params.vaultName,
     partSize: parsePartSize(request.headers['x-amz-part-size'], svc.maxBodyBytes),
     description: request.headers['x-amz-archive-description'] ?? '',
   });
-  return { headers: { location, 'x-amz-multipart-upload-id': uploadId } };
+  return { headers: { location: uploadLocation(accountId, params.vaultName, uploadId), 'x-amz-multipart-upload-id': uploadId } };
 };
 
-export const UploadMultipartPart: Operation = async (ctx) => {
+export const UploadMultipartPart: Operation<'UploadMultipartPart'> = async (ctx) => {
   const { treeHash } = await uploadPart(ctx.svc, {
     accountId: ctx.accountId,
     vaultName: ctx.params.vaultName,
@@ -37,7 +38,7 @@ export const UploadMultipartPart: Operation = async (ctx) => {
   return { headers: { 'x-amz-sha256-tree-hash': treeHash } };
 };
 
-export const CompleteMultipartUpload: Operation = async (ctx) => {
+export const CompleteMultipartUpload: Operation<'CompleteMultipartUpload'> = async (ctx) => {
   const archiveSize = parseArchiveSize(ctx.request.headers['x-amz-archive-size']);
   const archive = await completeUpload(ctx.svc, {
     accountId: ctx.accountId,
@@ -47,15 +48,19 @@ export const CompleteMultipartUpload: Operation = async (ctx) => {
     expectedTreeHash: treeHashHeader(ctx),
   });
   return {
-    headers: { location: archive.location, 'x-amz-archive-id': archive.archiveId, 'x-amz-sha256-tree-hash': archive.treeHash },
+    headers: {
+      location: archiveLocation(ctx.accountId, ctx.params.vaultName, archive.archiveId),
+      'x-amz-archive-id': archive.archiveId,
+      'x-amz-sha256-tree-hash': archive.treeHash,
+    },
   };
 };
 
-export const AbortMultipartUpload: Operation = async ({ svc, accountId, params }) => {
+export const AbortMultipartUpload: Operation<'AbortMultipartUpload'> = async ({ svc, accountId, params }) => {
   await abortUpload(svc, accountId, params.vaultName, params.uploadId);
 };
 
-export const ListMultipartUploads: Operation = async (ctx) => {
+export const ListMultipartUploads: Operation<'ListMultipartUploads'> = async (ctx) => {
   const { uploads, marker } = await listUploads(
     ctx.svc,
     ctx.accountId,
@@ -66,7 +71,7 @@ export const ListMultipartUploads: Operation = async (ctx) => {
   return { json: { UploadsList: uploads.map((upload) => describeUpload(ctx.svc, upload)), Marker: marker ?? null } };
 };
 
-export const ListParts: Operation = async (ctx) => {
+export const ListParts: Operation<'ListParts'> = async (ctx) => {
   const { upload, parts, marker } = await listParts(
     ctx.svc,
     ctx.accountId,

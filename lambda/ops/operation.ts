@@ -3,15 +3,19 @@ import { invalidParameter, missingHeader } from '../domain/errors';
 import { isSha256Hex } from '../domain/checksums';
 import type { IncomingBytes } from '../domain/staging';
 import type { Services } from '../domain/services';
-import type { Route } from '../http/routes';
+import type { AnyOperationName, ParamsOf, Route } from '../http/routes';
 import type { HttpRequest } from '../http/types';
 
-export interface OpContext {
-  svc: Services;
+/** What an operation reads from its request. */
+export interface RequestContext {
   request: HttpRequest;
+}
+
+export interface OpContext<Name extends AnyOperationName> extends RequestContext {
+  svc: Services;
   route: Route;
-  /** Path parameters; accountId is already the caller's real account ID. */
-  params: Record<string, string>;
+  /** The parameters of the operation's path template; accountId is already the caller's real account ID. */
+  params: ParamsOf<Name>;
   accountId: string;
 }
 
@@ -23,16 +27,19 @@ export interface OpResult {
   body?: Buffer | Readable;
 }
 
-export type Operation = (ctx: OpContext) => Promise<OpResult | void>;
+export type Operation<Name extends AnyOperationName> = (ctx: OpContext<Name>) => Promise<OpResult | void>;
 
-export function requireHeader(ctx: OpContext, name: string): string {
+/** Every routed operation's implementation, each reading only the parameters of its own route. */
+export type OperationTable = { readonly [Name in AnyOperationName]: Operation<Name> };
+
+export function requireHeader(ctx: RequestContext, name: string): string {
   const value = ctx.request.headers[name];
   if (value === undefined || value === '') throw missingHeader(name);
   return value;
 }
 
 /** A list operation's `limit`: a whole number from 1 to `max`, `fallback` when absent. */
-export function limitParam(ctx: OpContext, fallback: number, max = 1000): number {
+export function limitParam(ctx: RequestContext, fallback: number, max = 1000): number {
   const raw = ctx.request.query.limit;
   if (raw === undefined) return fallback;
   const value = Number(raw);
@@ -46,7 +53,7 @@ export function limitParam(ctx: OpContext, fallback: number, max = 1000): number
  * The request's body as upload bytes for the domain: streamed, with its size and signed payload hash.
  * Glacier requires x-amz-content-sha256 on uploads (only JSON operations may leave it to the signature).
  */
-export function incomingBytes(ctx: OpContext): IncomingBytes {
+export function incomingBytes(ctx: RequestContext): IncomingBytes {
   requireHeader(ctx, 'x-amz-content-sha256');
   const { body } = ctx.request;
   const stream = body.stream();
@@ -57,7 +64,7 @@ export function incomingBytes(ctx: OpContext): IncomingBytes {
 }
 
 /** The x-amz-sha256-tree-hash header, required and in hex. */
-export function treeHashHeader(ctx: OpContext): string {
+export function treeHashHeader(ctx: RequestContext): string {
   return parseTreeHash(ctx.request.headers['x-amz-sha256-tree-hash']);
 }
 

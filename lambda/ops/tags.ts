@@ -1,14 +1,14 @@
 import { addTagsToVault, listTagsForVault, removeTagsFromVault } from '../domain/tags';
 import type { Operation } from './operation';
 
-export const AddTagsToVault: Operation = async ({ svc, accountId, params, request }) => {
+export const AddTagsToVault: Operation<'AddTagsToVault'> = async ({ svc, accountId, params, request }) => {
   await addTagsToVault(svc, accountId, params.vaultName, await request.body.read());
 };
 
-export const RemoveTagsFromVault: Operation = async ({ svc, accountId, params, request }) => {
+export const RemoveTagsFromVault: Operation<'RemoveTagsFromVault'> = async ({ svc, accountId, params, request }) => {
   await removeTagsFromVault(svc, accountId, params.vaultName, await request.body.read());
 };
 
-export const ListTagsForVault: Operation = async ({ svc, accountId, params }) => ({
+export const ListTagsForVault: Operation<'ListTagsForVault'> = async ({ svc, accountId, params }) => ({
   json: { Tags: await listTagsForVault(svc, accountId, params.vaultName) },
 });

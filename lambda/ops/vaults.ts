@@ -1,7 +1,8 @@
-import { vaultArn, vaultPath } from '../domain/names';
+import { vaultArn } from '../domain/names';
 import { createVault, deleteVault, listVaults, requireVault } from '../domain/vaults';
 import type { Services } from '../domain/services';
 import type { VaultRecord } from '../domain/ports';
+import { vaultLocation } from './locations';
 import { limitParam, type Operation } from './operation';
 
 export const DEFAULT_VAULT_LIST_LIMIT = 10;
@@ -18,20 +19,20 @@ function describe(svc: Services, vault: VaultRecord) {
   };
 }
 
-export const CreateVault: Operation = async ({ svc, accountId, params }) => {
+export const CreateVault: Operation<'CreateVault'> = async ({ svc, accountId, params }) => {
   await createVault(svc, accountId, params.vaultName);
-  return { headers: { location: vaultPath(accountId, params.vaultName) } };
+  return { headers: { location: vaultLocation(accountId, params.vaultName) } };
 };
 
-export const DescribeVault: Operation = async ({ svc, accountId, params }) => ({
+export const DescribeVault: Operation<'DescribeVault'> = async ({ svc, accountId, params }) => ({
   json: describe(svc, await requireVault(svc, accountId, params.vaultName)),
 });
 
-export const ListVaults: Operation = async (ctx) => {
+export const ListVaults: Operation<'ListVaults'> = async (ctx) => {
   const { vaults, marker } = await listVaults(ctx.svc, ctx.accountId, ctx.request.query.marker, limitParam(ctx, DEFAULT_VAULT_LIST_LIMIT));
   return { json: { VaultList: vaults.map((vault) => describe(ctx.svc, vault)), Marker: marker ?? null } };
 };
 
-export const DeleteVault: Operation = async ({ svc, accountId, params }) => {
+export const DeleteVault: Operation<'DeleteVault'> = async ({ svc, accountId, params }) => {
   await deleteVault(svc, accountId, params.vaultName);
 };

@@ -1,5 +1,4 @@
 import { notFound } from '../errors';
-import { vaultPath } from '../names';
 import type { ArchiveRef } from '../archive-reads';
 import type { ArchiveRetrievalJob, JobRecord, Tier } from '../ports';
 
@@ -15,10 +14,6 @@ export const RESTORE_CONCURRENCY = 8;
  */
 export const RESTORE_RECHECK_MS: Record<Tier, number> = { Expedited: 15 * 60_000, Standard: 60 * 60_000, Bulk: 60 * 60_000 };
 export const JOB_EVENTS = { ArchiveRetrieval: 'ArchiveRetrievalCompleted', InventoryRetrieval: 'InventoryRetrievalCompleted' } as const;
-
-export function jobLocation(accountId: string, vaultName: string, jobId: string): string {
-  return `${vaultPath(accountId, vaultName)}/jobs/${jobId}`;
-}
 
 export function jobNotFound(jobId: string) {
   return notFound(`The job ID was not found: ${jobId}`);

@@ -6,7 +6,7 @@ import { belongsTo } from '../archives';
 import { enforceRetrievalPolicy } from '../retrieval-policy';
 import { requireVault } from '../vaults';
 import { validateTopicAccount } from '../notifications';
-import { RESTORE_RECHECK_MS, failed, jobLocation } from './common';
+import { RESTORE_RECHECK_MS, failed } from './common';
 import { publishNotifications, setNotifyTopics } from './notifications';
 import { requestRestores, restoreKeysOf } from './restores';
 import type { Services } from '../services';
@@ -33,12 +33,7 @@ function byteRangeWithin(raw: string, archive: ArchiveRecord): { start: number; 
   return { start, end };
 }
 
-export async function initiateJob(
-  svc: Services,
-  accountId: string,
-  vaultName: string,
-  request: JobRequest,
-): Promise<{ jobId: string; location: string }> {
+export async function initiateJob(svc: Services, accountId: string, vaultName: string, request: JobRequest): Promise<{ jobId: string }> {
   validateDescription(request.description, 'job description');
   if (request.snsTopic !== undefined) validateTopicAccount(svc, accountId, request.snsTopic);
   const vault = await requireVault(svc, accountId, vaultName);
@@ -82,7 +77,7 @@ export async function initiateJob(
   if (restoreKeys.length > 0) await svc.jobs.addRestoreWaits(job, restoreKeys);
   if (job.status !== 'InProgress') await publishNotifications(svc, job);
   if (job.action === 'ArchiveRetrieval') await requestRestores(svc, job, restoreKeys);
-  return { jobId: job.jobId, location: jobLocation(accountId, vaultName, job.jobId) };
+  return { jobId: job.jobId };
 }
 
 /** The job for an archive as it is now: failed at once if the archive was deleted; within the retrieval policy otherwise. */
