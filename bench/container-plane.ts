@@ -73,6 +73,16 @@ async function startContainerProcess(
 
 const toLocal = (container: Transfer, local: Transfer) => round(container.serverCpuSecondsPerGiB / local.serverCpuSecondsPerGiB, 2);
 
+/** The local server's single-request upload and whole GetJobOutput (bench/large.ts), of the same size. */
+async function wholeArchive(client: GlacierClient, server: ServerProcess, vaultName: string, local: Whole) {
+  const whole = await singleLarge(client, server, vaultName, local.mib * MiB, 1);
+  return {
+    ...whole,
+    uploadCpuPerGiBToLocal: toLocal(whole.upload, local.upload),
+    downloadCpuPerGiBToLocal: toLocal(whole.download, local.download),
+  };
+}
+
 /**
  * The container plane's server running `upload` (the local server's UploadArchive workload) and,
  * if `local.whole` was measured, the same single-request upload and whole GetJobOutput. DynamoDB
@@ -96,16 +106,8 @@ export async function containerPlane<U extends Transfer>(options: {
     try {
       await client.send(new CreateVaultCommand({ accountId: '-', vaultName }));
       const upload = await options.upload(client, server);
-      const whole = local.whole && (await singleLarge(client, server, vaultName, local.whole.mib * MiB, 1));
-      return {
-        upload: { ...upload, cpuPerGiBToLocal: toLocal(upload, local.upload) },
-        whole: whole &&
-          local.whole && {
-            ...whole,
-            uploadCpuPerGiBToLocal: toLocal(whole.upload, local.whole.upload),
-            downloadCpuPerGiBToLocal: toLocal(whole.download, local.whole.download),
-          },
-      };
+      const whole = local.whole && (await wholeArchive(client, server, vaultName, local.whole));
+      return { upload: { ...upload, cpuPerGiBToLocal: toLocal(upload, local.upload) }, whole };
     } finally {
       client.destroy();
       await server.stop();
