@@ -1,4 +1,4 @@
-// `npm run bench [-- --only bundles | --uploads N --describes N --parts N --retrieve-mib N --complete-parts N,N --inventory-archives N --single-mib N,N --lambda-baseline GIT_REF --cpu-prof DIR]`: throughput and server CPU of the local server, and the Lambda bundles' size and load time.
+// `npm run bench [-- --only bundles | --uploads N --describes N --parts N --retrieve-mib N --complete-parts N,N --inventory-archives N --single-mib N,N --lambda-baseline GIT_REF --cpu-prof DIR]`: throughput and server CPU of the local server and of the container plane's, and the Lambda bundles' size and load time.
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
@@ -17,6 +17,7 @@ import { MAX_PARTS } from '../lambda/domain/multipart';
 import { bundleRows, lambdaBundles } from './bundles';
 import { benchClient, randomBodies } from './client';
 import { completeSeededLatencies } from './complete-seeded';
+import { containerPlane, containerPlaneRows } from './container-plane';
 import { inventoryAtScale } from './inventory';
 import { MiB, measured, percentile, round, runPool, sha256MibPerSecond, transferFigures } from './measure';
 import { retrieval, type PartsArchive } from './retrieval';
@@ -214,7 +215,13 @@ async function onServerProcess(opts: ReturnType<typeof options>, started: (serve
     const retrieve = await retrieval(client, server, retrieved);
     const single = [];
     for (const [index, mib] of opts.singleMiB.entries()) single.push(await singleLarge(client, server, VAULT, mib * MiB, index + 1));
-    return { upload, moto, single, describe, multipartUpload: multipartUpload.figures, retrieval: retrieve };
+    const container = await containerPlane({
+      vaultName: VAULT,
+      cpuProfileDir: opts.cpuProfileDir,
+      local: { upload, whole: single[0] },
+      upload: (c, s) => uploads(c, s, opts.uploads, bodies),
+    });
+    return { upload, moto, container, single, describe, multipartUpload: multipartUpload.figures, retrieval: retrieve };
   } finally {
     client.destroy();
     await server.stop();
@@ -280,6 +287,7 @@ function table(r: Results): string {
       `${round(r.upload.serverCpuSecondsPerGiB / r.sha256.cpuSecondsPerGiBAtCeiling, 2)}x the floor's CPU per GiB`,
     ],
     ...motoRows(r),
+    ...containerPlaneRows(r.container),
     [`DescribeVault x ${r.describe.count}, conc ${r.describe.concurrency}`, `${r.describe.opsPerSecond} ops/s (${r.describe.seconds} s)`],
     ['  latency p50 / p95', `${r.describe.p50Ms} ms / ${r.describe.p95Ms} ms`],
     ['  server CPU', `${r.describe.serverCpuSecondsPer1000} s per 1,000 (${r.describe.serverCpuSeconds} s)`],

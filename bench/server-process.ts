@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -34,24 +34,18 @@ export function processCpuSeconds(pid: number, ticksPerSecond: number): number {
 
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
-/** Starts `lambda/local/main.ts` as its own process on a free port and a fresh data directory. */
-export async function startServerProcess(options: { cpuProfileDir?: string } = {}): Promise<ServerProcess> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'coldvault-bench-'));
-  const port = await freePort();
-  const profiling = options.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', resolve(options.cpuProfileDir)] : [];
-  // Retrieval jobs complete as soon as they are asked about: the bench measures the work, not the wait.
-  const server = spawnServer(
-    { PORT: String(port), COLDVAULT_HOST: '127.0.0.1', COLDVAULT_DATA_DIR: dataDir, COLDVAULT_JOB_DELAY_SECONDS: '0' },
-    profiling,
-  );
-  const { child, exited } = server;
+/**
+ * Stopping `child` (SIGTERM, then SIGKILL after a while), then `cleanUp`; safe to call more
+ * than once. Until then the child is killed and `cleanUp` run if the bench exits without it.
+ */
+export function supervised(child: ChildProcess, exited: Promise<unknown>, cleanUp: () => void): { stop(): Promise<void> } {
   let exitedYet = false;
   void exited.then(() => (exitedYet = true));
 
   // Last resort if the bench exits without stop(), e.g. interrupted while the server starts.
   const abandon = () => {
     if (!exitedYet) child.kill('SIGKILL');
-    rmSync(dataDir, { recursive: true, force: true });
+    cleanUp();
   };
   process.once('exit', abandon);
 
@@ -67,9 +61,22 @@ export async function startServerProcess(options: { cpuProfileDir?: string } = {
           await exited;
         }
       }
-      rmSync(dataDir, { recursive: true, force: true });
+      cleanUp();
     })());
+  return { stop };
+}
 
+/** Starts `lambda/local/main.ts` as its own process on a free port and a fresh data directory. */
+export async function startServerProcess(options: { cpuProfileDir?: string } = {}): Promise<ServerProcess> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'coldvault-bench-'));
+  const port = await freePort();
+  const profiling = options.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', resolve(options.cpuProfileDir)] : [];
+  // Retrieval jobs complete as soon as they are asked about: the bench measures the work, not the wait.
+  const server = spawnServer(
+    { PORT: String(port), COLDVAULT_HOST: '127.0.0.1', COLDVAULT_DATA_DIR: dataDir, COLDVAULT_JOB_DELAY_SECONDS: '0' },
+    profiling,
+  );
+  const { stop } = supervised(server.child, server.exited, () => rmSync(dataDir, { recursive: true, force: true }));
   try {
     await waitUntilServing(server);
   } catch (error) {
@@ -78,6 +85,6 @@ export async function startServerProcess(options: { cpuProfileDir?: string } = {
   }
 
   const ticks = clockTicksPerSecond();
-  const pid = child.pid as number;
+  const pid = server.child.pid as number;
   return { url: server.url, pid, cpuSeconds: () => processCpuSeconds(pid, ticks), stop };
 }
