@@ -21,12 +21,16 @@ export interface Piece {
   key: string;
   start: number;
   end: number;
+  /** The object's leaves, when its archive's record holds them. */
+  leaves?: Buffer;
 }
 
 /** The stored objects that hold bytes start..end of an archive, with the byte range within each. */
 export async function piecesOf(svc: Services, archive: ArchiveRef, start: number, end: number): Promise<Piece[]> {
   const { layout } = archive;
-  if (layout.kind === 'blob') return [{ key: layout.blobKey, start, end }];
+  if (layout.kind === 'blob') {
+    return [{ key: layout.blobKey, start, end, ...(layout.leaves && { leaves: Buffer.from(layout.leaves, 'base64') }) }];
+  }
   const first = Math.floor(start / layout.partSize);
   const last = Math.floor(end / layout.partSize);
   const pieces: Piece[] = [];
@@ -88,8 +92,8 @@ export function checkedLength(stream: Readable, expected: number): Readable {
 
 /**
  * The tree hash of bytes start..end of an archive, a MiB-aligned range (it starts on a MiB and
- * ends on one or at the archive's end). Computed from the leaf hashes stored beside each object
- * at upload, without reading the archive; an object without them (at most 1 MiB, or stored
+ * ends on one or at the archive's end). Computed from the leaf hashes stored at upload (in the
+ * archive's record, or beside each object), without reading the archive; an object without them (at most 1 MiB, or stored
  * before leaves were kept) is read and hashed instead, a piece at a time.
  */
 export async function rangeTreeHash(svc: Services, archive: ArchiveRef, start: number, end: number): Promise<string> {
@@ -104,7 +108,7 @@ const LEAF_BYTES = 32;
 async function leavesOf(svc: Services, piece: Piece): Promise<Buffer[]> {
   const first = piece.start / MiB;
   const count = Math.ceil((piece.end - piece.start + 1) / MiB);
-  const stored = await storedLeaves(svc, piece.key);
+  const stored = piece.leaves ?? (await storedLeaves(svc, piece.key));
   if (stored && stored.length >= (first + count) * LEAF_BYTES) {
     return Array.from({ length: count }, (_, i) => stored.subarray((first + i) * LEAF_BYTES, (first + i + 1) * LEAF_BYTES));
   }

@@ -48,7 +48,7 @@ export async function uploadArchive(svc: Services, input: UploadArchiveInput): P
     { kind: 'unreferenced-blob', blobKey, accountId, vaultName, archiveId },
     svc.now().getTime() + UNRECORDED_BLOB_GRACE_MS,
   );
-  const blob = await stageVerified(svc, blobKey, bytes, input.expectedTreeHash);
+  const blob = await stageVerified(svc, blobKey, bytes, input.expectedTreeHash, { recordLeaves: true });
   await failpoint('upload-archive:after-stage');
   await blob.commit();
   await failpoint('upload-archive:after-blob');
@@ -66,7 +66,7 @@ export async function uploadArchive(svc: Services, input: UploadArchiveInput): P
     size: bytes.size,
     treeHash: blob.treeHash,
     creationDate: svc.now().toISOString(),
-    layout: { kind: 'blob', blobKey },
+    layout: { kind: 'blob', blobKey, ...(blob.leaves && { leaves: blob.leaves.toString('base64') }) },
   });
   await failpoint('upload-archive:after-record');
   if (!(await stampedAgain(svc, vault))) {

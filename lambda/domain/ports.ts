@@ -56,10 +56,11 @@ export interface ArchiveRecord {
 /**
  * Where an archive's bytes are: one blob, or the blobs of a multipart upload's parts, in order.
  * An archive copied from another Glacier keeps its creation date; `importedDate` says when it
- * was recorded here (stores keep the layout as it is, so the fact travels with it).
+ * was recorded here (stores keep the layout as it is, so the fact travels with it). A small
+ * archive's per-MiB leaf hashes may travel with it too (`leaves`, base64), instead of beside its blob.
  */
 export type ArchiveLayout =
-  | { kind: 'blob'; blobKey: string; importedDate?: string }
+  | { kind: 'blob'; blobKey: string; importedDate?: string; leaves?: string }
   | { kind: 'parts'; uploadId: string; partSize: number; count: number; chunks: number };
 
 export interface InventoryEntry {

@@ -19,9 +19,14 @@ export function checksumMismatch(expected: string, computed: string) {
   return invalidParameter(`Checksum mismatch: expected ${expected}, computed ${computed}`);
 }
 
+/** Archives of at most this many MiB may keep their leaf hashes in their record (256 bytes) instead of beside their blob. */
+export const RECORDED_LEAVES_MAX = 8;
+
 /** Bytes staged and checked against their tree hash: nothing is visible until `commit`. */
 export interface VerifiedBlob {
   treeHash: string;
+  /** The leaves, packed, when they are for the caller to record (`recordLeaves`) rather than staged beside the blob. */
+  leaves?: Buffer;
   commit(): Promise<void>;
   discard(): Promise<void>;
 }
@@ -31,9 +36,16 @@ export interface VerifiedBlob {
  * leaves in the same pass, then checks the tree hash. A mismatch, or a body that fails (payload
  * hash, a client gone), leaves nothing staged and rejects. The leaves are staged beside the blob
  * (when there is more than one) so that the tree hash of any MiB-aligned range of it can later
- * be computed without reading it.
+ * be computed without reading it. With `recordLeaves`, the leaves of at most `RECORDED_LEAVES_MAX`
+ * MiB are handed back for the caller's record instead: one object and one write fewer per archive.
  */
-export async function stageVerified(svc: Services, key: string, bytes: IncomingBytes, expectedTreeHash: string): Promise<VerifiedBlob> {
+export async function stageVerified(
+  svc: Services,
+  key: string,
+  bytes: IncomingBytes,
+  expectedTreeHash: string,
+  options: { recordLeaves?: boolean } = {},
+): Promise<VerifiedBlob> {
   const hashing = new TreeHashing();
   pipeline(bytes.body, hashing, () => undefined);
   const blob = await svc.blobs.stage(key, hashing, { size: bytes.size, sha256: bytes.sha256 });
@@ -41,6 +53,9 @@ export async function stageVerified(svc: Services, key: string, bytes: IncomingB
   if (computed !== expectedTreeHash.toLowerCase()) {
     await blob.discard();
     throw checksumMismatch(expectedTreeHash, computed);
+  }
+  if (options.recordLeaves && hashing.leaves.length > 1 && hashing.leaves.length <= RECORDED_LEAVES_MAX) {
+    return { treeHash: computed, leaves: Buffer.concat(hashing.leaves), commit: () => blob.commit(), discard: () => blob.discard() };
   }
   let leaves: StagedBlob | undefined;
   if (bytes.size > MiB) {

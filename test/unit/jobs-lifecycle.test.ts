@@ -7,7 +7,7 @@ import { runJanitor } from '../../lambda/domain/janitor';
 import { JOB_OUTPUT_LIFETIME_MS, completeDueJobs, getJob, listJobs } from '../../lambda/domain/jobs';
 import { createVault } from '../../lambda/domain/vaults';
 import { MEMORY_JOB_DELAYS_MS } from '../support/memory-stores';
-import { leavesKey } from '../../lambda/domain/blobs';
+import { RECORDED_LEAVES_MAX } from '../../lambda/domain/staging';
 import { ACCOUNT, arn, upload } from '../support/domain-helpers';
 import {
   JOB_TOPIC,
@@ -130,9 +130,9 @@ describe('expiry', () => {
 describe('deleting an archive', () => {
   const single = async (data: Buffer) => {
     const { archiveId } = await upload(svc, 'v', data);
-    // With the leaf hashes kept beside a blob of more than 1 MiB.
-    const blobKey = `${ACCOUNT}/archives/${archiveId}`;
-    return { archiveId, blobKeys: [blobKey, leavesKey(blobKey)] };
+    // Its leaf hashes are in its record (it is of at most RECORDED_LEAVES_MAX MiB), not beside its blob.
+    expect(data.length).toBeLessThanOrEqual(RECORDED_LEAVES_MAX * MiB);
+    return { archiveId, blobKeys: [`${ACCOUNT}/archives/${archiveId}`] };
   };
   const multipart = async (data: Buffer) => {
     const { archiveId, partKeys } = await uploadMultipart(data);

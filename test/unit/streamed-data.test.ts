@@ -13,6 +13,7 @@ import { createVault } from '../../lambda/domain/vaults';
 import { memoryServices, MEMORY_JOB_DELAYS_MS, type MemoryServices } from '../support/memory-stores';
 import { cutShort, incoming } from '../support/incoming';
 import { ACCOUNT, jobOutput, upload } from '../support/domain-helpers';
+import { RECORDED_LEAVES_MAX } from '../../lambda/domain/staging';
 
 let svc: MemoryServices;
 
@@ -93,16 +94,30 @@ describe('an upload whose bytes fail on the way', () => {
 });
 
 describe('leaf hashes', () => {
-  it('are kept beside a blob of more than 1 MiB, 32 bytes per MiB, and not beside one of 1 MiB or less', async () => {
-    const big = randomBytes(2 * MiB + 1);
+  it('of an archive of more than 8 MiB are kept beside its blob, 32 bytes per MiB', async () => {
+    const big = randomBytes(RECORDED_LEAVES_MAX * MiB + 1);
     const { archiveId } = await upload(svc, 'v', big);
     const leaves = svc.blobs.bytes(leavesKey(`${ACCOUNT}/archives/${archiveId}`));
-    expect(leaves.length).toBe(3 * 32);
+    expect(leaves.length).toBe((RECORDED_LEAVES_MAX + 1) * 32);
     expect(leaves.subarray(32, 64).equals(treeHash(big.subarray(MiB, 2 * MiB)))).toBe(true);
     expect(svc.blobs.hotKeys()).toContain(leavesKey(`${ACCOUNT}/archives/${archiveId}`));
+  });
 
+  it('of an archive of more than 1 MiB and at most 8 MiB are kept in its record, with no object beside its blob', async () => {
+    const data = randomBytes(2 * MiB + 1);
+    const { archiveId } = await upload(svc, 'v', data);
+    const blobKey = `${ACCOUNT}/archives/${archiveId}`;
+    expect(svc.blobs.keys()).toEqual([blobKey]);
+    const record = await svc.metadata.getArchive(ACCOUNT, 'v', archiveId);
+    const expected = Buffer.concat([0, 1, 2].map((leaf) => treeHash(data.subarray(leaf * MiB, (leaf + 1) * MiB))));
+    expect(record?.layout).toEqual({ kind: 'blob', blobKey, leaves: expected.toString('base64') });
+  });
+
+  it('of an archive of 1 MiB or less are not kept: its only range is the whole archive', async () => {
     const small = await upload(svc, 'v', randomBytes(MiB));
-    expect(svc.blobs.keys()).not.toContain(leavesKey(`${ACCOUNT}/archives/${small.archiveId}`));
+    const blobKey = `${ACCOUNT}/archives/${small.archiveId}`;
+    expect(svc.blobs.keys()).toEqual([blobKey]);
+    expect((await svc.metadata.getArchive(ACCOUNT, 'v', small.archiveId))?.layout).toEqual({ kind: 'blob', blobKey });
   });
 
   async function retrieveWhole(archiveId: string): Promise<string> {
@@ -176,7 +191,7 @@ describe('leaf hashes', () => {
   });
 
   it('are not needed: an archive stored without them still gets its range tree hashes, from its bytes', async () => {
-    const data = randomBytes(3 * MiB + 9);
+    const data = randomBytes(RECORDED_LEAVES_MAX * MiB + 9);
     const { archiveId } = await upload(svc, 'v', data);
     await svc.blobs.delete(leavesKey(`${ACCOUNT}/archives/${archiveId}`));
     const jobId = await retrieveWhole(archiveId);
@@ -185,10 +200,7 @@ describe('leaf hashes', () => {
     expect(out.body.equals(data.subarray(2 * MiB))).toBe(true);
   });
 
-  it('give a retrieval job of a tree-hash-aligned range its SHA256TreeHash at completion without reading the archive', async () => {
-    const data = randomBytes(4 * MiB + 1);
-    const { archiveId } = await upload(svc, 'v', data);
-    svc.blobs.reads.length = 0;
+  const alignedRangeJob = async (archiveId: string) => {
     const { jobId } = await initiateJob(
       svc,
       ACCOUNT,
@@ -201,11 +213,22 @@ describe('leaf hashes', () => {
     );
     svc.advance(MEMORY_JOB_DELAYS_MS.Expedited);
     await completeDueJobs(svc);
-    expect(await svc.jobs.getJob(ACCOUNT, 'v', jobId)).toMatchObject({
-      action: 'ArchiveRetrieval',
-      rangeTreeHash: hex(data.subarray(0, 2 * MiB)),
-    });
-    expect(hex(data.subarray(0, 2 * MiB))).toBe(hex(data.subarray(0, 2 * MiB)));
+    return svc.jobs.getJob(ACCOUNT, 'v', jobId);
+  };
+
+  it('give a retrieval job of a tree-hash-aligned range its SHA256TreeHash at completion without reading the archive', async () => {
+    const data = randomBytes(RECORDED_LEAVES_MAX * MiB + 1);
+    const { archiveId } = await upload(svc, 'v', data);
+    svc.blobs.reads.length = 0;
+    expect(await alignedRangeJob(archiveId)).toMatchObject({ action: 'ArchiveRetrieval', rangeTreeHash: hex(data.subarray(0, 2 * MiB)) });
     expect(svc.blobs.reads.map((read) => read.key)).toEqual([leavesKey(`${ACCOUNT}/archives/${archiveId}`)]);
+  });
+
+  it('kept in the record give that SHA256TreeHash with no read at all', async () => {
+    const data = randomBytes(4 * MiB + 1);
+    const { archiveId } = await upload(svc, 'v', data);
+    svc.blobs.reads.length = 0;
+    expect(await alignedRangeJob(archiveId)).toMatchObject({ action: 'ArchiveRetrieval', rangeTreeHash: hex(data.subarray(0, 2 * MiB)) });
+    expect(svc.blobs.reads).toEqual([]);
   });
 });
