@@ -17,6 +17,8 @@ export interface HandlerCpu {
   uploadArchiveCpuSecondsPerGiB: number;
   uploadPartCpuSecondsPerGiB: number;
   getJobOutputCpuSecondsPerGiB: number;
+  /** Of the figures above, what the runtime spends outside the handler: parsing the event, writing the result. */
+  runtimeJsonCpuSecondsPerGiB: { uploadArchive: number; uploadPart: number; getJobOutput: number };
 }
 
 /** The api function's bundle, built with the deployed settings from `root` (this checkout, or a past commit's). */
@@ -36,15 +38,11 @@ function checkoutOf(ref: string, dir: string): string {
 function runHandler(bundle: string, env: Record<string, string>, cpuProfileDir?: string): Promise<HandlerCpu> {
   return new Promise((resolveRun, reject) => {
     const profile = cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfileDir] : [];
-    const child = spawn(
-      process.execPath,
-      [...profile, '--expose-gc', '--import', 'tsx', join(ROOT, 'bench/lambda-cpu-runner.ts'), bundle],
-      {
-        cwd: ROOT,
-        env: { PATH: process.env.PATH ?? '', ...env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
+    const child = spawn(process.execPath, [...profile, '--import', 'tsx', join(ROOT, 'bench/lambda-cpu-runner.ts'), bundle], {
+      cwd: ROOT,
+      env: { PATH: process.env.PATH ?? '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
