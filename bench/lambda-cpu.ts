@@ -40,7 +40,7 @@ function runHandler(bundle: string, env: Record<string, string>, cpuProfileDir?:
     const profile = cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfileDir] : [];
     const child = spawn(process.execPath, [...profile, '--import', 'tsx', join(ROOT, 'bench/lambda-cpu-runner.ts'), bundle], {
       cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', ...env },
+      env: { PATH: process.env.PATH ?? '', BENCH_LAMBDA_COUNT: process.env.BENCH_LAMBDA_COUNT ?? '32', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -60,6 +60,7 @@ function runHandler(bundle: string, env: Record<string, string>, cpuProfileDir?:
  * embedded DynamoDB and S3 in this process so that their work is not counted. With
  * `baselineRef`, the same for the api function of that commit, in the same run. With
  * `cpuProfileDir`, each handler process writes a CPU profile there (current/, baseline/).
+ * BENCH_LAMBDA_COUNT in the environment: how many requests of each kind are measured (32).
  */
 export async function lambdaHandlerCpu(
   baselineRef?: string,
