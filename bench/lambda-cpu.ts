@@ -17,6 +17,8 @@ export interface HandlerCpu {
   uploadArchiveCpuSecondsPerGiB: number;
   uploadPartCpuSecondsPerGiB: number;
   getJobOutputCpuSecondsPerGiB: number;
+  /** Of the figures above, what the runtime spends outside the handler: parsing the event, writing the result. */
+  runtimeJsonCpuSecondsPerGiB: { uploadArchive: number; uploadPart: number; getJobOutput: number };
 }
 
 /** The api function's bundle, built with the deployed settings from `root` (this checkout, or a past commit's). */
@@ -33,11 +35,12 @@ function checkoutOf(ref: string, dir: string): string {
   return dir;
 }
 
-function runHandler(bundle: string, env: Record<string, string>): Promise<HandlerCpu> {
+function runHandler(bundle: string, env: Record<string, string>, cpuProfileDir?: string): Promise<HandlerCpu> {
   return new Promise((resolveRun, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/lambda-cpu-runner.ts'), bundle], {
+    const profile = cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfileDir] : [];
+    const child = spawn(process.execPath, [...profile, '--import', 'tsx', join(ROOT, 'bench/lambda-cpu-runner.ts'), bundle], {
       cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', ...env },
+      env: { PATH: process.env.PATH ?? '', BENCH_LAMBDA_COUNT: process.env.BENCH_LAMBDA_COUNT ?? '32', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
@@ -55,9 +58,14 @@ function runHandler(bundle: string, env: Record<string, string>): Promise<Handle
 /**
  * The api function's own CPU per GiB (what Lambda bills), invoked as the runtime does, with the
  * embedded DynamoDB and S3 in this process so that their work is not counted. With
- * `baselineRef`, the same for the api function of that commit, in the same run.
+ * `baselineRef`, the same for the api function of that commit, in the same run. With
+ * `cpuProfileDir`, each handler process writes a CPU profile there (current/, baseline/).
+ * BENCH_LAMBDA_COUNT in the environment: how many requests of each kind are measured (32).
  */
-export async function lambdaHandlerCpu(baselineRef?: string): Promise<{ current: HandlerCpu; baseline?: HandlerCpu & { ref: string } }> {
+export async function lambdaHandlerCpu(
+  baselineRef?: string,
+  cpuProfileDir?: string,
+): Promise<{ current: HandlerCpu; baseline?: HandlerCpu & { ref: string } }> {
   const dir = mkdtempSync(join(tmpdir(), 'coldvault-lambda-cpu-'));
   const dynamo = await startDynalite();
   const s3 = await startS3rver(BUCKET);
@@ -76,10 +84,11 @@ export async function lambdaHandlerCpu(baselineRef?: string): Promise<{ current:
       POWERTOOLS_LOG_LEVEL: 'ERROR',
     };
     await createTable(stores, TABLE);
-    const current = await runHandler(await bundleApi(ROOT, join(dir, 'current')), env);
+    const profileDir = (name: string) => cpuProfileDir && resolve(cpuProfileDir, name);
+    const current = await runHandler(await bundleApi(ROOT, join(dir, 'current')), env, profileDir('current'));
     if (!baselineRef) return { current };
     const base = checkoutOf(baselineRef, mkdtempSync(join(dir, 'baseline-')));
-    const baseline = await runHandler(await bundleApi(base, join(dir, 'baseline')), env);
+    const baseline = await runHandler(await bundleApi(base, join(dir, 'baseline')), env, profileDir('baseline'));
     return { current, baseline: { ...baseline, ref: baselineRef } };
   } finally {
     await dynamo.close();

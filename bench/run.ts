@@ -1,4 +1,4 @@
-// `npm run bench [-- --only bundles | --uploads N --describes N --parts N --retrieve-mib N --complete-parts N,N --inventory-archives N --single-mib N,N --lambda-baseline GIT_REF --cpu-prof DIR]`: throughput and server CPU of the local server and of the container plane's, and the Lambda bundles' size and load time.
+// `npm run bench [-- --only bundles|lambda-cpu | --uploads N --describes N --parts N --retrieve-mib N --complete-parts N,N --inventory-archives N --single-mib N,N --lambda-baseline GIT_REF --cpu-prof DIR]`: throughput and server CPU of the local server and of the container plane's, and the Lambda bundles' size and load time.
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
@@ -58,7 +58,8 @@ function options() {
     throw new UsageError((error as Error).message);
   }
   const { values } = parsed;
-  if (values.only !== undefined && values.only !== 'bundles') throw new UsageError(`--only takes "bundles", got "${values.only}"`);
+  if (values.only !== undefined && values.only !== 'bundles' && values.only !== 'lambda-cpu')
+    throw new UsageError(`--only takes "bundles" or "lambda-cpu", got "${values.only}"`);
   const count = (name: string, raw: string, max = Number.MAX_SAFE_INTEGER) => {
     const value = Number(raw);
     if (!Number.isInteger(value) || value < 1 || value > max)
@@ -81,6 +82,7 @@ function options() {
     cpuProfileDir: values['cpu-prof'],
     timeoutSeconds: count('timeout-seconds', values['timeout-seconds']),
     onlyBundles: values.only === 'bundles',
+    onlyLambdaCpu: values.only === 'lambda-cpu',
   };
 }
 
@@ -339,7 +341,7 @@ function table(r: Results): string {
 
 function lambdaCpuRows({ current, baseline }: Results['lambdaCpu']): [string, string][] {
   const figures = (cpu: typeof current) =>
-    `UploadArchive ${cpu.uploadArchiveCpuSecondsPerGiB}, UploadMultipartPart ${cpu.uploadPartCpuSecondsPerGiB}, GetJobOutput ${cpu.getJobOutputCpuSecondsPerGiB}`;
+    `UploadArchive ${cpu.uploadArchiveCpuSecondsPerGiB}, UploadMultipartPart ${cpu.uploadPartCpuSecondsPerGiB}, GetJobOutput ${cpu.getJobOutputCpuSecondsPerGiB} (of which the runtime's event and result JSON ${Object.values(cpu.runtimeJsonCpuSecondsPerGiB).join(', ')})`;
   return [
     [`api function CPU s per GiB (${current.requests} x ${current.bodyMiB} MiB each)`, figures(current)],
     ...(baseline ? [[`  the same at ${baseline.ref}`, figures(baseline)] as [string, string]] : []),
@@ -378,6 +380,18 @@ async function main() {
         aligned([
           ['machine', `${m.cpus} x ${m.cpuModel}, node ${m.node}, load average ${m.loadAverage1m} at start`],
           ...bundleRows(results.bundles),
+        ]),
+      );
+      console.log(`BENCH_JSON ${JSON.stringify(results)}`);
+      return;
+    }
+    if (opts.onlyLambdaCpu) {
+      const results = { machine: machine(loadavg()[0]), lambdaCpu: await lambdaHandlerCpu(opts.lambdaBaseline, opts.cpuProfileDir) };
+      const m = results.machine;
+      console.log(
+        aligned([
+          ['machine', `${m.cpus} x ${m.cpuModel}, node ${m.node}, load average ${m.loadAverage1m} at start`],
+          ...lambdaCpuRows(results.lambdaCpu),
         ]),
       );
       console.log(`BENCH_JSON ${JSON.stringify(results)}`);

@@ -49,7 +49,13 @@ export function createS3Client(config: Config): S3Client {
   return new S3Client({
     region: config.region,
     ...storeTimeouts(config),
-    // Checksums are sent explicitly; aws-chunked trailers are not understood by embedded servers.
+    // Checksums only where an operation requires one. The SDK's default would compute a CRC32 of
+    // every body it sends (as an aws-chunked trailer, which embedded servers don't understand) and
+    // of every GetObject body it reads: a pass over every byte each way, which S3 needs no more
+    // than the reader does. What S3 stores is checked without it: a single PutObject carries the
+    // body's SHA-256 as ChecksumSHA256, and the parts of a larger upload are signed with theirs
+    // (x-amz-content-sha256), so S3 refuses bytes that differ. Archive bytes read back reach the
+    // client over TLS, with the tree hash to check them against.
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
     ...(config.s3Endpoint && {

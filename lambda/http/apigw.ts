@@ -89,7 +89,7 @@ export function fromApiGatewayEvent(event: ApiGatewayEvent): HttpRequest {
   };
 }
 
-async function collect(stream: Readable, maxBytes: number): Promise<Buffer | undefined> {
+async function collect(stream: Readable, maxBytes: number): Promise<Buffer[] | undefined> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of stream) {
@@ -100,11 +100,13 @@ async function collect(stream: Readable, maxBytes: number): Promise<Buffer | und
     }
     chunks.push(chunk as Buffer);
   }
-  return Buffer.concat(chunks);
+  return chunks;
 }
 
-/** A response as one Buffer: a streamed body is collected up to what a Lambda response carries. */
-export async function bufferedResponse(response: HttpResponse, maxBytes: number, log: Logger = jsonLogger): Promise<BufferedResponse> {
+/** A response whose streamed body is kept in the pieces it was read in. */
+type CollectedResponse = Omit<HttpResponse, 'body'> & { body: Buffer | Buffer[] };
+
+async function collectedResponse(response: HttpResponse, maxBytes: number, log: Logger): Promise<CollectedResponse> {
   if (Buffer.isBuffer(response.body)) return response as BufferedResponse;
   const declared = Number(response.headers['content-length'] ?? 0);
   const body = declared > maxBytes ? undefined : await collect(response.body, maxBytes);
@@ -120,12 +122,36 @@ export async function bufferedResponse(response: HttpResponse, maxBytes: number,
   return { ...response, body };
 }
 
-export function toApiGatewayResult(response: BufferedResponse): APIGatewayProxyResult {
-  const binary = response.body.length > 0 && !/^(application\/json|text\/)/.test(response.headers['content-type'] ?? '');
+/** A response as one Buffer: a streamed body is collected up to what a Lambda response carries. */
+export async function bufferedResponse(response: HttpResponse, maxBytes: number, log: Logger = jsonLogger): Promise<BufferedResponse> {
+  const collected = await collectedResponse(response, maxBytes, log);
+  return Array.isArray(collected.body) ? { ...collected, body: Buffer.concat(collected.body) } : (collected as BufferedResponse);
+}
+
+/**
+ * Where the pieces of a body are joined to be encoded, kept from one invocation to the next: a
+ * new buffer of megabytes for every response costs more (fresh pages) than encoding it. Joined
+ * and encoded in one synchronous step, so that no other invocation can write it in between.
+ */
+let joined: Buffer | undefined;
+
+function encoded(body: Buffer | Buffer[], encoding: 'base64' | 'utf8'): string {
+  if (Buffer.isBuffer(body)) return body.toString(encoding);
+  const size = byteLength(body);
+  if (!joined || joined.length < size) joined = Buffer.allocUnsafeSlow(size);
+  let offset = 0;
+  for (const chunk of body) offset += chunk.copy(joined, offset);
+  return joined.toString(encoding, 0, size);
+}
+
+const byteLength = (body: Buffer | Buffer[]) => (Buffer.isBuffer(body) ? body.length : body.reduce((sum, chunk) => sum + chunk.length, 0));
+
+export function toApiGatewayResult(response: CollectedResponse): APIGatewayProxyResult {
+  const binary = byteLength(response.body) > 0 && !/^(application\/json|text\/)/.test(response.headers['content-type'] ?? '');
   return {
     statusCode: response.statusCode,
     headers: response.headers,
-    body: binary ? response.body.toString('base64') : response.body.toString('utf8'),
+    body: encoded(response.body, binary ? 'base64' : 'utf8'),
     isBase64Encoded: binary,
   };
 }
@@ -138,7 +164,7 @@ export function apiGatewayHandler(api: () => Promise<Api>, log: Logger = jsonLog
     } catch (error) {
       return toApiGatewayResult(errorResponse(error, newRequestId(), log));
     }
-    const response = await bufferedResponse(await (await api())(request), LAMBDA_MAX_BODY_BYTES, log);
+    const response = await collectedResponse(await (await api())(request), LAMBDA_MAX_BODY_BYTES, log);
     return toApiGatewayResult(response);
   };
 }

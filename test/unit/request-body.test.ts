@@ -5,7 +5,7 @@ import type { IncomingMessage } from 'node:http';
 import { PassThrough, Readable } from 'node:stream';
 import { ConfigError, readLocalConfig } from '../../lambda/config';
 import { GlacierError } from '../../lambda/domain/errors';
-import { bufferedResponse } from '../../lambda/http/apigw';
+import { apiGatewayHandler, bufferedResponse } from '../../lambda/http/apigw';
 import { bufferedBody, streamedBody } from '../../lambda/http/request-body';
 
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
@@ -109,6 +109,53 @@ describe('bufferedResponse (the Lambda plane)', () => {
       code: 'InvalidParameterValueException',
       message: expect.stringMatching(/Range/),
     });
+  });
+});
+
+describe('Lambda results of streamed bodies', () => {
+  const handlerOf = (responses: { type: string; chunks: Buffer[] }[]) => {
+    let next = 0;
+    return apiGatewayHandler(
+      async () => async () => {
+        const { type, chunks } = responses[next++];
+        const length = chunks.reduce((sum, chunk) => sum + chunk.length, 0);
+        return { statusCode: 200, headers: { 'content-type': type, 'content-length': String(length) }, body: Readable.from(chunks) };
+      },
+      () => undefined,
+    );
+  };
+  const event = {
+    resource: '/',
+    path: '/',
+    httpMethod: 'GET',
+    headers: {},
+    multiValueHeaders: {},
+    queryStringParameters: null,
+    multiValueQueryStringParameters: null,
+    pathParameters: null,
+    stageVariables: null,
+    requestContext: { path: '/' },
+    body: null,
+    isBase64Encoded: false,
+  } as unknown as Parameters<ReturnType<typeof apiGatewayHandler>>[0];
+
+  it('are each body whole, in order, whatever the pieces and the responses before them', async () => {
+    const large = randomBytes(300_000);
+    const small = randomBytes(1000);
+    // A character of 3 bytes split between two pieces.
+    const text = Buffer.from('a€b');
+    const handler = handlerOf([
+      { type: 'application/octet-stream', chunks: [large.subarray(0, 65_537), large.subarray(65_537, 65_538), large.subarray(65_538)] },
+      { type: 'application/octet-stream', chunks: [small.subarray(0, 10), small.subarray(10)] },
+      { type: 'application/json', chunks: [text.subarray(0, 2), text.subarray(2)] },
+      { type: 'application/octet-stream', chunks: [] },
+    ]);
+    const results = [await handler(event), await handler(event), await handler(event), await handler(event)];
+    expect(results.map((result) => result.isBase64Encoded)).toEqual([true, true, false, false]);
+    expect(Buffer.from(results[0].body, 'base64').equals(large)).toBe(true);
+    expect(Buffer.from(results[1].body, 'base64').equals(small)).toBe(true);
+    expect(results[2].body).toBe('a€b');
+    expect(results[3].body).toBe('');
   });
 });
 
