@@ -58,6 +58,10 @@ export function createS3Client(config: Config): S3Client {
     // client over TLS, with the tree hash to check them against.
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
+    // With "Expect: 100-continue" (the SDK's default for bodies of 2 MiB or more), the SDK sends
+    // each such request on a connection of its own and closes it after: a TCP and TLS handshake per
+    // archive. It would save sending a body S3 refuses, which for our own bucket is rare.
+    expectContinueHeader: false,
     ...(config.s3Endpoint && {
       endpoint: config.s3Endpoint,
       forcePathStyle: true,

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { createServer, connect, type AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { readLocalConfig } from '../../lambda/config';
@@ -220,3 +221,33 @@ function failing(body: Buffer, failAt: number, error: Error): Readable {
     { objectMode: false },
   );
 }
+
+describe('S3BlobStore connections', () => {
+  it('keeps one connection for a run of multi-MiB uploads (no fresh connection, and TLS handshake, per archive)', async () => {
+    // The SDK sends bodies of 2 MiB or more with "Expect: 100-continue" unless told not to, and
+    // sends each such request on a new connection that it closes after.
+    let connections = 0;
+    const target = new URL(server.endpoint);
+    const proxy = createServer((client) => {
+      connections += 1;
+      const upstream = connect(Number(target.port), target.hostname);
+      client.pipe(upstream).pipe(client);
+      client.on('error', () => upstream.destroy());
+      upstream.on('error', () => client.destroy());
+    });
+    await new Promise<void>((listening) => proxy.listen(0, '127.0.0.1', listening));
+    const config = readLocalConfig({
+      COLDVAULT_S3_ENDPOINT: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
+      COLDVAULT_STORAGE_CLASS: 'DEEP_ARCHIVE',
+    });
+    const client = createS3Client(config);
+    try {
+      const proxied = new S3BlobStore(client, BUCKET, config.storageClass);
+      for (let i = 0; i < 3; i += 1) await putBytes(proxied, `acct/vault/kept-alive-${i}`, randomBytes(3 * MiB));
+      expect(connections).toBe(1);
+    } finally {
+      client.destroy();
+      await new Promise((closed) => proxy.close(closed));
+    }
+  });
+});
