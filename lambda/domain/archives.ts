@@ -83,9 +83,7 @@ export async function uploadArchive(svc: Services, input: UploadArchiveInput): P
  * vault can't be deleted under the archive.
  */
 export async function stampedAgain(svc: Services, vault: VaultRecord): Promise<boolean> {
-  if (!(await svc.metadata.recordVaultWrite(vault.accountId, vault.vaultName, svc.now().getTime()))) return false;
-  const now = await svc.metadata.getVault(vault.accountId, vault.vaultName);
-  return now?.creationDate === vault.creationDate;
+  return (await svc.metadata.recordVaultWrite(vault.accountId, vault.vaultName, svc.now().getTime())) === vault.creationDate;
 }
 
 /** An archive recorded in a vault deleted meanwhile: tombstoned, and its bytes removed by the janitor now. */

@@ -91,8 +91,11 @@ export interface MetadataStore {
   scanVaults(cursor?: string): Promise<Page<VaultRecord>>;
   /** Deletes the vault only if its last inventory shows it empty and nothing was written since. */
   deleteVaultIfIdle(accountId: string, vaultName: string): Promise<DeleteVaultOutcome>;
-  /** Stamps a write on the vault; false if the vault does not exist. */
-  recordVaultWrite(accountId: string, vaultName: string, atMs: number): Promise<boolean>;
+  /**
+   * Stamps a write on the vault. Resolves to the creation date of the vault stamped (which tells
+   * it from a later vault of the same name), undefined if there is no vault.
+   */
+  recordVaultWrite(accountId: string, vaultName: string, atMs: number): Promise<string | undefined>;
   /**
    * Sets (or with undefined, removes) one of the vault's settings. With `expected`, only if
    * the setting is still that value (null: absent), so read-modify-write can't lose an

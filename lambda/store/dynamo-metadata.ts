@@ -129,9 +129,9 @@ export class DynamoMetadataStore implements MetadataStore {
     }
   }
 
-  async recordVaultWrite(accountId: string, vaultName: string, atMs: number): Promise<boolean> {
-    return conditionally(
-      this.db.send(
+  async recordVaultWrite(accountId: string, vaultName: string, atMs: number): Promise<string | undefined> {
+    try {
+      const out = await this.db.send(
         new UpdateItemCommand({
           TableName: this.table,
           Key: vaultKey(accountId, vaultName),
@@ -139,9 +139,14 @@ export class DynamoMetadataStore implements MetadataStore {
           ConditionExpression: 'attribute_exists(#pk)',
           ExpressionAttributeNames: { '#pk': K.partitionKey },
           ExpressionAttributeValues: toItem({ ':at': atMs }),
+          ReturnValues: 'ALL_NEW',
         }),
-      ),
-    );
+      );
+      return out.Attributes ? toVault(out.Attributes).creationDate : undefined;
+    } catch (error) {
+      if (isConditionFailure(error)) return undefined;
+      throw error;
+    }
   }
 
   async createArchive(archive: ArchiveRecord): Promise<boolean> {

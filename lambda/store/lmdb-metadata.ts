@@ -82,10 +82,12 @@ export class LmdbMetadataStore implements MetadataStore {
     });
   }
 
-  recordVaultWrite(accountId: string, vaultName: string, atMs: number): Promise<boolean> {
-    return this.updateVault(accountId, vaultName, (vault) => {
-      vault.lastWriteMs = atMs;
-      return true;
+  recordVaultWrite(accountId: string, vaultName: string, atMs: number): Promise<string | undefined> {
+    return this.env.write(() => {
+      const vault = this.vaults.get([accountId, vaultName]);
+      if (!vault) return undefined;
+      this.vaults.putSync([accountId, vaultName], { ...vault, lastWriteMs: atMs });
+      return vault.creationDate;
     });
   }
 

@@ -108,11 +108,11 @@ export class MemoryMetadataStore implements MetadataStore {
     return 'deleted';
   }
 
-  async recordVaultWrite(accountId: string, vaultName: string, atMs: number): Promise<boolean> {
+  async recordVaultWrite(accountId: string, vaultName: string, atMs: number): Promise<string | undefined> {
     const vault = this.vaults.get(key(accountId, vaultName));
-    if (!vault) return false;
+    if (!vault) return undefined;
     vault.lastWriteMs = atMs;
-    return true;
+    return vault.creationDate;
   }
 
   async setVaultSetting<K extends keyof VaultSettings>(

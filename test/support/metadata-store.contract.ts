@@ -140,14 +140,16 @@ export function metadataStoreContract(makeStore: () => Promise<MetadataStore>): 
       });
     });
 
-    it('stamps writes only on a vault that exists', async () => {
-      expect(await store.recordVaultWrite(ACCOUNT, 'ghost', 5)).toBe(false);
+    it('stamps writes only on a vault that exists, and says which vault it stamped by its creation date', async () => {
+      expect(await store.recordVaultWrite(ACCOUNT, 'ghost', 5)).toBeUndefined();
       expect(await store.getVault(ACCOUNT, 'ghost')).toBeUndefined();
-      await store.createVault(vault('v'));
-      expect(await store.recordVaultWrite(ACCOUNT, 'v', 5)).toBe(true);
+      const created = vault('v');
+      await store.createVault(created);
+      expect(await store.recordVaultWrite(ACCOUNT, 'v', 5)).toBe(created.creationDate);
       expect((await store.getVault(ACCOUNT, 'v'))?.lastWriteMs).toBe(5);
-      expect(await store.recordVaultWrite(ACCOUNT, 'v', 9)).toBe(true);
+      expect(await store.recordVaultWrite(ACCOUNT, 'v', 9)).toBe(created.creationDate);
       expect((await store.getVault(ACCOUNT, 'v'))?.lastWriteMs).toBe(9);
+      expect(await store.getVault(ACCOUNT, 'v')).toEqual({ ...created, lastWriteMs: 9 });
     });
   });
 

@@ -34,7 +34,7 @@ it('forgets what it read once the request writes, so the request sees its own wr
   await view.listArchives(ACCOUNT, 'v');
   await view.getVault(ACCOUNT, 'v');
   expect(reads()).toBe(1);
-  expect(await view.recordVaultWrite(ACCOUNT, 'v', 1234)).toBe(true);
+  expect(await view.recordVaultWrite(ACCOUNT, 'v', 1234)).toBe('2024-01-01T00:00:00.000Z');
   expect((await view.getVault(ACCOUNT, 'v'))?.lastWriteMs).toBe(1234);
   expect(reads()).toBe(2);
 });
