@@ -8,6 +8,7 @@ import { benchClient } from './client';
 import { singleLarge } from './large';
 import { MiB, round } from './measure';
 import { clockTicksPerSecond, processCpuSeconds, supervised, type ServerProcess } from './server-process';
+import { MALLOC_TUNING } from '../lib/malloc-tuning';
 
 const ROOT = resolve(__dirname, '..');
 const TABLE = 'coldvault-bench-container';
@@ -46,6 +47,8 @@ async function startContainerProcess(
       COLDVAULT_SECRET_ACCESS_KEY: LOCAL_DEFAULTS.secretAccessKey,
       COLDVAULT_DYNAMODB_ENDPOINT: stores.dynamoEndpoint,
       COLDVAULT_S3_ENDPOINT: stores.s3Endpoint,
+      // The tasks' allocator settings, as deployed.
+      ...MALLOC_TUNING,
       PORT: String(port),
     },
     stdio: ['ignore', 'pipe', 'pipe'],

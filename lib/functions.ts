@@ -15,6 +15,7 @@ import { Construct } from 'constructs';
 import { ENV, type StorageClass } from '../lambda/config';
 import { CONTAINER_MAX_BODY_BYTES as GLACIER_MAX_BODY_BYTES } from '../lambda/local/container-settings';
 import { API_BUNDLING, LAMBDA_BUNDLING } from './bundling';
+import { MALLOC_TUNING } from './malloc-tuning';
 
 const ROOT = join(__dirname, '..');
 /** What reading and writing objects encrypted with the bucket's key takes (deleting and restoring them takes nothing). */
@@ -121,6 +122,7 @@ export class Functions extends Construct {
       [ENV.bucket]: bucket.bucketName,
       [ENV.storageClass]: props.storageClass,
       NODE_OPTIONS: '--enable-source-maps',
+      ...MALLOC_TUNING,
     };
     const logging = { logRetentionDays: props.logRetentionDays, removalPolicy: props.removalPolicy };
     this.failedInvocations = new sqs.Queue(this, 'FailedInvocations', {

@@ -184,6 +184,7 @@ describe('functions', () => {
     COLDVAULT_BUCKET: { Ref: logicalId(stack.storage.bucket) },
     COLDVAULT_STORAGE_CLASS: 'DEEP_ARCHIVE',
     NODE_OPTIONS: '--enable-source-maps',
+    GLIBC_TUNABLES: 'glibc.malloc.trim_threshold=268435456:glibc.malloc.mmap_threshold=33554432',
   });
   const all = () => Object.values(functionsByName());
 

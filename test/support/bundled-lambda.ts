@@ -2,6 +2,7 @@
 // stores, and bundles run in a fresh Node process with that environment and nothing else.
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { MALLOC_TUNING } from '../../lib/malloc-tuning';
 import { join } from 'node:path';
 import type { EmbeddedStores } from '../../lambda/local/embedded-stores';
 
@@ -26,6 +27,8 @@ export function lambdaEnvironment(
     COLDVAULT_SECRET_ACCESS_KEY: lambda.root.secretAccessKey,
     COLDVAULT_DYNAMODB_ENDPOINT: stores.dynamoEndpoint,
     COLDVAULT_S3_ENDPOINT: stores.s3Endpoint,
+    // Measured as deployed.
+    ...MALLOC_TUNING,
   };
 }
 
