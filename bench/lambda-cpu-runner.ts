@@ -1,13 +1,41 @@
 // Runs in a process of its own: loads one api bundle and invokes it the way the Lambda runtime
 // does (the event arrives as JSON text, the result leaves as JSON text), and reports the CPU
 // time of each invocation, so that the embedded stores' CPU (in the parent) is not counted.
-// argv: BUNDLE_FILE; env: the function's environment. Prints one JSON line of results.
+// argv: BUNDLE_FILE [STREAMING_BUNDLE_FILE]; env: the function's environment. Prints one JSON
+// line of results. With the streaming function's bundle (the one the REST API routes
+// GetJobOutput to), GetJobOutput is also measured through it, as the runtime streams it.
 import { signedRestEvent } from '../test/support/api-gateway-event';
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
+import { Writable } from 'node:stream';
 import { treeHash } from '../lambda/domain/checksums';
 
 type Handler = (event: unknown, context: unknown) => Promise<{ statusCode: number; headers?: Record<string, string>; body: string }>;
+type StreamingHandler = (event: unknown, responseStream: Writable, context: unknown) => Promise<void>;
+
+/**
+ * The runtime's response stream, as far as the handler's CPU goes: it takes the bytes and lets
+ * them go (the runtime's own sending of them is not the handler's work). `statusCode` is what
+ * the handler's metadata said.
+ */
+class DiscardedResponse extends Writable {
+  statusCode = 0;
+  override _write(_chunk: Buffer, _encoding: BufferEncoding, done: () => void): void {
+    done();
+  }
+  setContentType(): void {}
+}
+
+// The globals the Node.js runtime defines before it loads a streaming handler.
+(globalThis as unknown as { awslambda: unknown }).awslambda = {
+  streamifyResponse: (handler: StreamingHandler) => handler,
+  HttpResponseStream: {
+    from(stream: DiscardedResponse, metadata: { statusCode: number }) {
+      stream.statusCode = metadata.statusCode;
+      return stream;
+    },
+  },
+};
 
 const HOST = 'bench.example.com';
 const MiB = 1024 * 1024;
@@ -100,7 +128,9 @@ async function main() {
     ),
   );
   const outputPath = `${vault}/jobs/${job.headers?.['x-amz-job-id']}/output`;
-  const outputs = await timed(await Promise.all(Array.from({ length: COUNT }, () => eventText('GET', outputPath))));
+  const outputTexts = await Promise.all(Array.from({ length: COUNT }, () => eventText('GET', outputPath)));
+  const outputs = await timed(outputTexts);
+  const streamed = process.argv[3] ? await streamedOutputs(process.argv[3], outputTexts) : undefined;
 
   const gib = (COUNT * BODY_MIB) / 1024;
   const perGiB = (seconds: number) => Math.round((seconds / gib) * 100) / 100;
@@ -111,6 +141,7 @@ async function main() {
       uploadArchiveCpuSecondsPerGiB: perGiB(uploads.cpuSeconds),
       uploadPartCpuSecondsPerGiB: perGiB(parts.cpuSeconds),
       getJobOutputCpuSecondsPerGiB: perGiB(outputs.cpuSeconds),
+      ...(streamed !== undefined && { streamedGetJobOutputCpuSecondsPerGiB: perGiB(streamed) }),
       runtimeJsonCpuSecondsPerGiB: {
         uploadArchive: perGiB(uploads.runtimeJsonCpuSeconds),
         uploadPart: perGiB(parts.runtimeJsonCpuSeconds),
@@ -118,6 +149,21 @@ async function main() {
       },
     }),
   );
+}
+
+/** CPU seconds of the streaming function's handler over `texts` (after one warm-up), the event parsed as the runtime parses it. */
+async function streamedOutputs(bundle: string, texts: string[]): Promise<number> {
+  const { handler } = createRequire(__filename)(bundle) as { handler: StreamingHandler };
+  const stream = async (text: string) => {
+    const response = new DiscardedResponse();
+    await handler(JSON.parse(text), response, context);
+    if (response.statusCode !== 200) throw new Error(`streamed GetJobOutput answered ${response.statusCode}`);
+  };
+  await stream(texts[0]);
+  const started = process.cpuUsage();
+  for (const text of texts) await stream(text);
+  const used = process.cpuUsage(started);
+  return (used.user + used.system) / 1e6;
 }
 
 main().catch((error) => {

@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
@@ -17,15 +17,27 @@ export interface HandlerCpu {
   uploadArchiveCpuSecondsPerGiB: number;
   uploadPartCpuSecondsPerGiB: number;
   getJobOutputCpuSecondsPerGiB: number;
+  /** GetJobOutput through the streaming function, as the REST API deploys it (absent where the commit has none). */
+  streamedGetJobOutputCpuSecondsPerGiB?: number;
   /** Of the figures above, what the runtime spends outside the handler: parsing the event, writing the result. */
   runtimeJsonCpuSecondsPerGiB: { uploadArchive: number; uploadPart: number; getJobOutput: number };
 }
 
-/** The api function's bundle, built with the deployed settings from `root` (this checkout, or a past commit's). */
-async function bundleApi(root: string, outDir: string): Promise<string> {
-  const outfile = join(outDir, 'api.js');
-  await build({ ...LAMBDA_ESBUILD, sourcemap: false, entryPoints: [join(root, 'lambda/handlers/api.ts')], outfile, logLevel: 'silent' });
+/** A function's bundle, built with the deployed settings from `root` (this checkout, or a past commit's); undefined if it has no such handler. */
+async function bundleOf(root: string, outDir: string, handler: string): Promise<string | undefined> {
+  const entry = join(root, 'lambda/handlers', `${handler}.ts`);
+  if (!existsSync(entry)) return undefined;
+  const outfile = join(outDir, `${handler}.js`);
+  await build({ ...LAMBDA_ESBUILD, sourcemap: false, entryPoints: [entry], outfile, logLevel: 'silent' });
   return outfile;
+}
+
+/** The api function's bundle, and the streaming function's where the commit has one. */
+async function bundlesOf(root: string, outDir: string): Promise<string[]> {
+  const api = await bundleOf(root, outDir, 'api');
+  if (!api) throw new Error(`No api handler under ${root}`);
+  const streaming = await bundleOf(root, outDir, 'api-stream');
+  return streaming ? [api, streaming] : [api];
 }
 
 /** The lambda/ folder of commit `ref`, next to this checkout's node_modules. */
@@ -35,10 +47,10 @@ function checkoutOf(ref: string, dir: string): string {
   return dir;
 }
 
-function runHandler(bundle: string, env: Record<string, string>, cpuProfileDir?: string): Promise<HandlerCpu> {
+function runHandler(bundles: string[], env: Record<string, string>, cpuProfileDir?: string): Promise<HandlerCpu> {
   return new Promise((resolveRun, reject) => {
     const profile = cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfileDir] : [];
-    const child = spawn(process.execPath, [...profile, '--import', 'tsx', join(ROOT, 'bench/lambda-cpu-runner.ts'), bundle], {
+    const child = spawn(process.execPath, [...profile, '--import', 'tsx', join(ROOT, 'bench/lambda-cpu-runner.ts'), ...bundles], {
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? '', BENCH_LAMBDA_COUNT: process.env.BENCH_LAMBDA_COUNT ?? '32', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -85,10 +97,10 @@ export async function lambdaHandlerCpu(
     };
     await createTable(stores, TABLE);
     const profileDir = (name: string) => cpuProfileDir && resolve(cpuProfileDir, name);
-    const current = await runHandler(await bundleApi(ROOT, join(dir, 'current')), env, profileDir('current'));
+    const current = await runHandler(await bundlesOf(ROOT, join(dir, 'current')), env, profileDir('current'));
     if (!baselineRef) return { current };
     const base = checkoutOf(baselineRef, mkdtempSync(join(dir, 'baseline-')));
-    const baseline = await runHandler(await bundleApi(base, join(dir, 'baseline')), env, profileDir('baseline'));
+    const baseline = await runHandler(await bundlesOf(base, join(dir, 'baseline')), env, profileDir('baseline'));
     return { current, baseline: { ...baseline, ref: baselineRef } };
   } finally {
     await dynamo.close();

@@ -341,7 +341,10 @@ function table(r: Results): string {
 
 function lambdaCpuRows({ current, baseline }: Results['lambdaCpu']): [string, string][] {
   const figures = (cpu: typeof current) =>
-    `UploadArchive ${cpu.uploadArchiveCpuSecondsPerGiB}, UploadMultipartPart ${cpu.uploadPartCpuSecondsPerGiB}, GetJobOutput ${cpu.getJobOutputCpuSecondsPerGiB} (of which the runtime's event and result JSON ${Object.values(cpu.runtimeJsonCpuSecondsPerGiB).join(', ')})`;
+    `UploadArchive ${cpu.uploadArchiveCpuSecondsPerGiB}, UploadMultipartPart ${cpu.uploadPartCpuSecondsPerGiB}, GetJobOutput ${cpu.getJobOutputCpuSecondsPerGiB} (of which the runtime's event and result JSON ${Object.values(cpu.runtimeJsonCpuSecondsPerGiB).join(', ')})` +
+    (cpu.streamedGetJobOutputCpuSecondsPerGiB === undefined
+      ? ''
+      : `; GetJobOutput streamed, as the REST API routes it, ${cpu.streamedGetJobOutputCpuSecondsPerGiB}`);
   return [
     [`api function CPU s per GiB (${current.requests} x ${current.bodyMiB} MiB each)`, figures(current)],
     ...(baseline ? [[`  the same at ${baseline.ref}`, figures(baseline)] as [string, string]] : []),
