@@ -66,8 +66,8 @@ interface Running {
   stop(): Promise<void>;
 }
 
-/** How long a stopping store lets requests under way finish. */
-const DRAIN_MS = 2000;
+/** How long a stopping store lets requests under way finish (dynalite's own limit) before it cuts them off. */
+const DRAIN_MS = 30_000;
 
 /** s3rver's one account, whose keys it accepts. */
 function s3rverAccount(): { createKeyPair(accessKeyId: string, secretAccessKey: string): void } {
@@ -92,6 +92,24 @@ function requireAccessKey(server: Server, accessKeyId: string | undefined): void
   });
 }
 
+/**
+ * Returns a switch that makes every answer from then on (those under way included) close its
+ * connection, so that a client's next request can't keep a stopping server's connection open.
+ */
+function closingAfterAnswers(server: Server): () => void {
+  const answering = new Set<ServerResponse>();
+  let closing = false;
+  server.on('request', (_req: IncomingMessage, res: ServerResponse) => {
+    if (closing) res.shouldKeepAlive = false;
+    answering.add(res);
+    res.on('close', () => answering.delete(res));
+  });
+  return () => {
+    closing = true;
+    for (const res of answering) res.shouldKeepAlive = false;
+  };
+}
+
 async function startDynalite(dataDir: string, port: number, accessKeyId?: string): Promise<Running> {
   const server: Server = dynalite({ path: join(dataDir, 'dynamodb'), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   requireAccessKey(server, accessKeyId);
@@ -99,12 +117,14 @@ async function startDynalite(dataDir: string, port: number, accessKeyId?: string
     server.once('error', reject);
     server.listen(port, '127.0.0.1', resolve);
   });
+  const closeAfter = closingAfterAnswers(server);
   return {
     port: (server.address() as AddressInfo).port,
     stop: () =>
       new Promise<void>((resolve) => {
         // dynalite closes its database when the server closes: requests under way finish first,
         // or an operation still running would throw (an uncaught "Database is closed").
+        closeAfter();
         server.close(() => resolve());
         server.closeIdleConnections();
         setTimeout(() => server.closeAllConnections(), DRAIN_MS).unref();
