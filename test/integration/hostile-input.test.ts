@@ -3,79 +3,30 @@
 import { exchange as exchangeWith, type Answer } from '../support/raw-http';
 import { createHash, randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
-import {
-  CreateVaultCommand,
-  DescribeJobCommand,
-  InitiateJobCommand,
-  InitiateMultipartUploadCommand,
-  ListVaultsCommand,
-  UploadArchiveCommand,
-} from '@aws-sdk/client-glacier';
 import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { MiB, treeHash } from '../../lambda/domain/checksums';
 import { startTestServer, ROOT_CREDENTIALS, type TestServer } from '../support/local-server';
 import { signedRequest, type RawRequest } from '../support/signed-request';
-import { ACCOUNT } from '../support/accounts';
+import { expectGlacierError, expectStillServing, seedVault, storedState as storedStateOf, type SeededVault } from '../support/seeded-vault';
 
 const VAULT = 'hostile';
 const MAX_BODY = MiB + 1024;
 
 let server: TestServer;
-let archive: { archiveId: string; size: number };
+let seeded: SeededVault;
 let jobId: string;
 let uploadId: string;
 
 beforeAll(async () => {
   server = await startTestServer({ COLDVAULT_MAX_BODY_BYTES: String(MAX_BODY), COLDVAULT_JOB_DELAY_SECONDS: '0' });
-  const client = server.client();
-  await client.send(new CreateVaultCommand({ accountId: '-', vaultName: VAULT }));
-  const stored = await client.send(new UploadArchiveCommand({ accountId: '-', vaultName: VAULT, body: randomBytes(MiB) }));
-  archive = { archiveId: stored.archiveId as string, size: MiB };
-  const job = await client.send(
-    new InitiateJobCommand({
-      accountId: '-',
-      vaultName: VAULT,
-      jobParameters: { Type: 'archive-retrieval', ArchiveId: archive.archiveId, Tier: 'Expedited' },
-    }),
-  );
-  jobId = job.jobId as string;
-  expect((await client.send(new DescribeJobCommand({ accountId: '-', vaultName: VAULT, jobId }))).StatusCode).toBe('Succeeded');
-  uploadId = (await client.send(new InitiateMultipartUploadCommand({ accountId: '-', vaultName: VAULT, partSize: String(MiB) })))
-    .uploadId as string;
+  seeded = await seedVault(server, VAULT, MiB);
+  ({ jobId, uploadId } = seeded);
 });
 afterAll(() => server.destroy());
 
-/** Everything a request could have stored: objects, vaults, archives, uploads and parts, jobs, account settings. */
-async function storedState() {
-  const svc = server.services;
-  const parts = await svc.uploads.listParts(ACCOUNT, VAULT, uploadId, 0, 1000);
-  return {
-    objects: (await svc.blobs.list('')).sort(),
-    vaults: (await svc.metadata.listVaults(ACCOUNT, undefined, 1000)).items,
-    archives: (await svc.metadata.listArchives(ACCOUNT, VAULT)).items.map((a) => a.archiveId).sort(),
-    uploads: (await svc.uploads.listUploads(ACCOUNT, VAULT, undefined, 1000)).items.map((u) => u.uploadId),
-    parts: parts.items,
-    jobs: (await svc.jobs.listJobs(ACCOUNT, VAULT, {}, undefined, 1000)).items.map((j) => j.jobId).sort(),
-    retrievalPolicy: await svc.accounts.getAccountSetting(ACCOUNT, 'retrievalPolicy'),
-  };
-}
-
-async function stillServing() {
-  const out = await server.client().send(new ListVaultsCommand({ accountId: '-' }));
-  expect(out.$metadata.httpStatusCode).toBe(200);
-}
-
-function expectGlacierError(response: Answer, status: number, code: string, message?: RegExp | string) {
-  const body = JSON.parse(response.body.toString()) as Record<string, unknown>;
-  expect({ status: response.status, code: body.code }).toEqual({ status, code });
-  expect(response.headers['x-amzn-errortype']).toBe(code);
-  expect(response.headers['x-amzn-requestid']).toMatch(/^[\w-]{20,}$/);
-  expect(response.headers['content-type']).toBe('application/json');
-  expect(body).toEqual({ code, message: expect.any(String), type: status >= 500 ? 'Server' : 'Client' });
-  if (typeof message === 'string') expect(body.message).toBe(message);
-  else if (message) expect(body.message).toMatch(message);
-}
+const storedState = () => storedStateOf(server, seeded);
+const stillServing = () => expectStillServing(server);
 
 /** Sends a hostile request and checks the error it gets, that nothing was stored, and that the server still serves. */
 async function rejects(send: () => Promise<Answer>, status: number, code: string, message?: RegExp | string) {

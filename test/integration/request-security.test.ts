@@ -2,74 +2,34 @@
 // the headers before any body byte is read; a served request's answer goes out before the bytes
 // that follow it on the connection are judged; and the checks the review found sound stay.
 import { exchange as exchangeWith } from '../support/raw-http';
+import { ACCOUNT } from '../support/accounts';
 import { createHash, randomBytes } from 'node:crypto';
-import {
-  CreateVaultCommand,
-  DeleteArchiveCommand,
-  DescribeJobCommand,
-  InitiateJobCommand,
-  InitiateMultipartUploadCommand,
-  ListVaultsCommand,
-  UploadArchiveCommand,
-  UploadMultipartPartCommand,
-} from '@aws-sdk/client-glacier';
+import { DeleteArchiveCommand, UploadArchiveCommand, UploadMultipartPartCommand } from '@aws-sdk/client-glacier';
 import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { MiB, treeHash } from '../../lambda/domain/checksums';
 import { startTestServer, ROOT_CREDENTIALS, type TestServer } from '../support/local-server';
 import { send, signedRequest, type RawRequest, type RawResponse } from '../support/signed-request';
+import { expectGlacierError, expectStillServing, seedVault, storedState as storedStateOf, type SeededVault } from '../support/seeded-vault';
 
-const ACCOUNT = '123456789012';
 const VAULT = 'guarded';
 const LIMIT = 8 * MiB;
 
 let server: TestServer;
-let archiveId: string;
+let seeded: SeededVault;
 let jobId: string;
 let uploadId: string;
 
 beforeAll(async () => {
   server = await startTestServer({ COLDVAULT_MAX_BODY_BYTES: String(LIMIT), COLDVAULT_JOB_DELAY_SECONDS: '0' });
-  const client = server.client();
-  await client.send(new CreateVaultCommand({ accountId: '-', vaultName: VAULT }));
-  archiveId = (await client.send(new UploadArchiveCommand({ accountId: '-', vaultName: VAULT, body: randomBytes(2048) })))
-    .archiveId as string;
-  jobId = (
-    await client.send(
-      new InitiateJobCommand({ accountId: '-', vaultName: VAULT, jobParameters: { Type: 'archive-retrieval', ArchiveId: archiveId } }),
-    )
-  ).jobId as string;
-  expect((await client.send(new DescribeJobCommand({ accountId: '-', vaultName: VAULT, jobId }))).StatusCode).toBe('Succeeded');
-  uploadId = (await client.send(new InitiateMultipartUploadCommand({ accountId: '-', vaultName: VAULT, partSize: String(MiB) })))
-    .uploadId as string;
+  seeded = await seedVault(server, VAULT, 2048);
+  ({ jobId, uploadId } = seeded);
 });
 afterAll(() => server.destroy());
 
-async function storedState() {
-  const svc = server.services;
-  return {
-    objects: (await svc.blobs.list('')).sort(),
-    vaults: (await svc.metadata.listVaults(ACCOUNT, undefined, 1000)).items.map((vault) => vault.vaultName),
-    archives: (await svc.metadata.listArchives(ACCOUNT, VAULT)).items.map((a) => `${a.archiveId} ${a.description}`).sort(),
-    uploads: (await svc.uploads.listUploads(ACCOUNT, VAULT, undefined, 1000)).items.map((u) => u.uploadId),
-    parts: (await svc.uploads.listParts(ACCOUNT, VAULT, uploadId, 0, 1000)).items,
-  };
-}
-
-async function stillServing() {
-  expect((await server.client().send(new ListVaultsCommand({ accountId: '-' }))).$metadata.httpStatusCode).toBe(200);
-}
-
-function expectError(
-  response: { status: number; headers: Record<string, string>; body: Buffer },
-  status: number,
-  code: string,
-  message?: RegExp,
-) {
-  const body = JSON.parse(response.body.toString()) as { code: string; message: string };
-  expect({ status: response.status, code: body.code, type: response.headers['x-amzn-errortype'] }).toEqual({ status, code, type: code });
-  if (message) expect(body.message).toMatch(message);
-}
+const storedState = () => storedStateOf(server, seeded);
+const stillServing = () => expectStillServing(server);
+const expectError = expectGlacierError;
 
 /** Adds a header after the request was signed, as someone in the path could. */
 const addedAfterSigning =
@@ -291,6 +251,6 @@ describe('what held keeps holding', () => {
     const query = new URLSearchParams(presigned.query as Record<string, string>).toString();
     const response = await send(url, 'PUT', `/-/vaults/presigned?${query}`, { 'x-amz-glacier-version': '2012-06-01' }, Buffer.alloc(0));
     expectError(response, 400, 'MissingAuthenticationTokenException');
-    expect((await storedState()).vaults).not.toContain('presigned');
+    expect((await storedState()).vaults.map((vault) => vault.vaultName)).not.toContain('presigned');
   });
 });
