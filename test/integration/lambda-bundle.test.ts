@@ -1,18 +1,16 @@
 // Runs the api Lambda as deployed: bundled with the stack's esbuild settings, loaded in a
 // fresh Node process with only the Lambda's environment, fed API Gateway REST (v1) events.
-import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Hash } from '@smithy/hash-node';
-import { SignatureV4 } from '@smithy/signature-v4';
 import type { APIGatewayProxyResult } from 'aws-lambda';
 import { build } from 'esbuild';
 import { startEmbeddedStores, type EmbeddedStores } from '../../lambda/local/embedded-stores';
 import { LAMBDA_ESBUILD } from '../../lib/bundling';
 import { invokeBundled, lambdaEnvironment, writeRunner } from '../support/bundled-lambda';
 import { createTable } from '../support/embedded';
+import { signedRestEvent } from '../support/api-gateway-event';
 import { ACCOUNT } from '../support/accounts';
 
 const REGION = 'us-east-1';
@@ -53,56 +51,13 @@ async function invoke(event: unknown): Promise<APIGatewayProxyResult> {
 }
 
 /** A REST API (v1) proxy event for a request signed, as a client would, for the stage URL of an execute-api domain. */
-async function signedEvent(method: string, path: string, options: { body?: string; secretAccessKey?: string } = {}) {
-  const body = Buffer.from(options.body ?? '');
-  const signer = new SignatureV4({
-    service: 'glacier',
+const signedEvent = (method: string, path: string, options: { secretAccessKey?: string } = {}) =>
+  signedRestEvent(method, path, {
+    host: HOST,
     region: REGION,
+    stage: STAGE,
     credentials: { accessKeyId: ROOT.accessKeyId, secretAccessKey: options.secretAccessKey ?? ROOT.secretAccessKey },
-    sha256: Hash.bind(null, 'sha256'),
-    uriEscapePath: true,
   });
-  const signed = await signer.sign({
-    method,
-    protocol: 'https:',
-    hostname: HOST,
-    path: `/${STAGE}${path}`,
-    query: {},
-    headers: { host: HOST, 'x-amz-glacier-version': '2012-06-01', 'x-amz-content-sha256': createHash('sha256').update(body).digest('hex') },
-    body,
-  });
-  const headers = signed.headers as Record<string, string>;
-  expect(Object.keys(headers)).toEqual(
-    expect.arrayContaining(['host', 'x-amz-date', 'x-amz-glacier-version', 'x-amz-content-sha256', 'authorization']),
-  );
-  return {
-    resource: path,
-    path,
-    httpMethod: method,
-    headers,
-    multiValueHeaders: Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, [value]])),
-    queryStringParameters: null,
-    multiValueQueryStringParameters: null,
-    pathParameters: null,
-    stageVariables: null,
-    requestContext: {
-      accountId: ACCOUNT,
-      apiId: HOST.split('.')[0],
-      domainName: HOST,
-      httpMethod: method,
-      path: `/${STAGE}${path}`,
-      protocol: 'HTTP/1.1',
-      requestId: 'c6af9ac6-7b61-11e6-9a41-93e8deadbeef',
-      requestTimeEpoch: Date.now(),
-      resourcePath: path,
-      stage: STAGE,
-      identity: { sourceIp: '192.0.2.1', userAgent: 'bundle-test' },
-    },
-    // binaryMediaTypes '*/*': API Gateway hands every body over base64-encoded.
-    body: body.length > 0 ? body.toString('base64') : null,
-    isBase64Encoded: body.length > 0,
-  };
-}
 
 describe('bundled api Lambda', () => {
   it('bundles the AWS SDK: it requires only Node built-ins (and the optional SigV4a signer, which the SDK loads only if present)', () => {
