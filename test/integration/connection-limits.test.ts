@@ -8,11 +8,11 @@ import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { GlacierClient, ListVaultsCommand } from '@aws-sdk/client-glacier';
-import { Hash } from '@smithy/hash-node';
-import { SignatureV4 } from '@smithy/signature-v4';
 import { ROOT_CREDENTIALS } from '../support/local-server';
 import { freePort } from '../support/server-process';
 import { rssBytes } from '../support/process-memory';
+import { requestHead } from '../support/raw-http';
+import { signedHeaders } from '../support/signed-request';
 
 const ROOT = resolve(__dirname, '../..');
 
@@ -55,25 +55,14 @@ const rssMiB = (pid: number) => Math.round(rssBytes(pid) / 1024 / 1024);
 
 /** An upload's head signed with a wrong secret: nobody who holds the key sent it. */
 async function unauthenticatedUploadHead(url: URL, length: number): Promise<Buffer> {
-  const signer = new SignatureV4({
-    service: 'glacier',
-    region: 'us-east-1',
-    credentials: { accessKeyId: ROOT_CREDENTIALS.accessKeyId, secretAccessKey: 'not-the-secret-access-key' },
-    sha256: Hash.bind(null, 'sha256'),
-  });
   const claimed = createHash('sha256').update('never sent').digest('hex');
-  const signed = await signer.sign({
+  const headers = await signedHeaders(url.href, {
     method: 'POST',
-    protocol: 'http:',
-    hostname: url.hostname,
-    port: Number(url.port),
     path: '/-/vaults/v/archives',
-    query: {},
-    headers: { host: url.host, 'x-amz-glacier-version': '2012-06-01', 'x-amz-content-sha256': claimed, 'x-amz-sha256-tree-hash': claimed },
+    headers: { 'x-amz-content-sha256': claimed, 'x-amz-sha256-tree-hash': claimed },
+    credentials: { accessKeyId: ROOT_CREDENTIALS.accessKeyId, secretAccessKey: 'not-the-secret-access-key' },
   });
-  const headers = { ...(signed.headers as Record<string, string>), 'content-length': String(length) };
-  const lines = Object.entries(headers).map(([name, value]) => `${name}: ${value}`);
-  return Buffer.from(`POST /-/vaults/v/archives HTTP/1.1\r\n${lines.join('\r\n')}\r\n\r\n`, 'latin1');
+  return requestHead('POST', '/-/vaults/v/archives', { ...headers, 'content-length': String(length) });
 }
 
 function open(url: URL): Promise<Socket> {

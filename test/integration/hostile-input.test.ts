@@ -1,13 +1,11 @@
 // Malformed and hostile requests: each gets Glacier's error for what is wrong, stores nothing,
 // and leaves the server serving.
-import { exchange as exchangeWith, type Answer } from '../support/raw-http';
-import { createHash, randomBytes } from 'node:crypto';
+import { exchange as exchangeWith, requestHead, type Answer } from '../support/raw-http';
+import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
-import { Hash } from '@smithy/hash-node';
-import { SignatureV4 } from '@smithy/signature-v4';
 import { MiB, treeHash } from '../../lambda/domain/checksums';
-import { startTestServer, ROOT_CREDENTIALS, type TestServer } from '../support/local-server';
-import { signedRequest, type RawRequest } from '../support/signed-request';
+import { startTestServer, type TestServer } from '../support/local-server';
+import { signedHeaders, signedRequest, type RawRequest } from '../support/signed-request';
 import { expectGlacierError, expectStillServing, seedVault, storedState as storedStateOf, type SeededVault } from '../support/seeded-vault';
 
 const VAULT = 'hostile';
@@ -41,38 +39,8 @@ const request = (req: RawRequest) => () => signedRequest(server.url, req);
 const exchange = (bytes: Buffer, options?: Parameters<typeof exchangeWith>[2]) => exchangeWith(server.url, bytes, options);
 
 /** Signs a request as SDKs do and returns its headers, for requests written byte by byte. */
-async function signHeaders(
-  method: string,
-  path: string,
-  headers: Record<string, string>,
-  body: Buffer,
-  signingDate?: Date,
-): Promise<Record<string, string>> {
-  const url = new URL(server.url);
-  const signer = new SignatureV4({
-    service: 'glacier',
-    region: 'us-east-1',
-    credentials: ROOT_CREDENTIALS,
-    sha256: Hash.bind(null, 'sha256'),
-  });
-  const all = {
-    host: url.host,
-    'x-amz-glacier-version': '2012-06-01',
-    'x-amz-content-sha256': createHash('sha256').update(body).digest('hex'),
-    ...headers,
-  };
-  const signed = await signer.sign(
-    { method, protocol: 'http:', hostname: url.hostname, port: Number(url.port), path, query: {}, headers: all, body },
-    { signingDate },
-  );
-  return signed.headers as Record<string, string>;
-}
-
-/** Header lines as latin1, so that any byte can be sent. */
-function head(method: string, path: string, headers: Record<string, string>): Buffer {
-  const lines = [`${method} ${path} HTTP/1.1`, ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`)];
-  return Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1');
-}
+const signHeaders = (method: string, path: string, headers: Record<string, string>, body: Buffer, signingDate?: Date) =>
+  signedHeaders(server.url, { method, path, headers, body, signingDate });
 
 /** The one answer the server gives before it closes the connection. */
 async function onlyAnswerThenClosed(bytes: Buffer): Promise<Answer> {
@@ -93,7 +61,7 @@ async function rawUpload(options: { description?: string; signedBody: Buffer; se
     { 'x-amz-sha256-tree-hash': treeHash(options.signedBody).toString('hex'), ...extra },
     options.signedBody,
   );
-  return Buffer.concat([head('POST', path, { ...headers, 'content-length': String(options.contentLength ?? body.length) }), body]);
+  return Buffer.concat([requestHead('POST', path, { ...headers, 'content-length': String(options.contentLength ?? body.length) }), body]);
 }
 
 const json = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value));
@@ -625,7 +593,7 @@ describe('signatures', () => {
     const signedAt = new Date(Date.now() - 16 * 60_000);
     const path = `/-/vaults/${VAULT}/archives`;
     const headers = await signHeaders('POST', path, { 'x-amz-sha256-tree-hash': treeHash(body).toString('hex') }, body, signedAt);
-    const bytes = Buffer.concat([head('POST', path, { ...headers, 'content-length': String(body.length) }), body]);
+    const bytes = Buffer.concat([requestHead('POST', path, { ...headers, 'content-length': String(body.length) }), body]);
     await rejects(
       async () => (await exchange(bytes, { answers: 1 })).answers[0],
       403,

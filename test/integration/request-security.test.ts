@@ -1,7 +1,7 @@
 // A signature binds every header that changes a request's meaning; authentication comes from
 // the headers before any body byte is read; a served request's answer goes out before the bytes
 // that follow it on the connection are judged; and the checks the review found sound stay.
-import { exchange as exchangeWith } from '../support/raw-http';
+import { exchange as exchangeWith, requestHead } from '../support/raw-http';
 import { ACCOUNT } from '../support/accounts';
 import { createHash, randomBytes } from 'node:crypto';
 import { DeleteArchiveCommand, UploadArchiveCommand, UploadMultipartPartCommand } from '@aws-sdk/client-glacier';
@@ -9,7 +9,7 @@ import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { MiB, treeHash } from '../../lambda/domain/checksums';
 import { startTestServer, ROOT_CREDENTIALS, type TestServer } from '../support/local-server';
-import { send, signedRequest, type RawRequest, type RawResponse } from '../support/signed-request';
+import { send, signedHeaders, signedRequest, type RawRequest, type RawResponse } from '../support/signed-request';
 import { expectGlacierError, expectStillServing, seedVault, storedState as storedStateOf, type SeededVault } from '../support/seeded-vault';
 
 const VAULT = 'guarded';
@@ -110,35 +110,9 @@ async function signedHead(
   body: Buffer,
   secret: string = ROOT_CREDENTIALS.secretAccessKey,
 ) {
-  const url = new URL(server.url);
-  const signer = new SignatureV4({
-    service: 'glacier',
-    region: 'us-east-1',
-    credentials: { accessKeyId: ROOT_CREDENTIALS.accessKeyId, secretAccessKey: secret },
-    sha256: Hash.bind(null, 'sha256'),
-  });
-  const signed = await signer.sign({
-    method,
-    protocol: 'http:',
-    hostname: url.hostname,
-    port: Number(url.port),
-    path,
-    query: {},
-    headers: {
-      host: url.host,
-      'x-amz-glacier-version': '2012-06-01',
-      'x-amz-content-sha256': createHash('sha256').update(body).digest('hex'),
-      ...headers,
-    },
-    body,
-  });
-  const all = { ...(signed.headers as Record<string, string>), 'content-length': String(body.length) };
-  return Buffer.from(
-    `${method} ${path} HTTP/1.1\r\n${Object.entries(all)
-      .map(([name, value]) => `${name}: ${value}`)
-      .join('\r\n')}\r\n\r\n`,
-    'latin1',
-  );
+  const credentials = { accessKeyId: ROOT_CREDENTIALS.accessKeyId, secretAccessKey: secret };
+  const signed = await signedHeaders(server.url, { method, path, headers, body, credentials });
+  return requestHead(method, path, { ...signed, 'content-length': String(body.length) });
 }
 
 describe('authentication before the body', () => {

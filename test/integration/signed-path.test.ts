@@ -1,9 +1,6 @@
 // A signature binds exactly the resource served: the request-target is refused (400, before
 // routing) when it holds `#`, dot segments (also percent-encoded) or empty segments, so that
 // the path the signature covers and the path routed can never be two readings of one target.
-import { createHash } from 'node:crypto';
-import { Hash } from '@smithy/hash-node';
-import { SignatureV4 } from '@smithy/signature-v4';
 import {
   AddTagsToVaultCommand,
   CreateVaultCommand,
@@ -14,8 +11,8 @@ import {
   SetVaultAccessPolicyCommand,
 } from '@aws-sdk/client-glacier';
 import fc from 'fast-check';
-import { startTestServer, ROOT_CREDENTIALS, type TestServer } from '../support/local-server';
-import { send, type RawResponse } from '../support/signed-request';
+import { startTestServer, type TestServer } from '../support/local-server';
+import { send, signedHeaders, type RawResponse } from '../support/signed-request';
 
 let server: TestServer;
 
@@ -46,28 +43,8 @@ afterAll(() => server.destroy());
  * byte for byte: a captured request replayed against another target.
  */
 async function signedAs(method: string, signedPath: string, sent: string, body = Buffer.alloc(0), query: Record<string, string> = {}) {
-  const url = new URL(server.url);
-  const signer = new SignatureV4({
-    service: 'glacier',
-    region: 'us-east-1',
-    credentials: ROOT_CREDENTIALS,
-    sha256: Hash.bind(null, 'sha256'),
-  });
-  const signed = await signer.sign({
-    method,
-    protocol: 'http:',
-    hostname: url.hostname,
-    port: Number(url.port),
-    path: signedPath,
-    query,
-    headers: {
-      host: url.host,
-      'x-amz-glacier-version': '2012-06-01',
-      'x-amz-content-sha256': createHash('sha256').update(body).digest('hex'),
-    },
-    body,
-  });
-  return send(url, method, sent, signed.headers as Record<string, string>, body);
+  const headers = await signedHeaders(server.url, { method, path: signedPath, query, body });
+  return send(new URL(server.url), method, sent, headers, body);
 }
 
 function expectRefusedTarget(response: RawResponse) {

@@ -3,12 +3,11 @@ import type { S3Event } from 'aws-lambda';
 import { parseJobRequest } from '../../lambda/ops/job-parameters';
 import { MiB, treeHash } from '../../lambda/domain/checksums';
 import { describeJob, getJob, initiateJob } from '../../lambda/domain/jobs';
-import { completeUpload, initiateUpload, uploadPart } from '../../lambda/domain/multipart';
+import { completeUpload, initiateUpload } from '../../lambda/domain/multipart';
 import { createVault } from '../../lambda/domain/vaults';
 import type { JobRecord } from '../../lambda/domain/ports';
 import { MemoryMetadataStore, memoryServices, type MemoryServices } from './memory-stores';
-import { incoming } from './incoming';
-import { ACCOUNT, jobOutput } from './domain-helpers';
+import { ACCOUNT, jobOutput, sendPart } from './domain-helpers';
 
 export const START = Date.parse('2024-06-01T12:00:00.000Z');
 export const HOUR = 60 * 60 * 1000;
@@ -51,17 +50,7 @@ export async function output(jobId: string, range?: string) {
 /** A multipart archive of `data` in 1 MiB parts; returns its ID and its parts' blob keys in order. */
 export async function uploadMultipart(data: Buffer): Promise<{ archiveId: string; partKeys: string[] }> {
   const { uploadId } = await initiateUpload(svc, { accountId: ACCOUNT, vaultName: 'v', partSize: MiB, description: 'multipart' });
-  for (let start = 0; start < data.length; start += MiB) {
-    const body = data.subarray(start, start + MiB);
-    await uploadPart(svc, {
-      accountId: ACCOUNT,
-      vaultName: 'v',
-      uploadId,
-      contentRange: `bytes ${start}-${start + body.length - 1}/*`,
-      bytes: incoming(body),
-      expectedTreeHash: treeHash(body).toString('hex'),
-    });
-  }
+  for (let start = 0; start < data.length; start += MiB) await sendPart(svc, uploadId, start, data.subarray(start, start + MiB));
   const { archiveId } = await completeUpload(svc, {
     accountId: ACCOUNT,
     vaultName: 'v',

@@ -22,6 +22,12 @@ function parseResponse(data: Buffer): { answer: Answer; rest: Buffer } | undefin
   };
 }
 
+/** A request's head as bytes, header lines as latin1 so that any byte can be sent. */
+export function requestHead(method: string, target: string, headers: Record<string, string>): Buffer {
+  const lines = [`${method} ${target} HTTP/1.1`, ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`)];
+  return Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1');
+}
+
 /**
  * Writes bytes to a new connection and collects the answers until the server closes it, or
  * until `answers` came and the connection stays open (keep-alive), or `waitMs` passed.

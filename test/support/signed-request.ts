@@ -29,8 +29,8 @@ export interface RawResponse {
   json(): Record<string, unknown>;
 }
 
-/** Signs a request the way SDKs do, then sends it over plain HTTP, so tests can bend any part of it. */
-export async function signedRequest(baseUrl: string, req: RawRequest): Promise<RawResponse> {
+/** The headers of `req` signed the way SDKs sign it, for a server at `baseUrl` over plain HTTP. */
+export async function signedHeaders(baseUrl: string, req: RawRequest): Promise<Record<string, string>> {
   const url = new URL(baseUrl);
   const body = req.body ?? Buffer.alloc(0);
   const signer = new SignatureV4({
@@ -59,10 +59,15 @@ export async function signedRequest(baseUrl: string, req: RawRequest): Promise<R
     },
     { signingDate: req.signingDate },
   );
-  const final = { headers: { ...(signed.headers as Record<string, string>) }, body };
+  return { ...(signed.headers as Record<string, string>) };
+}
+
+/** Signs a request the way SDKs do, then sends it over plain HTTP, so tests can bend any part of it. */
+export async function signedRequest(baseUrl: string, req: RawRequest): Promise<RawResponse> {
+  const final = { headers: await signedHeaders(baseUrl, req), body: req.body ?? Buffer.alloc(0) };
   req.tamper?.(final);
   const search = new URLSearchParams(req.query ?? {}).toString();
-  return send(url, req.method, `${req.path}${search ? `?${search}` : ''}`, final.headers, final.body);
+  return send(new URL(baseUrl), req.method, `${req.path}${search ? `?${search}` : ''}`, final.headers, final.body);
 }
 
 export function send(url: URL, method: string, path: string, headers: Record<string, string>, body: Buffer): Promise<RawResponse> {

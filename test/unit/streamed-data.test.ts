@@ -12,7 +12,7 @@ import { runJanitor } from '../../lambda/domain/janitor';
 import { createVault } from '../../lambda/domain/vaults';
 import { memoryServices, MEMORY_JOB_DELAYS_MS, type MemoryServices } from '../support/memory-stores';
 import { cutShort, incoming } from '../support/incoming';
-import { ACCOUNT, jobOutput, upload } from '../support/domain-helpers';
+import { ACCOUNT, jobOutput, sendPart, upload } from '../support/domain-helpers';
 import { RECORDED_LEAVES_MAX } from '../../lambda/domain/staging';
 
 let svc: MemoryServices;
@@ -155,17 +155,8 @@ describe('leaf hashes', () => {
     const data = randomBytes(9 * MiB + 5);
     const partSize = 4 * MiB;
     const { uploadId } = await initiateUpload(svc, { accountId: ACCOUNT, vaultName: 'v', partSize: partSize, description: '' });
-    for (let start = 0; start < data.length; start += partSize) {
-      const part = data.subarray(start, start + partSize);
-      await uploadPart(svc, {
-        accountId: ACCOUNT,
-        vaultName: 'v',
-        uploadId,
-        contentRange: `bytes ${start}-${start + part.length - 1}/*`,
-        bytes: incoming(part),
-        expectedTreeHash: hex(part),
-      });
-    }
+    for (let start = 0; start < data.length; start += partSize)
+      await sendPart(svc, uploadId, start, data.subarray(start, start + partSize));
     const { archiveId } = await completeUpload(svc, {
       accountId: ACCOUNT,
       vaultName: 'v',
