@@ -12,18 +12,7 @@ import { SnsNotifier } from './store/notifiers';
 import { jsonLogger } from './http/responses';
 import { DynamoIdentityStore } from './store/dynamo-identities';
 import { LayeredKeyStore, rootKeyFromSecret, StaticKeyStore } from './store/keys';
-import type { AccountStore } from './domain/account-ports';
-import type {
-  BlobStore,
-  IdentityStore,
-  JobStore,
-  KeyStore,
-  MetadataStore,
-  Notifier,
-  PurgeQueue,
-  SecretSealer,
-  UploadStore,
-} from './domain/ports';
+import type { IdentityStore, KeyStore, Notifier, SecretSealer } from './domain/ports';
 import { S3BlobStore } from './store/s3-blobs';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { SealedIdentityStore } from './store/sealed-identities';
@@ -79,16 +68,10 @@ export function servicesFromEnvironment(): Services {
 }
 
 /** Every store the services and the identity checks run on. */
-export interface StoreSet {
-  metadata: MetadataStore;
-  uploads: UploadStore;
-  jobs: JobStore;
-  purges: PurgeQueue;
-  accounts: AccountStore;
-  blobs: BlobStore;
+export type StoreSet = Pick<Services, 'metadata' | 'uploads' | 'jobs' | 'purges' | 'accounts' | 'blobs'> & {
   /** Holds secrets as given: wrap it with sealedIdentities before use. */
   identities: IdentityStore;
-}
+};
 
 /** DynamoDB and S3: deployed, and `npm start` on emulated stores. */
 export function awsStores(config: Config): StoreSet {

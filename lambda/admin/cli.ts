@@ -1,7 +1,6 @@
 // The admin command: `npx coldvault keys|users|import|inventory|vaults ...`, on a local data directory or a deployed table.
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ENV, LOCAL_DEFAULTS, readAdminEnv, silenceSdkNodeNotice } from '../config';
 import { parsePolicy } from '../domain/policy';
@@ -9,6 +8,7 @@ import { GlacierError } from '../domain/errors';
 import { DynamoIdentityStore } from '../store/dynamo-identities';
 import type { IdentityStore } from '../domain/ports';
 import { runVaultCommand, VAULT_COMMANDS, VAULT_USAGE } from './vault-cli';
+import { accountOption, parseOptions, UsageError } from './usage';
 import { LocalStoresError, openLocalStores } from './local-stores';
 import { sealedIdentities, secretSealer } from '../wiring';
 
@@ -33,8 +33,6 @@ server); or a deployed table: --table NAME --secrets-key KMS_KEY_ID [--region RE
 your AWS credentials (the key that seals secrets: the stack's output SecretsKeyId; import,
 inventory and vaults also take --bucket NAME [--storage-class CLASS], the deployment's
 bucket and storage class).`;
-
-export class UsageError extends Error {}
 
 interface Target {
   identities: IdentityStore;
@@ -69,34 +67,25 @@ function policyText(value: string | undefined): string | undefined {
   return text;
 }
 
-function account(value: string | undefined): string {
-  if (!value || !/^\d{12}$/.test(value)) throw new UsageError('--account must be a 12-digit account ID');
-  return value;
-}
-
 function newAccessKeyId(): string {
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
   return `AKCV${Array.from(randomBytes(16), (byte) => alphabet[byte % 32]).join('')}`;
 }
 
 function parseArguments(argv: string[]) {
-  try {
-    return parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        account: { type: 'string' },
-        user: { type: 'string' },
-        policy: { type: 'string' },
-        'data-dir': { type: 'string' },
-        table: { type: 'string' },
-        region: { type: 'string' },
-        'secrets-key': { type: 'string' },
-      },
-    });
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message}\n\n${USAGE}`);
-  }
+  return parseOptions(
+    argv,
+    {
+      account: { type: 'string' },
+      user: { type: 'string' },
+      policy: { type: 'string' },
+      'data-dir': { type: 'string' },
+      table: { type: 'string' },
+      region: { type: 'string' },
+      'secrets-key': { type: 'string' },
+    },
+    USAGE,
+  );
 }
 
 /** Runs one admin command; returns what to print. */
@@ -116,7 +105,7 @@ export async function runAdmin(argv: string[], now = new Date()): Promise<unknow
   try {
     const store = target.identities;
     if (group === 'keys' && command === 'create') {
-      const accountId = account(values.account);
+      const accountId = accountOption(values.account);
       if (values.user && !(await store.getUser(accountId, values.user)))
         throw new UsageError(`No user ${values.user} in account ${accountId}`);
       const key = {
@@ -131,14 +120,14 @@ export async function runAdmin(argv: string[], now = new Date()): Promise<unknow
       return key;
     }
     if (group === 'keys' && command === 'list') {
-      const keys = await store.listKeys(values.account === undefined ? undefined : account(values.account));
+      const keys = await store.listKeys(values.account === undefined ? undefined : accountOption(values.account));
       return keys.map(({ secretAccessKey: _secret, ...rest }) => rest);
     }
     if (group === 'keys' && command === 'revoke') {
       if (!(await store.revokeKey(name))) throw new UsageError(`No key ${name}`);
       return { accessKeyId: name, status: 'Revoked' };
     }
-    const accountId = account(values.account);
+    const accountId = accountOption(values.account);
     if (command === 'list') return store.listUsers(accountId);
     const existing = await store.getUser(accountId, name);
     if (command === 'create') {

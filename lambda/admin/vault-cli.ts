@@ -1,7 +1,6 @@
 // The admin command's vault subcommands: import, inventory, vaults empty.
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { MiB } from '../domain/checksums';
 import { GlacierError } from '../domain/errors';
 import { readAdminEnv, readLocalConfig } from '../config';
@@ -12,6 +11,7 @@ import { createProgress, formatBytes, type ImportProgress } from './import-progr
 import { inventoryPathOf } from './import-state';
 import { IMPORT_POINTS, killAtImportPoint, type ImportPoint } from './import-failpoints';
 import { emptyVault, RefusedError, takeInventories } from './vault-commands';
+import { accountOption, parseOptions, UsageError } from './usage';
 
 export const VAULT_USAGE = `  import --source-vault NAME [--vault NAME] [--account ID]
          [--source-endpoint URL --source-access-key-id ID --source-secret-access-key KEY]
@@ -33,54 +33,38 @@ export interface Io {
   tty: boolean;
 }
 
-class VaultUsageError extends Error {}
-
 function parseArguments(argv: string[]) {
-  try {
-    return parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        account: { type: 'string' },
-        vault: { type: 'string' },
-        yes: { type: 'boolean' },
-        'source-vault': { type: 'string' },
-        'source-account': { type: 'string' },
-        'source-endpoint': { type: 'string' },
-        'source-access-key-id': { type: 'string' },
-        'source-secret-access-key': { type: 'string' },
-        'source-region': { type: 'string' },
-        inventory: { type: 'string' },
-        tier: { type: 'string' },
-        'bytes-per-day': { type: 'string' },
-        'sns-topic': { type: 'string' },
-        'max-jobs': { type: 'string' },
-        'range-mib': { type: 'string' },
-        'poll-seconds': { type: 'string' },
-        state: { type: 'string' },
-        verify: { type: 'boolean' },
-        'data-dir': { type: 'string' },
-        table: { type: 'string' },
-        bucket: { type: 'string' },
-        region: { type: 'string' },
-        'storage-class': { type: 'string' },
-      },
-    });
-  } catch (error) {
-    throw new VaultUsageError((error as Error).message);
-  }
-}
-
-function account(value: string | undefined, name = '--account'): string {
-  if (!value || !/^\d{12}$/.test(value)) throw new VaultUsageError(`${name} must be a 12-digit account ID`);
-  return value;
+  return parseOptions(argv, {
+    account: { type: 'string' },
+    vault: { type: 'string' },
+    yes: { type: 'boolean' },
+    'source-vault': { type: 'string' },
+    'source-account': { type: 'string' },
+    'source-endpoint': { type: 'string' },
+    'source-access-key-id': { type: 'string' },
+    'source-secret-access-key': { type: 'string' },
+    'source-region': { type: 'string' },
+    inventory: { type: 'string' },
+    tier: { type: 'string' },
+    'bytes-per-day': { type: 'string' },
+    'sns-topic': { type: 'string' },
+    'max-jobs': { type: 'string' },
+    'range-mib': { type: 'string' },
+    'poll-seconds': { type: 'string' },
+    state: { type: 'string' },
+    verify: { type: 'boolean' },
+    'data-dir': { type: 'string' },
+    table: { type: 'string' },
+    bucket: { type: 'string' },
+    region: { type: 'string' },
+    'storage-class': { type: 'string' },
+  });
 }
 
 function positive(value: string | undefined, name: string, fallback: number, fractional = false): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0 || (!fractional && !Number.isInteger(n)))
-    throw new VaultUsageError(`${name} must be a positive number`);
+  if (!Number.isFinite(n) || n <= 0 || (!fractional && !Number.isInteger(n))) throw new UsageError(`${name} must be a positive number`);
   return n;
 }
 
@@ -88,7 +72,7 @@ function positive(value: string | undefined, name: string, fallback: number, fra
 function killAt(spec: string) {
   const [name, nth = '1'] = spec.split('@');
   if (!(IMPORT_POINTS as readonly string[]).includes(name))
-    throw new VaultUsageError(`COLDVAULT_TEST_KILL_AT must be one of ${IMPORT_POINTS.join(', ')}, optionally @N, got ${spec}`);
+    throw new UsageError(`COLDVAULT_TEST_KILL_AT must be one of ${IMPORT_POINTS.join(', ')}, optionally @N, got ${spec}`);
   killAtImportPoint(name as ImportPoint, Number(nth));
 }
 
@@ -100,21 +84,21 @@ function printVerify(io: Io, v: VerifySummary) {
 
 async function importCommand(values: ReturnType<typeof parseArguments>['values'], destination: Destination, io: Io): Promise<number> {
   const sourceVault = values['source-vault'];
-  if (!sourceVault) throw new VaultUsageError('import needs --source-vault NAME');
+  if (!sourceVault) throw new UsageError('import needs --source-vault NAME');
   const vaultName = values.vault ?? sourceVault;
   // A local destination's default account is the local server's.
-  const accountId = account(values.account ?? (destination.dataDir ? readLocalConfig().accountId : undefined));
+  const accountId = accountOption(values.account ?? (destination.dataDir ? readLocalConfig().accountId : undefined));
   const tier = values.tier ?? 'Bulk';
-  if (!['Bulk', 'Standard', 'Expedited'].includes(tier)) throw new VaultUsageError('--tier must be Bulk, Standard or Expedited');
+  if (!['Bulk', 'Standard', 'Expedited'].includes(tier)) throw new UsageError('--tier must be Bulk, Standard or Expedited');
   const rangeMib = positive(values['range-mib'], '--range-mib', DEFAULT_RANGE_BYTES / MiB);
-  if ((rangeMib & (rangeMib - 1)) !== 0) throw new VaultUsageError('--range-mib must be a power of two (1, 2, 4, ... 4096)');
+  if ((rangeMib & (rangeMib - 1)) !== 0) throw new UsageError('--range-mib must be a power of two (1, 2, 4, ... 4096)');
   const keyId = values['source-access-key-id'];
   const secret = values['source-secret-access-key'];
   if ((keyId === undefined) !== (secret === undefined))
-    throw new VaultUsageError('--source-access-key-id and --source-secret-access-key go together');
+    throw new UsageError('--source-access-key-id and --source-secret-access-key go together');
   const source = new GlacierSource({
     vaultName: sourceVault,
-    accountId: values['source-account'] ? account(values['source-account'], '--source-account') : '-',
+    accountId: values['source-account'] ? accountOption(values['source-account'], '--source-account') : '-',
     endpoint: values['source-endpoint'],
     region: values['source-region'] ?? readAdminEnv().region ?? (values['source-endpoint'] ? 'us-east-1' : undefined),
     ...(keyId && secret && { credentials: { accessKeyId: keyId, secretAccessKey: secret } }),
@@ -125,7 +109,7 @@ async function importCommand(values: ReturnType<typeof parseArguments>['values']
         ? join(destination.dataDir, 'imports', `${accountId}.${vaultName}.json`)
         : `coldvault-import-${accountId}-${vaultName}.json`),
   );
-  if (values.inventory && !existsSync(values.inventory)) throw new VaultUsageError(`No inventory file ${values.inventory}`);
+  if (values.inventory && !existsSync(values.inventory)) throw new UsageError(`No inventory file ${values.inventory}`);
 
   const progress: ImportProgress = createProgress(io.tty, io.out);
   io.out(
@@ -190,15 +174,15 @@ export async function runVaultCommand(argv: string[], io: Io): Promise<number> {
     const [command, sub, name] = positionals;
     const env = readAdminEnv();
     if (env.killAt) killAt(env.killAt);
-    if (command === 'vaults' && sub !== 'empty') throw new VaultUsageError('usage: coldvault vaults empty NAME --account ID [--yes]');
-    if (command === 'vaults' && !name) throw new VaultUsageError('vaults empty needs the vault NAME');
-    if (command === 'vaults') account(values.account);
+    if (command === 'vaults' && sub !== 'empty') throw new UsageError('usage: coldvault vaults empty NAME --account ID [--yes]');
+    if (command === 'vaults' && !name) throw new UsageError('vaults empty needs the vault NAME');
+    if (command === 'vaults') accountOption(values.account);
     destination = await openDestination(values);
 
     if (command === 'import') return await importCommand(values, destination, io);
     if (command === 'inventory') {
-      const accountId = values.account === undefined ? undefined : account(values.account);
-      if (values.vault !== undefined && accountId === undefined) throw new VaultUsageError('--vault needs --account');
+      const accountId = values.account === undefined ? undefined : accountOption(values.account);
+      if (values.vault !== undefined && accountId === undefined) throw new UsageError('--vault needs --account');
       const inventories = await takeInventories(destination.svc, accountId, values.vault);
       if (inventories.length === 0) io.out('inventory: no vaults');
       for (const taken of inventories) {
@@ -208,7 +192,7 @@ export async function runVaultCommand(argv: string[], io: Io): Promise<number> {
       }
       return 0;
     }
-    const accountId = account(values.account);
+    const accountId = accountOption(values.account);
     const result = await emptyVault(destination.svc, accountId, name, values.yes === true, createProgress(io.tty, io.out));
     io.out(
       `Deleted ${result.deletedArchives} archives (${formatBytes(result.deletedBytes)}) from vault ${name}; ` +
@@ -216,10 +200,10 @@ export async function runVaultCommand(argv: string[], io: Io): Promise<number> {
     );
     return 0;
   } catch (error) {
-    if (error instanceof VaultUsageError) io.err(`${error.message}\n\nusage:\n${VAULT_USAGE}`);
+    if (error instanceof UsageError) io.err(`${error.message}\n\nusage:\n${VAULT_USAGE}`);
     else if (error instanceof RefusedError || error instanceof DestinationError || error instanceof GlacierError) io.err(error.message);
     else io.err(`coldvault: ${(error as Error).stack ?? String(error)}`);
-    return error instanceof VaultUsageError || error instanceof RefusedError ? 2 : 1;
+    return error instanceof UsageError || error instanceof RefusedError ? 2 : 1;
   } finally {
     await destination?.close();
   }

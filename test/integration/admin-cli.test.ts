@@ -1,38 +1,12 @@
 // The admin command as users run it (`node bin/coldvault-cli.js ...`), on a local data directory
 // with a server running on it, and on one it opens itself.
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateVaultCommand, DescribeVaultCommand, ListVaultsCommand } from '@aws-sdk/client-glacier';
 import { startTestServer, type TestServer } from '../support/local-server';
 import { ACCOUNT } from '../support/accounts';
-
-const REPO = join(__dirname, '..', '..');
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the command in a new process, with no COLDVAULT_* variables from this one. */
-function cli(args: string[]): Promise<Run> {
-  const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '' };
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(REPO, 'bin', 'coldvault-cli.js'), ...args], {
-      cwd: REPO,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+import { cli } from '../support/cli-process';
 
 /** Runs the command, expects it to succeed, and returns its JSON output. */
 async function ok<T = Record<string, unknown>>(args: string[]): Promise<T> {
