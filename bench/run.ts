@@ -12,6 +12,7 @@ import {
   UploadMultipartPartCommand,
   type GlacierClient,
 } from '@aws-sdk/client-glacier';
+import { silenceSdkNodeNotice } from '../lambda/config';
 import { combineTreeHashes } from '../lambda/domain/checksums';
 import { MAX_PARTS } from '../lambda/domain/multipart';
 import { bundleRows, lambdaBundles } from './bundles';
@@ -365,6 +366,8 @@ function aligned(rows: [string, string][]): string {
 }
 
 async function main() {
+  // Known harmless on Node 20 (see silenceSdkNodeNotice); the servers the bench starts run without it too.
+  silenceSdkNodeNotice();
   const opts = options();
   let server: ServerProcess | undefined;
   const abort = async (reason: string) => {

@@ -1,7 +1,7 @@
 // The web console in headless Chromium against the local server: a real browser, the real
 // bundle, real signatures.
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Browser, HTTPRequest, Page } from 'puppeteer-core' with { 'resolution-mode': 'import' };
@@ -99,6 +99,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await server?.destroy();
+  rmSync(work, { recursive: true, force: true });
 });
 
 const text = (selector: string) => page.$eval(selector, (element) => element.textContent ?? '');

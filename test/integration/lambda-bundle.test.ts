@@ -8,7 +8,7 @@ import type { APIGatewayProxyResult } from 'aws-lambda';
 import { build } from 'esbuild';
 import { startEmbeddedStores, type EmbeddedStores } from '../../lambda/local/embedded-stores';
 import { LAMBDA_ESBUILD } from '../../lib/bundling';
-import { invokeBundled, lambdaEnvironment, writeRunner } from '../support/bundled-lambda';
+import { invokeBundled, lambdaEnvironment, runBundled, writeRunner } from '../support/bundled-lambda';
 import { createTable } from '../support/embedded';
 import { signedRestEvent } from '../support/api-gateway-event';
 import { ACCOUNT } from '../support/accounts';
@@ -41,13 +41,15 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** Runs the bundled handler on one event in a new Node process, with the Lambda's environment and nothing else. */
+/** The Lambda's environment and nothing else. */
+const lambdaEnv = () => ({
+  NODE_OPTIONS: '--enable-source-maps',
+  ...lambdaEnvironment(stores, { account: ACCOUNT, region: REGION, table: TABLE, bucket: BUCKET, root: ROOT }),
+});
+
+/** Runs the bundled handler on one event in a new Node process. */
 async function invoke(event: unknown): Promise<APIGatewayProxyResult> {
-  const env = {
-    NODE_OPTIONS: '--enable-source-maps',
-    ...lambdaEnvironment(stores, { account: ACCOUNT, region: REGION, table: TABLE, bucket: BUCKET, root: ROOT }),
-  };
-  return (await invokeBundled(join(dir, 'bundle'), 'index.js', env, event)) as APIGatewayProxyResult;
+  return (await invokeBundled(join(dir, 'bundle'), 'index.js', lambdaEnv(), event)) as APIGatewayProxyResult;
 }
 
 /** A REST API (v1) proxy event for a request signed, as a client would, for the stage URL of an execute-api domain. */
@@ -67,6 +69,16 @@ describe('bundled api Lambda', () => {
     const builtIn = (name: string) => builtinModules.includes(name.replace(/^node:/, ''));
     expect([...required].filter((name) => !builtIn(name) && name !== '@aws-sdk/signature-v4-crt')).toEqual([]);
     expect(existsSync(join(dir, 'bundle', 'index.js.map'))).toBe(true);
+  });
+
+  it('logs stack traces that name the TypeScript source, from a source map without the sources in it', async () => {
+    const map = JSON.parse(readFileSync(join(dir, 'bundle', 'index.js.map'), 'utf8')) as { sources: string[]; sourcesContent?: unknown };
+    expect(map.sourcesContent).toBeUndefined();
+    expect(map.sources.some((source) => source.endsWith('lambda/http/apigw.ts'))).toBe(true);
+    // Not an API Gateway event at all: the handler fails inside the event mapping, logs why and answers 500.
+    const { result, output } = await runBundled(join(dir, 'bundle'), 'index.js', lambdaEnv(), null);
+    expect((result as APIGatewayProxyResult).statusCode).toBe(500);
+    expect(output).toMatch(/TypeError: [^\n]*\\n +at \w+ \([^)]*lambda\/http\/apigw\.ts:\d+:\d+\)/);
   });
 
   it('creates a vault from a signed REST API event and lists it', async () => {

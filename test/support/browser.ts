@@ -1,5 +1,5 @@
 // Headless Chromium for the console's browser tests: Debian's `chromium` driven by puppeteer-core.
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildSync } from 'esbuild';
@@ -17,7 +17,8 @@ let puppeteer: Puppeteer | undefined;
  */
 function loadPuppeteer(): Puppeteer {
   if (!puppeteer) {
-    const outfile = join(mkdtempSync(join(tmpdir(), 'coldvault-puppeteer-')), 'puppeteer-core.cjs');
+    const dir = mkdtempSync(join(tmpdir(), 'coldvault-puppeteer-'));
+    const outfile = join(dir, 'puppeteer-core.cjs');
     buildSync({
       entryPoints: [require.resolve('puppeteer-core')],
       bundle: true,
@@ -27,13 +28,20 @@ function loadPuppeteer(): Puppeteer {
       outfile,
       logLevel: 'error',
     });
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    puppeteer = require(outfile) as Puppeteer;
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      puppeteer = require(outfile) as Puppeteer;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }
   return puppeteer;
 }
 
-/** A fresh headless Chromium with its own profile; fails with the fix when Chromium isn't installed. */
+/**
+ * A fresh headless Chromium with its own profile (a temporary one puppeteer removes when the
+ * browser closes); fails with the fix when Chromium isn't installed.
+ */
 export async function launchChromium(): Promise<Browser> {
   if (!existsSync(CHROMIUM)) {
     throw new Error(`The browser tests need Debian's Chromium at ${CHROMIUM}: run \`apt-get install -y chromium\` (as .ci/run does).`);
@@ -49,7 +57,6 @@ export async function launchChromium(): Promise<Browser> {
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
-      `--user-data-dir=${mkdtempSync(join(tmpdir(), 'coldvault-chromium-'))}`,
     ],
   });
 }

@@ -50,8 +50,13 @@ export function writeRunner(bundleDir: string): void {
   writeFileSync(join(bundleDir, 'runner.js'), RUNNER);
 }
 
-/** Runs the handler of `bundle` (a file in `bundleDir`) on one event in a new Node process, and returns its result. */
-export function invokeBundled(bundleDir: string, bundle: string, env: Record<string, string>, event: unknown): Promise<unknown> {
+/** Runs the handler of `bundle` (a file in `bundleDir`) on one event in a new Node process: its result, and what it printed before. */
+export function runBundled(
+  bundleDir: string,
+  bundle: string,
+  env: Record<string, string>,
+  event: unknown,
+): Promise<{ result: unknown; output: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['runner.js', `./${bundle}`], {
       cwd: bundleDir,
@@ -65,9 +70,17 @@ export function invokeBundled(bundleDir: string, bundle: string, env: Record<str
     child.on('error', reject);
     child.on('close', (code) => {
       if (code !== 0) reject(new Error(`${bundle} exited with ${code}: ${stderr}`));
-      // The handler's log lines and metrics come first; the result is the last line.
-      else resolve(JSON.parse(stdout.slice(stdout.lastIndexOf('\n') + 1)));
+      else {
+        // The handler's log lines and metrics come first; the result is the last line.
+        const last = stdout.lastIndexOf('\n');
+        resolve({ result: JSON.parse(stdout.slice(last + 1)), output: stdout.slice(0, Math.max(last, 0)) });
+      }
     });
     child.stdin.end(JSON.stringify(event));
   });
+}
+
+/** Runs the handler of `bundle` (a file in `bundleDir`) on one event in a new Node process, and returns its result. */
+export async function invokeBundled(bundleDir: string, bundle: string, env: Record<string, string>, event: unknown): Promise<unknown> {
+  return (await runBundled(bundleDir, bundle, env, event)).result;
 }

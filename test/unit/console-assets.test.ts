@@ -1,5 +1,5 @@
 import { execSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CONSOLE_CSP, isConsolePath, serveConsole } from '../../lambda/http/console-assets';
@@ -13,6 +13,7 @@ const dir = mkdtempSync(join(tmpdir(), 'coldvault-console-assets-'));
 writeFileSync(join(dir, 'index.html'), '<!doctype html><title>t</title>');
 writeFileSync(join(dir, 'main-ABCDEF12.js'), 'console.log(1)');
 writeFileSync(join(dir, 'style-ABCDEF12.css'), 'body{}');
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const get = (path: string, method = 'GET') =>
   // The console never reads a body.
@@ -100,13 +101,17 @@ it('takes only /console paths, before any Glacier route could', async () => {
 
 it('the api function is bundled with the console built beside it, where the served folder is looked for', () => {
   const out = mkdtempSync(join(tmpdir(), 'coldvault-api-bundle-'));
-  const root = join(__dirname, '..', '..');
-  const commands = API_BUNDLING.commandHooks?.afterBundling(root, out) ?? [];
-  expect(commands.length).toBeGreaterThan(0);
-  for (const command of commands) execSync(command, { stdio: 'pipe' });
-  const built = readdirSync(join(out, 'console'));
-  expect(built).toContain('index.html');
-  expect(built.some((name) => /^main-[A-Z0-9]{8}\.js$/.test(name))).toBe(true);
-  const index = serveConsole({ method: 'GET', path: '/console/' } as unknown as HttpRequest, join(out, 'console'));
-  expect(index.statusCode).toBe(200);
+  try {
+    const root = join(__dirname, '..', '..');
+    const commands = API_BUNDLING.commandHooks?.afterBundling(root, out) ?? [];
+    expect(commands.length).toBeGreaterThan(0);
+    for (const command of commands) execSync(command, { stdio: 'pipe' });
+    const built = readdirSync(join(out, 'console'));
+    expect(built).toContain('index.html');
+    expect(built.some((name) => /^main-[A-Z0-9]{8}\.js$/.test(name))).toBe(true);
+    const index = serveConsole({ method: 'GET', path: '/console/' } as unknown as HttpRequest, join(out, 'console'));
+    expect(index.statusCode).toBe(200);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
 });
