@@ -131,6 +131,13 @@ export class S3BlobStore implements BlobStore {
       new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: range ? `bytes=${range.start}-${range.end}` : undefined }),
     );
     if (!(out.Body instanceof Readable)) throw new Error(`S3 returned no body stream for ${key}`);
+    // A server that ignores a range (s3rver does, for one that ends at byte 0) would have the
+    // caller send other bytes than it announced: fail instead.
+    const expected = range && range.end - range.start + 1;
+    if (expected !== undefined && out.ContentLength !== expected) {
+      out.Body.destroy();
+      throw new Error(`S3 answered ${out.ContentLength} bytes for the ${expected}-byte range ${range?.start}-${range?.end} of ${key}`);
+    }
     return out.Body;
   }
 
@@ -166,7 +173,8 @@ export class S3BlobStore implements BlobStore {
       for (const object of out.Contents ?? []) if (object.Key) keys.push(object.Key);
       token = out.IsTruncated ? out.NextContinuationToken : undefined;
     } while (token);
-    return keys;
+    // S3 lists in key order already; embedded S3 servers may not (s3rver lists "a/x/1" before "a/x").
+    return keys.sort();
   }
 
   /** One request per key, a few at a time: works alike on S3 and on embedded S3 servers. */

@@ -70,6 +70,18 @@ describe('S3BlobStore on s3rver', () => {
     }
   });
 
+  it('refuses an answer of another length than the range asked for (s3rver reads an end of 0 as the end of the object)', async () => {
+    await put('acct/vault/first-byte', randomBytes(10_000));
+    await expect(blobs.get('acct/vault/first-byte', { start: 0, end: 0 })).rejects.toThrow(
+      'S3 answered 10000 bytes for the 1-byte range 0-0 of acct/vault/first-byte',
+    );
+  });
+
+  it('lists keys in key order, whatever order the server sends them in', async () => {
+    for (const key of ['acct/order/x/2', 'acct/order/x', 'acct/order/x/1', 'acct/order/xy']) await put(key, Buffer.from(key));
+    expect(await blobs.list('acct/order/')).toEqual(['acct/order/x', 'acct/order/x/1', 'acct/order/x/2', 'acct/order/xy']);
+  });
+
   it('records the configured storage class', async () => {
     await put('acct/vault/classed', Buffer.from('x'));
     const head = await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'acct/vault/classed' }));
