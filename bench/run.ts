@@ -30,6 +30,7 @@ import { startServerProcess, type ServerProcess } from './server-process';
 const BODY_MIB = 4;
 const UPLOAD_CONCURRENCY = 4;
 const DESCRIBE_CONCURRENCY = 8;
+const ONE_BYTE = Buffer.from('x');
 const BODY_POOL = 8;
 const PART_MIB = 4;
 const PART_CONCURRENCY = 4;
@@ -182,10 +183,10 @@ async function multipart(client: GlacierClient, server: ServerProcess, count: nu
   return { figures, archive: result.archive };
 }
 
-async function describes(client: GlacierClient, server: ServerProcess, count: number) {
-  const describe = () => client.send(new DescribeVaultCommand({ accountId: '-', vaultName: VAULT }));
-  await runPool(50, DESCRIBE_CONCURRENCY, describe);
-  const result = await measured(server, () => runPool(count, DESCRIBE_CONCURRENCY, describe));
+/** `count` requests made by `send`, `DESCRIBE_CONCURRENCY` at a time after a warm-up: their rate, latency and server CPU. */
+async function smallRequests(server: ServerProcess, count: number, send: () => Promise<unknown>) {
+  await runPool(50, DESCRIBE_CONCURRENCY, send);
+  const result = await measured(server, () => runPool(count, DESCRIBE_CONCURRENCY, send));
   return {
     count,
     concurrency: DESCRIBE_CONCURRENCY,
@@ -198,6 +199,13 @@ async function describes(client: GlacierClient, server: ServerProcess, count: nu
   };
 }
 
+const describes = (client: GlacierClient, server: ServerProcess, count: number) =>
+  smallRequests(server, count, () => client.send(new DescribeVaultCommand({ accountId: '-', vaultName: VAULT })));
+
+/** UploadArchive of one byte: what every upload costs apart from its bytes (the vault, the records, the files and their syncs). */
+const oneByteUploads = (client: GlacierClient, server: ServerProcess, count: number) =>
+  smallRequests(server, count, () => client.send(new UploadArchiveCommand({ accountId: '-', vaultName: VAULT, body: ONE_BYTE })));
+
 /** The measurements on the server process, with its CPU time. */
 async function onServerProcess(opts: ReturnType<typeof options>, started: (server: ServerProcess) => void) {
   const server = await startServerProcess({ cpuProfileDir: opts.cpuProfileDir });
@@ -209,6 +217,7 @@ async function onServerProcess(opts: ReturnType<typeof options>, started: (serve
     const upload = await uploads(client, server, opts.uploads, bodies);
     const moto = await motoUploads(opts.uploads, bodies);
     const describe = await describes(client, server, opts.describes);
+    const oneByteUpload = await oneByteUploads(client, server, opts.describes);
     const multipartUpload = await multipart(client, server, opts.parts, bodies);
     // The multipart archive is retrieved if it has the size asked for; otherwise one is uploaded for it.
     const retrieved =
@@ -224,7 +233,7 @@ async function onServerProcess(opts: ReturnType<typeof options>, started: (serve
       local: { upload, whole: single[0] },
       upload: (c, s) => uploads(c, s, opts.uploads, bodies),
     });
-    return { upload, moto, container, single, describe, multipartUpload: multipartUpload.figures, retrieval: retrieve };
+    return { upload, moto, container, single, describe, oneByteUpload, multipartUpload: multipartUpload.figures, retrieval: retrieve };
   } finally {
     client.destroy();
     await server.stop();
@@ -294,6 +303,14 @@ function table(r: Results): string {
     [`DescribeVault x ${r.describe.count}, conc ${r.describe.concurrency}`, `${r.describe.opsPerSecond} ops/s (${r.describe.seconds} s)`],
     ['  latency p50 / p95', `${r.describe.p50Ms} ms / ${r.describe.p95Ms} ms`],
     ['  server CPU', `${r.describe.serverCpuSecondsPer1000} s per 1,000 (${r.describe.serverCpuSeconds} s)`],
+    [
+      `UploadArchive of 1 byte x ${r.oneByteUpload.count}, conc ${r.oneByteUpload.concurrency}`,
+      `${r.oneByteUpload.opsPerSecond} ops/s, server CPU ${r.oneByteUpload.serverCpuSecondsPer1000} s per 1,000`,
+    ],
+    [
+      '  share of a 4 MiB upload',
+      `${round((100 * r.oneByteUpload.serverCpuSecondsPer1000) / 1000 / (r.upload.serverCpuSeconds / r.upload.count))}% of its server CPU is per request, not per byte`,
+    ],
     [
       `Multipart ${r.multipartUpload.parts} x ${r.multipartUpload.partMiB} MiB parts, conc ${r.multipartUpload.concurrency}`,
       `${r.multipartUpload.mibPerSecond} MiB/s (${r.multipartUpload.seconds} s, Initiate to Complete)`,
