@@ -124,9 +124,11 @@ async function archiveRow(description: string) {
   return row;
 }
 
+/** Into the README's docs/ with UPDATE_SCREENSHOTS=1; otherwise beside the test's other files, leaving the tree as it was. */
 function screenshot(name: string) {
-  mkdirSync(DOCS, { recursive: true });
-  return page.screenshot({ path: join(DOCS, name), fullPage: true });
+  const dir = process.env.UPDATE_SCREENSHOTS === '1' ? DOCS : work;
+  mkdirSync(dir, { recursive: true });
+  return page.screenshot({ path: join(dir, name), fullPage: true });
 }
 
 it('serves the console with its CSP, no-cache index and immutable hashed assets', async () => {
