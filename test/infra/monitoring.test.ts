@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { App, Aspects, Stack } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
@@ -23,8 +26,12 @@ type AlarmProps = {
 
 const EMAILS = ['ops@example.com', 'oncall@example.org'];
 
+// Each synthesis writes its cloud assembly into a folder of its own under this one.
+const outdirs = mkdtempSync(join(tmpdir(), 'coldvault-cdk-'));
+afterAll(() => rmSync(outdirs, { recursive: true, force: true }));
+
 function synth({ alarmEmails, withKey = true, nag = false }: { alarmEmails?: string[]; withKey?: boolean; nag?: boolean } = {}) {
-  const stack = new Stack(new App(), 'monitored');
+  const stack = new Stack(new App({ outdir: mkdtempSync(join(outdirs, 'app-')) }), 'monitored');
   if (nag) {
     Aspects.of(stack).add(new AwsSolutionsChecks());
     Aspects.of(stack).add(new ServerlessChecks());
