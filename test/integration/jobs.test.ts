@@ -148,6 +148,38 @@ it('retrieves a byte range of an archive; its tree hash is given when the range 
   expect(error.message).toMatch(/Invalid RetrievalByteRange/);
 });
 
+it("gives a whole-archive job its archive's tree hash as SHA256TreeHash while in progress; a job that named a range waits for completion", async () => {
+  const slow = await startTestServer({ COLDVAULT_JOB_DELAY_STANDARD_SECONDS: '3600' });
+  try {
+    const client = slow.client();
+    await client.send(new CreateVaultCommand({ accountId: '-', vaultName: VAULT }));
+    const body = randomBytes(3 * MiB);
+    const { archiveId } = await client.send(new UploadArchiveCommand({ accountId: '-', vaultName: VAULT, body }));
+    const initiate = async (extra: { RetrievalByteRange?: string } = {}) =>
+      (
+        await client.send(
+          new InitiateJobCommand({
+            accountId: '-',
+            vaultName: VAULT,
+            jobParameters: { Type: 'archive-retrieval', ArchiveId: archiveId, ...extra },
+          }),
+        )
+      ).jobId;
+    const describe = (jobId: string | undefined) => client.send(new DescribeJobCommand({ accountId: '-', vaultName: VAULT, jobId }));
+
+    const whole = await describe(await initiate());
+    expect([whole.StatusCode, whole.RetrievalByteRange, whole.SHA256TreeHash]).toEqual([
+      'InProgress',
+      `0-${body.length - 1}`,
+      treeHash(body).toString('hex'),
+    ]);
+    const named = await describe(await initiate({ RetrievalByteRange: `0-${body.length - 1}` }));
+    expect([named.StatusCode, named.SHA256TreeHash]).toEqual(['InProgress', undefined]);
+  } finally {
+    await slow.destroy();
+  }
+});
+
 it('answers 400 before completion, and lists jobs with the filters in creation order', async () => {
   const slow = await startTestServer({ COLDVAULT_JOB_DELAY_STANDARD_SECONDS: '3600', COLDVAULT_JOB_DELAY_EXPEDITED_SECONDS: '0' });
   try {

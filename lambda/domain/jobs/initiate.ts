@@ -96,6 +96,9 @@ async function archiveRetrieval(
     ...base,
     action: 'ArchiveRetrieval',
     range: byteRange === undefined ? { start: 0, end: archive.size - 1 } : byteRangeWithin(byteRange, archive),
+    // Glacier shows a whole-archive job's SHA256TreeHash (the archive's) from the start; a job
+    // that named a range, even the whole archive, gets it only at completion.
+    ...(byteRange === undefined && { rangeTreeHash: archive.treeHash }),
     archive: {
       archiveId,
       size: archive.size,
