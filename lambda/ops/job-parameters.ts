@@ -81,6 +81,7 @@ export function parseJobRequest(body: Buffer): JobRequest {
     const byteRange = optionalString(params.RetrievalByteRange, 'RetrievalByteRange');
     return { ...common, type, archiveId, ...(byteRange !== undefined && { byteRange }) };
   }
+  if (params.ArchiveId !== undefined) throw invalidParameter('ArchiveId is not allowed on an inventory-retrieval job.');
   if (params.RetrievalByteRange !== undefined) throw invalidParameter('RetrievalByteRange is not allowed on an inventory-retrieval job.');
   return { ...common, type, inventory: parseInventoryParameters(params) };
 }

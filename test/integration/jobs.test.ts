@@ -271,6 +271,22 @@ it('produces the inventory in JSON and CSV, with date filters and paging', async
   expect((JSON.parse(future.text) as typeof parsed).ArchiveList).toEqual([]);
 });
 
+it('refuses an ArchiveId on an inventory-retrieval job, as it refuses a RetrievalByteRange', async () => {
+  const vaultName = 'inventory-parameters';
+  await glacier.send(new CreateVaultCommand({ accountId: '-', vaultName }));
+  const { archiveId } = await glacier.send(new UploadArchiveCommand({ accountId: '-', vaultName, body: randomBytes(10) }));
+  await server.runInventory();
+  const initiate = (extra: Record<string, unknown>) =>
+    glacier.send(new InitiateJobCommand({ accountId: '-', vaultName, jobParameters: { Type: 'inventory-retrieval', ...extra } }));
+
+  for (const extra of [{ ArchiveId: archiveId }, { RetrievalByteRange: '0-9' }]) {
+    const error = await failure(initiate(extra), `an inventory job with ${Object.keys(extra)[0]}`);
+    expect(error.name).toBe('InvalidParameterValueException');
+    expect(error.$metadata.httpStatusCode).toBe(400);
+  }
+  expect((await initiate({})).jobId).toBeTruthy();
+});
+
 it('follows Glacier on deletes: a later job fails, a pending one fails, a finished one keeps serving', async () => {
   const body = randomBytes(1000);
   const upload = () => glacier.send(new UploadArchiveCommand({ accountId: '-', vaultName: VAULT, body }));
