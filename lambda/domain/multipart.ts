@@ -269,11 +269,18 @@ export async function abortUpload(svc: Services, accountId: string, vaultName: s
 
 export async function listUploads(svc: Services, accountId: string, vaultName: string, marker: string | undefined, limit: number) {
   const vault = await requireVault(svc, accountId, vaultName);
-  const page = await svc.uploads.listUploads(accountId, vaultName, marker, limit);
-  // Uploads of an earlier vault of the same name, and ones a Complete has taken, are not listed.
-  page.items = page.items.filter((upload) => uploadBelongsTo(upload, vault) && !upload.reservedArchiveId);
-  const last = page.items[page.items.length - 1];
-  return { uploads: page.items, marker: page.cursor && last ? last.uploadId : undefined };
+  const uploads: UploadRecord[] = [];
+  let after = marker;
+  for (;;) {
+    const page = await svc.uploads.listUploads(accountId, vaultName, after, limit - uploads.length);
+    // Uploads of an earlier vault of the same name, and ones a Complete has taken, are not listed,
+    // but the listing reads on past them: the marker is the last upload read, listed or not.
+    uploads.push(...page.items.filter((upload) => uploadBelongsTo(upload, vault) && !upload.reservedArchiveId));
+    const last = page.items[page.items.length - 1];
+    if (!page.cursor || !last) return { uploads, marker: undefined };
+    after = last.uploadId;
+    if (uploads.length >= limit) return { uploads, marker: after };
+  }
 }
 
 export async function listParts(

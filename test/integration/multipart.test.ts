@@ -5,12 +5,14 @@ import {
   CompleteMultipartUploadCommand,
   CreateVaultCommand,
   DeleteArchiveCommand,
+  DeleteVaultCommand,
   DescribeVaultCommand,
   GlacierClient,
   InitiateMultipartUploadCommand,
   ListMultipartUploadsCommand,
   ListPartsCommand,
   UploadMultipartPartCommand,
+  paginateListMultipartUploads,
   paginateListParts,
 } from '@aws-sdk/client-glacier';
 import { MiB, treeHash } from '../../lambda/domain/checksums';
@@ -241,6 +243,27 @@ describe('AbortMultipartUpload and the lists', () => {
     expect(error.name).toBe('ResourceNotFoundException');
     const again = await failure(glacier.send(new AbortMultipartUploadCommand({ accountId: '-', vaultName, uploadId: aborted })));
     expect(again.name).toBe('ResourceNotFoundException');
+  });
+
+  it('pages through every open upload even when an upload it does not list sorts before them', async () => {
+    // A vault deleted with an upload still open, then made again: the old upload is not the new vault's.
+    const vaultName = 'remade';
+    await glacier.send(new CreateVaultCommand({ accountId: '-', vaultName }));
+    const old = await glacier.send(new InitiateMultipartUploadCommand({ accountId: '-', vaultName, partSize: String(MiB) }));
+    await glacier.send(new DeleteVaultCommand({ accountId: '-', vaultName }));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await glacier.send(new CreateVaultCommand({ accountId: '-', vaultName }));
+    const open: string[] = [];
+    while (!open.some((id) => id > (old.uploadId as string)) && open.length < 40) {
+      const out = await glacier.send(new InitiateMultipartUploadCommand({ accountId: '-', vaultName, partSize: String(MiB) }));
+      open.push(out.uploadId as string);
+    }
+
+    const listed: string[] = [];
+    for await (const page of paginateListMultipartUploads({ client: glacier, pageSize: 1 }, { accountId: '-', vaultName })) {
+      listed.push(...(page.UploadsList ?? []).map((u) => u.MultipartUploadId as string));
+    }
+    expect(listed.sort()).toEqual([...open].sort());
   });
 
   it('abort removes the stored parts', async () => {
