@@ -242,6 +242,11 @@ function uploadBelongsTo(upload: UploadRecord, vault: VaultRecord): boolean {
 
 /** Removes the upload's bytes that no archive points at, then the upload itself. */
 export async function purgeUpload(svc: Services, upload: UploadRecord): Promise<void> {
+  await removeStaleBytes(svc, upload);
+  await svc.uploads.removeUpload(upload.accountId, upload.vaultName, upload.uploadId);
+}
+
+async function removeStaleBytes(svc: Services, upload: UploadRecord): Promise<void> {
   const keep = new Set<string>();
   if (upload.completed) {
     const archive = await svc.metadata.getArchive(upload.accountId, upload.vaultName, upload.completed.archiveId);
@@ -256,15 +261,19 @@ export async function purgeUpload(svc: Services, upload: UploadRecord): Promise<
   const stale = (await svc.blobs.list(uploadBlobPrefix(upload.accountId, upload.uploadId))).filter((key) => !keep.has(key));
   await svc.blobs.deleteMany(stale);
   failpoint('abort-upload:after-blob-deletion');
-  await svc.uploads.removeUpload(upload.accountId, upload.vaultName, upload.uploadId);
 }
 
+/**
+ * Removes the upload's bytes at once, but keeps its records, marked aborted, for the janitor to
+ * remove once the upload has been idle for a day: Glacier answers an Abort of an upload already
+ * aborted with success for a while.
+ */
 export async function abortUpload(svc: Services, accountId: string, vaultName: string, uploadId: string): Promise<void> {
   const outcome = await svc.uploads.markAborted(accountId, vaultName, uploadId);
   if (outcome !== 'aborted') throw uploadNotFound(svc, accountId, vaultName, uploadId);
   failpoint('abort-upload:after-mark-aborted');
   const upload = await svc.uploads.getUpload(accountId, vaultName, uploadId);
-  if (upload) await purgeUpload(svc, upload);
+  if (upload) await removeStaleBytes(svc, upload);
 }
 
 export async function listUploads(svc: Services, accountId: string, vaultName: string, marker: string | undefined, limit: number) {

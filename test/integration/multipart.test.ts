@@ -241,8 +241,8 @@ describe('AbortMultipartUpload and the lists', () => {
     expect(after.UploadsList?.map((u) => u.MultipartUploadId)).not.toContain(aborted);
     const error = await failure(glacier.send(new ListPartsCommand({ accountId: '-', vaultName, uploadId: aborted })));
     expect(error.name).toBe('ResourceNotFoundException');
-    const again = await failure(glacier.send(new AbortMultipartUploadCommand({ accountId: '-', vaultName, uploadId: aborted })));
-    expect(again.name).toBe('ResourceNotFoundException');
+    const again = await glacier.send(new AbortMultipartUploadCommand({ accountId: '-', vaultName, uploadId: aborted }));
+    expect(again.$metadata.httpStatusCode).toBe(204);
   });
 
   it('pages through every open upload even when an upload it does not list sorts before them', async () => {
@@ -264,6 +264,23 @@ describe('AbortMultipartUpload and the lists', () => {
       listed.push(...(page.UploadsList ?? []).map((u) => u.MultipartUploadId as string));
     }
     expect(listed.sort()).toEqual([...open].sort());
+  });
+
+  it('aborting an upload already aborted succeeds again; aborting a completed one fails', async () => {
+    const uploadId = await initiate(MiB);
+    const part = randomBytes(100);
+    await uploadPart(uploadId, 0, part);
+    await glacier.send(new AbortMultipartUploadCommand({ accountId: '-', vaultName: VAULT, uploadId }));
+    const again = await glacier.send(new AbortMultipartUploadCommand({ accountId: '-', vaultName: VAULT, uploadId }));
+    expect(again.$metadata.httpStatusCode).toBe(204);
+    expect((await failure(uploadPart(uploadId, 0, part))).name).toBe('ResourceNotFoundException');
+    expect((await failure(complete(uploadId, part.length, treeHash(part).toString('hex')))).name).toBe('ResourceNotFoundException');
+
+    const completed = await initiate(MiB);
+    await uploadPart(completed, 0, part);
+    await complete(completed, part.length, treeHash(part).toString('hex'));
+    const error = await failure(glacier.send(new AbortMultipartUploadCommand({ accountId: '-', vaultName: VAULT, uploadId: completed })));
+    expect(error.name).toBe('ResourceNotFoundException');
   });
 
   it('abort removes the stored parts', async () => {

@@ -482,25 +482,30 @@ describe('completeUpload', () => {
 });
 
 describe('abortUpload', () => {
-  it('removes the upload, its part records and its bytes; the upload is then not found', async () => {
+  it('removes the bytes at once and the records once idle for a day; the upload is not found, but an Abort sent again succeeds till then', async () => {
     const kept = await uploadParts(bytes(MiB, 9));
     const uploadId = await uploadParts(Buffer.concat([bytes(MiB, 0), bytes(MiB, 1)]));
     await sendPart(uploadId, 0, bytes(MiB, 2));
     expect(await blobsOf(uploadId)).toHaveLength(3);
 
     await abortUpload(svc, ACCOUNT, 'v', uploadId);
-    expect(await svc.uploads.getUpload(ACCOUNT, 'v', uploadId)).toBeUndefined();
-    expect(await partsOf(uploadId)).toEqual([]);
+    expect(await svc.uploads.getUpload(ACCOUNT, 'v', uploadId)).toEqual(expect.objectContaining({ aborted: true }));
     expect(await blobsOf(uploadId)).toEqual([]);
 
     await expect(sendPart(uploadId, 0, bytes(MiB, 0))).rejects.toEqual(uploadNotFound(uploadId));
     await expect(complete(uploadId, MiB, hex(bytes(MiB, 0)))).rejects.toEqual(uploadNotFound(uploadId));
     await expect(listParts(svc, ACCOUNT, 'v', uploadId, undefined, 10)).rejects.toEqual(uploadNotFound(uploadId));
-    await expect(abortUpload(svc, ACCOUNT, 'v', uploadId)).rejects.toEqual(uploadNotFound(uploadId));
+    await expect(abortUpload(svc, ACCOUNT, 'v', uploadId)).resolves.toBeUndefined();
     expect(await blobsOf(uploadId)).toEqual([]);
 
     expect(await blobsOf(kept)).toHaveLength(1);
     expect(await partsOf(kept)).toHaveLength(1);
+
+    svc.advance(25 * HOUR);
+    await purgeIdleUploads(svc);
+    expect(await svc.uploads.getUpload(ACCOUNT, 'v', uploadId)).toBeUndefined();
+    expect(await partsOf(uploadId)).toEqual([]);
+    await expect(abortUpload(svc, ACCOUNT, 'v', uploadId)).rejects.toEqual(uploadNotFound(uploadId));
   });
 
   it('finishes an abort that stopped after marking the upload', async () => {
@@ -508,8 +513,10 @@ describe('abortUpload', () => {
     expect(await svc.uploads.markAborted(ACCOUNT, 'v', uploadId)).toBe('aborted');
     await expect(sendPart(uploadId, 0, bytes(MiB, 1))).rejects.toEqual(uploadNotFound(uploadId));
     await abortUpload(svc, ACCOUNT, 'v', uploadId);
-    expect(await svc.uploads.getUpload(ACCOUNT, 'v', uploadId)).toBeUndefined();
     expect(await blobsOf(uploadId)).toEqual([]);
+    svc.advance(25 * HOUR);
+    expect(await purgeIdleUploads(svc)).toBe(1);
+    expect(await svc.uploads.getUpload(ACCOUNT, 'v', uploadId)).toBeUndefined();
   });
 
   it('refuses to abort a completed upload, and its archive keeps its bytes', async () => {
@@ -791,13 +798,16 @@ describe('a Complete that crashed', () => {
 });
 
 describe('a part racing another request', () => {
-  it('leaves neither bytes nor a part record when its upload is aborted and purged meanwhile', async () => {
+  it('leaves no bytes when its upload is aborted meanwhile, and no part record once the janitor removes the upload', async () => {
     const uploadId = await uploadParts(bytes(MiB, 0));
     // The part found the upload open; the abort runs before its bytes are stored.
     interleave(svc.blobs, 'stage', () => abortUpload(svc, ACCOUNT, 'v', uploadId));
     await expect(sendPart(uploadId, MiB, bytes(MiB, 1))).rejects.toEqual(uploadNotFound(uploadId));
-    expect(await svc.uploads.getUpload(ACCOUNT, 'v', uploadId)).toBeUndefined();
     expect(await blobsOf(uploadId)).toEqual([]);
+    expect(svc.blobs.keys()).toEqual([]);
+    svc.advance(25 * HOUR);
+    expect(await purgeIdleUploads(svc)).toBe(1);
+    expect(await svc.uploads.getUpload(ACCOUNT, 'v', uploadId)).toBeUndefined();
     expect(await partsOf(uploadId)).toEqual([]);
     expect(svc.blobs.keys()).toEqual([]);
     expect(svc.uploads.partCount()).toBe(0);
