@@ -269,6 +269,9 @@ async function removeStaleBytes(svc: Services, upload: UploadRecord): Promise<vo
  * aborted with success for a while.
  */
 export async function abortUpload(svc: Services, accountId: string, vaultName: string, uploadId: string): Promise<void> {
+  const vault = await requireVault(svc, accountId, vaultName);
+  const found = await svc.uploads.getUpload(accountId, vaultName, uploadId);
+  if (!found || !uploadBelongsTo(found, vault)) throw uploadNotFound(svc, accountId, vaultName, uploadId);
   const outcome = await svc.uploads.markAborted(accountId, vaultName, uploadId);
   if (outcome !== 'aborted') throw uploadNotFound(svc, accountId, vaultName, uploadId);
   failpoint('abort-upload:after-mark-aborted');

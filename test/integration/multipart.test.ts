@@ -283,6 +283,21 @@ describe('AbortMultipartUpload and the lists', () => {
     expect(error.name).toBe('ResourceNotFoundException');
   });
 
+  it('AbortMultipartUpload answers 404 once the vault is gone, and does not reach an upload of an earlier vault of the same name', async () => {
+    const vaultName = 'gone';
+    await glacier.send(new CreateVaultCommand({ accountId: '-', vaultName }));
+    const out = await glacier.send(new InitiateMultipartUploadCommand({ accountId: '-', vaultName, partSize: String(MiB) }));
+    await glacier.send(new DeleteVaultCommand({ accountId: '-', vaultName }));
+    let error = await failure(glacier.send(new AbortMultipartUploadCommand({ accountId: '-', vaultName, uploadId: out.uploadId })));
+    expect(error.name).toBe('ResourceNotFoundException');
+    expect(error.message).toBe(`Vault not found for ARN: arn:aws:glacier:us-east-1:${ACCOUNT}:vaults/${vaultName}`);
+
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await glacier.send(new CreateVaultCommand({ accountId: '-', vaultName }));
+    error = await failure(glacier.send(new AbortMultipartUploadCommand({ accountId: '-', vaultName, uploadId: out.uploadId })));
+    expect(error.name).toBe('ResourceNotFoundException');
+  });
+
   it('abort removes the stored parts', async () => {
     const uploadId = await initiate(MiB);
     await uploadPart(uploadId, 0, randomBytes(MiB));
