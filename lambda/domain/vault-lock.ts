@@ -36,7 +36,7 @@ export async function initiateVaultLock(svc: Services, accountId: string, vaultN
   const current = activeLock(vault, now);
   const arn = vaultArn(svc.region, accountId, vaultName);
   if (current?.state === 'Locked') throw accessDenied(`The vault lock of ${arn} is Locked: its policy can no longer be changed.`);
-  if (current) throw invalidParameter(`A vault lock is already in progress for ${arn}: complete it or abort it first.`);
+  if (current) throw accessDenied(`A vault lock is already in progress for ${arn}: complete it or abort it first.`);
   const lock: VaultLock = {
     state: 'InProgress',
     policy,

@@ -173,8 +173,10 @@ it('a lock in progress can be aborted; a vault with no lock answers 404', async 
   await root.send(new AbortVaultLockCommand({ accountId: '-', vaultName: 'trial' }));
   const lock = policy([{ Effect: 'Deny', Principal: '*', Action: 'glacier:DeleteVault', Resource: vaultArn(A, 'trial') }]);
   await root.send(new InitiateVaultLockCommand({ accountId: '-', vaultName: 'trial', policy: { Policy: lock } }));
+  // Glacier: called while the lock is InProgress, InitiateVaultLock "returns an AccessDeniedException error".
   const busy = await failure(root.send(new InitiateVaultLockCommand({ accountId: '-', vaultName: 'trial', policy: { Policy: lock } })));
-  expect(busy.name).toBe('InvalidParameterValueException');
+  expect(busy.name).toBe('AccessDeniedException');
+  expect(busy.$metadata.httpStatusCode).toBe(403);
   // While in progress, its Deny already applies (that is how a lock is tested before it is final).
   expect((await failure(root.send(new DeleteVaultCommand({ accountId: '-', vaultName: 'trial' })))).name).toBe('AccessDeniedException');
   await root.send(new AbortVaultLockCommand({ accountId: '-', vaultName: 'trial' }));
