@@ -54,9 +54,12 @@ export async function completeVaultLock(svc: Services, accountId: string, vaultN
   const vault = await requireVault(svc, accountId, vaultName);
   const lock = activeLock(vault, svc.now());
   const arn = vaultArn(svc.region, accountId, vaultName);
+  if (lock?.state === 'Locked') {
+    if (sameSecret(lock.lockId, lockId)) return;
+    throw accessDenied(`Invalid lock ID: ${lockId}. The vault lock of ${arn} is Locked with another ID.`);
+  }
   if (!lock || !sameSecret(lock.lockId, lockId))
     throw invalidParameter(`Invalid lock ID: ${lockId}. No vault lock in progress for ${arn} has that ID.`);
-  if (lock.state === 'Locked') return;
   if (!(await svc.metadata.setVaultSetting(accountId, vaultName, 'lock', { ...lock, state: 'Locked' }, lock))) {
     throw invalidParameter(`The vault lock of ${arn} changed while this request ran; try again.`);
   }

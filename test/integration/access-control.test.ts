@@ -189,3 +189,16 @@ it('a lock in progress can be aborted; a vault with no lock answers 404', async 
   expect(bad.name).toBe('InvalidParameterValueException');
   expect(bad.message).toMatch(/policy/i);
 });
+
+it('CompleteVaultLock on a Locked vault: the lock ID that locked it succeeds again, any other is AccessDeniedException', async () => {
+  await root.send(new CreateVaultCommand({ accountId: '-', vaultName: 'sealed' }));
+  const lock = policy([{ Effect: 'Deny', Principal: '*', Action: 'glacier:DeleteVault', Resource: vaultArn(A, 'sealed') }]);
+  const { lockId } = await root.send(new InitiateVaultLockCommand({ accountId: '-', vaultName: 'sealed', policy: { Policy: lock } }));
+  await root.send(new CompleteVaultLockCommand({ accountId: '-', vaultName: 'sealed', lockId }));
+
+  await root.send(new CompleteVaultLockCommand({ accountId: '-', vaultName: 'sealed', lockId }));
+  const wrong = await failure(root.send(new CompleteVaultLockCommand({ accountId: '-', vaultName: 'sealed', lockId: 'not-the-lock' })));
+  expect(wrong.name).toBe('AccessDeniedException');
+  expect(wrong.$metadata.httpStatusCode).toBe(403);
+  expect((await root.send(new GetVaultLockCommand({ accountId: '-', vaultName: 'sealed' }))).State).toBe('Locked');
+});
