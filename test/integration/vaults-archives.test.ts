@@ -148,6 +148,13 @@ describe('ListVaults', () => {
     expect(seen.sort()).toEqual([...names].sort());
   });
 
+  it("takes an empty limit and marker as not given, as Glacier's own ListVaults example sends them", async () => {
+    const sorted = [...names].sort((x, y) => (x < y ? -1 : 1));
+    const page = await client.send(new ListVaultsCommand({ accountId: '-', limit: '' as unknown as number, marker: '' }));
+    expect(page.VaultList?.map((vault) => vault.VaultName)).toEqual(sorted.slice(0, 10));
+    expect(page.Marker).toBe(`arn:aws:glacier:us-east-1:210987654321:vaults/${sorted[9]}`);
+  });
+
   it.each(['0', '-1', 'ten', '1001'])('refuses limit=%s', async (limit) => {
     const error = await failure(client.send(new ListVaultsCommand({ accountId: '-', limit: limit as unknown as number })));
     expect(error.name).toBe('InvalidParameterValueException');
