@@ -105,6 +105,28 @@ describe('expiry', () => {
     expect((await listJobs(svc, ACCOUNT, 'v', { filter: {}, limit: 50 })).jobs).toEqual([]);
   });
 
+  it('ListJobs answers no Marker when only expired jobs follow the page, and fills a page past expired jobs', async () => {
+    const { archiveId } = await upload(svc, 'v', 'bytes');
+    const bulk = await retrieve(archiveId, { Tier: 'Bulk' });
+    svc.advance(1);
+    const expedited = await retrieve(archiveId, { Tier: 'Expedited' });
+    svc.advance(MEMORY_JOB_DELAYS_MS.Expedited);
+    expect(await completeDueJobs(svc)).toBe(1);
+    svc.advance(JOB_OUTPUT_LIFETIME_MS + 1);
+    await expect(getJob(svc, ACCOUNT, 'v', expedited)).rejects.toEqual(jobNotFound(expedited));
+
+    // Glacier: "If there are no more jobs to list, the Marker field is set to null."
+    const page = await listJobs(svc, ACCOUNT, 'v', { filter: {}, limit: 1 });
+    expect(page.jobs.map((job) => job.jobId)).toEqual([bulk]);
+    expect(page.marker).toBeUndefined();
+
+    const later = await retrieve(archiveId, { Tier: 'Bulk' });
+    const first = await listJobs(svc, ACCOUNT, 'v', { filter: {}, limit: 1 });
+    expect(first).toEqual({ jobs: [expect.objectContaining({ jobId: bulk })], marker: bulk });
+    const second = await listJobs(svc, ACCOUNT, 'v', { filter: {}, marker: first.marker, limit: 1 });
+    expect(second).toEqual({ jobs: [expect.objectContaining({ jobId: later })] });
+  });
+
   it('a failed job expires the same way', async () => {
     const { archiveId } = await upload(svc, 'v', 'bytes');
     await deleteArchive(svc, ACCOUNT, 'v', archiveId);

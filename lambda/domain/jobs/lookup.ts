@@ -51,8 +51,17 @@ export async function listJobs(
   const due = await svc.jobs.listJobs(accountId, vaultName, { status: 'InProgress' }, undefined, 1000);
   for (const job of due.items) await settle(svc, job);
 
-  const page = await svc.jobs.listJobs(accountId, vaultName, query.filter, query.marker, query.limit);
-  const jobs = page.items.filter((job) => !expired(svc, job));
-  const last = page.items[page.items.length - 1];
-  return { jobs, marker: page.cursor && last ? last.jobId : undefined };
+  // Expired jobs stay stored a while: read on past them, so that a marker is given only when a
+  // job that is still known follows (Glacier's Marker is null when there are no more jobs).
+  const jobs: JobRecord[] = [];
+  let startAfter = query.marker;
+  let more = true;
+  while (more && jobs.length <= query.limit) {
+    const page = await svc.jobs.listJobs(accountId, vaultName, query.filter, startAfter, query.limit + 1 - jobs.length);
+    jobs.push(...page.items.filter((job) => !expired(svc, job)));
+    startAfter = page.items[page.items.length - 1]?.jobId;
+    more = page.cursor !== undefined && startAfter !== undefined;
+  }
+  const listed = jobs.slice(0, query.limit);
+  return { jobs: listed, marker: jobs.length > query.limit ? listed[listed.length - 1].jobId : undefined };
 }
