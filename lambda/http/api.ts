@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { authorize } from '../domain/authorize';
-import { GlacierError, accessDenied, invalidParameter, missingParameter } from '../domain/errors';
+import { GlacierError, accessDenied, invalidParameter, missingHeader, missingParameter } from '../domain/errors';
 import { newRequestId } from '../domain/ids';
 import { validateVaultName } from '../domain/names';
 import type { Services } from '../domain/services';
@@ -77,11 +77,8 @@ async function unsignedPayload(request: HttpRequest, keys: KeyStore, budget: Bod
   // Only for a key that exists: a stranger's body is never read.
   const accessKeyId = claimedAccessKeyId(request.headers.authorization);
   if (accessKeyId === undefined || !(await keys.lookup(accessKeyId))) return undefined;
-  if (request.body.length > JSON_BODY_MAX_BYTES) {
-    throw missingParameter(
-      `Required parameter missing: x-amz-content-sha256 (a body over ${JSON_BODY_MAX_BYTES} bytes must send its SHA-256).`,
-    );
-  }
+  // A body over what may be read unsigned needs its SHA-256 sent; Glacier's message names only the header.
+  if (request.body.length > JSON_BODY_MAX_BYTES) throw missingHeader('x-amz-content-sha256');
   if (!budget.take(request.body.length)) {
     throw new GlacierError('ServiceUnavailableException', 'Too many request bodies without x-amz-content-sha256 are in flight; try again.');
   }

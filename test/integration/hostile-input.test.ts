@@ -258,6 +258,22 @@ describe('headers', () => {
     );
   });
 
+  it('refuses a missing x-amz-content-sha256 with the same message for an upload over 1 MiB', async () => {
+    const body = randomBytes(MiB + 100);
+    await rejects(
+      request({
+        method: 'POST',
+        path: `/-/vaults/${VAULT}/archives`,
+        headers: { 'x-amz-sha256-tree-hash': treeHash(body).toString('hex') },
+        body,
+        noContentHash: true,
+      }),
+      400,
+      'MissingParameterValueException',
+      'Required parameter missing: x-amz-content-sha256',
+    );
+  });
+
   it('refuses a repeated x-amz-sha256-tree-hash, Content-Range and x-amz-archive-description', async () => {
     const body = randomBytes(100);
     const hash = treeHash(body).toString('hex');
