@@ -14,7 +14,7 @@ import { BodyBudget, bufferedBody, JSON_BODY_MAX_BYTES } from './request-body';
 import { errorResponse, jsonLogger, jsonResponse, type Logger } from './responses';
 import { matchRoute, type RouteResult } from './router';
 import { hasPathParams, type AnyOperationName, type PathOf } from './routes';
-import { authenticate, claimedAccessKeyId, type Caller } from './sigv4';
+import { authenticate, checkSignedHeaders, claimedAccessKeyId, type Caller } from './sigv4';
 import type { HttpRequest, HttpResponse } from './types';
 
 export const API_VERSION = '2012-06-01';
@@ -71,12 +71,13 @@ function resolveAccount(pathAccount: string, caller: Caller): string {
  * SigV4 signs the body's hash; a client that sent no x-amz-content-sha256 (boto3 does so for
  * JSON operations) leaves it to be computed from the body, so such a body, small, is read first.
  */
-async function unsignedPayload(request: HttpRequest, keys: KeyStore, budget: BodyBudget): Promise<Buffer | undefined> {
+async function unsignedPayload(request: HttpRequest, deps: ApiDeps, budget: BodyBudget): Promise<Buffer | undefined> {
   if (request.headers['x-amz-content-sha256'] !== undefined || request.headers.authorization === undefined) return undefined;
   if (request.body.length === 0) return Buffer.alloc(0);
-  // Only for a key that exists: a stranger's body is never read.
+  // Only for a signature whose headers hold up, and a key that exists: a stranger's body is never read.
+  checkSignedHeaders(request, deps.svc.region, deps.svc.now());
   const accessKeyId = claimedAccessKeyId(request.headers.authorization);
-  if (accessKeyId === undefined || !(await keys.lookup(accessKeyId))) return undefined;
+  if (accessKeyId === undefined || !(await deps.keys.lookup(accessKeyId))) return undefined;
   // A body over what may be read unsigned needs its SHA-256 sent; Glacier's message names only the header.
   if (request.body.length > JSON_BODY_MAX_BYTES) throw missingHeader('x-amz-content-sha256');
   if (!budget.take(request.body.length)) {
@@ -90,7 +91,7 @@ async function unsignedPayload(request: HttpRequest, keys: KeyStore, budget: Bod
 }
 
 async function handle(deps: ApiDeps, original: HttpRequest, routed: RouteResult, budget: BodyBudget): Promise<HttpResponse> {
-  const payload = await unsignedPayload(original, deps.keys, budget);
+  const payload = await unsignedPayload(original, deps, budget);
   // The signature below covers these bytes' hash, so it is the body's signed SHA-256 from here on.
   const request =
     payload === undefined ? original : { ...original, body: bufferedBody(payload, createHash('sha256').update(payload).digest('hex')) };

@@ -80,7 +80,12 @@ function parseAmzDate(value: string | undefined): Date {
  * the signed x-amz-content-sha256 as the payload hash (the body is checked against it as it
  * is read). `payload` is the body itself, for a request that sent no x-amz-content-sha256.
  */
-export async function authenticate(request: HttpRequest, keys: KeyStore, region: string, now: Date, payload?: Buffer): Promise<Caller> {
+/**
+ * What the headers alone can show about a request's signature: it is there and well formed,
+ * scoped to this service, region and date, within the allowed clock skew, and covers every
+ * header that must be signed. Checked before any body is read.
+ */
+export function checkSignedHeaders(request: HttpRequest, region: string, now: Date) {
   const header = request.headers.authorization;
   if (header === undefined) {
     throw new GlacierError(
@@ -125,7 +130,11 @@ export async function authenticate(request: HttpRequest, keys: KeyStore, region:
       `The provided 'x-amz-content-sha256' header does not match what was computed: it must be the body's hex SHA-256 (unsigned and streaming payloads are not accepted), got '${claimed.slice(0, 80)}'.`,
     );
   }
+  return { auth, signingDate, claimed };
+}
 
+export async function authenticate(request: HttpRequest, keys: KeyStore, region: string, now: Date, payload?: Buffer): Promise<Caller> {
+  const { auth, signingDate, claimed } = checkSignedHeaders(request, region, now);
   const credentials = await keys.lookup(auth.accessKeyId);
   if (!credentials) throw new GlacierError('UnrecognizedClientException', 'The security token included in the request is invalid.');
   if (claimed === undefined && payload === undefined && request.body.length > 0) {

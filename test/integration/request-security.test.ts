@@ -138,6 +138,17 @@ describe('authentication before the body', () => {
     expectError(answers[0], 403, 'UnrecognizedClientException');
   });
 
+  it('checks what the headers alone show (here, the date) before it reads a body sent without x-amz-content-sha256', async () => {
+    const head = (await signedHead('PUT', `/-/vaults/${VAULT}/access-policy`, {}, Buffer.alloc(1000)))
+      .toString('latin1')
+      .replace(/x-amz-content-sha256: [0-9a-f]+\r\n/, '')
+      // The date of x-amz-date and of the credential scope, years ago: the body is never sent.
+      .replace(/\b\d{8}(?=T\d{6}Z|\/)/g, '20200101');
+    const { answers } = await exchange(Buffer.from(head, 'latin1'), { answers: 1, waitMs: 5_000 });
+    expect(answers).toHaveLength(1);
+    expectError(answers[0], 403, 'InvalidSignatureException', /Signature expired/);
+  });
+
   it('refuses a Content-Length above the limit before reading the body', async () => {
     const head = await signedHead('POST', `/-/vaults/${VAULT}/archives`, { 'x-amz-sha256-tree-hash': bigHash }, big);
     const { answers } = await exchange(head, { answers: 1 });
