@@ -127,7 +127,8 @@ export async function runImport(svc: Services, options: ImportOptions, progress:
       archivesTotal: archives.length,
       bytesDone: done.reduce((sum, a) => sum + a.Size, 0),
       bytesTotal,
-      jobsWaiting: archives.filter((a) => state.archives[a.ArchiveId].job && !state.archives[a.ArchiveId].done).length,
+      // An archive given up on in this run keeps its job for the next run, but is not waiting on it.
+      jobsWaiting: pending().filter((a) => state.archives[a.ArchiveId].job).length,
     };
   };
   if (pending().length === 0) {

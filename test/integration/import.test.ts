@@ -348,6 +348,31 @@ describe('an archive whose bytes do not match its inventory tree hash', () => {
   }, 60_000);
 });
 
+describe('archives that fail verification, as many as --max-jobs', () => {
+  it('are reported, and do not keep the other archives from being imported', async () => {
+    await src.send(new CreateVaultCommand({ accountId: '-', vaultName: 'stuck' }));
+    const bad = await upload('stuck', randomBytes(3000), 'bad');
+    const good = await upload('stuck', randomBytes(4000), 'good');
+    const inventory = await inventoryOf(src, source, 'stuck');
+    const entry = inventory.ArchiveList.find((a) => a.ArchiveId === bad.archiveId);
+    if (!entry) throw new Error('the inventory lacks the archive');
+    entry.SHA256TreeHash = treeHash(randomBytes(3000)).toString('hex');
+    // The failing archive first, so that it takes the one job allowed before the other starts.
+    inventory.ArchiveList.sort((a) => (a.ArchiveId === bad.archiveId ? -1 : 1));
+    const file = join(destination.dataDir, 'stuck-inventory.json');
+    writeFileSync(file, JSON.stringify(inventory));
+
+    const running = startCli(importArgs('stuck', 'stuck-copy', ['--inventory', file, '--max-jobs', '1']));
+    const watchdog = setTimeout(() => running.child.kill('SIGKILL'), 30_000);
+    const run = await running.ended;
+    clearTimeout(watchdog);
+    expect({ code: run.code, signal: run.signal }).toEqual({ code: 1, signal: null });
+    expect(run.stdout).toContain('Imported 1 archives; 0 were already there; 1 failed (of 2).');
+    expect(run.stdout).toContain(`failed: ${bad.archiveId}: The archive's tree hash is`);
+    expect((await recordedArchives('stuck-copy')).map((r) => r.archiveId)).toEqual([good.archiveId]);
+  }, 60_000);
+});
+
 describe('progress on a terminal', () => {
   it('draws a live bar with archives, bytes, throughput, jobs waiting and ETA', async () => {
     await src.send(new CreateVaultCommand({ accountId: '-', vaultName: 'tty' }));
