@@ -113,7 +113,9 @@ export async function runImport(svc: Services, options: ImportOptions, progress:
     const entry = entryOf(archive.ArchiveId);
     delete entry.failures;
     delete entry.lastError;
-    if (!entry.done && (await isRecorded(svc, { ...where, archiveId: archive.ArchiveId }))) entry.done = 'already-there';
+    // The destination's records, not the state file, say what is there: the file may be another destination's.
+    if (!(await isRecorded(svc, { ...where, archiveId: archive.ArchiveId }))) delete entry.done;
+    else entry.done ??= 'already-there';
   }
   saveState(options.statePath, state);
 

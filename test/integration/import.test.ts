@@ -373,6 +373,25 @@ describe('archives that fail verification, as many as --max-jobs', () => {
   }, 60_000);
 });
 
+describe('a state file that says more than the destination holds', () => {
+  it('is checked against the destination’s own records: what is not there is imported', async () => {
+    // A deployed destination's default state file is named after the account and vault only, so a
+    // second stack imported into from the same directory finds the first one's progress.
+    await src.send(new CreateVaultCommand({ accountId: '-', vaultName: 'restate' }));
+    const archives = [await upload('restate', randomBytes(1500), 'first'), await upload('restate', randomBytes(2500), 'second')];
+    await source.runInventory();
+    const state = join(destination.dataDir, 'restate-state.json');
+    expect((await cli(importArgs('restate', 'restate-one', ['--state', state]))).code).toBe(0);
+
+    const run = await cli(importArgs('restate', 'restate-two', ['--state', state, '--verify']));
+    expect(run.stdout).toContain('Imported 2 archives; 0 were already there; 0 failed (of 2).');
+    expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(run.stdout).toContain('verify: 2 of 2 archives match the source inventory');
+    const recorded = (await recordedArchives('restate-two')).map((r) => r.archiveId).sort();
+    expect(recorded).toEqual(archives.map((a) => a.archiveId).sort());
+  }, 60_000);
+});
+
 describe('progress on a terminal', () => {
   it('draws a live bar with archives, bytes, throughput, jobs waiting and ETA', async () => {
     await src.send(new CreateVaultCommand({ accountId: '-', vaultName: 'tty' }));
