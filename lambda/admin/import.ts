@@ -176,6 +176,12 @@ export async function runImport(svc: Services, options: ImportOptions, progress:
             progress.note(`The source's data retrieval policy refused a job: trying again at ${new Date(startsPausedUntil).toISOString()}`);
             break;
           }
+          // Glacier's answer to an Expedited job when it has no capacity for it now: not the end of the import.
+          if (errorName(error) === 'InsufficientCapacityException') {
+            startsPausedUntil = now + options.pollMs;
+            progress.note(`The source has no Expedited capacity for now: trying again at ${new Date(startsPausedUntil).toISOString()}`);
+            break;
+          }
           if (errorName(error) === 'ResourceNotFoundException') {
             fail(archive, `The source has no such archive any more: ${(error as Error).message}`);
             entry.failures = ARCHIVE_ATTEMPTS;

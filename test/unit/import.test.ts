@@ -1,9 +1,14 @@
 // The import's pieces that need no source: the writer on the domain's stores, the daily budget,
-// inventory parsing, and what the domain makes of an archive recorded with an older creation date.
+// inventory parsing, and what the domain makes of an archive recorded with an older creation date;
+// and the import against a stand-in source, for answers of Glacier's that a coldvault never gives.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { ImportVerificationError, writeImportedArchive, type ImportedArchive } from '../../lambda/admin/import-writer';
 import { budgetAllows } from '../../lambda/admin/import-state';
-import { parseInventory } from '../../lambda/admin/glacier-source';
+import { parseInventory, type GlacierSource } from '../../lambda/admin/glacier-source';
+import { runImport } from '../../lambda/admin/import';
 import { ARCHIVE_BYTES_GRACE_MS, deleteArchive, UNRECORDED_BLOB_GRACE_MS } from '../../lambda/domain/archives';
 import { treeHash } from '../../lambda/domain/checksums';
 import { readAll } from '../../lambda/domain/blobs';
@@ -131,5 +136,68 @@ describe('parseInventory', () => {
     expect(parseInventory(JSON.stringify({ ArchiveList: [entry] })).ArchiveList[0].ArchiveDescription).toBe('');
     expect(() => parseInventory(JSON.stringify({ ArchiveList: [{ ...entry, SHA256TreeHash: 'x' }] }))).toThrow(/entry 0/);
     expect(() => parseInventory('{}')).toThrow(/ArchiveList/);
+  });
+});
+
+describe('runImport against a source without Expedited capacity', () => {
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'import-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('starts the job again later instead of stopping the import (InsufficientCapacityException)', async () => {
+    const contents = [Buffer.from('first archive'), Buffer.from('second archive')];
+    const ids = ['a'.repeat(138), 'b'.repeat(138)];
+    const inventory = join(dir, 'inventory.json');
+    writeFileSync(
+      inventory,
+      JSON.stringify({
+        ArchiveList: contents.map((bytes, i) => ({
+          ArchiveId: ids[i],
+          ArchiveDescription: `archive ${i}`,
+          CreationDate: '2015-01-01T00:00:00.000Z',
+          Size: bytes.length,
+          SHA256TreeHash: treeHash(bytes).toString('hex'),
+        })),
+      }),
+    );
+    let refusals = 1;
+    const source = {
+      options: { vaultName: 'old', accountId: '-' },
+      retrievalPolicy: async () => ({ strategy: 'None' }),
+      async initiateRetrieval(archiveId: string) {
+        if (archiveId === ids[1] && refusals-- > 0) {
+          throw Object.assign(new Error('There is insufficient capacity to process this expedited request.'), {
+            name: 'InsufficientCapacityException',
+          });
+        }
+        return `job-${archiveId}`;
+      },
+      jobState: async () => ({ status: 'Succeeded' }),
+      async outputRange(jobId: string, start: number, end: number) {
+        const bytes = contents[ids.indexOf(jobId.slice(4))].subarray(start, end + 1);
+        return { bytes, checksum: treeHash(bytes).toString('hex') };
+      },
+    } as unknown as GlacierSource;
+    const notes: string[] = [];
+    const progress = { start: () => undefined, update: () => undefined, stop: () => undefined, note: (line: string) => notes.push(line) };
+
+    const summary = await runImport(
+      svc,
+      {
+        source,
+        accountId: ACCOUNT,
+        vaultName: 'v',
+        statePath: join(dir, 'state.json'),
+        inventoryFile: inventory,
+        tier: 'Expedited',
+        pollMs: 1,
+        rangeBytes: 1024 * 1024,
+        maxJobs: 64,
+      },
+      progress,
+    );
+    expect(summary).toEqual({ archives: 2, imported: 2, alreadyThere: 0, failed: [] });
+    expect(notes).toContainEqual(expect.stringMatching(/^The source has no Expedited capacity for now: trying again at /));
+    for (const id of ids) expect(await svc.metadata.getArchive(ACCOUNT, 'v', id)).toMatchObject({ archiveId: id });
   });
 });
