@@ -75,12 +75,6 @@ function parseAmzDate(value: string | undefined): Date {
 }
 
 /**
- * Verifies a SigV4 request for the `glacier` service from its headers: the signature is
- * recomputed over exactly the headers the client signed and the canonical signed path, with
- * the signed x-amz-content-sha256 as the payload hash (the body is checked against it as it
- * is read). `payload` is the body itself, for a request that sent no x-amz-content-sha256.
- */
-/**
  * What the headers alone can show about a request's signature: it is there and well formed,
  * scoped to this service, region and date, within the allowed clock skew, and covers every
  * header that must be signed. Checked before any body is read.
@@ -133,6 +127,12 @@ export function checkSignedHeaders(request: HttpRequest, region: string, now: Da
   return { auth, signingDate, claimed };
 }
 
+/**
+ * Verifies a SigV4 request for the `glacier` service from its headers: the signature is
+ * recomputed over exactly the headers the client signed and the canonical signed path, with
+ * the signed x-amz-content-sha256 as the payload hash (the body is checked against it as it
+ * is read). `payload` is the body itself, for a request that sent no x-amz-content-sha256.
+ */
 export async function authenticate(request: HttpRequest, keys: KeyStore, region: string, now: Date, payload?: Buffer): Promise<Caller> {
   const { auth, signingDate, claimed } = checkSignedHeaders(request, region, now);
   const credentials = await keys.lookup(auth.accessKeyId);

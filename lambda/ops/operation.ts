@@ -40,7 +40,10 @@ export function requireHeader(ctx: RequestContext, name: string): string {
 
 /** A list operation's `limit`: a whole number from 1 to `max`, `fallback` when absent. */
 export function limitParam(ctx: RequestContext, fallback: number, max = 1000): number {
-  const raw = ctx.request.query.limit;
+  return limitOf(ctx.request.query.limit, fallback, max);
+}
+
+export function limitOf(raw: string | undefined, fallback: number, max = 1000): number {
   if (raw === undefined) return fallback;
   const value = Number(raw);
   if (!/^\d+$/.test(raw) || value < 1 || value > max) {

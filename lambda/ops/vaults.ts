@@ -3,7 +3,7 @@ import { createVault, deleteVault, listVaults, requireVault } from '../domain/va
 import type { Services } from '../domain/services';
 import type { VaultRecord } from '../domain/ports';
 import { vaultLocation } from './locations';
-import { limitParam, type Operation, type RequestContext } from './operation';
+import { limitOf, type Operation } from './operation';
 
 export const DEFAULT_VAULT_LIST_LIMIT = 10;
 
@@ -28,20 +28,14 @@ export const DescribeVault: Operation<'DescribeVault'> = async ({ svc, accountId
   json: describe(svc, await requireVault(svc, accountId, params.vaultName)),
 });
 
-/** Glacier's own ListVaults example sends `limit` and `marker` empty and lists from the first vault: empty is not given. */
-function withoutEmpty(ctx: RequestContext, names: readonly string[]): RequestContext {
-  const query = { ...ctx.request.query };
-  for (const name of names) if (query[name] === '') delete query[name];
-  return { request: { ...ctx.request, query } };
-}
-
 export const ListVaults: Operation<'ListVaults'> = async (ctx) => {
-  const given = withoutEmpty(ctx, ['limit', 'marker']);
+  // Glacier's own ListVaults example sends `limit` and `marker` empty, and lists from the first vault: empty is not given.
+  const { limit, marker: after } = ctx.request.query;
   const { vaults, marker } = await listVaults(
     ctx.svc,
     ctx.accountId,
-    given.request.query.marker,
-    limitParam(given, DEFAULT_VAULT_LIST_LIMIT),
+    after || undefined,
+    limitOf(limit || undefined, DEFAULT_VAULT_LIST_LIMIT),
   );
   return { json: { VaultList: vaults.map((vault) => describe(ctx.svc, vault)), Marker: marker ?? null } };
 };
