@@ -214,20 +214,8 @@ describe('JSON bodies', () => {
 });
 
 describe('headers', () => {
-  it('refuses a missing x-amz-content-sha256, x-amz-sha256-tree-hash, Content-Range or part size', async () => {
+  it('refuses a missing x-amz-sha256-tree-hash, Content-Range or part size', async () => {
     const body = randomBytes(100);
-    await rejects(
-      request({
-        method: 'POST',
-        path: `/-/vaults/${VAULT}/archives`,
-        headers: { 'x-amz-sha256-tree-hash': treeHash(body).toString('hex') },
-        body,
-        noContentHash: true,
-      }),
-      400,
-      'MissingParameterValueException',
-      'Required parameter missing: x-amz-content-sha256',
-    );
     await rejects(
       request({
         method: 'PUT',
@@ -258,8 +246,9 @@ describe('headers', () => {
     );
   });
 
-  it('refuses a missing x-amz-content-sha256 with the same message for an upload over 1 MiB', async () => {
-    const body = randomBytes(MiB + 100);
+  // Over 1 MiB the body can't be read to compute its hash: refused before it is read, with the same message.
+  it.each([100, MiB + 100])('refuses an upload of %i bytes without x-amz-content-sha256', async (size) => {
+    const body = randomBytes(size);
     await rejects(
       request({
         method: 'POST',

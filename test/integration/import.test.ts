@@ -324,23 +324,30 @@ describe('a daily budget and the source’s data retrieval policy', () => {
   }, 60_000);
 });
 
+/** The vault's inventory, in a file for `--inventory`, with another tree hash for `bad` (listed first with `first`). */
+async function inventoryWithWrongTreeHash(vaultName: string, bad: Made, options: { first?: boolean } = {}) {
+  const inventory = await inventoryOf(src, source, vaultName);
+  const entry = inventory.ArchiveList.find((a) => a.ArchiveId === bad.archiveId);
+  if (!entry) throw new Error('the inventory lacks the archive');
+  entry.SHA256TreeHash = treeHash(randomBytes(bad.bytes.length)).toString('hex');
+  if (options.first) inventory.ArchiveList.sort((a) => (a.ArchiveId === bad.archiveId ? -1 : 1));
+  const file = join(destination.dataDir, `${vaultName}-inventory.json`);
+  writeFileSync(file, JSON.stringify(inventory));
+  return { file, wrongTreeHash: entry.SHA256TreeHash };
+}
+
 describe('an archive whose bytes do not match its inventory tree hash', () => {
   it('is retried, reported and not recorded; the others are imported', async () => {
     await src.send(new CreateVaultCommand({ accountId: '-', vaultName: 'tampered' }));
     const good = await upload('tampered', randomBytes(5000), 'good');
     const bad = await upload('tampered', randomBytes(6000), 'bad');
-    const inventory = await inventoryOf(src, source, 'tampered');
-    const entry = inventory.ArchiveList.find((a) => a.ArchiveId === bad.archiveId);
-    if (!entry) throw new Error('the inventory lacks the archive');
-    entry.SHA256TreeHash = treeHash(randomBytes(6000)).toString('hex');
-    const file = join(destination.dataDir, 'tampered-inventory.json');
-    writeFileSync(file, JSON.stringify(inventory));
+    const { file, wrongTreeHash } = await inventoryWithWrongTreeHash('tampered', bad);
 
     const run = await cli(importArgs('tampered', 'tampered-copy', ['--inventory', file]));
     expect(run.code).toBe(1);
     expect(run.stdout).toContain('Imported 1 archives; 0 were already there; 1 failed (of 2).');
     expect(run.stdout).toContain(
-      `failed: ${bad.archiveId}: The archive's tree hash is ${treeHash(bad.bytes).toString('hex')}, not ${entry.SHA256TreeHash}`,
+      `failed: ${bad.archiveId}: The archive's tree hash is ${treeHash(bad.bytes).toString('hex')}, not ${wrongTreeHash}`,
     );
     expect(run.stdout.match(new RegExp(`${bad.archiveId}: The archive's tree hash`, 'g'))).toHaveLength(3 + 1);
     expect((await recordedArchives('tampered-copy')).map((r) => r.archiveId)).toEqual([good.archiveId]);
@@ -353,14 +360,8 @@ describe('archives that fail verification, as many as --max-jobs', () => {
     await src.send(new CreateVaultCommand({ accountId: '-', vaultName: 'stuck' }));
     const bad = await upload('stuck', randomBytes(3000), 'bad');
     const good = await upload('stuck', randomBytes(4000), 'good');
-    const inventory = await inventoryOf(src, source, 'stuck');
-    const entry = inventory.ArchiveList.find((a) => a.ArchiveId === bad.archiveId);
-    if (!entry) throw new Error('the inventory lacks the archive');
-    entry.SHA256TreeHash = treeHash(randomBytes(3000)).toString('hex');
     // The failing archive first, so that it takes the one job allowed before the other starts.
-    inventory.ArchiveList.sort((a) => (a.ArchiveId === bad.archiveId ? -1 : 1));
-    const file = join(destination.dataDir, 'stuck-inventory.json');
-    writeFileSync(file, JSON.stringify(inventory));
+    const { file } = await inventoryWithWrongTreeHash('stuck', bad, { first: true });
 
     const running = startCli(importArgs('stuck', 'stuck-copy', ['--inventory', file, '--max-jobs', '1']));
     const watchdog = setTimeout(() => running.child.kill('SIGKILL'), 30_000);
