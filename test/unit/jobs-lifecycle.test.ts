@@ -5,7 +5,9 @@ import { ARCHIVE_BYTES_GRACE_MS, deleteArchive } from '../../lambda/domain/archi
 import { MiB, treeHash } from '../../lambda/domain/checksums';
 import { runJanitor } from '../../lambda/domain/janitor';
 import { JOB_OUTPUT_LIFETIME_MS, completeDueJobs, getJob, listJobs } from '../../lambda/domain/jobs';
-import { createVault } from '../../lambda/domain/vaults';
+import { inventoryVault } from '../../lambda/domain/inventory';
+import { createVault, deleteVault } from '../../lambda/domain/vaults';
+import type { VaultRecord } from '../../lambda/domain/ports';
 import { MEMORY_JOB_DELAYS_MS } from '../support/memory-stores';
 import { RECORDED_LEAVES_MAX } from '../../lambda/domain/staging';
 import { ACCOUNT, arn, upload } from '../support/domain-helpers';
@@ -86,6 +88,26 @@ describe('tiers', () => {
     ).toEqual([bulk]);
     expect(await completeDueJobs(svc)).toBe(1);
     expect((await svc.jobs.getJob(ACCOUNT, 'w', other))?.status).toBe('Succeeded');
+  });
+});
+
+describe('a vault deleted and created again with the same name', () => {
+  it('does not know the jobs of the earlier vault: DescribeJob, GetJobOutput and ListJobs', async () => {
+    const { archiveId } = await upload(svc, 'v', 'old bytes');
+    const jobId = await retrieve(archiveId, { Tier: 'Expedited' });
+    svc.advance(MEMORY_JOB_DELAYS_MS.Expedited);
+    expect(await completeDueJobs(svc)).toBe(1);
+    await deleteArchive(svc, ACCOUNT, 'v', archiveId);
+    svc.advance(1000);
+    await inventoryVault(svc, (await svc.metadata.getVault(ACCOUNT, 'v')) as VaultRecord);
+    svc.advance(1000);
+    await deleteVault(svc, ACCOUNT, 'v');
+    svc.advance(1000);
+    await createVault(svc, ACCOUNT, 'v');
+
+    await expect(getJob(svc, ACCOUNT, 'v', jobId)).rejects.toEqual(jobNotFound(jobId));
+    await expect(output(jobId)).rejects.toEqual(jobNotFound(jobId));
+    expect((await listJobs(svc, ACCOUNT, 'v', { filter: {}, limit: 10 })).jobs).toEqual([]);
   });
 });
 

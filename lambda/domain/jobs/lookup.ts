@@ -3,10 +3,15 @@ import { requireVault } from '../vaults';
 import { JOB_OUTPUT_LIFETIME_MS, isTreeHashAligned, jobNotFound } from './common';
 import { completeJob, isReady } from './completion';
 import type { Services } from '../services';
-import type { JobRecord, JobStatus } from '../ports';
+import type { JobRecord, JobStatus, VaultRecord } from '../ports';
 
 function expired(svc: Services, job: JobRecord): boolean {
   return job.completionDate !== undefined && Date.parse(job.completionDate) + JOB_OUTPUT_LIFETIME_MS < svc.now().getTime();
+}
+
+/** A job still known in `vault`: not expired, and not one of an earlier vault of the same name. */
+function known(svc: Services, vault: VaultRecord, job: JobRecord): boolean {
+  return !expired(svc, job) && job.creationDate >= vault.creationDate;
 }
 
 /**
@@ -29,9 +34,9 @@ async function settle(svc: Services, job: JobRecord): Promise<JobRecord> {
 }
 
 export async function getJob(svc: Services, accountId: string, vaultName: string, jobId: string): Promise<JobRecord> {
-  await requireVault(svc, accountId, vaultName);
+  const vault = await requireVault(svc, accountId, vaultName);
   const job = await svc.jobs.getJob(accountId, vaultName, jobId);
-  if (!job || expired(svc, job)) throw jobNotFound(jobId);
+  if (!job || !known(svc, vault, job)) throw jobNotFound(jobId);
   return settle(svc, job);
 }
 
@@ -46,19 +51,20 @@ export async function listJobs(
   vaultName: string,
   query: { filter: JobFilter; marker?: string; limit: number },
 ): Promise<{ jobs: JobRecord[]; marker?: string }> {
-  await requireVault(svc, accountId, vaultName);
+  const vault = await requireVault(svc, accountId, vaultName);
   // Jobs whose time has come are completed first, so that the filters see their real state.
   const due = await svc.jobs.listJobs(accountId, vaultName, { status: 'InProgress' }, undefined, 1000);
   for (const job of due.items) await settle(svc, job);
 
-  // Expired jobs stay stored a while: read on past them, so that a marker is given only when a
-  // job that is still known follows (Glacier's Marker is null when there are no more jobs).
+  // Expired jobs, and an earlier same-named vault's, stay stored a while: read on past them, so that
+  // a marker is given only when a job that is still known follows (Glacier's Marker is null when
+  // there are no more jobs).
   const jobs: JobRecord[] = [];
   let startAfter = query.marker;
   let more = true;
   while (more && jobs.length <= query.limit) {
     const page = await svc.jobs.listJobs(accountId, vaultName, query.filter, startAfter, query.limit + 1 - jobs.length);
-    jobs.push(...page.items.filter((job) => !expired(svc, job)));
+    jobs.push(...page.items.filter((job) => known(svc, vault, job)));
     startAfter = page.items[page.items.length - 1]?.jobId;
     more = page.cursor !== undefined && startAfter !== undefined;
   }
