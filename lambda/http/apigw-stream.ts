@@ -2,10 +2,11 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { invalidParameter } from '../domain/errors';
+import { newRequestId } from '../domain/ids';
 import type { Api } from './api';
 import { fromApiGatewayEvent, type ApiGatewayEvent } from './apigw';
 import { errorResponse, jsonLogger, type Logger } from './responses';
-import type { HttpResponse } from './types';
+import type { HttpRequest, HttpResponse } from './types';
 
 /** Lambda streams at most 200 MB in one response (read as decimal megabytes: the stricter reading). */
 export const LAMBDA_STREAM_MAX_BYTES = 200_000_000;
@@ -22,12 +23,23 @@ export function streamingApiHandler(api: () => Promise<Api>, options: StreamingO
   const maxBytes = options.maxBytes ?? LAMBDA_STREAM_MAX_BYTES;
   const log = options.log ?? jsonLogger;
   return async (event: ApiGatewayEvent, responseStream: awslambda.ResponseStream): Promise<void> => {
-    const response = withinLimit(await (await api())(fromApiGatewayEvent(event)), maxBytes, options.dataEndpoint, log);
-    const out = awslambda.HttpResponseStream.from(responseStream, { statusCode: response.statusCode, headers: response.headers });
-    const body = response.body as Buffer | Readable;
-    // A failure mid-body destroys the stream: the caller gets fewer bytes than Content-Length, never a short answer taken as whole.
-    await pipeline(Buffer.isBuffer(body) ? Readable.from([body]) : body, out);
+    let request: HttpRequest;
+    try {
+      request = fromApiGatewayEvent(event);
+    } catch (error) {
+      // Answered as the buffered handler answers it, not left to fail the invocation (a 5xx from API Gateway).
+      await respond(errorResponse(error, newRequestId(), log), responseStream);
+      return;
+    }
+    await respond(withinLimit(await (await api())(request), maxBytes, options.dataEndpoint, log), responseStream);
   };
+}
+
+async function respond(response: HttpResponse, responseStream: awslambda.ResponseStream): Promise<void> {
+  const out = awslambda.HttpResponseStream.from(responseStream, { statusCode: response.statusCode, headers: response.headers });
+  const body = response.body as Buffer | Readable;
+  // A failure mid-body destroys the stream: the caller gets fewer bytes than Content-Length, never a short answer taken as whole.
+  await pipeline(Buffer.isBuffer(body) ? Readable.from([body]) : body, out);
 }
 
 function withinLimit(response: HttpResponse, maxBytes: number, dataEndpoint: string | undefined, log: Logger): HttpResponse {

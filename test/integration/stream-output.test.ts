@@ -155,6 +155,25 @@ describe('the streaming handler', () => {
     expect(headers['content-range']).toBe(`bytes 0-${last}/${OUTPUT_BYTES}`);
     expect(body.equals(archive.subarray(0, last + 1))).toBe(true);
   });
+
+  it('answers a request-target that is not one canonical path with 400, as the buffered handler does, not with a failed invocation', async () => {
+    // API Gateway matches {jobId} to any one segment, "%2E%2E" too, and passes the path as sent.
+    const event = await restEvent('GET', '/-/vaults/streamed/jobs/%2E%2E/output');
+    const buffered = await apiGatewayHandler(
+      async () => api,
+      () => undefined,
+    )(event);
+    expect(buffered.statusCode).toBe(400);
+
+    const handler = awslambda.streamifyResponse(streamingApiHandler(async () => api, { log: () => undefined }));
+    const response = new CapturedResponse();
+    await handler(event, response, {} as never);
+    const { statusCode, headers, body } = response.parsed();
+    expect(statusCode).toBe(400);
+    expect(headers['x-amzn-errortype']).toBe('InvalidParameterValueException');
+    expect(JSON.parse(body.toString('utf8'))).toEqual(JSON.parse(buffered.body));
+    expect(response.writableEnded).toBe(true);
+  });
 });
 
 describe('the buffered handler', () => {
