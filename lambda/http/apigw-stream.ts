@@ -2,11 +2,10 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { invalidParameter } from '../domain/errors';
-import { newRequestId } from '../domain/ids';
 import type { Api } from './api';
-import { fromApiGatewayEvent, type ApiGatewayEvent } from './apigw';
+import { answerEvent, type ApiGatewayEvent } from './apigw';
 import { errorResponse, jsonLogger, type Logger } from './responses';
-import type { HttpRequest, HttpResponse } from './types';
+import type { HttpResponse } from './types';
 
 /** Lambda streams at most 200 MB in one response (read as decimal megabytes: the stricter reading). */
 export const LAMBDA_STREAM_MAX_BYTES = 200_000_000;
@@ -23,15 +22,8 @@ export function streamingApiHandler(api: () => Promise<Api>, options: StreamingO
   const maxBytes = options.maxBytes ?? LAMBDA_STREAM_MAX_BYTES;
   const log = options.log ?? jsonLogger;
   return async (event: ApiGatewayEvent, responseStream: awslambda.ResponseStream): Promise<void> => {
-    let request: HttpRequest;
-    try {
-      request = fromApiGatewayEvent(event);
-    } catch (error) {
-      // Answered as the buffered handler answers it, not left to fail the invocation (a 5xx from API Gateway).
-      await respond(errorResponse(error, newRequestId(), log), responseStream);
-      return;
-    }
-    await respond(withinLimit(await (await api())(request), maxBytes, options.dataEndpoint, log), responseStream);
+    // An event that maps to no canonical request is answered as the buffered handler answers it, not left to fail the invocation.
+    await respond(withinLimit(await answerEvent(api, event, log), maxBytes, options.dataEndpoint, log), responseStream);
   };
 }
 

@@ -156,15 +156,18 @@ export function toApiGatewayResult(response: CollectedResponse): APIGatewayProxy
   };
 }
 
+/** The API's answer to an event; Glacier's error for one that maps to no single canonical request. */
+export async function answerEvent(api: () => Promise<Api>, event: ApiGatewayEvent, log: Logger): Promise<HttpResponse> {
+  let request: HttpRequest;
+  try {
+    request = fromApiGatewayEvent(event);
+  } catch (error) {
+    return errorResponse(error, newRequestId(), log);
+  }
+  return (await api())(request);
+}
+
 export function apiGatewayHandler(api: () => Promise<Api>, log: Logger = jsonLogger) {
-  return async (event: ApiGatewayEvent): Promise<APIGatewayProxyResult> => {
-    let request: HttpRequest;
-    try {
-      request = fromApiGatewayEvent(event);
-    } catch (error) {
-      return toApiGatewayResult(errorResponse(error, newRequestId(), log));
-    }
-    const response = await collectedResponse(await (await api())(request), LAMBDA_MAX_BODY_BYTES, log);
-    return toApiGatewayResult(response);
-  };
+  return async (event: ApiGatewayEvent): Promise<APIGatewayProxyResult> =>
+    toApiGatewayResult(await collectedResponse(await answerEvent(api, event, log), LAMBDA_MAX_BODY_BYTES, log));
 }
