@@ -1,10 +1,11 @@
 // A signature binds every header that changes a request's meaning; authentication comes from
 // the headers before any body byte is read; a served request's answer goes out before the bytes
 // that follow it on the connection are judged; and the checks the review found sound stay.
-import { exchange as exchangeWith, requestHead } from '../support/raw-http';
+import { exchange as exchangeWith, requestHead, type Answer } from '../support/raw-http';
 import { ACCOUNT } from '../support/accounts';
 import { createHash, randomBytes } from 'node:crypto';
-import { DeleteArchiveCommand, UploadArchiveCommand, UploadMultipartPartCommand } from '@aws-sdk/client-glacier';
+import { Socket } from 'node:net';
+import { CreateVaultCommand, DeleteArchiveCommand, UploadArchiveCommand, UploadMultipartPartCommand } from '@aws-sdk/client-glacier';
 import { Hash } from '@smithy/hash-node';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { MiB, treeHash } from '../../lambda/domain/checksums';
@@ -147,6 +148,45 @@ describe('authentication before the body', () => {
     const { answers } = await exchange(Buffer.from(head, 'latin1'), { answers: 1, waitMs: 5_000 });
     expect(answers).toHaveLength(1);
     expectError(answers[0], 403, 'InvalidSignatureException', /Signature expired/);
+  });
+
+  it('holds bodies sent without x-amz-content-sha256 within one budget shared by all requests, and frees it when a body ends', async () => {
+    const budgeted = await startTestServer({ COLDVAULT_UNSIGNED_PAYLOAD_BYTES: String(MiB) });
+    const held = new Socket();
+    try {
+      await budgeted.client().send(new CreateVaultCommand({ accountId: '-', vaultName: VAULT }));
+      // Each body alone is within the 1 MiB an unhashed body may have; two at once are over the budget.
+      const body = Buffer.from(JSON.stringify({ Policy: 'x'.repeat(600_000) }));
+      const policyPath = `/-/vaults/${VAULT}/access-policy`;
+      const signed = async () =>
+        requestHead('PUT', policyPath, {
+          ...(await signedHeaders(budgeted.url, { method: 'PUT', path: policyPath, body, noContentHash: true })),
+          'content-length': String(body.length),
+        });
+      const { hostname, port } = new URL(budgeted.url);
+      await new Promise<void>((resolve) => held.connect(Number(port), hostname, resolve));
+      held.on('error', () => undefined);
+      held.write(Buffer.concat([await signed(), body.subarray(0, 1000)]));
+
+      // The held body has taken its share once the server has read its head; until then another body may pass.
+      let refused: Answer | undefined;
+      for (const deadline = Date.now() + 10_000; !refused && Date.now() < deadline;) {
+        const { answers } = await exchangeWith(budgeted.url, Buffer.concat([await signed(), body]), { answers: 1 });
+        if (answers[0]?.status === 500) refused = answers[0];
+        else await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(refused).toBeDefined();
+      expectError(refused as Answer, 500, 'ServiceUnavailableException', /Too many request bodies without x-amz-content-sha256/);
+
+      held.destroy();
+      await new Promise((r) => setTimeout(r, 200));
+      const { answers } = await exchangeWith(budgeted.url, Buffer.concat([await signed(), body]), { answers: 1 });
+      expect(answers).toHaveLength(1);
+      expect(answers[0].status).not.toBe(500);
+    } finally {
+      held.destroy();
+      await budgeted.destroy();
+    }
   });
 
   it('refuses a Content-Length above the limit before reading the body', async () => {
