@@ -15,7 +15,7 @@ import {
   UploadMultipartPartCommand,
 } from '@aws-sdk/client-glacier';
 import { MiB, treeHash } from '../../lambda/domain/checksums';
-import { disableFailpoints, enableFailpoints, type FailpointName } from '../../lambda/domain/failpoints';
+import { FAILPOINTS, disableFailpoints, enableFailpoints, type FailpointName } from '../../lambda/domain/failpoints';
 import { inventoryVault } from '../../lambda/domain/inventory';
 import { runJanitor } from '../../lambda/domain/janitor';
 import type { Services } from '../../lambda/domain/services';
@@ -165,7 +165,7 @@ describe('CompleteMultipartUpload', () => {
       new CompleteMultipartUploadCommand({ accountId: '-', vaultName, uploadId, archiveSize: String(data.length), checksum: hex(data) }),
     );
 
-  it.each<FailpointName>(['complete-upload:after-reserve', 'complete-upload:after-record', 'complete-upload:after-mark-completed'])(
+  it.each<FailpointName>(FAILPOINTS.filter((name) => name.startsWith('complete-upload:')))(
     'crashing at %s: 500, and a retry answers the one archive the upload reserved',
     async (point) => {
       const vaultName = await newVault();
