@@ -48,6 +48,8 @@ export const rangeOf = (rangeHeader: string | undefined): RangeOf | undefined =>
   rangeHeader === undefined ? undefined : (total: number) => parseRangeHeader(rangeHeader, total);
 
 export const GetJobOutput: Operation<'GetJobOutput'> = async ({ svc, accountId, params, request }) => {
-  const output = await getJobOutput(svc, accountId, params.vaultName, params.jobId, rangeOf(request.headers.range));
-  return jobOutputResponse(output, request.headers.range);
+  // Glacier's own GetJobOutput example sends range "" and gets the whole output: empty is not given.
+  const rangeHeader = request.headers.range === '' ? undefined : request.headers.range;
+  const output = await getJobOutput(svc, accountId, params.vaultName, params.jobId, rangeOf(rangeHeader));
+  return jobOutputResponse(output, rangeHeader);
 };

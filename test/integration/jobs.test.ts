@@ -21,6 +21,7 @@ import { MiB, treeHash } from '../../lambda/domain/checksums';
 import { NOTIFICATIONS_FILE } from '../../lambda/local/server';
 import { failure, waitForJob } from '../support/glacier';
 import { startTestServer, type TestServer } from '../support/local-server';
+import { signedRequest } from '../support/signed-request';
 
 let server: TestServer;
 let glacier: GlacierClient;
@@ -129,6 +130,18 @@ it('retrieves a multipart archive in aligned and unaligned ranges, with checksum
   const error = await failure(output(jobId, `bytes=0-${archive.length}`));
   expect(error.name).toBe('InvalidParameterValueException');
   expect(error.message).toMatch(/Invalid Range/);
+});
+
+it('answers an empty Range with the whole output and 200, as Glacier\'s own GetJobOutput example sends range ""', async () => {
+  const archive = randomBytes(MiB + 4321);
+  const { archiveId } = await glacier.send(new UploadArchiveCommand({ accountId: '-', vaultName: VAULT, body: archive }));
+  const jobId = await retrieve(archiveId as string);
+  await waitForJob(glacier, VAULT, jobId);
+  const out = await signedRequest(server.url, { method: 'GET', path: `/-/vaults/${VAULT}/jobs/${jobId}/output`, headers: { range: '' } });
+  expect(out.status).toBe(200);
+  expect(out.body.equals(archive)).toBe(true);
+  expect(out.headers['content-range']).toBeUndefined();
+  expect(out.headers['x-amz-sha256-tree-hash']).toBe(treeHash(archive).toString('hex'));
 });
 
 it('retrieves a byte range of an archive; its tree hash is given when the range is tree-hash aligned', async () => {

@@ -281,6 +281,11 @@ def retrieval_with_client(glacier, vault, single, multipart):
     check(out['body'].read() == single_data, 'the job output differs from the uploaded archive')
     got = [out['status'], out['checksum'], out['archiveDescription']]
     check(got == [200, tree_hash(single_data), 'boto3 scenario archive'], f'get_job_output: {got}')
+    # Glacier's own GetJobOutput example passes range "" and gets the whole output with 200.
+    out = glacier.get_job_output(vaultName=vault, jobId=single_job, range='')
+    check(out['body'].read() == single_data, 'the output with range "" differs from the uploaded archive')
+    got = [out['status'], out['checksum'], out.get('contentRange')]
+    check(got == [200, tree_hash(single_data), None], f'get_job_output with range "": {got}')
     passed()
 
     step = 'get_job_output with a range'
