@@ -203,6 +203,8 @@ export class Functions extends Construct {
     for (const statement of jobCompletion()) this.jobSweeper.addToRolePolicy(statement);
     // Its re-check of jobs whose restores S3 never reported asks again for a restore that never started.
     this.jobSweeper.addToRolePolicy(objects('s3:RestoreObject'));
+    // An inventory job it completes while another completion finishes it first: its own output goes.
+    this.jobSweeper.addToRolePolicy(objects('s3:DeleteObject'));
     if (key) key.grant(this.jobSweeper, ...OBJECT_KEY_ACTIONS);
 
     this.restoreEvents = this.nodeFunction('RestoreEvents', 'restore-events.ts', {

@@ -376,7 +376,7 @@ describe('least privilege', () => {
     apiStream: apiGrants,
     inventory: failureQueue,
     janitor: ['s3:DeleteObject on objects', 's3:ListBucket on bucket', ...failureQueue],
-    jobSweeper: [...jobCompletion, 's3:RestoreObject on objects', ...failureQueue],
+    jobSweeper: [...jobCompletion, 's3:RestoreObject on objects', 's3:DeleteObject on objects', ...failureQueue],
     restoreEvents: [...jobCompletion, ...failureQueue],
   };
 
@@ -396,6 +396,12 @@ describe('least privilege', () => {
       expect(grants(stack.functions[name])).toEqual([...expected[name]].sort());
     },
   );
+
+  // A job completion that loses the race to finish its job (to the api function's DescribeJob, or
+  // to an overlapping sweep) deletes the inventory output it wrote (completeJob).
+  it('lets the job sweeper delete the inventory output of a completion that lost its race', () => {
+    expect(grants(stack.functions.jobSweeper)).toContain('s3:DeleteObject on objects');
+  });
 
   it.each(Object.keys(expected) as (keyof typeof expected)[])(
     'lets the %s function read and write table items, and nothing more of the table',
