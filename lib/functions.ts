@@ -20,6 +20,8 @@ import { MALLOC_TUNING } from './malloc-tuning';
 const ROOT = join(__dirname, '..');
 /** What reading and writing objects encrypted with the bucket's key takes (deleting and restoring them takes nothing). */
 const OBJECT_KEY_ACTIONS = ['kms:Decrypt', 'kms:GenerateDataKey'];
+/** Writing an object larger than SINGLE_PUT_MAX_BYTES is a multipart upload, aborted when a part fails. */
+const ABORT_UPLOAD_ACTIONS = ['s3:AbortMultipartUpload'];
 
 export interface FunctionsProps {
   table: dynamodb.ITable;
@@ -71,7 +73,7 @@ export function grantApiAccess(grantee: iam.IGrantable, { table, bucket, key, ro
   // Archives and parts in, job outputs out, and restores of archive objects for retrieval jobs.
   principal.addToPrincipalPolicy(
     new iam.PolicyStatement({
-      actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:RestoreObject'],
+      actions: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:RestoreObject', ...ABORT_UPLOAD_ACTIONS],
       resources: [bucket.arnForObjects('*')],
     }),
   );
@@ -190,7 +192,7 @@ export class Functions extends Construct {
     this.janitor.addToRolePolicy(objects('s3:DeleteObject'));
 
     // Completing a job reads archive objects (the tree hash of a range), writes inventory outputs and notifies.
-    const jobCompletion = () => [objects('s3:GetObject', 's3:PutObject'), ...publishStatements(this)];
+    const jobCompletion = () => [objects('s3:GetObject', 's3:PutObject', ...ABORT_UPLOAD_ACTIONS), ...publishStatements(this)];
     this.jobSweeper = this.nodeFunction('JobSweeper', 'job-sweeper.ts', {
       memorySize: 1024,
       timeout: Duration.minutes(5),

@@ -240,6 +240,19 @@ describe('service', () => {
     expect((resources[taskRole].Properties.ManagedPolicyArns as unknown[] | undefined) ?? []).toEqual([]);
   });
 
+  // Its bodies reach 4 GiB: those over SINGLE_PUT_MAX_BYTES go as a multipart upload, aborted when a part fails.
+  it('lets the task role abort the multipart uploads of archive objects', () => {
+    const { resources, stack, logicalId } = withDomain;
+    const taskRole = logicalId(stack.dataPlane!.taskDefinition.taskRole as never);
+    const objects = { 'Fn::Join': ['', [{ 'Fn::GetAtt': [logicalId(stack.storage.bucket), 'Arn'] }, '/*']] };
+    const onObjects = Object.values(resources)
+      .filter((r) => r.Type === 'AWS::IAM::Policy' && (r.Properties.Roles as { Ref: string }[]).some((role) => role.Ref === taskRole))
+      .flatMap((r) => (r.Properties.PolicyDocument as { Statement: Statement[] }).Statement)
+      .filter((s) => s.Effect === 'Allow' && JSON.stringify(s.Resource) === JSON.stringify(objects))
+      .flatMap((s) => [s.Action].flat());
+    expect(onObjects).toContain('s3:AbortMultipartUpload');
+  });
+
   it('scales between 1 and dataPlaneMaxTasks on CPU and on requests per target', () => {
     const { template, stack, logicalId } = withDomain;
     template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', {

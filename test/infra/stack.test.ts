@@ -357,8 +357,14 @@ describe('least privilege', () => {
     'sqs:SendMessage on failure queue',
     ...tracing,
   ];
-  const jobCompletion = ['s3:GetObject on objects', 's3:PutObject on objects', 'sns:Publish on topics'];
+  const jobCompletion = [
+    's3:GetObject on objects',
+    's3:PutObject on objects',
+    's3:AbortMultipartUpload on objects',
+    'sns:Publish on topics',
+  ];
   const apiGrants = [
+    's3:AbortMultipartUpload on objects',
     's3:DeleteObject on objects',
     's3:GetObject on objects',
     's3:ListBucket on bucket',
@@ -402,6 +408,17 @@ describe('least privilege', () => {
   it('lets the job sweeper delete the inventory output of a completion that lost its race', () => {
     expect(grants(stack.functions.jobSweeper)).toContain('s3:DeleteObject on objects');
   });
+
+  // Bodies over SINGLE_PUT_MAX_BYTES go as a multipart upload (lib-storage's Upload), which sends
+  // AbortMultipartUpload when a part fails: without it, the parts stay until the lifecycle rule.
+  it.each(['api', 'apiStream', 'jobSweeper', 'restoreEvents'] as const)(
+    'lets the %s function abort the multipart uploads of the objects it may write',
+    (name) => {
+      const granted = grants(stack.functions[name]);
+      expect(granted).toContain('s3:PutObject on objects');
+      expect(granted).toContain('s3:AbortMultipartUpload on objects');
+    },
+  );
 
   it.each(Object.keys(expected) as (keyof typeof expected)[])(
     'lets the %s function read and write table items, and nothing more of the table',
