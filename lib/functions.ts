@@ -22,6 +22,17 @@ const ROOT = join(__dirname, '..');
 const OBJECT_KEY_ACTIONS = ['kms:Decrypt', 'kms:GenerateDataKey'];
 /** Writing an object larger than SINGLE_PUT_MAX_BYTES is a multipart upload, aborted when a part fails. */
 const ABORT_UPLOAD_ACTIONS = ['s3:AbortMultipartUpload'];
+/** The item operations lambda/store sends: no scans (the admin command's, with its own credentials), batch reads, streams or table description. */
+const TABLE_ITEM_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:Query',
+  'dynamodb:BatchWriteItem',
+];
+/** What DynamoDB asks of a table's customer-managed key on the caller's behalf (as much as grantReadWriteData grants on it). */
+const TABLE_KEY_ACTIONS = ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*'];
 
 export interface FunctionsProps {
   table: dynamodb.ITable;
@@ -63,13 +74,19 @@ function publishStatements(scope: Construct): iam.PolicyStatement[] {
   ];
 }
 
+/** Reads and writes the table's items, and nothing else of the table. */
+function grantItemAccess(grantee: iam.IGrantable, table: dynamodb.ITable): void {
+  table.grant(grantee, ...TABLE_ITEM_ACTIONS);
+  table.encryptionKey?.grant(grantee, ...TABLE_KEY_ACTIONS);
+}
+
 /**
  * Everything that serves the Glacier API (the api functions, the data plane's tasks) gets
  * exactly this: one grant, so that the planes cannot drift apart.
  */
 export function grantApiAccess(grantee: iam.IGrantable, { table, bucket, key, rootSecret, secretsKey }: ApiAccess): void {
   const principal = grantee.grantPrincipal;
-  table.grantReadWriteData(grantee);
+  grantItemAccess(grantee, table);
   // Archives and parts in, job outputs out, and restores of archive objects for retrieval jobs.
   principal.addToPrincipalPolicy(
     new iam.PolicyStatement({
@@ -177,7 +194,7 @@ export class Functions extends Construct {
       async: { retryAttempts: 2 },
       ...logging,
     });
-    table.grantReadWriteData(this.inventory);
+    grantItemAccess(this.inventory, table);
 
     this.janitor = this.nodeFunction('Janitor', 'janitor.ts', {
       memorySize: 512,
@@ -186,7 +203,7 @@ export class Functions extends Construct {
       async: { retryAttempts: 2 },
       ...logging,
     });
-    table.grantReadWriteData(this.janitor);
+    grantItemAccess(this.janitor, table);
     this.janitor.addToRolePolicy(listBucket());
     // Deferred deletions: archive objects, part objects and job outputs.
     this.janitor.addToRolePolicy(objects('s3:DeleteObject'));
@@ -201,7 +218,7 @@ export class Functions extends Construct {
       async: { retryAttempts: 0 },
       ...logging,
     });
-    table.grantReadWriteData(this.jobSweeper);
+    grantItemAccess(this.jobSweeper, table);
     for (const statement of jobCompletion()) this.jobSweeper.addToRolePolicy(statement);
     // Its re-check of jobs whose restores S3 never reported asks again for a restore that never started.
     this.jobSweeper.addToRolePolicy(objects('s3:RestoreObject'));
@@ -216,7 +233,7 @@ export class Functions extends Construct {
       async: { retryAttempts: 2 },
       ...logging,
     });
-    table.grantReadWriteData(this.restoreEvents);
+    grantItemAccess(this.restoreEvents, table);
     for (const statement of jobCompletion()) this.restoreEvents.addToRolePolicy(statement);
     if (key) key.grant(this.restoreEvents, ...OBJECT_KEY_ACTIONS);
     this.acknowledgeNagFindings();

@@ -159,6 +159,19 @@ describe('encryption', () => {
     }
   });
 
+  it("prod lets every function, and the data plane's tasks, use the key for the table's items", () => {
+    const s = synth({ env: 'prod', dataPlane: 'true' });
+    const tableKeyGrant = {
+      Effect: 'Allow',
+      Action: ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:ReEncrypt*', 'kms:GenerateDataKey*'],
+      Resource: keyArn(s),
+    };
+    const { api, apiStream, inventory, janitor, jobSweeper, restoreEvents } = s.stack.functions;
+    for (const fn of [api, apiStream, inventory, janitor, jobSweeper, restoreEvents])
+      expect(statementsOf(s, fn)).toContainEqual(tableKeyGrant);
+    expect(statementsOf(s, { role: s.stack.dataPlane!.taskRole })).toContainEqual(tableKeyGrant);
+  });
+
   it.each(['dev', 'prod'] as const)(
     '%s lets exactly the functions serving the API (api, apiStream) decrypt with the secrets key, and nothing more of it',
     (env) => {

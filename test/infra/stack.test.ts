@@ -441,6 +441,24 @@ describe('least privilege', () => {
     },
   );
 
+  // The only DynamoDB commands lambda/store sends, bar the admin command's key listing (a Scan, run with its own credentials).
+  it.each(Object.keys(expected) as (keyof typeof expected)[])(
+    'lets the %s function use the table only through the item operations the stores send',
+    (name) => {
+      const statements = statementsOf(stack.functions[name]).filter((s) => actions([s]).some((a) => a.startsWith('dynamodb:')));
+      expect(actions(statements).sort()).toEqual(
+        [
+          'dynamodb:BatchWriteItem',
+          'dynamodb:DeleteItem',
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+          'dynamodb:Query',
+          'dynamodb:UpdateItem',
+        ].sort(),
+      );
+    },
+  );
+
   const ownTopics = {
     'Fn::Join': [
       '',
