@@ -98,7 +98,10 @@ export function grantApiAccess(grantee: iam.IGrantable, { table, bucket, key, ro
   principal.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }));
   // Jobs complete (and notify) during DescribeJob, GetJobOutput and ListJobs, and fail at initiate.
   for (const statement of publishStatements(bucket)) principal.addToPrincipalPolicy(statement);
-  rootSecret.grantRead(grantee);
+  // rootKeyFromSecret reads the root key pair; grantRead would add DescribeSecret, which nothing calls.
+  principal.addToPrincipalPolicy(
+    new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [rootSecret.secretArn] }),
+  );
   // Opens the sealed secrets of access keys (the admin command seals them with its own credentials).
   secretsKey.grant(grantee, 'kms:Decrypt');
   if (key) key.grant(grantee, ...OBJECT_KEY_ACTIONS);

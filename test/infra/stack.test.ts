@@ -370,7 +370,6 @@ describe('least privilege', () => {
     's3:ListBucket on bucket',
     's3:PutObject on objects',
     's3:RestoreObject on objects',
-    'secretsmanager:DescribeSecret on root key',
     'secretsmanager:GetSecretValue on root key',
     'kms:Decrypt on secrets key',
     'sns:Publish on topics',
@@ -440,6 +439,13 @@ describe('least privilege', () => {
         expect(granted).not.toContain(forbidden);
     },
   );
+
+  // rootKeyFromSecret sends GetSecretValue, and nothing else of Secrets Manager is called.
+  it.each(['api', 'apiStream'] as const)("lets the %s function read the root key's secret value, and nothing more of it", (name) => {
+    expect(grants(stack.functions[name]).filter((grant) => grant.startsWith('secretsmanager:'))).toEqual([
+      'secretsmanager:GetSecretValue on root key',
+    ]);
+  });
 
   // The only DynamoDB commands lambda/store sends, bar the admin command's key listing (a Scan, run with its own credentials).
   it.each(Object.keys(expected) as (keyof typeof expected)[])(
