@@ -27,8 +27,8 @@ const main = document.getElementById('main') as HTMLElement;
 const notice = document.getElementById('notice') as HTMLElement;
 const account = document.getElementById('account') as HTMLElement;
 
-/** Timers of the view on screen; cleared when another view is drawn. */
-let timers: number[] = [];
+/** Aborted when another view is drawn (or the user signs out): a view still loading then stops. */
+let shown = new AbortController();
 const TIERS = ['Expedited', 'Standard', 'Bulk'] as const;
 /** Glacier's published retrieval times, for deployments where a restore takes as long as it takes. */
 const TYPICAL_RETRIEVAL: Record<string, string> = { Expedited: '1–5 minutes', Standard: '3–5 hours', Bulk: '5–12 hours' };
@@ -162,7 +162,7 @@ function priceTable(storageClass: string | null): HTMLElement {
   );
 }
 
-async function vaultsView(session: Session, glacier: GlacierClient): Promise<void> {
+async function vaultsView(session: Session, glacier: GlacierClient, signal: AbortSignal): Promise<void> {
   heading('Vaults');
   const create = h(
     'form',
@@ -211,6 +211,7 @@ async function vaultsView(session: Session, glacier: GlacierClient): Promise<voi
     replace(prices, priceTable(null));
     return;
   }
+  if (signal.aborted) return;
   const live = await Promise.all(
     vaults.map((vault) => listLiveArchives(session, vault.VaultName ?? '', { limit: 1 }).catch((error: unknown) => error as Error)),
   );
@@ -353,7 +354,7 @@ function countdown(job: GlacierJobDescription, retrievalSeconds: Record<string, 
   return `in ${h_ > 0 ? `${h_}:${String(m).padStart(2, '0')}` : m}:${String(s).padStart(2, '0')}`;
 }
 
-async function vaultView(session: Session, glacier: GlacierClient, vaultName: string): Promise<void> {
+async function vaultView(session: Session, glacier: GlacierClient, vaultName: string, signal: AbortSignal): Promise<void> {
   heading(`Vault ${vaultName}`);
   const accountId = '-';
   const summary = h('section', { 'aria-labelledby': 'summary-title' }, h('h2', { id: 'summary-title' }, 'Summary'), h('p', {}, 'Loading…'));
@@ -586,9 +587,11 @@ async function vaultView(session: Session, glacier: GlacierClient, vaultName: st
     h('section', { 'aria-labelledby': 'uploads-title' }, h('h2', { id: 'uploads-title' }, 'Uploads in progress'), uploadsBody),
   );
   await Promise.all([vaultSummary(session, glacier, vaultName, summary), loadArchives(), loadUploads()]);
+  if (signal.aborted) return;
   await loadJobs();
+  if (signal.aborted) return;
   // Jobs under way: ask again every few seconds, and tick the countdowns every second.
-  timers.push(
+  const timers = [
     window.setInterval(() => {
       if (jobs.some((job) => !job.Completed)) void loadJobs();
     }, 3000),
@@ -598,21 +601,22 @@ async function vaultView(session: Session, glacier: GlacierClient, vaultName: st
         if (job && !job.Completed) cell.textContent = countdown(job, retrievalSeconds, Date.now());
       }
     }, 1000),
-  );
+  ];
+  signal.addEventListener('abort', () => timers.forEach((timer) => clearInterval(timer)));
 }
 
 // ---- Routing ------------------------------------------------------------------------------
 
 function render(): void {
-  for (const timer of timers) clearInterval(timer);
-  timers = [];
+  shown.abort();
+  shown = new AbortController();
   clearNotice();
   const session = currentSession();
   drawAccount(session);
   if (!session) return signInView();
   const glacier = glacierClient(session);
   const vault = /^#\/vaults\/([^/]+)$/.exec(location.hash);
-  const view = vault ? vaultView(session, glacier, decodeURIComponent(vault[1])) : vaultsView(session, glacier);
+  const view = vault ? vaultView(session, glacier, decodeURIComponent(vault[1]), shown.signal) : vaultsView(session, glacier, shown.signal);
   view.catch(showError);
 }
 

@@ -1,6 +1,7 @@
 // The web console in headless Chromium against the local server: a real browser, the real
 // bundle, real signatures.
 import { randomBytes } from 'node:crypto';
+import { InitiateJobCommand, UploadArchiveCommand } from '@aws-sdk/client-glacier';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -27,6 +28,11 @@ const consoleErrors: string[] = [];
 const externalRequests: string[] = [];
 const failedAssets: string[] = [];
 let uploader: { accessKeyId: string; secretAccessKey: string };
+/** While set, the console's requests it is true of wait in `held` until a test lets them go. */
+let hold: ((request: HTTPRequest) => boolean) | undefined;
+const held: HTTPRequest[] = [];
+/** Every request the page sent, with the time it was sent. */
+const sent: { url: string; at: number; signed: boolean }[] = [];
 
 beforeAll(async () => {
   await buildConsole();
@@ -70,6 +76,8 @@ beforeAll(async () => {
   await page.setRequestInterception(true);
   page.on('request', (request: HTTPRequest) => {
     const url = request.url();
+    sent.push({ url, at: Date.now(), signed: 'authorization' in request.headers() });
+    if (hold?.(request)) return void held.push(request);
     if (url.startsWith('blob:') || url.startsWith('data:') || new URL(url).origin === origin) return void request.continue();
     externalRequests.push(url);
     return void request.abort();
@@ -283,6 +291,43 @@ it("an upload-only user's Delete is refused with the policy's message", async ()
   );
   // Still there.
   await waitForText('#main', '1 archives, 10 bytes in all');
+});
+
+it('signing out while a vault is loading stops it: no request is signed with the key afterwards, no timer keeps polling', async () => {
+  const glacier = server.client();
+  const { archiveId } = await glacier.send(new UploadArchiveCommand({ accountId: '-', vaultName: VAULT, body: randomBytes(10) }));
+  // The paths signed after the user signed out, by the request held while the view loaded.
+  const signedAfter: Record<string, string[]> = {};
+  await page.click('xpath///button[normalize-space()="Sign out"]');
+  // Held: the vault's first request (DescribeVault), the last before its timers start (ListJobs), and ListVaults.
+  for (const [from, to, path] of [
+    ['#/', `#/vaults/${VAULT}`, `/-/vaults/${VAULT}`],
+    ['#/', `#/vaults/${VAULT}`, `/-/vaults/${VAULT}/jobs`],
+    [`#/vaults/${VAULT}`, '#/', '/-/vaults'],
+  ]) {
+    await signIn(ROOT_CREDENTIALS);
+    await page.waitForSelector(`xpath///tr[th[normalize-space()="${VAULT}"]]`);
+    if (from !== '#/') {
+      await page.evaluate(`location.hash = '${from}'`);
+      await page.waitForSelector('tr[data-job-id]');
+    }
+    hold = (request) => new URL(request.url()).pathname === path;
+    await page.evaluate(`location.hash = '${to}'`);
+    for (let i = 0; i < 100 && held.length === 0; i += 1) await new Promise((r) => setTimeout(r, 50));
+    expect(held).toHaveLength(1);
+    hold = undefined;
+    await page.click('xpath///button[normalize-space()="Sign out"]');
+    await page.waitForSelector('#access-key-id');
+    const signedOut = Date.now();
+    // A job under way when the held answer comes: a view still running would poll it.
+    await glacier.send(
+      new InitiateJobCommand({ accountId: '-', vaultName: VAULT, jobParameters: { Type: 'archive-retrieval', ArchiveId: archiveId } }),
+    );
+    await (held.pop() as HTTPRequest).continue();
+    await new Promise((r) => setTimeout(r, 4000));
+    signedAfter[path] = sent.filter((request) => request.signed && request.at > signedOut).map((request) => new URL(request.url).pathname);
+  }
+  expect(signedAfter).toEqual({ [`/-/vaults/${VAULT}`]: [], [`/-/vaults/${VAULT}/jobs`]: [], '/-/vaults': [] });
 });
 
 it('made no external request, logged no error, and served every console file', () => {
