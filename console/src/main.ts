@@ -616,8 +616,19 @@ function render(): void {
   if (!session) return signInView();
   const glacier = glacierClient(session);
   const vault = /^#\/vaults\/([^/]+)$/.exec(location.hash);
-  const view = vault ? vaultView(session, glacier, decodeURIComponent(vault[1]), shown.signal) : vaultsView(session, glacier, shown.signal);
+  const vaultName = vault ? decoded(vault[1]) : undefined;
+  const view = vaultName !== undefined ? vaultView(session, glacier, vaultName, shown.signal) : vaultsView(session, glacier, shown.signal);
   view.catch(showError);
+  if (vault && vaultName === undefined)
+    showError(new Error(`The address ${location.hash} names no vault: it is not valid percent-encoding.`));
+}
+
+function decoded(component: string): string | undefined {
+  try {
+    return decodeURIComponent(component);
+  } catch {
+    return undefined;
+  }
 }
 
 window.addEventListener('hashchange', render);

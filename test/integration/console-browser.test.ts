@@ -330,6 +330,16 @@ it('signing out while a vault is loading stops it: no request is signed with the
   expect(signedAfter).toEqual({ [`/-/vaults/${VAULT}`]: [], [`/-/vaults/${VAULT}/jobs`]: [], '/-/vaults': [] });
 });
 
+it('an address naming a vault in broken percent-encoding is refused in the page, not with an uncaught error', async () => {
+  await signIn(ROOT_CREDENTIALS);
+  await page.waitForSelector(`xpath///tr[th[normalize-space()="${VAULT}"]]`);
+  const errors = consoleErrors.length;
+  await page.evaluate(`location.hash = '#/vaults/%E0'`);
+  await waitForText('#notice', 'The address #/vaults/%E0 names no vault');
+  await page.waitForSelector(`xpath///tr[th[normalize-space()="${VAULT}"]]`);
+  expect(consoleErrors.slice(errors)).toEqual([]);
+});
+
 it('made no external request, logged no error, and served every console file', () => {
   expect(externalRequests).toEqual([]);
   expect(consoleErrors).toEqual([]);
