@@ -1,7 +1,7 @@
 // The web console in headless Chromium against the local server: a real browser, the real
 // bundle, real signatures.
 import { randomBytes } from 'node:crypto';
-import { InitiateJobCommand, UploadArchiveCommand } from '@aws-sdk/client-glacier';
+import { InitiateJobCommand, InitiateMultipartUploadCommand, UploadArchiveCommand } from '@aws-sdk/client-glacier';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -338,6 +338,33 @@ it('an address naming a vault in broken percent-encoding is refused in the page,
   await waitForText('#notice', 'The address #/vaults/%E0 names no vault');
   await page.waitForSelector(`xpath///tr[th[normalize-space()="${VAULT}"]]`);
   expect(consoleErrors.slice(errors)).toEqual([]);
+});
+
+it('shows markup in descriptions, and in a vault name it refuses, as text, and runs none of it', async () => {
+  const markup = (what: string) => `<img src=x onerror=window.ran='${what}'><script>window.ran='${what}'</script>`;
+  const glacier = server.client();
+  const { archiveId } = await glacier.send(
+    new UploadArchiveCommand({ accountId: '-', vaultName: VAULT, archiveDescription: markup('archive'), body: randomBytes(10) }),
+  );
+  await glacier.send(
+    new InitiateMultipartUploadCommand({ accountId: '-', vaultName: VAULT, archiveDescription: markup('upload'), partSize: '1048576' }),
+  );
+  await glacier.send(
+    new InitiateJobCommand({
+      accountId: '-',
+      vaultName: VAULT,
+      jobParameters: { Type: 'archive-retrieval', ArchiveId: archiveId, Description: markup('job') },
+    }),
+  );
+  await page.evaluate(`location.hash = '#/vaults/${VAULT}'`);
+  await archiveRow(markup('archive'));
+  await archiveRow(markup('upload'));
+  await waitForText('tr[data-job-id] th', markup('archive'));
+
+  await page.evaluate(`location.hash = '#/vaults/' + encodeURIComponent(${JSON.stringify(markup('name'))})`);
+  await waitForText('h1', `Vault ${markup('name')}`);
+  await waitForText('#main', 'Not accepted:');
+  expect(await page.evaluate(`[document.querySelectorAll('img, body script').length, window.ran ?? null]`)).toEqual([0, null]);
 });
 
 it('made no external request, logged no error, and served every console file', () => {
