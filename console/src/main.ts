@@ -503,17 +503,19 @@ async function vaultView(session: Session, glacier: GlacierClient, vaultName: st
         const download = h('button', { type: 'button' }, 'Download');
         const status = h('span', { role: 'status' });
         action(download, async () => {
-          const size = job.ArchiveSizeInBytes ?? 0;
+          // The job's output is its byte range of the archive: all of it, or the part asked for.
+          const range = /^(\d+)-(\d+)$/.exec(job.RetrievalByteRange ?? '');
+          const size = range ? Number(range[2]) - Number(range[1]) + 1 : (job.ArchiveSizeInBytes ?? 0);
           const got = await downloadJobOutput(glacier, vaultName, job.JobId ?? '', size, (received, total) => {
             status.textContent = `${bytes(received)} of ${bytes(total)}`;
           });
-          const expected = job.SHA256TreeHash ?? job.ArchiveSHA256TreeHash;
+          const expected = job.SHA256TreeHash ?? (size === job.ArchiveSizeInBytes ? job.ArchiveSHA256TreeHash : undefined);
           if (expected && got.treeHash !== expected) {
             status.textContent = 'Not saved: the bytes did not match the tree hash.';
             throw new Error(`The downloaded bytes' tree hash ${got.treeHash} is not the archive's ${expected}; nothing was saved.`);
           }
           saveFile(got.bytes, fileName(descriptions.get(job.ArchiveId ?? '') ?? job.JobDescription ?? '', job.ArchiveId ?? ''));
-          status.textContent = `Saved ${bytes(size)}; tree hash verified.`;
+          status.textContent = `Saved ${bytes(size)}; ${expected ? 'tree hash verified' : 'no tree hash to verify it against'}.`;
         });
         append(cell, download, ' ', status);
       }
