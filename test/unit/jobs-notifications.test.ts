@@ -5,6 +5,7 @@ import { completeDueJobs, getJob, sweepJobs } from '../../lambda/domain/jobs';
 import { disableFailpoints, enableFailpoints } from '../../lambda/domain/failpoints';
 import { getVaultNotifications, removeVaultNotifications, setVaultNotifications } from '../../lambda/domain/notifications';
 import type { VaultRecord } from '../../lambda/domain/ports';
+import { createVault, deleteVault } from '../../lambda/domain/vaults';
 import { MEMORY_JOB_DELAYS_MS } from '../support/memory-stores';
 import { ACCOUNT, arn, upload } from '../support/domain-helpers';
 import { HOUR, VAULT_TOPIC, JOB_TOPIC, svc, error, invalid, initiate, retrieve, described, deliveries } from '../support/jobs-fixture';
@@ -84,6 +85,32 @@ describe('notifications', () => {
     expect(await completeDueJobs(svc)).toBe(1);
     expect(topicsFor(pending)).toEqual([JOB_TOPIC, VAULT_TOPIC].sort());
     expect(deliveries().map((delivery) => delivery.message.StatusCode)).toEqual(['Failed', 'Failed']);
+  });
+
+  it("does not deliver an earlier vault's job to the configuration of a vault created again under its name", async () => {
+    // Each vault's configuration is for events that happen to that vault; the earlier vault is gone.
+    const { archiveId } = await upload(svc, 'v', 'bytes');
+    const archiveJob = await retrieve(archiveId, { SNSTopic: JOB_TOPIC });
+    await deleteArchive(svc, ACCOUNT, 'v', archiveId);
+    svc.advance(1000);
+    await takeInventory();
+    const inventoryJob = await initiate({ Type: 'inventory-retrieval', SNSTopic: JOB_TOPIC });
+    svc.advance(1000);
+    await deleteVault(svc, ACCOUNT, 'v');
+    svc.advance(1000);
+    await createVault(svc, ACCOUNT, 'v');
+    await configure(['ArchiveRetrievalCompleted', 'InventoryRetrievalCompleted']);
+    svc.advance(1000);
+    await takeInventory();
+
+    svc.advance(MEMORY_JOB_DELAYS_MS.Standard);
+    expect(await completeDueJobs(svc)).toBe(2);
+    expect(topicsFor(archiveJob)).toEqual([JOB_TOPIC]);
+    expect(topicsFor(inventoryJob)).toEqual([JOB_TOPIC]);
+    for (const delivery of deliveries())
+      expect(delivery.message).toEqual(
+        expect.objectContaining({ StatusCode: 'Failed', StatusMessage: 'The vault was deleted before the job completed.' }),
+      );
   });
 
   describe('interrupted between finishing a job and publishing', () => {

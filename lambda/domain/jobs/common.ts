@@ -1,6 +1,6 @@
 import { notFound } from '../errors';
 import type { ArchiveRef } from '../archive-reads';
-import type { ArchiveRetrievalJob, JobRecord, Tier } from '../ports';
+import type { ArchiveRetrievalJob, JobRecord, Tier, VaultRecord } from '../ports';
 
 /** Job output stays downloadable, and the job describable, this long after completion. */
 export const JOB_OUTPUT_LIFETIME_MS = 24 * 60 * 60 * 1000;
@@ -17,6 +17,11 @@ export const JOB_EVENTS = { ArchiveRetrieval: 'ArchiveRetrievalCompleted', Inven
 
 export function jobNotFound(jobId: string) {
   return notFound(`The job ID was not found: ${jobId}`);
+}
+
+/** A vault created after the job is a later vault of the same name, not the job's. */
+export function isJobOfVault(job: JobRecord, vault: VaultRecord): boolean {
+  return job.creationDate >= vault.creationDate;
 }
 
 /** What an archive retrieval reads of its archive. */

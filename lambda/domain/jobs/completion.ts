@@ -4,7 +4,7 @@ import { randomSuffix } from '../ids';
 import { formatInventory } from '../inventory-output';
 import { vaultArn } from '../names';
 import { rangeTreeHash } from '../archive-reads';
-import { JOB_OUTPUT_LIFETIME_MS, archiveOf, failed, isTreeHashAligned, succeeded } from './common';
+import { JOB_OUTPUT_LIFETIME_MS, archiveOf, failed, isJobOfVault, isTreeHashAligned, succeeded } from './common';
 import { publishNotifications, setNotifyTopics } from './notifications';
 import type { Services } from '../services';
 import type { ArchiveRetrievalJob, InventoryRetrievalJob, JobRecord, VaultRecord } from '../ports';
@@ -19,7 +19,8 @@ export function isReady(svc: Services, job: JobRecord): boolean {
 export async function completeJob(svc: Services, job: JobRecord): Promise<JobRecord> {
   const now = svc.now();
   let done: JobRecord;
-  const vault = await svc.metadata.getVault(job.accountId, job.vaultName);
+  const named = await svc.metadata.getVault(job.accountId, job.vaultName);
+  const vault = named && isJobOfVault(job, named) ? named : undefined;
   if (!vault) done = { ...job, ...failed(now, 'The vault was deleted before the job completed.') };
   else if (job.action === 'ArchiveRetrieval') done = await completeArchiveRetrieval(svc, job, now);
   else done = await prepareInventoryOutput(svc, job, vault, now);

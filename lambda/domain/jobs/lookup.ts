@@ -1,6 +1,6 @@
 import { MiB } from '../checksums';
 import { requireVault } from '../vaults';
-import { JOB_OUTPUT_LIFETIME_MS, isTreeHashAligned, jobNotFound } from './common';
+import { JOB_OUTPUT_LIFETIME_MS, isJobOfVault, isTreeHashAligned, jobNotFound } from './common';
 import { completeJob, isReady } from './completion';
 import type { Services } from '../services';
 import type { JobRecord, JobStatus, VaultRecord } from '../ports';
@@ -11,7 +11,7 @@ function expired(svc: Services, job: JobRecord): boolean {
 
 /** A job still known in `vault`: not expired, and not one of an earlier vault of the same name. */
 function known(svc: Services, vault: VaultRecord, job: JobRecord): boolean {
-  return !expired(svc, job) && job.creationDate >= vault.creationDate;
+  return !expired(svc, job) && isJobOfVault(job, vault);
 }
 
 /**
