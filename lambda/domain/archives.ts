@@ -119,6 +119,10 @@ export async function deleteArchive(svc: Services, accountId: string, vaultName:
  * archive's creation date may predate the vault: when it was recorded is what counts.
  */
 export function belongsTo(archive: ArchiveRecord, vault: VaultRecord): boolean {
-  const recorded = (archive.layout.kind === 'blob' && archive.layout.importedDate) || archive.creationDate;
-  return recorded >= vault.creationDate;
+  return recordedDate(archive) >= vault.creationDate;
+}
+
+/** When the archive was recorded here: its creation date, or for an imported archive when it was imported. */
+export function recordedDate(archive: ArchiveRecord): string {
+  return (archive.layout.kind === 'blob' && archive.layout.importedDate) || archive.creationDate;
 }

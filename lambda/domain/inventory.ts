@@ -1,8 +1,8 @@
-import { belongsTo } from './archives';
+import { belongsTo, recordedDate } from './archives';
 import { failpoint } from './failpoints';
 import { newInventoryId } from './ids';
 import type { Services } from './services';
-import type { InventoryEntry, InventorySummary, VaultRecord } from './ports';
+import type { ArchiveRecord, InventoryEntry, InventorySummary, VaultRecord } from './ports';
 
 /** A chunk of the snapshot is flushed once its JSON passes this size (DynamoDB items hold 400 KB). */
 export const INVENTORY_CHUNK_BYTES = 256 * 1024;
@@ -14,7 +14,8 @@ export const UNCOMMITTED_INVENTORY_GRACE_MS = 24 * 60 * 60 * 1000;
 /**
  * Takes a vault's inventory: pages through its archives (memory stays flat however large
  * the vault), writes the snapshot in chunks, then points the vault at it and removes the
- * snapshot it replaced. Writes from the start of the scan on are not counted as seen.
+ * snapshot it replaced. The snapshot is the vault as of the scan's start, its InventoryDate:
+ * an archive recorded after it waits for the next inventory, one deleted after it is still listed.
  */
 export async function inventoryVault(svc: Services, vault: VaultRecord): Promise<InventorySummary | undefined> {
   const started = svc.now();
@@ -52,7 +53,7 @@ export async function inventoryVault(svc: Services, vault: VaultRecord): Promise
   do {
     const page = await svc.metadata.listArchives(vault.accountId, vault.vaultName, cursor);
     for (const archive of page.items) {
-      if (archive.deletedDate || !belongsTo(archive, vault)) continue;
+      if (!inVaultAt(archive, vault, summary.date)) continue;
       const entry: InventoryEntry = {
         ArchiveId: archive.archiveId,
         ArchiveDescription: archive.description,
@@ -87,6 +88,11 @@ export async function inventoryVault(svc: Services, vault: VaultRecord): Promise
   }
   failpoint('inventory:after-schedule-old');
   return summary;
+}
+
+function inVaultAt(archive: ArchiveRecord, vault: VaultRecord, date: string): boolean {
+  if (!belongsTo(archive, vault) || recordedDate(archive) > date) return false;
+  return archive.deletedDate === undefined || archive.deletedDate > date;
 }
 
 export interface InventoryRun {

@@ -7,7 +7,7 @@ export interface InventorySummary {
   id: string;
   /** ISO date reported as LastInventoryDate. */
   date: string;
-  /** Writes at or after this instant (epoch ms) are not reflected in the inventory. */
+  /** A write at or after this instant (epoch ms) counts as made since the inventory (for DeleteVault). */
   asOfMs: number;
   numberOfArchives: number;
   sizeInBytes: number;

@@ -4,7 +4,7 @@ import { runJanitor } from '../../lambda/domain/janitor';
 import { createVault, deleteVault } from '../../lambda/domain/vaults';
 import type { ArchiveRecord, InventoryEntry, InventorySummary, Page, VaultRecord } from '../../lambda/domain/ports';
 import { MemoryMetadataStore, memoryServices, type MemoryServices } from '../support/memory-stores';
-import { ACCOUNT, upload } from '../support/domain-helpers';
+import { ACCOUNT, interleave, upload } from '../support/domain-helpers';
 
 const PAGE = 50;
 
@@ -172,6 +172,56 @@ describe('inventoryVault', () => {
     expect(await inventoryVault(svc, scanned)).toBeUndefined();
     expect(svc.metadata.inventoryChunkCount()).toBe(0);
     expect((await vault()).inventory).toBeUndefined();
+  });
+
+  // DescribeVault's counts are "as of the last inventory date", and an inventory taken before a
+  // delete still lists the archive: the snapshot is the vault at its InventoryDate.
+  it('leaves an archive uploaded during the scan to the next inventory', async () => {
+    const before = await upload(svc, 'v', 'before');
+    svc.advance(1000);
+    let during = '';
+    interleave(store, 'listArchives', async () => {
+      svc.advance(1000);
+      during = (await upload(svc, 'v', 'during the scan')).archiveId;
+    });
+    const summary = (await inventoryVault(svc, await vault())) as InventorySummary;
+    expect(summary).toMatchObject({ numberOfArchives: 1, sizeInBytes: 'before'.length });
+    const entries = (await readChunks('v', summary)).flat();
+    expect(entries.map((entry) => entry.ArchiveId)).toEqual([before.archiveId]);
+    for (const entry of entries) expect(entry.CreationDate <= summary.date).toBe(true);
+
+    svc.advance(1000);
+    const next = (await inventoryVault(svc, await vault())) as InventorySummary;
+    expect(next).toMatchObject({ numberOfArchives: 2, sizeInBytes: 'before'.length + 'during the scan'.length });
+    expect(
+      (await readChunks('v', next))
+        .flat()
+        .map((entry) => entry.ArchiveId)
+        .sort(),
+    ).toEqual([before.archiveId, during].sort());
+  });
+
+  it('lists an archive deleted during the scan, and leaves it out of the next inventory', async () => {
+    const kept = await upload(svc, 'v', 'kept');
+    const deleted = await upload(svc, 'v', 'deleted during the scan');
+    svc.advance(1000);
+    interleave(store, 'listArchives', async () => {
+      svc.advance(1000);
+      await deleteArchive(svc, ACCOUNT, 'v', deleted.archiveId);
+    });
+    const summary = (await inventoryVault(svc, await vault())) as InventorySummary;
+    expect(summary).toMatchObject({ numberOfArchives: 2, sizeInBytes: 'kept'.length + 'deleted during the scan'.length });
+    expect(
+      (await readChunks('v', summary))
+        .flat()
+        .map((entry) => entry.ArchiveId)
+        .sort(),
+    ).toEqual([kept.archiveId, deleted.archiveId].sort());
+
+    svc.advance(1000);
+    const next = (await inventoryVault(svc, await vault())) as InventorySummary;
+    expect(next).toMatchObject({ numberOfArchives: 1, sizeInBytes: 'kept'.length });
+    expect((await readChunks('v', next)).flat().map((entry) => entry.ArchiveId)).toEqual([kept.archiveId]);
   });
 
   it('does not go back to an older inventory', async () => {
