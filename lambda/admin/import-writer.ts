@@ -4,7 +4,7 @@ import type { Readable } from 'node:stream';
 import { deleteWithLeaves } from '../domain/blobs';
 import { GlacierError } from '../domain/errors';
 import { stageVerified, type VerifiedBlob } from '../domain/staging';
-import { UNRECORDED_BLOB_GRACE_MS } from '../domain/archives';
+import { removeArchiveOfDeletedVault, UNRECORDED_BLOB_GRACE_MS } from '../domain/archives';
 import { importPoint } from './import-failpoints';
 import { randomSuffix } from '../domain/ids';
 import { validateDescription } from '../domain/names';
@@ -64,9 +64,10 @@ export async function writeImportedArchive(svc: Services, archive: ImportedArchi
   const computed = blob.treeHash;
 
   const importedDate = svc.now().toISOString();
-  if (!(await svc.metadata.recordVaultWrite(accountId, vaultName, svc.now().getTime()))) {
+  const vaultCreated = await svc.metadata.recordVaultWrite(accountId, vaultName, svc.now().getTime());
+  if (!vaultCreated) {
     await deleteWithLeaves(svc.blobs, [blobKey]);
-    throw new Error(`The vault ${vaultName} of account ${accountId} was deleted during the import`);
+    throw vaultDeleted(archive);
   }
   const created = await svc.metadata.createArchive({
     accountId,
@@ -83,6 +84,14 @@ export async function writeImportedArchive(svc: Services, archive: ImportedArchi
     await deleteWithLeaves(svc.blobs, [blobKey]);
     return 'already-there';
   }
-  await svc.metadata.recordVaultWrite(accountId, vaultName, svc.now().getTime());
+  // As an upload's second stamp: if it misses the vault, an inventory and a DeleteVault ran in
+  // between, and the archive is in no live vault.
+  if ((await svc.metadata.recordVaultWrite(accountId, vaultName, svc.now().getTime())) !== vaultCreated) {
+    await removeArchiveOfDeletedVault(svc, accountId, vaultName, archiveId);
+    throw vaultDeleted(archive);
+  }
   return 'recorded';
 }
+
+const vaultDeleted = ({ accountId, vaultName }: ImportedArchive) =>
+  new Error(`The vault ${vaultName} of account ${accountId} was deleted during the import`);

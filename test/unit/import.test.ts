@@ -14,9 +14,9 @@ import { treeHash } from '../../lambda/domain/checksums';
 import { readAll } from '../../lambda/domain/blobs';
 import { inventoryVault } from '../../lambda/domain/inventory';
 import { runJanitor } from '../../lambda/domain/janitor';
-import { createVault } from '../../lambda/domain/vaults';
+import { createVault, deleteVault } from '../../lambda/domain/vaults';
 import { memoryServices, type MemoryServices } from '../support/memory-stores';
-import { ACCOUNT } from '../support/domain-helpers';
+import { ACCOUNT, interleave } from '../support/domain-helpers';
 
 const GLACIER_ID =
   'NkbByEejwEggmBz2fTHgJrg0XBoDfjP4q6iu87-TjhqG6eGoOY9Z8i1_AUyUsuhPAdTqLHy8pTl5nfCFJmDl2yEZONi5L26Omw12vcs01MNGntHEQL8MBfGlqrEXAMPLEArchiveId';
@@ -91,6 +91,27 @@ describe('writeImportedArchive', () => {
     await runJanitor(svc);
     const record = await svc.metadata.getArchive(ACCOUNT, 'v', GLACIER_ID);
     expect(svc.blobs.keys()).toEqual([(record?.layout as { blobKey: string }).blobKey]);
+  });
+});
+
+describe.each([false, true])('a vault deleted (and made again: %s) while an imported archive is recorded', (recreate) => {
+  // As for an upload: between the import's first vault stamp and its record, an inventory finds
+  // the vault empty and DeleteVault deletes it. The archive is in no live vault: not "recorded".
+  it('fails the import, leaves no live archive, and the janitor removes its bytes', async () => {
+    interleave(svc.metadata, 'createArchive', async () => {
+      svc.advance(1000);
+      await inventoryVault(svc, (await svc.metadata.getVault(ACCOUNT, 'v'))!);
+      svc.advance(1000);
+      await deleteVault(svc, ACCOUNT, 'v');
+      expect(await svc.metadata.getVault(ACCOUNT, 'v')).toBeUndefined();
+      if (recreate) await createVault(svc, ACCOUNT, 'v');
+    });
+    await expect(writeImportedArchive(svc, archive, Readable.from([bytes]))).rejects.toThrow(/deleted during the import/);
+    const archives = (await svc.metadata.listArchives(ACCOUNT, 'v')).items;
+    expect(archives.filter((record) => !record.deletedDate)).toEqual([]);
+    svc.advance(2 * DAY);
+    await runJanitor(svc);
+    expect(svc.blobs.keys()).toEqual([]);
   });
 });
 
