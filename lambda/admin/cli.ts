@@ -60,9 +60,17 @@ async function openTarget(options: { 'data-dir'?: string; table?: string; region
   return { identities: sealedIdentities(local.stores.identities, secretSealer(local.config)), close: local.close };
 }
 
+function readPolicyFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(`Can't read the policy file ${path}: ${(error as Error).message}`);
+  }
+}
+
 function policyText(value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
-  const text = value.startsWith('@') ? readFileSync(value.slice(1), 'utf8') : value;
+  const text = value.startsWith('@') ? readPolicyFile(value.slice(1)) : value;
   parsePolicy(text, 'identity');
   return text;
 }

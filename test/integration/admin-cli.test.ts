@@ -135,6 +135,16 @@ describe('admin command with a server running on the data directory', () => {
     expect((await cli(['users', 'get', 'carol', '--account', ACCOUNT, ...at()])).code).toBe(2);
   });
 
+  it('exits 2 with a clear message on a policy file it cannot read, and creates no user', async () => {
+    const missing = join(policyDir, 'missing.json');
+    const run = await cli(['users', 'create', 'dave', '--account', ACCOUNT, '--policy', `@${missing}`, ...at()]);
+    expect({ code: run.code, stderr: lastLine(run.stderr) }).toEqual({
+      code: 2,
+      stderr: `Can't read the policy file ${missing}: ENOENT: no such file or directory, open '${missing}'`,
+    });
+    expect((await cli(['users', 'get', 'dave', '--account', ACCOUNT, ...at()])).code).toBe(2);
+  });
+
   it.each([
     ['no command', []],
     ['an unknown command', ['keys', 'rotate']],
