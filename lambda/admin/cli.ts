@@ -114,6 +114,8 @@ export async function runAdmin(argv: string[], now = new Date()): Promise<unknow
     const store = target.identities;
     if (group === 'keys' && command === 'create') {
       const accountId = accountOption(values.account);
+      // An empty --user must not fall back to the account's root key.
+      if (values.user === '') throw new UsageError('--user needs a user NAME');
       if (values.user && !(await store.getUser(accountId, values.user)))
         throw new UsageError(`No user ${values.user} in account ${accountId}`);
       const key = {

@@ -145,6 +145,17 @@ describe('admin command with a server running on the data directory', () => {
     expect((await cli(['users', 'get', 'dave', '--account', ACCOUNT, ...at()])).code).toBe(2);
   });
 
+  it('refuses an empty --user rather than creating the account’s root key', async () => {
+    const before = await ok<unknown[]>(['keys', 'list', '--account', ACCOUNT, ...at()]);
+    const run = await cli(['keys', 'create', '--account', ACCOUNT, '--user', '', ...at()]);
+    expect({ code: run.code, stdout: run.stdout, stderr: lastLine(run.stderr) }).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: '--user needs a user NAME',
+    });
+    expect(await ok<unknown[]>(['keys', 'list', '--account', ACCOUNT, ...at()])).toHaveLength(before.length);
+  });
+
   it.each([
     ['no command', []],
     ['an unknown command', ['keys', 'rotate']],
