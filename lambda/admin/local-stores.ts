@@ -29,7 +29,11 @@ function runningServerStores(dataDir: string): StoreKind | undefined {
 
 /** Opens `dataDir`'s stores: those of the server running on it, or else those `kind` names. */
 export async function openLocalStores(dataDir: string, kind: StoreKind): Promise<LocalStores> {
-  makeDataDirPrivate(dataDir);
+  try {
+    makeDataDirPrivate(dataDir);
+  } catch (error) {
+    throw new LocalStoresError(`Can't use ${dataDir} as the data directory: ${(error as Error).message}`);
+  }
   const base = readLocalConfig({ [ENV.dataDir]: dataDir, [ENV.stores]: kind });
   const running = runningServerStores(dataDir);
   if ((running ?? kind) === 'embedded') {

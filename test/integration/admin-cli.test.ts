@@ -173,6 +173,22 @@ describe('admin command with a server running on the data directory', () => {
 });
 
 describe('admin command with no server running', () => {
+  it('exits 2 with a clear message when the data directory is a file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'coldvault-admin-'));
+    try {
+      const file = join(dir, 'not-a-directory');
+      writeFileSync(file, '');
+      const run = await cli(['keys', 'list', '--data-dir', file]);
+      expect({ code: run.code, stdout: run.stdout, stderr: lastLine(run.stderr) }).toEqual({
+        code: 2,
+        stdout: '',
+        stderr: `Can't use ${file} as the data directory: EEXIST: file already exists, mkdir '${file}'`,
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('opens the data directory itself; a server started afterwards accepts the key', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'coldvault-admin-'));
     let server: TestServer | undefined;
