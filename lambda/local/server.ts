@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import type { Config } from '../config';
+import { join, resolve } from 'node:path';
+import { ConfigError, ENV, type Config } from '../config';
 import type { Services } from '../domain/services';
 import { inventoryAllVaults, type InventoryRun } from '../domain/inventory';
 import { runJanitor } from '../domain/janitor';
@@ -11,7 +11,7 @@ import { createApi } from '../http/api';
 import { BodyBudget } from '../http/request-body';
 import { jsonLogger, type Logger } from '../http/responses';
 import { awsStores, createDynamoClient, createKeyStore, createServices, sealedIdentities, secretSealer, type StoreSet } from '../wiring';
-import { lockDataDir } from './data-dir-lock';
+import { DataDirInUseError, lockDataDir } from './data-dir-lock';
 import { embeddedStores, ensureTable, openEmbeddedStores, startEmbeddedStores, type EmbeddedStores } from './embedded-stores';
 import { makeDataDirPrivate } from './private-data-dir';
 import { startHttpServer } from './http-server';
@@ -64,8 +64,7 @@ async function startStores(
 
 /** Local mode: the api handler behind node:http, on embedded (or emulated) stores under the data directory. */
 export async function startLocalServer(base: Config, log: Logger = jsonLogger): Promise<LocalServer> {
-  makeDataDirPrivate(base.local.dataDir);
-  const unlock = lockDataDir(base.local.dataDir);
+  const unlock = claimDataDir(base.local.dataDir);
   const cleanup: (() => Promise<void> | void)[] = [unlock];
   const closeAll = async () => {
     for (const step of cleanup.reverse()) await step();
@@ -81,7 +80,15 @@ export async function startLocalServer(base: Config, log: Logger = jsonLogger): 
       log,
       unsignedPayloadBudget: new BodyBudget(config.local.unsignedPayloadBytes),
     });
-    const http = await startHttpServer(api, { ...config.local, keepAliveTimeoutMs: Math.min(30_000, config.local.bodyIdleTimeoutMs) }, log);
+    const http = await startHttpServer(
+      api,
+      { ...config.local, keepAliveTimeoutMs: Math.min(30_000, config.local.bodyIdleTimeoutMs) },
+      log,
+    ).catch((error: unknown) => {
+      throw new ConfigError(
+        `Can't listen on ${config.local.host} port ${config.local.port} (${ENV.host}, ${ENV.port}): ${describe(error)}`,
+      );
+    });
     cleanup.push(async () => {
       http.server.closeAllConnections();
       await http.close();
@@ -102,6 +109,21 @@ export async function startLocalServer(base: Config, log: Logger = jsonLogger): 
     await closeAll();
     throw error;
   }
+}
+
+/** The data directory, private and locked for this server; a directory that can't be made so is the setting's fault, told as such. */
+function claimDataDir(dataDir: string): () => void {
+  try {
+    makeDataDirPrivate(dataDir);
+    return lockDataDir(dataDir);
+  } catch (error) {
+    if (error instanceof DataDirInUseError) throw error;
+    throw new ConfigError(`Can't use the data directory ${resolve(dataDir)} (${ENV.dataDir}): ${describe(error)}`);
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** Runs `task` every `seconds`, never twice at once; the returned function runs it now. */
