@@ -126,6 +126,9 @@ function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** The longest delay a Node timer takes: a longer one fires after 1 ms. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** Runs `task` every `seconds`, never twice at once; the returned function runs it now. */
 function every<T>(
   seconds: number,
@@ -139,7 +142,16 @@ function every<T>(
     running ??= task().finally(() => (running = undefined));
     return running;
   };
-  const timer = setInterval(() => void run().catch((error) => log(`${name} failed`, { error: String(error) })), seconds * 1000);
+  // A period longer than a timer can wait is counted in equal steps that it can.
+  const steps = Math.ceil((seconds * 1000) / MAX_TIMER_MS);
+  let step = 0;
+  const timer = setInterval(
+    () => {
+      step = (step + 1) % steps;
+      if (step === 0) void run().catch((error) => log(`${name} failed`, { error: String(error) }));
+    },
+    (seconds * 1000) / steps,
+  );
   timer.unref();
   cleanup.push(async () => {
     clearInterval(timer);

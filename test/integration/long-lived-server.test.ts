@@ -2,7 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CreateVaultCommand, DescribeVaultCommand, UploadArchiveCommand } from '@aws-sdk/client-glacier';
 import { freePort, spawnServer, type ServerProcess } from '../support/server-process';
+import { startTestServer } from '../support/local-server';
 
 const scratch = mkdtempSync(join(tmpdir(), 'coldvault-long-lived-'));
 const running: ServerProcess[] = [];
@@ -50,4 +52,18 @@ it('a host that does not resolve stops the server with a clear error naming COLD
   const output = await startFails({ COLDVAULT_HOST: 'no-such-host.invalid' });
   expect(output).toMatch(/^coldvault: .*COLDVAULT_HOST/m);
   expect(output).not.toMatch(STACK_FRAME);
+});
+
+it('an inventory interval longer than a timer can wait (30 days) does not run the inventory at once', async () => {
+  const server = await startTestServer({ COLDVAULT_INVENTORY_INTERVAL_SECONDS: String(30 * 86400) });
+  try {
+    const client = server.client();
+    await client.send(new CreateVaultCommand({ accountId: '-', vaultName: 'monthly' }));
+    await client.send(new UploadArchiveCommand({ accountId: '-', vaultName: 'monthly', body: Buffer.from('an archive') }));
+    await new Promise((r) => setTimeout(r, 1500));
+    const vault = await client.send(new DescribeVaultCommand({ accountId: '-', vaultName: 'monthly' }));
+    expect(vault.LastInventoryDate).toBeUndefined();
+  } finally {
+    await server.destroy();
+  }
 });
