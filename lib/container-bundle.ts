@@ -1,5 +1,5 @@
 // The data plane's bundle: the container entry point built with the Lambda bundles' esbuild
-// settings. The Dockerfile runs this (`tsx lib/container-bundle.ts <outdir>`); tests call it.
+// settings, with every dependency inside. The Dockerfile runs this (`tsx lib/container-bundle.ts <outdir>`); tests call it.
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { LAMBDA_ESBUILD } from './bundling';
@@ -10,7 +10,10 @@ export const CONTAINER_BUNDLE = 'container.js';
 
 export async function bundleContainer(outdir: string): Promise<string> {
   const outfile = join(outdir, CONTAINER_BUNDLE);
-  await build({ ...LAMBDA_ESBUILD, entryPoints: [CONTAINER_ENTRY], outfile, logLevel: 'warning' });
+  // Nothing external: the Lambda bundles leave out the credential chain's later links, which the
+  // Lambda runtime's own SDK would answer, but the image has no SDK besides the bundle's, and a
+  // task's role reaches the SDK through those links (the container credentials endpoint).
+  await build({ ...LAMBDA_ESBUILD, external: [], entryPoints: [CONTAINER_ENTRY], outfile, logLevel: 'warning' });
   return outfile;
 }
 

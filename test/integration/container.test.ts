@@ -5,11 +5,19 @@ import { ACCOUNT } from '../support/accounts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { request } from 'node:http';
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { CreateVaultCommand, GetJobOutputCommand, GlacierClient, InitiateJobCommand, UploadArchiveCommand } from '@aws-sdk/client-glacier';
+import {
+  CreateVaultCommand,
+  GetJobOutputCommand,
+  GlacierClient,
+  InitiateJobCommand,
+  ListVaultsCommand,
+  UploadArchiveCommand,
+} from '@aws-sdk/client-glacier';
 import { treeHash } from '../../lambda/domain/checksums';
 import { HEALTH_CHECK_PATH } from '../../lambda/local/container-settings';
 import { ensureTable } from '../../lambda/local/embedded-stores';
@@ -27,59 +35,76 @@ const ARCHIVE_BYTES = 100 * 1024 * 1024;
 let dir: string;
 let dynamo: EmbeddedServer;
 let s3: EmbeddedServer;
+let bundle: string;
 let child: ChildProcess;
-let output = '';
+let output: () => string;
 let url: string;
 let glacier: GlacierClient;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'coldvault-container-'));
-  const bundle = await bundleContainer(dir);
+  bundle = await bundleContainer(dir);
   [dynamo, s3] = await Promise.all([startDynalite(), startS3rver(BUCKET)]);
   const db = new DynamoDBClient({ region: REGION, endpoint: dynamo.endpoint, credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
   await ensureTable(db, TABLE);
   db.destroy();
   const port = await freePort();
   // The task's variables (lib/data-plane.ts), the root key given directly instead of its secret, and the stores' endpoints.
-  child = spawn(process.execPath, ['--enable-source-maps', bundle], {
-    cwd: dir,
-    env: {
-      PATH: process.env.PATH,
-      COLDVAULT_ACCOUNT_ID: ACCOUNT,
-      COLDVAULT_REGION: REGION,
-      COLDVAULT_TABLE: TABLE,
-      COLDVAULT_BUCKET: BUCKET,
-      COLDVAULT_STORAGE_CLASS: 'STANDARD',
-      COLDVAULT_JOB_DELAY_SECONDS: '0',
-      COLDVAULT_ACCESS_KEY_ID: ROOT.accessKeyId,
-      COLDVAULT_SECRET_ACCESS_KEY: ROOT.secretAccessKey,
-      COLDVAULT_DYNAMODB_ENDPOINT: dynamo.endpoint,
-      COLDVAULT_S3_ENDPOINT: s3.endpoint,
-      PORT: String(port),
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout!.on('data', (chunk) => (output += chunk));
-  child.stderr!.on('data', (chunk) => (output += chunk));
-  const deadline = Date.now() + 60_000;
-  while (!output.includes('"message":"serving"')) {
-    if (child.exitCode !== null || Date.now() > deadline) throw new Error(`the container did not start:\n${output}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  ({ child, output } = await startBundle(bundle, {
+    ...storeEnv(),
+    COLDVAULT_ACCESS_KEY_ID: ROOT.accessKeyId,
+    COLDVAULT_SECRET_ACCESS_KEY: ROOT.secretAccessKey,
+    PORT: String(port),
+  }));
   url = `http://127.0.0.1:${port}`;
   glacier = new GlacierClient({ endpoint: url, region: REGION, credentials: ROOT, maxAttempts: 1 });
 }, 120_000);
 
 afterAll(async () => {
   glacier?.destroy();
-  if (child && child.exitCode === null) {
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGTERM');
-    await exited;
-  }
+  if (child) await stop(child);
   await Promise.all([dynamo?.close(), s3?.close()]);
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
+
+/** The variables every task has (lib/data-plane.ts), with the stores' endpoints. */
+function storeEnv(): Record<string, string> {
+  return {
+    PATH: process.env.PATH as string,
+    COLDVAULT_ACCOUNT_ID: ACCOUNT,
+    COLDVAULT_REGION: REGION,
+    COLDVAULT_TABLE: TABLE,
+    COLDVAULT_BUCKET: BUCKET,
+    COLDVAULT_STORAGE_CLASS: 'STANDARD',
+    COLDVAULT_JOB_DELAY_SECONDS: '0',
+    COLDVAULT_DYNAMODB_ENDPOINT: dynamo.endpoint,
+    COLDVAULT_S3_ENDPOINT: s3.endpoint,
+  };
+}
+
+/** Runs the bundle as the image does (`node --enable-source-maps container.js` in its directory) until it serves. */
+async function startBundle(file: string, env: Record<string, string>): Promise<{ child: ChildProcess; output: () => string }> {
+  const started = spawn(process.execPath, ['--enable-source-maps', file], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let text = '';
+  started.stdout!.on('data', (chunk) => (text += chunk));
+  started.stderr!.on('data', (chunk) => (text += chunk));
+  const deadline = Date.now() + 60_000;
+  while (!text.includes('"message":"serving"')) {
+    if (started.exitCode !== null || Date.now() > deadline) {
+      await stop(started);
+      throw new Error(`the container did not start:\n${text}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { child: started, output: () => text };
+}
+
+async function stop(target: ChildProcess): Promise<void> {
+  if (target.exitCode !== null || target.signalCode !== null) return;
+  const exited = new Promise((r) => target.once('exit', r));
+  target.kill('SIGTERM');
+  await exited;
+}
 
 it('answers the health check without authentication, reading nothing', async () => {
   const answer = await new Promise<{ status?: number; body: string }>((resolve, reject) => {
@@ -116,7 +141,7 @@ it('takes a 100 MB archive in one UploadArchive and gives all of it back in one 
 }, 180_000);
 
 it('logs each request as the functions do: one JSON line with the operation, status and request ID', () => {
-  const lines = output
+  const lines = output()
     .split('\n')
     .filter((line) => line.startsWith('{'))
     .map((line) => JSON.parse(line) as Record<string, unknown>);
@@ -129,3 +154,47 @@ it('logs each request as the functions do: one JSON line with the operation, sta
     latencyMs: expect.any(Number),
   });
 });
+
+it("starts as on ECS: the task role's credentials from the container endpoint, the root key from its secret", async () => {
+  const secretArn = `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:coldvault-root`;
+  const secretsManagerCallers: string[] = [];
+  // ECS's credentials endpoint for the task role, and Secrets Manager holding the root key.
+  const aws = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      if (req.url === '/task-role') {
+        const expiration = new Date(Date.now() + 3_600_000).toISOString();
+        res.end(
+          JSON.stringify({ AccessKeyId: 'ASIATASKROLE', SecretAccessKey: 'task-role-secret', Token: 'token', Expiration: expiration }),
+        );
+        return;
+      }
+      secretsManagerCallers.push(/Credential=([^/]+)\//.exec(req.headers.authorization ?? '')?.[1] ?? '');
+      res.setHeader('content-type', 'application/x-amz-json-1.1');
+      res.end(JSON.stringify({ ARN: secretArn, Name: 'coldvault-root', SecretString: JSON.stringify(ROOT) }));
+    });
+  });
+  await new Promise<void>((resolve) => aws.listen(0, '127.0.0.1', resolve));
+  const awsUrl = `http://127.0.0.1:${(aws.address() as AddressInfo).port}`;
+  const port = await freePort();
+  let task: ChildProcess | undefined;
+  try {
+    ({ child: task } = await startBundle(bundle, {
+      ...storeEnv(),
+      COLDVAULT_ROOT_SECRET_ARN: secretArn,
+      AWS_CONTAINER_CREDENTIALS_FULL_URI: `${awsUrl}/task-role`,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: awsUrl,
+      PORT: String(port),
+    }));
+    expect(secretsManagerCallers).toEqual(['ASIATASKROLE']);
+    const client = new GlacierClient({ endpoint: `http://127.0.0.1:${port}`, region: REGION, credentials: ROOT, maxAttempts: 1 });
+    try {
+      expect((await client.send(new ListVaultsCommand({ accountId: '-' }))).$metadata.httpStatusCode).toBe(200);
+    } finally {
+      client.destroy();
+    }
+  } finally {
+    if (task) await stop(task);
+    await new Promise((resolve) => aws.close(resolve));
+  }
+}, 120_000);
