@@ -29,9 +29,21 @@ export interface HttpServer {
 
 export async function startHttpServer(api: Api, settings: HttpServerSettings, log: Logger): Promise<HttpServer> {
   const serve = bridge(api, log);
+  // Once closing, a connection ends with the response in flight on it: else a client keeping it
+  // open (keep-alive) would hold the server, and a SIGTERM'd process, until the keep-alive timeout.
+  let closing = false;
+  const inFlight = new Set<ServerResponse>();
+  const endAfter = (res: ServerResponse) => {
+    if (!res.headersSent) res.shouldKeepAlive = false;
+    const socket = res.socket;
+    res.once('finish', () => socket?.end());
+  };
   // Slow headers are cut off after headersTimeout (checked every second); a body may take as
   // long as it needs (4 GiB at a slow link) but never sits idle past the idle timeout.
   const server = createServer({ connectionsCheckingInterval: 1_000, requestTimeout: 0 }, (req: IncomingMessage, res: ServerResponse) => {
+    inFlight.add(res);
+    res.once('close', () => inFlight.delete(res));
+    if (closing) endAfter(res);
     if (settings.healthCheckPath && req.method === 'GET' && req.url === settings.healthCheckPath) {
       res.writeHead(200, { 'content-type': 'text/plain', 'content-length': '2' });
       res.end('ok');
@@ -55,6 +67,8 @@ export async function startHttpServer(api: Api, settings: HttpServerSettings, lo
     server,
     close: () =>
       new Promise<void>((resolve) => {
+        closing = true;
+        for (const res of inFlight) endAfter(res);
         server.close(() => resolve());
         server.closeIdleConnections();
       }),

@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, request } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -22,6 +22,8 @@ import { treeHash } from '../../lambda/domain/checksums';
 import { HEALTH_CHECK_PATH } from '../../lambda/local/container-settings';
 import { ensureTable } from '../../lambda/local/embedded-stores';
 import { bundleContainer } from '../../lib/container-bundle';
+import { exchange, requestHead } from '../support/raw-http';
+import { signedHeaders } from '../support/signed-request';
 import { startDynalite, startS3rver, type EmbeddedServer } from '../support/embedded';
 import { waitForJob } from '../support/glacier';
 import { freePort } from '../support/server-process';
@@ -198,3 +200,52 @@ it("starts as on ECS: the task role's credentials from the container endpoint, t
     await new Promise((resolve) => aws.close(resolve));
   }
 }, 120_000);
+
+it('on SIGTERM refuses new connections, finishes the request in flight, and exits once it is answered', async () => {
+  const port = await freePort();
+  const taskUrl = `http://127.0.0.1:${port}`;
+  const { child: task, output: taskOutput } = await startBundle(bundle, {
+    ...storeEnv(),
+    COLDVAULT_ACCESS_KEY_ID: ROOT.accessKeyId,
+    COLDVAULT_SECRET_ACCESS_KEY: ROOT.secretAccessKey,
+    PORT: String(port),
+  });
+  const exited = new Promise<number | null>((resolve) => task.once('exit', (code) => resolve(code)));
+  let socket: Socket | undefined;
+  try {
+    const client = new GlacierClient({ endpoint: taskUrl, region: REGION, credentials: ROOT, maxAttempts: 1 });
+    await client.send(new CreateVaultCommand({ accountId: '-', vaultName: 'drain' }));
+    client.destroy();
+    const archive = randomBytes(1024 * 1024);
+    const path = '/-/vaults/drain/archives';
+    const headers = await signedHeaders(taskUrl, {
+      method: 'POST',
+      path,
+      body: archive,
+      credentials: ROOT,
+      region: REGION,
+      headers: { 'content-length': String(archive.length), 'x-amz-sha256-tree-hash': treeHash(archive).toString('hex') },
+    });
+    let received = '';
+    socket = connect(port, '127.0.0.1');
+    socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
+    await new Promise<void>((resolve) => socket!.once('connect', resolve));
+    // Half the body, then SIGTERM: the upload is in flight, on a connection the client keeps open (as SDKs and the load balancer do).
+    socket.write(Buffer.concat([requestHead('POST', path, headers), archive.subarray(0, archive.length / 2)]));
+    await new Promise((r) => setTimeout(r, 500));
+    task.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 500));
+    await expect(exchange(taskUrl, requestHead('GET', HEALTH_CHECK_PATH, { host: `127.0.0.1:${port}` }))).rejects.toMatchObject({
+      code: 'ECONNREFUSED',
+    });
+    socket.write(archive.subarray(archive.length / 2));
+    const code = await Promise.race([exited, new Promise((r) => setTimeout(() => r('still running'), 10_000))]);
+    expect(received).toMatch(/^HTTP\/1\.1 201 /);
+    expect(code).toBe(0);
+  } catch (error) {
+    throw new Error(`${String(error)}\n${taskOutput()}`, { cause: error });
+  } finally {
+    socket?.destroy();
+    await stop(task);
+  }
+}, 60_000);
