@@ -1,7 +1,7 @@
 // The data plane's entry point (the Dockerfile runs its bundle): the API on node:http with the
 // DynamoDB and S3 adapters, configured from the environment as the api function is, with
 // Glacier's own body limit.
-import { readContainerConfig, type Config } from '../config';
+import { ConfigError, readContainerConfig, type Config } from '../config';
 import { createApi, type Api } from '../http/api';
 import { log, metrics, observedApi } from '../observability';
 import { createIdentityStore, createKeyStore, createServices } from '../wiring';
@@ -54,7 +54,9 @@ async function main(): Promise<void> {
 
 if (require.main === module) {
   main().catch((error) => {
-    log('could not start', { error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+    // A missing or wrong variable is said plainly; anything else keeps its stack for whoever reads the logs.
+    const detail = error instanceof ConfigError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error);
+    log('could not start', { error: detail });
     process.exit(1);
   });
 }

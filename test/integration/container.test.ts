@@ -249,3 +249,20 @@ it('on SIGTERM refuses new connections, finishes the request in flight, and exit
     await stop(task);
   }
 }, 60_000);
+
+it('stops with a clear message, not a stack trace, when a variable it needs is missing', async () => {
+  const env = storeEnv();
+  delete env.COLDVAULT_TABLE;
+  const task = spawn(process.execPath, ['--enable-source-maps', bundle], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let text = '';
+  task.stdout!.on('data', (chunk) => (text += chunk));
+  task.stderr!.on('data', (chunk) => (text += chunk));
+  const code = await new Promise((resolve) => task.once('exit', resolve));
+  expect(code).toBe(1);
+  const line = text
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
+    .find((l) => l.message === 'could not start');
+  expect(line?.error).toBe('COLDVAULT_TABLE must be set');
+}, 60_000);
