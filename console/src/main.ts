@@ -87,8 +87,10 @@ function drawAccount(session: Session | undefined): void {
   const out = h('button', { type: 'button' }, 'Sign out');
   out.addEventListener('click', () => {
     signOut();
-    location.hash = '#/';
-    render();
+    // One render: a change of address renders on its own (hashchange), and a second render would
+    // replace the sign-in form under a user already typing into it.
+    if (location.hash === '#/') render();
+    else location.hash = '#/';
   });
   replace(account, h('span', { class: 'who' }, `${session.accessKeyId} · ${session.region}`), ' ', out);
 }
