@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { readLocalConfig, ENV, type Config, type StoreKind } from '../config';
 import { isRunning, lockDataDir } from '../local/data-dir-lock';
 import { embeddedStores, ensureTable, openEmbeddedStores, startEmbeddedStores } from '../local/embedded-stores';
-import { makeDataDirPrivate } from '../local/private-data-dir';
+import { DataDirError, makeDataDirPrivate } from '../local/private-data-dir';
 import { SERVER_INFO_FILE } from '../local/server';
 import { awsStores, createDynamoClient, type StoreSet } from '../wiring';
 
@@ -32,7 +32,7 @@ export async function openLocalStores(dataDir: string, kind: StoreKind): Promise
   try {
     makeDataDirPrivate(dataDir);
   } catch (error) {
-    throw new LocalStoresError(`Can't use ${dataDir} as the data directory: ${(error as Error).message}`);
+    throw error instanceof DataDirError ? new LocalStoresError(error.message) : error;
   }
   const base = readLocalConfig({ [ENV.dataDir]: dataDir, [ENV.stores]: kind });
   const running = runningServerStores(dataDir);

@@ -14,12 +14,19 @@ function tighten(path: string, top: boolean): void {
   } else if ((stat.mode & 0o777 & ~0o600) !== 0) chmodSync(path, stat.mode & 0o600);
 }
 
+/** A data directory that can't be created or made private, with the system's reason. */
+export class DataDirError extends Error {}
+
 /**
  * Makes the data directory private to this user, and everything this process creates from now
  * on (the umask): the server's own files and those of the stores it runs.
  */
 export function makeDataDirPrivate(dataDir: string): void {
-  process.umask(0o077);
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  tighten(dataDir, true);
+  try {
+    process.umask(0o077);
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    tighten(dataDir, true);
+  } catch (error) {
+    throw new DataDirError(`Can't use ${dataDir} as the data directory: ${(error as Error).message}`);
+  }
 }

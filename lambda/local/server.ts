@@ -13,7 +13,7 @@ import { jsonLogger, type Logger } from '../http/responses';
 import { awsStores, createDynamoClient, createKeyStore, createServices, sealedIdentities, secretSealer, type StoreSet } from '../wiring';
 import { DataDirInUseError, lockDataDir } from './data-dir-lock';
 import { embeddedStores, ensureTable, openEmbeddedStores, startEmbeddedStores, type EmbeddedStores } from './embedded-stores';
-import { makeDataDirPrivate } from './private-data-dir';
+import { DataDirError, makeDataDirPrivate } from './private-data-dir';
 import { startHttpServer } from './http-server';
 
 /** Deliveries of SNS notifications, one JSON line each, in the data directory. */
@@ -111,14 +111,15 @@ export async function startLocalServer(base: Config, log: Logger = jsonLogger): 
   }
 }
 
-/** The data directory, private and locked for this server; a directory that can't be made so is the setting's fault, told as such. */
+/** The data directory, private and locked for this server; one that can't be made so is the setting's fault, told as such. */
 function claimDataDir(dataDir: string): () => void {
   try {
     makeDataDirPrivate(dataDir);
     return lockDataDir(dataDir);
   } catch (error) {
+    if (error instanceof DataDirError) throw new ConfigError(`${error.message} (${ENV.dataDir})`);
     if (error instanceof DataDirInUseError) throw error;
-    throw new ConfigError(`Can't use the data directory ${resolve(dataDir)} (${ENV.dataDir}): ${describe(error)}`);
+    throw new ConfigError(`Can't lock the data directory ${resolve(dataDir)} (${ENV.dataDir}): ${describe(error)}`);
   }
 }
 
